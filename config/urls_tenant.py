@@ -1,0 +1,11 @@
+"""URLs of tenant hosts (tenant admins)."""
+
+from django.urls import path, re_path
+
+from config.admin_sites import tenant_admin_site
+from config.spa import spa_index
+
+urlpatterns = [
+    path("admin/", tenant_admin_site.urls),
+    re_path(r"^(?!api/|admin/|static/)(?P<path>.*)$", spa_index),
+]

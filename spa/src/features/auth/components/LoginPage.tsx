@@ -1,0 +1,79 @@
+import { useState, type FormEvent } from 'react';
+import { useLocation, useNavigate } from 'react-router';
+import { Alert } from '@/components/ui/Alert';
+import { Button } from '@/components/ui/Button';
+import { Field } from '@/components/ui/Field';
+import { ApiError, errorMessage } from '@/lib/api/errors';
+import { useHost } from '@/lib/host';
+import { useSession } from '@/lib/session';
+import { useObtainToken } from '../api/obtain-token';
+
+function loginError(error: unknown): string {
+  if (error instanceof ApiError) {
+    if (error.status === 401) return 'Wrong username or password.';
+    if (error.status === 429) return 'Too many attempts, try again later.';
+    if (error.status === 400) return 'Enter your username and password.';
+  }
+  return errorMessage(error);
+}
+
+export function LoginPage() {
+  const { tenant } = useHost();
+  const session = useSession();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const login = useObtainToken();
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+
+  const from = (location.state as { from?: string } | null)?.from;
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    login.mutate(
+      { username: username.trim(), password },
+      {
+        onSuccess: (tokens) => {
+          session.signIn(tokens);
+          navigate(from && from !== '/login' ? from : '/', { replace: true });
+        },
+      },
+    );
+  };
+
+  return (
+    <main className="login-page">
+      <div className="login-card">
+        <div className="login-brand">
+          <span className="brand-mark" aria-hidden="true">
+            ◆
+          </span>
+          <span>Cleanup Console</span>
+        </div>
+        <h1 className="login-title">{tenant ? `Sign in to ${tenant}` : 'Operator sign in'}</h1>
+        <p className="login-subtitle">
+          {tenant ? (
+            <>
+              Tenant <strong>{tenant}</strong> · for tenant administrators
+            </>
+          ) : (
+            'Platform console for managing every tenant'
+          )}
+        </p>
+        {session.notice && !login.isError && <Alert tone="info">{session.notice}</Alert>}
+        {login.isError && <Alert tone="error">{loginError(login.error)}</Alert>}
+        <form onSubmit={submit} className="form-stack" noValidate>
+          <Field label="Username">
+            <input className="input" name="username" autoComplete="username" autoFocus required value={username} onChange={(e) => setUsername(e.target.value)} />
+          </Field>
+          <Field label="Password">
+            <input className="input" name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+          </Field>
+          <Button type="submit" variant="primary" busy={login.isPending} disabled={!username.trim() || !password} className="btn-block">
+            {login.isPending ? 'Signing in…' : 'Sign in'}
+          </Button>
+        </form>
+      </div>
+    </main>
+  );
+}

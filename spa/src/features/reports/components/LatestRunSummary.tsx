@@ -1,0 +1,42 @@
+import { Link } from 'react-router';
+import { DryRunBadge, StatusBadge } from '@/components/ui/Badge';
+import { Stat } from '@/components/ui/Card';
+import type { Report } from '@/lib/api/types';
+import { formatDateTime, formatDuration, formatNumber, formatRelative } from '@/lib/format';
+
+const TRIGGER: Record<string, string> = { manual: 'manually', schedule: 'by the schedule', platform: 'by a platform operator' };
+
+export function LatestRunSummary({ report }: { report: Report }) {
+  const when = report.finished_at ?? report.started_at ?? report.created_at;
+  return (
+    <div className="latest-run">
+      <div className="latest-run-head">
+        <span className="badge-row">
+          <StatusBadge status={report.status} />
+          {report.dry_run && <DryRunBadge />}
+        </span>
+        <span className="muted">
+          <Link to={`/reports/${report.id}`}>Run #{report.id}</Link> · {report.finished_at ? 'finished' : 'started'}{' '}
+          <time dateTime={when} title={formatDateTime(when)}>
+            {formatRelative(when)}
+          </time>{' '}
+          · triggered {TRIGGER[report.trigger] ?? report.trigger}
+          {report.triggered_by ? ` (${report.triggered_by})` : ''}
+        </span>
+      </div>
+      <dl className="stats">
+        <Stat label={report.dry_run ? 'Would remove' : 'Removed'} value={formatNumber(report.dry_run ? report.users_matched : report.users_removed)} hint={report.action === 'delete' ? 'deleted' : 'deactivated'} />
+        <Stat label="Matched" value={formatNumber(report.users_matched)} hint="inactive or never logged in" />
+        <Stat label="Eligible" value={formatNumber(report.users_eligible)} hint="users the policy looks at" />
+        <Stat label="Duration" value={formatDuration(report.started_at, report.finished_at)} />
+      </dl>
+      {report.status === 'aborted' && (
+        <p className="callout callout-warning">
+          The run was aborted and removed nobody: it would have removed more than the policy&apos;s maximum share of eligible users.
+          {report.error ? ` ${report.error}` : ''}
+        </p>
+      )}
+      {report.status === 'failed' && <p className="callout callout-danger">The run failed{report.error ? `: ${report.error}` : '.'}</p>}
+    </div>
+  );
+}

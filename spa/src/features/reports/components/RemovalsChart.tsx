@@ -1,0 +1,86 @@
+import { useId } from 'react';
+import type { Report } from '@/lib/api/types';
+import { formatDateTime, formatNumber } from '@/lib/format';
+
+const W = 640;
+const H = 200;
+const PAD = { top: 12, right: 8, bottom: 28, left: 40 };
+
+function niceMax(value: number): number {
+  if (value <= 4) return 4;
+  const magnitude = 10 ** Math.floor(Math.log10(value));
+  for (const step of [1, 2, 2.5, 5, 10]) {
+    if (step * magnitude >= value) return step * magnitude;
+  }
+  return 10 * magnitude;
+}
+
+/**
+ * Users removed per run, oldest on the left. Dry runs show what they would
+ * have removed, hatched, so the trend is visible before anyone opts in.
+ */
+export function RemovalsChart({ reports }: { reports: Report[] }) {
+  const patternId = useId();
+  const runs = reports.filter((r) => r.status !== 'queued' && r.status !== 'running').slice().reverse();
+  if (runs.length === 0) return null;
+  const values = runs.map((r) => (r.dry_run ? r.users_matched : r.users_removed));
+  const max = niceMax(Math.max(...values, 1));
+  const innerW = W - PAD.left - PAD.right;
+  const innerH = H - PAD.top - PAD.bottom;
+  const slot = innerW / runs.length;
+  const barW = Math.max(4, Math.min(36, slot * 0.7));
+  const ticks = [0, max / 2, max];
+  const labelEvery = Math.ceil(runs.length / 8);
+  const total = runs.reduce((sum, r) => sum + r.users_removed, 0);
+
+  return (
+    <figure className="chart">
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Users removed per run for the last ${runs.length} runs; ${formatNumber(total)} removed in total`} preserveAspectRatio="xMidYMid meet">
+        <defs>
+          <pattern id={patternId} width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+            <rect width="6" height="6" className="chart-dry-bg" />
+            <line x1="0" y1="0" x2="0" y2="6" className="chart-dry-line" strokeWidth="3" />
+          </pattern>
+        </defs>
+        {ticks.map((t) => {
+          const y = PAD.top + innerH - (t / max) * innerH;
+          return (
+            <g key={t}>
+              <line x1={PAD.left} x2={W - PAD.right} y1={y} y2={y} className="chart-grid" />
+              <text x={PAD.left - 6} y={y + 4} textAnchor="end" className="chart-axis">
+                {formatNumber(Math.round(t))}
+              </text>
+            </g>
+          );
+        })}
+        {runs.map((run, i) => {
+          const value = values[i] ?? 0;
+          const h = (value / max) * innerH;
+          const x = PAD.left + slot * i + (slot - barW) / 2;
+          const y = PAD.top + innerH - h;
+          const when = run.finished_at ?? run.created_at;
+          return (
+            <g key={run.id}>
+              <rect x={x} y={y} width={barW} height={Math.max(h, value > 0 ? 1 : 0)} rx={2} className={run.dry_run ? 'chart-bar chart-bar-dry' : `chart-bar chart-bar-${run.status}`} fill={run.dry_run ? `url(#${patternId})` : undefined}>
+                <title>{`Run #${run.id} · ${formatDateTime(when)} · ${formatNumber(value)} ${run.dry_run ? 'would be removed (dry run)' : 'removed'}`}</title>
+              </rect>
+              {i % labelEvery === 0 && (
+                <text x={x + barW / 2} y={H - 8} textAnchor="middle" className="chart-axis">
+                  {new Date(when).toLocaleDateString(undefined, { month: 'short', day: 'numeric' })}
+                </text>
+              )}
+            </g>
+          );
+        })}
+      </svg>
+      <figcaption className="chart-legend">
+        <span>
+          <span className="legend-swatch legend-removed" aria-hidden="true" /> Removed
+        </span>
+        <span>
+          <span className="legend-swatch legend-dry" aria-hidden="true" /> Dry run (would remove)
+        </span>
+      </figcaption>
+    </figure>
+  );
+}

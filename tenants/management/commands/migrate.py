@@ -1,0 +1,3 @@
+from tenants.management.commands.migrate_schemas import Command
+
+__all__ = ["Command"]

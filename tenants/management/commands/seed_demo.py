@@ -1,0 +1,90 @@
+import random
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from tenants.models import Domain, Tenant
+from tenants.services import tenant_create
+
+OPERATOR = ("operator", "operator-pass")
+ADMIN = ("admin", "admin-pass")
+MEMBER = ("member", "member-pass")
+DEMO_TENANTS = {"acme": "Acme Inc.", "globex": "Globex Corporation"}
+USERS_PER_TENANT = 300
+
+
+class Command(BaseCommand):
+    help = "Create the demo: an operator, tenants acme and globex with users. Idempotent."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        User = get_user_model()
+        public, _ = Tenant.objects.get_or_create(
+            schema_name="public", defaults={"name": "Platform"}
+        )
+        Domain.objects.get_or_create(
+            domain=settings.BASE_DOMAIN, defaults={"tenant": public, "is_primary": True}
+        )
+        if not User.objects.filter(username=OPERATOR[0]).exists():
+            User.objects.create_superuser(OPERATOR[0], "operator@example.com", OPERATOR[1])
+
+        for schema, name in DEMO_TENANTS.items():
+            if Tenant.objects.filter(schema_name=schema).exists():
+                continue
+            tenant_create(
+                schema_name=schema,
+                name=name,
+                admin_username=ADMIN[0],
+                admin_email=f"admin@{schema}.example.com",
+                admin_password=ADMIN[1],
+            )
+            with schema_context(schema):
+                seed_users(schema)
+
+        port = 8000
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        self.stdout.write(
+            f"  operators: http://{settings.BASE_DOMAIN}:{port}/  {OPERATOR[0]} / {OPERATOR[1]}"
+        )
+        for schema in DEMO_TENANTS:
+            host = f"{schema}.{settings.BASE_DOMAIN}"
+            self.stdout.write(f"  {schema}: http://{host}:{port}/  {ADMIN[0]} / {ADMIN[1]}")
+        self.stdout.write(f"  a member (no console access) on acme: {MEMBER[0]} / {MEMBER[1]}")
+
+
+@transaction.atomic
+def seed_users(schema: str) -> None:
+    """A realistic spread: recent, dormant and never-logged-in users, a few staff and VIPs."""
+    User = get_user_model()
+    rng = random.Random(schema)  # noqa: S311 -- demo data, not secrets
+    now = timezone.now()
+    unusable = make_password(None)
+    vip = Group.objects.create(name="vip")
+    User.objects.create_user(MEMBER[0], f"member@{schema}.example.com", MEMBER[1], last_login=now)
+    users = []
+    for i in range(USERS_PER_TENANT):
+        joined = now - timedelta(days=rng.randint(1, 1500))
+        never = rng.random() < 0.15
+        last_login = None if never else joined + (now - joined) * rng.random()
+        users.append(
+            User(
+                username=f"user{i:04d}",
+                email=f"user{i:04d}@{schema}.example.com",
+                first_name=rng.choice(
+                    ["Ada", "Grace", "Alan", "Linus", "Barbara", "Ken", "Edsger"]
+                ),
+                password=unusable,
+                date_joined=joined,
+                last_login=last_login,
+                is_staff=rng.random() < 0.03,
+            )
+        )
+    created = User.objects.bulk_create(users)
+    vip.user_set.add(*[u for u in created if rng.random() < 0.05])

@@ -1,0 +1,128 @@
+"""Writes for tenants: provisioning and removal. Each owns its transaction."""
+
+import logging
+import re
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+from django_tenants.utils import schema_context, schema_exists
+
+from tenants import schedule
+from tenants.models import CleanupPolicy, Domain, Tenant
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+DOMAIN_RE = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
+
+
+def schema_name_validate(schema_name: str) -> None:
+    if not isinstance(schema_name, str) or not SCHEMA_NAME_RE.match(schema_name):
+        raise ValidationError(
+            "Use 1-63 characters: a lowercase letter, then lowercase letters, digits or '_'."
+        )
+    if schema_name == "public" or schema_name.startswith("pg_"):
+        raise ValidationError(f"'{schema_name}' is reserved by PostgreSQL.")
+    if schema_name == settings.TENANT_BASE_SCHEMA:
+        raise ValidationError(f"'{schema_name}' is reserved for the tenant template.")
+
+
+def tenant_default_domain(schema_name: str) -> str:
+    return f"{schema_name.replace('_', '-')}.{settings.BASE_DOMAIN}"
+
+
+def tenant_create(
+    *,
+    schema_name: str,
+    name: str,
+    admin_username: str,
+    admin_email: str,
+    admin_password: str,
+    domain: str | None = None,
+) -> Tenant:
+    """Create a tenant: schema (cloned from the template), domain, policy and first admin.
+
+    All of it happens in one transaction — PostgreSQL's DDL is transactional — so any
+    failure leaves nothing behind: no schema, no tenant row, no domain. Raises
+    ValidationError with per-field messages on bad input or a taken schema name or domain.
+    """
+    domain = (domain or tenant_default_domain(schema_name or "")).strip().lower()
+    errors: dict[str, list[str]] = {}
+    try:
+        schema_name_validate(schema_name)
+    except ValidationError as exc:
+        errors["schema_name"] = exc.messages
+    if not name or not name.strip():
+        errors["name"] = ["A tenant needs a name."]
+    if not DOMAIN_RE.match(domain):
+        errors["domain"] = [f"'{domain}' is not a valid host name."]
+    if not admin_username:
+        errors["admin_username"] = ["The first admin needs a username."]
+    try:
+        validate_password(admin_password)
+    except ValidationError as exc:
+        errors["admin_password"] = exc.messages
+    if "schema_name" not in errors and (
+        Tenant.objects.filter(schema_name=schema_name).exists() or schema_exists(schema_name)
+    ):
+        errors["schema_name"] = [f"A tenant with schema name '{schema_name}' already exists."]
+    if "domain" not in errors and Domain.objects.filter(domain=domain).exists():
+        errors["domain"] = [f"The domain '{domain}' is already taken."]
+    if errors:
+        raise ValidationError(errors)
+
+    try:
+        with transaction.atomic():
+            tenant = Tenant(schema_name=schema_name, name=name.strip())
+            tenant.save(verbosity=0)
+            Domain.objects.create(domain=domain, tenant=tenant, is_primary=True)
+            policy = CleanupPolicy(tenant=tenant)
+            policy.next_run_at = schedule.next_run(policy.schedule, policy.timezone, timezone.now())
+            policy.save()
+            with schema_context(schema_name):
+                get_user_model().objects.create_user(
+                    username=admin_username,
+                    email=admin_email,
+                    password=admin_password,
+                    is_staff=True,
+                    # Superuser *within the tenant schema* so Django admin lets them manage
+                    # users and groups; it grants nothing outside the schema.
+                    is_superuser=True,
+                )
+    except DatabaseError as exc:
+        # Lost a race with a concurrent creation of the same schema or domain.
+        logger.warning(
+            "tenant.create.failed", extra={"schema_name": schema_name, "error": str(exc)}
+        )
+        raise ValidationError(
+            {"schema_name": [f"Could not create '{schema_name}': it was taken concurrently."]}
+        ) from exc
+    logger.info("tenant.created", extra={"schema_name": schema_name, "domain": domain})
+    return tenant
+
+
+def tenant_delete(*, tenant: Tenant) -> None:
+    """Drop the tenant's schema and its rows (domain, policy: its schedule goes with it)."""
+    with transaction.atomic():
+        tenant.delete(force_drop=True)
+    logger.info("tenant.deleted", extra={"schema_name": tenant.schema_name})
+
+
+def template_schema_sync(verbosity: int = 1) -> None:
+    """Create (if missing) and migrate the template schema new tenants are cloned from."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    template = settings.TENANT_BASE_SCHEMA
+    if not schema_exists(template):
+        with connection.cursor() as cursor:
+            cursor.execute(f'CREATE SCHEMA "{template}"')
+    call_command(
+        "migrate_schemas", tenant=True, schema_name=template, interactive=False, verbosity=verbosity
+    )

@@ -1,0 +1,163 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from tenants.models import CleanupPolicy, Domain, Tenant
+from tenants.services import tenant_create
+
+pytestmark = pytest.mark.django_db
+
+
+def schemas() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT schema_name FROM information_schema.schemata")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def create(schema_name: str = "newco", domain: str | None = None, **overrides: str) -> Tenant:
+    kwargs = {
+        "schema_name": schema_name,
+        "name": "New Co",
+        "domain": domain,
+        "admin_username": "boss",
+        "admin_email": "boss@newco.test",
+        "admin_password": "a-long-enough-password",
+    }
+    kwargs.update(overrides)
+    return tenant_create(**kwargs)  # type: ignore[arg-type]
+
+
+def test_creating_a_tenant_makes_schema_domain_policy_and_first_admin() -> None:
+    tenant = create()
+
+    assert "newco" in schemas()
+    assert Domain.objects.get(tenant=tenant).domain == "newco.localhost"
+    policy = CleanupPolicy.objects.get(tenant=tenant)
+    assert policy.dry_run is True and policy.next_run_at is not None
+    with schema_context("newco"):
+        admin = get_user_model().objects.get()
+        assert (
+            admin.username == "boss"
+            and admin.is_staff
+            and admin.check_password("a-long-enough-password")
+        )
+
+
+def test_a_tenant_cloned_from_the_template_has_every_table_migrated() -> None:
+    create()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+            ["newco"],
+        )
+        tables = {row[0] for row in cursor.fetchall()}
+        cursor.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s",
+            ["tenant_template"],
+        )
+        template_table_count = cursor.fetchone()[0]
+    assert {"accounts_user", "django_migrations", "token_blacklist_outstandingtoken"} <= tables
+    assert len(tables) == template_table_count
+
+
+@pytest.mark.parametrize(
+    "schema_name",
+    ["", "1abc", "Abc", "a-b", "a b", "a" * 64, "public", "pg_temp", "tenant_template", "ä"],
+)
+def test_a_bad_schema_name_is_rejected_and_nothing_is_left_behind(schema_name: str) -> None:
+    before_schemas, before_tenants = schemas(), Tenant.objects.count()
+
+    with pytest.raises(ValidationError) as exc:
+        create(schema_name, domain="badname.localhost")
+
+    assert "schema_name" in exc.value.message_dict
+    assert schemas() == before_schemas
+    assert Tenant.objects.count() == before_tenants
+    assert not Domain.objects.filter(domain="badname.localhost").exists()
+
+
+def test_a_taken_schema_name_is_rejected_and_nothing_is_left_behind(tenant_a: Tenant) -> None:
+    before_schemas, before_domains = schemas(), Domain.objects.count()
+
+    with pytest.raises(ValidationError) as exc:
+        create(tenant_a.schema_name, domain="other.localhost")
+
+    assert "already exists" in exc.value.message_dict["schema_name"][0]
+    assert schemas() == before_schemas
+    assert Domain.objects.count() == before_domains
+
+
+def test_a_taken_domain_is_rejected_and_nothing_is_left_behind(tenant_a: Tenant) -> None:
+    before_schemas, before_tenants = schemas(), Tenant.objects.count()
+
+    with pytest.raises(ValidationError) as exc:
+        create("newco", domain=tenant_a.get_primary_domain().domain)
+
+    assert "already taken" in exc.value.message_dict["domain"][0]
+    assert schemas() == before_schemas
+    assert Tenant.objects.count() == before_tenants
+
+
+def test_a_weak_admin_password_is_rejected_and_nothing_is_left_behind() -> None:
+    before = schemas()
+
+    with pytest.raises(ValidationError) as exc:
+        create(admin_password="123")
+
+    assert "admin_password" in exc.value.message_dict
+    assert schemas() == before
+    assert not Tenant.objects.filter(schema_name="newco").exists()
+
+
+def test_a_failure_after_the_schema_exists_rolls_everything_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(get_user_model().objects, "create_user", explode)
+    before = schemas()
+
+    with pytest.raises(RuntimeError):
+        create()
+
+    assert schemas() == before
+    assert not Tenant.objects.filter(schema_name="newco").exists()
+    assert not Domain.objects.filter(domain="newco.localhost").exists()
+
+
+def test_the_command_creates_a_tenant(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command(
+        "tenant_create",
+        "--schema",
+        "cmdco",
+        "--name",
+        "Cmd Co",
+        "--admin-username",
+        "root",
+        "--admin-email",
+        "root@cmd.test",
+        "--admin-password",
+        "a-long-enough-password",
+    )
+    assert "cmdco" in schemas()
+    assert "cmdco.localhost" in capsys.readouterr().out
+
+
+def test_seed_demo_twice_yields_the_same_counts() -> None:
+    def counts() -> dict[str, int]:
+        result = {"tenants": Tenant.objects.count(), "domains": Domain.objects.count()}
+        for schema in ("acme", "globex"):
+            with schema_context(schema):
+                result[schema] = get_user_model().objects.count()
+        return result
+
+    call_command("seed_demo")
+    first = counts()
+    call_command("seed_demo")
+
+    assert counts() == first
+    assert first["acme"] > 200 and first["globex"] > 200

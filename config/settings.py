@@ -194,3 +194,22 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# --- Cleanup engine
+# Users per batch: one transaction each (re-check, audit, remove).
+CLEANUP_BATCH_SIZE = env.int("CLEANUP_BATCH_SIZE", default=1000)
+# A running cleanup with no heartbeat for this long is ended `failed` (worker lost).
+CLEANUP_STALE_AFTER_S = env.int("CLEANUP_STALE_AFTER_S", default=300)
+# A cleanup still queued after this long is ended `failed` (task lost).
+CLEANUP_QUEUED_TIMEOUT_S = env.int("CLEANUP_QUEUED_TIMEOUT_S", default=3600)
+# Scheduled runs start within this many seconds of being due (spreads load at 03:00).
+CLEANUP_FANOUT_JITTER_S = env.int("CLEANUP_FANOUT_JITTER_S", default=30)
+# Publishing a run: try twice, quickly; the API answers 503 rather than make a client wait.
+CLEANUP_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# The report in the database is a run's result; nothing reads Celery's result backend.
+CELERY_TASK_IGNORE_RESULT = True

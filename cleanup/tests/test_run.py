@@ -1,0 +1,312 @@
+"""Who a run keeps and who it removes — for both actions, at the exact boundaries."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from django.contrib.admin.models import ADDITION, LogEntry
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+
+from accounts.models import User
+from cleanup.models import CleanupAuditEntry, CleanupReport
+from cleanup.policy import PolicySpec
+from cleanup.selectors import matched_users
+from cleanup.services import (
+    CleanupAlreadyActive,
+    cleanup_reap_stale,
+    cleanup_report_create,
+    cleanup_run,
+)
+from tenants.models import CleanupPolicy, Tenant
+
+D, G = 90, 30
+DAY = timedelta(days=1)
+LONG_AGO = timedelta(days=2000)
+
+# name: (attributes relative to now, removed when deactivating, removed when deleting, reason)
+CASES: dict[str, tuple[dict[str, Any], bool, bool, str | None]] = {
+    "active_within_window": ({"last_login": -(D - 1)}, False, False, None),
+    "inactive_past_window": ({"last_login": -(D + 1)}, True, True, "inactive"),
+    "seen_recently_logged_in_long_ago": (
+        {"last_login": -(D + 100), "last_seen": -(D - 1)}, False, False, None
+    ),
+    "logged_in_recently_seen_long_ago": (
+        {"last_login": -(D - 1), "last_seen": -(D + 10)}, False, False, None
+    ),
+    "only_seen_past_window": ({"last_seen": -(D + 1)}, True, True, "inactive"),
+    "never_active_joined_within_grace": ({"date_joined": -(G - 1)}, False, False, None),
+    "never_active_joined_past_grace": ({"date_joined": -(G + 1)}, True, True, "never_logged_in"),
+    "staff_inactive": ({"last_login": -(D + 1), "is_staff": True}, False, False, None),
+    "superuser_inactive": ({"last_login": -(D + 1), "is_superuser": True}, False, False, None),
+    "exempt_group_inactive": ({"last_login": -(D + 1), "group": "vip"}, False, False, None),
+    "other_group_inactive": ({"last_login": -(D + 1), "group": "staffers"}, True, True, "inactive"),
+    "already_deactivated_inactive": (
+        {"last_login": -(D + 1), "is_active": False}, False, True, "inactive"
+    ),
+}
+
+
+def make_user(name: str, now: datetime, attrs: dict[str, Any]) -> User:
+    fields: dict[str, Any] = {"date_joined": now - LONG_AGO}
+    for key, value in attrs.items():
+        if key in ("last_login", "last_seen", "date_joined"):
+            fields[key] = now + value * DAY
+        elif key != "group":
+            fields[key] = value
+    user = User.objects.create(username=name, email=f"{name}@example.com", **fields)
+    if "group" in attrs:
+        user.groups.add(Group.objects.get_or_create(name=attrs["group"])[0])
+    return user
+
+
+def set_policy(tenant: Tenant, **fields: Any) -> None:
+    defaults = {
+        "inactive_days": D,
+        "never_logged_in_days": G,
+        "exempt_groups": ["vip"],
+        "max_removal_ratio": 1.0,
+        "dry_run": False,
+    }
+    CleanupPolicy.objects.filter(tenant=tenant).update(**{**defaults, **fields})
+
+
+def run(tenant: Tenant, batch_size: int = 1000, **report_fields: Any) -> CleanupReport:
+    report = cleanup_report_create(schema_name=tenant.schema_name, trigger="manual", **report_fields)
+    return cleanup_run(report_id=report.pk, batch_size=batch_size)
+
+
+@pytest.fixture
+def population(in_tenant_a: Tenant) -> dict[str, User]:
+    now = timezone.now()
+    return {name: make_user(name, now, attrs) for name, (attrs, *_rest) in CASES.items()}
+
+
+@pytest.mark.parametrize("batch_size", [1000, 2])
+def test_deactivate_removes_exactly_the_matched_users_and_audits_each_with_its_reason(
+    in_tenant_a: Tenant, population: dict[str, User], batch_size: int
+) -> None:
+    set_policy(in_tenant_a, action="deactivate")
+
+    report = run(in_tenant_a, batch_size=batch_size)
+
+    expected = {name for name, (_, deactivated, _, _) in CASES.items() if deactivated}
+    now_inactive = set(
+        User.objects.filter(username__in=CASES, is_active=False).values_list("username", flat=True)
+    )
+    assert now_inactive - {"already_deactivated_inactive"} == expected
+    assert User.objects.filter(username__in=CASES).count() == len(CASES)  # nobody deleted
+    audit = dict(CleanupAuditEntry.objects.filter(report=report).values_list("username", "reason"))
+    assert audit == {name: CASES[name][3] for name in expected}
+    assert report.status == "succeeded"
+    assert (report.users_matched, report.users_removed, report.progress) == (
+        len(expected), len(expected), 1.0
+    )
+
+
+@pytest.mark.parametrize("batch_size", [1000, 2])
+def test_delete_removes_exactly_the_matched_users_and_audits_each_with_its_reason(
+    in_tenant_a: Tenant, population: dict[str, User], batch_size: int
+) -> None:
+    set_policy(in_tenant_a, action="delete")
+
+    report = run(in_tenant_a, batch_size=batch_size)
+
+    expected = {name for name, (_, _, deleted, _) in CASES.items() if deleted}
+    remaining = set(User.objects.filter(username__in=CASES).values_list("username", flat=True))
+    assert remaining == set(CASES) - expected
+    audit = list(CleanupAuditEntry.objects.filter(report=report).values())
+    assert {row["username"]: row["reason"] for row in audit} == {
+        name: CASES[name][3] for name in expected
+    }
+    removed_user = population["inactive_past_window"]
+    row = next(r for r in audit if r["username"] == "inactive_past_window")
+    assert (row["user_id"], row["email"], row["last_login"], row["date_joined"]) == (
+        removed_user.pk, removed_user.email, removed_user.last_login, removed_user.date_joined
+    )
+    assert report.status == "succeeded" and report.users_removed == len(expected)
+
+
+def test_delete_also_removes_what_cascades_from_a_user(in_tenant_a: Tenant) -> None:
+    set_policy(in_tenant_a, action="delete")
+    now = timezone.now()
+    gone = make_user("gone", now, {"last_login": -(D + 1), "group": "staffers"})
+    kept = make_user("kept", now, {"last_login": -1, "group": "staffers"})
+    for user in (gone, kept):
+        LogEntry.objects.create(
+            user=user, content_type=ContentType.objects.get_for_model(User),
+            object_id=str(user.pk), object_repr="x", action_flag=ADDITION,
+        )
+
+    run(in_tenant_a)
+
+    assert not User.objects.filter(pk=gone.pk).exists()
+    assert not LogEntry.objects.filter(user_id=gone.pk).exists()
+    assert not User.groups.through.objects.filter(user_id=gone.pk).exists()
+    assert LogEntry.objects.filter(user=kept).count() == 1
+    assert list(kept.groups.values_list("name", flat=True)) == ["staffers"]
+
+
+def test_exactly_on_a_boundary_is_kept(in_tenant_a: Tenant) -> None:
+    now = timezone.now()
+    User.objects.create(username="edge_login", last_login=now - timedelta(days=D))
+    User.objects.create(username="edge_joined", date_joined=now - timedelta(days=G))
+    User.objects.create(
+        username="past_login", last_login=now - timedelta(days=D, microseconds=1)
+    )
+    User.objects.create(
+        username="past_joined", date_joined=now - timedelta(days=G, microseconds=1)
+    )
+    spec = PolicySpec(inactive_days=D, never_logged_in_days=G)
+
+    matched = set(matched_users(spec, now).values_list("username", flat=True))
+
+    assert matched == {"past_login", "past_joined"}
+
+
+@pytest.mark.parametrize("action", ["deactivate", "delete"])
+def test_a_dry_run_removes_nothing_and_records_the_would_be_count(
+    in_tenant_a: Tenant, population: dict[str, User], action: str
+) -> None:
+    set_policy(in_tenant_a, action=action, dry_run=True)
+    before = list(User.objects.order_by("pk").values_list("pk", "is_active"))
+
+    report = run(in_tenant_a)
+
+    expected = sum(1 for _, d, x, _ in CASES.values() if (d if action == "deactivate" else x))
+    assert report.status == "succeeded" and report.dry_run
+    assert (report.users_matched, report.users_removed) == (expected, 0)
+    assert list(User.objects.order_by("pk").values_list("pk", "is_active")) == before
+    assert not CleanupAuditEntry.objects.filter(report=report).exists()
+
+
+def test_a_manual_run_may_override_the_policys_dry_run(
+    in_tenant_a: Tenant, population: dict[str, User]
+) -> None:
+    set_policy(in_tenant_a, action="deactivate", dry_run=True)
+
+    report = run(in_tenant_a, dry_run=False)
+
+    assert not report.dry_run and report.users_removed > 0
+
+
+def test_the_safety_cap_aborts_and_removes_nothing(
+    in_tenant_a: Tenant, population: dict[str, User]
+) -> None:
+    set_policy(in_tenant_a, action="delete", max_removal_ratio=0.1)
+    before = User.objects.count()
+
+    report = run(in_tenant_a)
+
+    assert report.status == "aborted"
+    assert "max_removal_ratio" in report.error and "Nothing was removed" in report.error
+    assert report.users_removed == 0 and User.objects.count() == before
+    assert not CleanupAuditEntry.objects.exists()
+
+
+def test_a_second_run_cannot_start_while_one_is_queued(in_tenant_a: Tenant) -> None:
+    first = cleanup_report_create(schema_name="alpha", trigger="manual")
+
+    with pytest.raises(CleanupAlreadyActive) as exc:
+        cleanup_report_create(schema_name="alpha", trigger="manual")
+
+    assert exc.value.report_id == first.pk
+    assert CleanupReport.objects.count() == 1
+
+
+def test_running_a_finished_report_again_changes_nothing(
+    in_tenant_a: Tenant, population: dict[str, User]
+) -> None:
+    set_policy(in_tenant_a, action="delete")
+    report = run(in_tenant_a)
+    users = User.objects.count()
+
+    again = cleanup_run(report_id=report.pk)
+
+    assert again.status == "succeeded" and User.objects.count() == users
+    assert CleanupAuditEntry.objects.count() == report.users_removed
+
+
+def test_a_failing_run_ends_failed_with_the_error_and_keeps_its_batch(
+    in_tenant_a: Tenant, population: dict[str, User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_policy(in_tenant_a, action="delete")
+    from cleanup import services
+
+    def boom(report_id: int, batch: Any) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(services, "_audit_insert", boom)
+    before = User.objects.count()
+
+    report = run(in_tenant_a)
+
+    assert report.status == "failed" and "disk on fire" in report.error
+    assert User.objects.count() == before
+    assert CleanupReport.objects.filter(status__in=["queued", "running"]).count() == 0
+
+
+class WorkerKilled(BaseException):
+    """Stands for SIGKILL: not an Exception, so nothing in the run catches it."""
+
+
+def test_a_run_killed_mid_way_loses_only_its_batch_and_the_reaper_frees_the_tenant(
+    in_tenant_a: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_policy(in_tenant_a, action="delete")
+    now = timezone.now()
+    stale = {make_user(f"stale{i}", now, {"last_login": -(D + 1)}).pk for i in range(10)}
+    keep = {make_user(f"fresh{i}", now, {"last_login": -1}).pk for i in range(10)}
+    from cleanup import services
+
+    real_remove, calls = services._users_remove, []
+
+    def remove_then_die(action: str, ids: list[int]) -> int:
+        calls.append(ids)
+        removed = real_remove(action, ids)
+        if len(calls) == 3:
+            raise WorkerKilled()
+        return removed
+
+    monkeypatch.setattr(services, "_users_remove", remove_then_die)
+    report = cleanup_report_create(schema_name="alpha", trigger="manual")
+    with pytest.raises(WorkerKilled):
+        cleanup_run(report_id=report.pk, batch_size=3)
+
+    # Two batches committed, the third rolled back whole.
+    present = set(User.objects.values_list("pk", flat=True))
+    audited = set(CleanupAuditEntry.objects.values_list("user_id", flat=True))
+    assert len(audited) == 6 and not audited & present
+    assert stale - audited <= present and keep <= present
+    report.refresh_from_db()
+    assert report.status == "running" and report.users_removed == 6
+
+    # The tenant is locked until the reaper notices the silent worker.
+    with pytest.raises(CleanupAlreadyActive):
+        cleanup_report_create(schema_name="alpha", trigger="manual")
+    assert cleanup_reap_stale(now=now + timedelta(minutes=1)) == []
+    reaped = cleanup_reap_stale(now=timezone.now() + timedelta(minutes=10))
+    report.refresh_from_db()
+    assert reaped == [("alpha", report.pk)]
+    assert report.status == "failed" and "Worker lost" in report.error
+
+    monkeypatch.setattr(services, "_users_remove", real_remove)
+    second = run(in_tenant_a)
+    assert second.status == "succeeded" and second.users_removed == 4
+    assert set(User.objects.values_list("pk", flat=True)) & stale == set()
+    assert keep <= set(User.objects.values_list("pk", flat=True))
+    assert CleanupAuditEntry.objects.count() == len(stale)  # nobody removed twice
+
+
+def test_a_finished_run_is_summarised_for_the_operators(
+    in_tenant_a: Tenant, population: dict[str, User]
+) -> None:
+    set_policy(in_tenant_a, action="deactivate")
+
+    report = run(in_tenant_a)
+
+    policy = CleanupPolicy.objects.get(tenant=in_tenant_a)
+    assert (policy.last_report_id, policy.last_report_status, policy.last_report_users_removed) == (
+        report.pk, "succeeded", report.users_removed
+    )

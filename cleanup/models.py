@@ -21,7 +21,7 @@ class CleanupReport(models.Model):
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     trigger = models.CharField(max_length=10, choices=Trigger.choices)
-    triggered_by = models.CharField(max_length=150, null=True, blank=True)
+    triggered_by = models.CharField(max_length=150, null=True, blank=True)  # noqa: DJ001 -- null: no person (the scheduler)
     dry_run = models.BooleanField()
     action = models.CharField(max_length=10)
     created_at = models.DateTimeField(auto_now_add=True)

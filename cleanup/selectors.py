@@ -42,7 +42,9 @@ def matched_users(policy: PolicySpec, now: datetime) -> QuerySet[User]:
         )
         .annotate(
             reason=Case(
-                When(last_active__isnull=True, then=Value(CleanupAuditEntry.Reason.NEVER_LOGGED_IN)),
+                When(
+                    last_active__isnull=True, then=Value(CleanupAuditEntry.Reason.NEVER_LOGGED_IN)
+                ),
                 default=Value(CleanupAuditEntry.Reason.INACTIVE),
                 output_field=CharField(),
             )

@@ -49,6 +49,10 @@ class RunCancelled(Exception):
     """The report stopped being `running` under us (e.g. the reaper ended it)."""
 
 
+def current_schema() -> str:
+    return connection.schema_name  # type: ignore[attr-defined]  # set by django-tenants
+
+
 # --- Policy ---------------------------------------------------------------------------------
 
 
@@ -69,7 +73,9 @@ def policy_update(*, policy: CleanupPolicy, data: dict[str, Any]) -> CleanupPoli
     policy.full_clean(exclude=["tenant"])
     policy.next_run_at = schedule.next_run(policy.schedule, policy.timezone, timezone.now())
     policy.save()
-    logger.info("cleanup.policy.updated", extra={"tenant": policy.tenant_id, "fields": sorted(data)})
+    logger.info(
+        "cleanup.policy.updated", extra={"tenant": policy.tenant_id, "fields": sorted(data)}
+    )
     return policy
 
 
@@ -176,7 +182,7 @@ def _report_finish(report: CleanupReport, status: str, error: str = "") -> None:
 
 def _summary_publish(report: CleanupReport) -> None:
     """Copy the run's outcome to the tenant's public policy row for the operators' console."""
-    CleanupPolicy.objects.filter(tenant__schema_name=connection.schema_name).update(
+    CleanupPolicy.objects.filter(tenant__schema_name=current_schema()).update(
         last_report_id=report.pk,
         last_report_status=report.status,
         last_report_finished_at=report.finished_at,
@@ -207,7 +213,7 @@ def _users_remove(action: str, ids: list[int]) -> int:
         # Django's collector deletes what cascades (group and permission links, admin log,
         # ...) with one set-based DELETE per relation, since no signal handler needs the
         # objects one by one.
-        deleted, per_model = users.delete()
+        _, per_model = users.delete()
         return per_model.get(get_user_model()._meta.label, 0)
     return users.update(is_active=False)
 
@@ -219,7 +225,7 @@ def _batch_next(spec: PolicySpec, now: datetime, after_pk: int, size: int) -> _B
         .filter(pk__gt=after_pk)
         .order_by("pk")
         .select_for_update(of=("self",))
-        .values_list("pk", "reason")[:size]
+        .values_list("pk", "reason")[:size]  # type: ignore[misc]  # "reason" is annotated
     )
     ids, reasons = [], []
     for pk, reason in rows:
@@ -241,13 +247,15 @@ def cleanup_run(*, report_id: int, batch_size: int | None = None) -> CleanupRepo
     with transaction.atomic():
         report = CleanupReport.objects.select_for_update().get(pk=report_id)
         if report.status != Status.QUEUED:
-            logger.info("cleanup.run.skipped", extra={"report_id": report_id, "status": report.status})
+            logger.info(
+                "cleanup.run.skipped", extra={"report_id": report_id, "status": report.status}
+            )
             return report
         now = timezone.now()
         report.status, report.started_at, report.heartbeat_at = Status.RUNNING, now, now
         report.save(update_fields=["status", "started_at", "heartbeat_at"])
 
-    log = {"tenant": connection.schema_name, "report_id": report.pk}
+    log = {"tenant": current_schema(), "report_id": report.pk}
     logger.info("cleanup.run.started", extra=log)
     try:
         _run(report, PolicySpec.from_snapshot(report.policy), now, batch_size)
@@ -270,7 +278,10 @@ def _run(report: CleanupReport, spec: PolicySpec, now: datetime, batch_size: int
     report.users_matched = matched_users(spec, now).count()
     report.save(update_fields=["users_eligible", "users_matched"])
 
-    if report.users_eligible and report.users_matched / report.users_eligible > spec.max_removal_ratio:
+    if (
+        report.users_eligible
+        and report.users_matched / report.users_eligible > spec.max_removal_ratio
+    ):
         share = report.users_matched / report.users_eligible
         _report_finish(
             report,
@@ -392,4 +403,3 @@ def cleanup_reap_stale(*, now: datetime | None = None) -> list[tuple[str, int]]:
                     extra={"tenant": schema_name, "report_id": report.pk, "was": was},
                 )
     return reaped
-

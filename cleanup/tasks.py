@@ -46,7 +46,9 @@ def run_tenant(
                 return None
             report_id = report.pk
         elif not CleanupReport.objects.filter(pk=report_id).exists():
-            logger.warning("cleanup.run.report_gone", extra={"tenant": schema_name, "report_id": report_id})
+            logger.warning(
+                "cleanup.run.report_gone", extra={"tenant": schema_name, "report_id": report_id}
+            )
             return None
         report = services.cleanup_run(report_id=report_id)
         return {"report_id": report.pk, "status": report.status}

@@ -186,7 +186,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "event": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "event": {
+            "()": "config.logging.KeyValueFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "event"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},

@@ -9,6 +9,7 @@ from config.celery import app as celery_app
 from tenants.models import Tenant
 from tenants.services import tenant_create, tenant_delete
 
+
 @pytest.fixture
 def live_db(django_db_blocker: pytest.FixtureRequest) -> Iterator[None]:
     """Committed data, for tests where other threads or a worker must see it.
@@ -18,7 +19,7 @@ def live_db(django_db_blocker: pytest.FixtureRequest) -> Iterator[None]:
     """
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         yield
-        connection.set_schema_to_public()
+        connection.set_schema_to_public()  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def make_live_tenant(live_db: None) -> Iterator[Callable[..., Tenant]]:
         return tenant
 
     yield make
-    connection.set_schema_to_public()
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
     for tenant in created:
         tenant_delete(tenant=tenant)
 

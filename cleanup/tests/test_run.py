@@ -30,10 +30,16 @@ CASES: dict[str, tuple[dict[str, Any], bool, bool, str | None]] = {
     "active_within_window": ({"last_login": -(D - 1)}, False, False, None),
     "inactive_past_window": ({"last_login": -(D + 1)}, True, True, "inactive"),
     "seen_recently_logged_in_long_ago": (
-        {"last_login": -(D + 100), "last_seen": -(D - 1)}, False, False, None
+        {"last_login": -(D + 100), "last_seen": -(D - 1)},
+        False,
+        False,
+        None,
     ),
     "logged_in_recently_seen_long_ago": (
-        {"last_login": -(D - 1), "last_seen": -(D + 10)}, False, False, None
+        {"last_login": -(D - 1), "last_seen": -(D + 10)},
+        False,
+        False,
+        None,
     ),
     "only_seen_past_window": ({"last_seen": -(D + 1)}, True, True, "inactive"),
     "never_active_joined_within_grace": ({"date_joined": -(G - 1)}, False, False, None),
@@ -43,7 +49,10 @@ CASES: dict[str, tuple[dict[str, Any], bool, bool, str | None]] = {
     "exempt_group_inactive": ({"last_login": -(D + 1), "group": "vip"}, False, False, None),
     "other_group_inactive": ({"last_login": -(D + 1), "group": "staffers"}, True, True, "inactive"),
     "already_deactivated_inactive": (
-        {"last_login": -(D + 1), "is_active": False}, False, True, "inactive"
+        {"last_login": -(D + 1), "is_active": False},
+        False,
+        True,
+        "inactive",
     ),
 }
 
@@ -73,7 +82,9 @@ def set_policy(tenant: Tenant, **fields: Any) -> None:
 
 
 def run(tenant: Tenant, batch_size: int = 1000, **report_fields: Any) -> CleanupReport:
-    report = cleanup_report_create(schema_name=tenant.schema_name, trigger="manual", **report_fields)
+    report = cleanup_report_create(
+        schema_name=tenant.schema_name, trigger="manual", **report_fields
+    )
     return cleanup_run(report_id=report.pk, batch_size=batch_size)
 
 
@@ -101,7 +112,9 @@ def test_deactivate_removes_exactly_the_matched_users_and_audits_each_with_its_r
     assert audit == {name: CASES[name][3] for name in expected}
     assert report.status == "succeeded"
     assert (report.users_matched, report.users_removed, report.progress) == (
-        len(expected), len(expected), 1.0
+        len(expected),
+        len(expected),
+        1.0,
     )
 
 
@@ -123,7 +136,10 @@ def test_delete_removes_exactly_the_matched_users_and_audits_each_with_its_reaso
     removed_user = population["inactive_past_window"]
     row = next(r for r in audit if r["username"] == "inactive_past_window")
     assert (row["user_id"], row["email"], row["last_login"], row["date_joined"]) == (
-        removed_user.pk, removed_user.email, removed_user.last_login, removed_user.date_joined
+        removed_user.pk,
+        removed_user.email,
+        removed_user.last_login,
+        removed_user.date_joined,
     )
     assert report.status == "succeeded" and report.users_removed == len(expected)
 
@@ -135,8 +151,11 @@ def test_delete_also_removes_what_cascades_from_a_user(in_tenant_a: Tenant) -> N
     kept = make_user("kept", now, {"last_login": -1, "group": "staffers"})
     for user in (gone, kept):
         LogEntry.objects.create(
-            user=user, content_type=ContentType.objects.get_for_model(User),
-            object_id=str(user.pk), object_repr="x", action_flag=ADDITION,
+            user=user,
+            content_type=ContentType.objects.get_for_model(User),
+            object_id=str(user.pk),
+            object_repr="x",
+            action_flag=ADDITION,
         )
 
     run(in_tenant_a)
@@ -152,12 +171,8 @@ def test_exactly_on_a_boundary_is_kept(in_tenant_a: Tenant) -> None:
     now = timezone.now()
     User.objects.create(username="edge_login", last_login=now - timedelta(days=D))
     User.objects.create(username="edge_joined", date_joined=now - timedelta(days=G))
-    User.objects.create(
-        username="past_login", last_login=now - timedelta(days=D, microseconds=1)
-    )
-    User.objects.create(
-        username="past_joined", date_joined=now - timedelta(days=G, microseconds=1)
-    )
+    User.objects.create(username="past_login", last_login=now - timedelta(days=D, microseconds=1))
+    User.objects.create(username="past_joined", date_joined=now - timedelta(days=G, microseconds=1))
     spec = PolicySpec(inactive_days=D, never_logged_in_days=G)
 
     matched = set(matched_users(spec, now).values_list("username", flat=True))
@@ -308,5 +323,7 @@ def test_a_finished_run_is_summarised_for_the_operators(
 
     policy = CleanupPolicy.objects.get(tenant=in_tenant_a)
     assert (policy.last_report_id, policy.last_report_status, policy.last_report_users_removed) == (
-        report.pk, "succeeded", report.users_removed
+        report.pk,
+        "succeeded",
+        report.users_removed,
     )

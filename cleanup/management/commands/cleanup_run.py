@@ -36,11 +36,21 @@ class Command(BaseCommand):
                     dry_run=options["dry_run"],
                 )
             except CleanupAlreadyActive as exc:
-                raise CommandError(f"A cleanup is already running (report {exc.report_id}).") from exc
+                raise CommandError(
+                    f"A cleanup is already running (report {exc.report_id})."
+                ) from exc
             report = cleanup_run(report_id=report.pk, batch_size=options["batch_size"])
         fields = [
-            "id", "status", "dry_run", "action", "users_eligible", "users_matched",
-            "users_removed", "started_at", "finished_at", "error",
+            "id",
+            "status",
+            "dry_run",
+            "action",
+            "users_eligible",
+            "users_matched",
+            "users_removed",
+            "started_at",
+            "finished_at",
+            "error",
         ]
         summary = {name: getattr(report, name) for name in fields}
         self.stdout.write(json.dumps(summary, default=str, indent=2))

@@ -71,8 +71,14 @@ def seed_users(schema: str) -> None:
     users = []
     for i in range(USERS_PER_TENANT):
         joined = now - timedelta(days=rng.randint(1, 1500))
-        never = rng.random() < 0.15
-        last_login = None if never else joined + (now - joined) * rng.random()
+        roll = rng.random()
+        if roll < 0.10:  # signed up, never came back
+            last_login = None
+        elif roll < 0.35:  # dormant: last seen anywhere between 3 months and 4 years ago
+            last_login = now - timedelta(days=rng.randint(91, 1500))
+        else:  # active in the last two months
+            last_login = now - timedelta(days=rng.randint(0, 60), minutes=rng.randint(0, 1440))
+        last_login = max(last_login, joined) if last_login else None
         users.append(
             User(
                 username=f"user{i:04d}",

@@ -44,7 +44,7 @@ export default tseslint.config(
     },
   })),
   {
-    files: ['src/testing/**', '**/*.test.{ts,tsx}'],
+    files: ['src/testing/**', '**/*.test.{ts,tsx}', 'src/lib/**/*.tsx'],
     rules: { 'react-refresh/only-export-components': 'off' },
   },
   {

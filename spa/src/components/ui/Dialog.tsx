@@ -33,8 +33,9 @@ export function Dialog({ open, title, onClose, children, footer, size = 'md' }: 
       } else if (event.key === 'Tab') {
         const items = focusable();
         if (!items.length) return;
-        const first = items[0]!;
-        const last = items[items.length - 1]!;
+        const first = items[0];
+        const last = items[items.length - 1];
+        if (!first || !last) return;
         if (event.shiftKey && document.activeElement === first) {
           event.preventDefault();
           last.focus();

@@ -71,9 +71,9 @@ export function nestedFieldErrors(body: unknown, prefix = ''): FieldErrors {
 }
 
 function firstFieldError(fieldErrors: FieldErrors): string | null {
-  const entries = Object.entries(fieldErrors);
-  if (!entries.length) return null;
-  const [field, messages] = entries[0]!;
+  const first = Object.entries(fieldErrors)[0];
+  if (!first) return null;
+  const [field, messages] = first;
   return `${humanize(field)}: ${messages[0] ?? 'invalid value'}`;
 }
 

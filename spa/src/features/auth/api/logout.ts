@@ -6,7 +6,7 @@ import { readTokens } from '@/lib/auth-tokens';
 export async function logout(): Promise<void> {
   const tokens = readTokens();
   if (!tokens) return;
-  await request<void>('/api/auth/logout/', { method: 'POST', body: { refresh: tokens.refresh }, auth: false });
+  await request<null>('/api/auth/logout/', { method: 'POST', body: { refresh: tokens.refresh }, auth: false });
 }
 
 export function useLogout() {

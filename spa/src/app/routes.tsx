@@ -1,0 +1,114 @@
+import { Navigate, Route, Routes, useLocation } from 'react-router';
+import { ErrorAlert } from '@/components/ui/Alert';
+import { Loading } from '@/components/ui/Spinner';
+import { LoginPage } from '@/features/auth/components/LoginPage';
+import { useMe } from '@/features/auth/api/get-me';
+import { ApiError } from '@/lib/api/errors';
+import { useHost } from '@/lib/host';
+import { useSession } from '@/lib/session';
+import { Shell } from './shell';
+import { NotFound, RoleRequired } from './routes/status-pages';
+import { OverviewRoute } from './routes/overview';
+import { ReportsRoute } from './routes/reports';
+import { ReportDetailPage } from '@/features/reports/components/ReportDetailPage';
+import { PolicyPage } from '@/features/cleanup/components/PolicyPage';
+import { TenantsPage } from '@/features/platform/components/TenantsPage';
+import { TenantReportsPage } from '@/features/platform/components/TenantReportsPage';
+
+export function AppRoutes() {
+  return (
+    <Routes>
+      <Route path="/login" element={<LoginRoute />} />
+      <Route path="*" element={<RequireAuth />} />
+    </Routes>
+  );
+}
+
+function LoginRoute() {
+  const { isAuthenticated } = useSession();
+  if (isAuthenticated) return <Navigate to="/" replace />;
+  return <LoginPage />;
+}
+
+function RequireAuth() {
+  const { isAuthenticated } = useSession();
+  const location = useLocation();
+  if (!isAuthenticated) {
+    return <Navigate to="/login" replace state={{ from: `${location.pathname}${location.search}` }} />;
+  }
+  return <Console />;
+}
+
+/**
+ * Which console a person gets depends on the host and on who they are: the
+ * operator console only on the root host and only for operators; the tenant
+ * console only on a tenant host and only for its admins.
+ */
+function Console() {
+  const host = useHost();
+  const me = useMe();
+
+  if (me.isPending) {
+    return (
+      <div className="center-screen">
+        <Loading label="Loading your console…" />
+      </div>
+    );
+  }
+  if (me.isError) {
+    if (me.error instanceof ApiError && me.error.status === 401) return <Navigate to="/login" replace />;
+    return (
+      <div className="center-screen narrow">
+        <ErrorAlert error={me.error} onRetry={() => void me.refetch()} title="Could not load your account" />
+      </div>
+    );
+  }
+
+  const user = me.data;
+  if (host.tenant === null) {
+    if (!user.is_operator) {
+      return (
+        <Shell user={user} kind="operator" nav={[]}>
+          <RoleRequired title="You need to be a platform operator" body="This is the platform console. Tenant admins sign in on their own tenant's address." />
+        </Shell>
+      );
+    }
+    return (
+      <Shell user={user} kind="operator" nav={[{ to: '/tenants', label: 'Tenants' }]}>
+        <Routes>
+          <Route path="/" element={<Navigate to="/tenants" replace />} />
+          <Route path="/tenants" element={<TenantsPage />} />
+          <Route path="/tenants/:schema" element={<TenantReportsPage />} />
+          <Route path="*" element={<NotFound />} />
+        </Routes>
+      </Shell>
+    );
+  }
+
+  if (!user.is_tenant_admin) {
+    return (
+      <Shell user={user} kind="tenant" nav={[]}>
+        <RoleRequired title="You need to be a tenant admin" body="Your account can sign in, but only this tenant's administrators can use the cleanup console. Ask one of them for access." />
+      </Shell>
+    );
+  }
+  return (
+    <Shell
+      user={user}
+      kind="tenant"
+      nav={[
+        { to: '/', label: 'Overview', end: true },
+        { to: '/reports', label: 'Reports' },
+        { to: '/policy', label: 'Policy' },
+      ]}
+    >
+      <Routes>
+        <Route path="/" element={<OverviewRoute />} />
+        <Route path="/reports" element={<ReportsRoute />} />
+        <Route path="/reports/:id" element={<ReportDetailPage />} />
+        <Route path="/policy" element={<PolicyPage />} />
+        <Route path="*" element={<NotFound />} />
+      </Routes>
+    </Shell>
+  );
+}

@@ -1,0 +1,84 @@
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { ErrorAlert } from '@/components/ui/Alert';
+import { Card, EmptyState, PageHeader } from '@/components/ui/Card';
+import { Loading } from '@/components/ui/Spinner';
+import { ReportsTable } from '@/components/ReportsTable';
+import { usePolicy } from '@/features/cleanup/api/get-policy';
+import { RunCleanupCard } from '@/features/cleanup/components/RunCleanupCard';
+import { ScheduleSummary } from '@/features/cleanup/components/ScheduleSummary';
+import { useLatestReport } from '@/features/reports/api/get-latest-report';
+import { useReport } from '@/features/reports/api/get-report';
+import { useReports } from '@/features/reports/api/get-reports';
+import { LatestRunSummary } from '@/features/reports/components/LatestRunSummary';
+import { RemovalsChart } from '@/features/reports/components/RemovalsChart';
+import { RunProgress } from '@/features/reports/components/RunProgress';
+import { formatDateTime } from '@/lib/format';
+import { isActiveStatus } from '@/lib/report-status';
+
+export function OverviewRoute() {
+  const latest = useLatestReport();
+  const recent = useReports(1);
+  const policy = usePolicy();
+  const [startedId, setStartedId] = useState<number | null>(null);
+
+  // The run to follow: the one just started here, else whatever is in flight.
+  const latestActiveId = latest.data && isActiveStatus(latest.data.status) ? latest.data.id : null;
+  const followId = startedId ?? latestActiveId;
+  const followed = useReport(followId);
+  const active = followed.data ? isActiveStatus(followed.data.status) : followId !== null && followed.isPending;
+
+  const nextRun = policy.data?.enabled && policy.data.next_run_at ? formatDateTime(policy.data.next_run_at) : null;
+
+  return (
+    <>
+      <PageHeader title="Overview" description="The latest cleanup at a glance, what runs next, and removals over time." />
+      <RunCleanupCard running={active} onRun={setStartedId}>
+        {followed.data && isActiveStatus(followed.data.status) && <RunProgress report={followed.data} />}
+        {followed.data && startedId !== null && !isActiveStatus(followed.data.status) && (
+          <p className="small">
+            Run #{followed.data.id} finished. <Link to={`/reports/${followed.data.id}`}>See who it {followed.data.dry_run ? 'would have removed' : 'removed'}</Link>.
+          </p>
+        )}
+      </RunCleanupCard>
+      <div className="grid-overview">
+        <Card title="Latest run">
+          {latest.isPending ? (
+            <Loading label="Loading the latest run…" />
+          ) : latest.isError ? (
+            <ErrorAlert error={latest.error} onRetry={() => void latest.refetch()} title="Could not load the latest run" />
+          ) : latest.data === null ? (
+            <EmptyState title="No cleanup has run yet">
+              {nextRun ? `Run one now or wait for the schedule at ${nextRun}.` : 'Run one now — scheduled runs are off.'}
+            </EmptyState>
+          ) : (
+            <LatestRunSummary report={latest.data} />
+          )}
+        </Card>
+        <ScheduleSummary />
+      </div>
+      <Card title="Users removed per run">
+        {recent.isPending ? (
+          <Loading label="Loading history…" />
+        ) : recent.isError ? (
+          <ErrorAlert error={recent.error} onRetry={() => void recent.refetch()} title="Could not load the run history" />
+        ) : recent.data.results.filter((r) => !isActiveStatus(r.status)).length === 0 ? (
+          <EmptyState title="Nothing to chart yet">The chart fills in as cleanups finish.</EmptyState>
+        ) : (
+          <RemovalsChart reports={recent.data.results} />
+        )}
+      </Card>
+      <Card title="Recent runs" actions={<Link to="/reports" className="btn btn-secondary btn-sm">All reports</Link>}>
+        {recent.isPending ? (
+          <Loading label="Loading recent runs…" />
+        ) : recent.isError ? (
+          <ErrorAlert error={recent.error} onRetry={() => void recent.refetch()} />
+        ) : recent.data.results.length === 0 ? (
+          <EmptyState title="No runs yet">Runs show up here as soon as one is queued.</EmptyState>
+        ) : (
+          <ReportsTable reports={recent.data.results.slice(0, 5)} hrefFor={(r) => `/reports/${r.id}`} caption="Recent cleanup runs" />
+        )}
+      </Card>
+    </>
+  );
+}

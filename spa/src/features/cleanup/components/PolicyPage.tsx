@@ -1,0 +1,307 @@
+import { useMemo, useState, type FormEvent } from 'react';
+import { Alert, ErrorAlert } from '@/components/ui/Alert';
+import { Badge } from '@/components/ui/Badge';
+import { Button } from '@/components/ui/Button';
+import { Card, PageHeader } from '@/components/ui/Card';
+import { Field, Switch } from '@/components/ui/Field';
+import { Loading, Spinner } from '@/components/ui/Spinner';
+import { ApiError, type FieldErrors } from '@/lib/api/errors';
+import type { CleanupAction, Policy, PolicyInput } from '@/lib/api/types';
+import { formatDateTime, formatNumber, formatPercent, formatRelative } from '@/lib/format';
+import { REASON_LABEL } from '@/lib/report-status';
+import { useDebouncedValue } from '@/lib/use-debounced-value';
+import { usePolicy } from '../api/get-policy';
+import { usePreview } from '../api/preview-cleanup';
+import { useUpdatePolicy } from '../api/update-policy';
+
+/** What the form edits: numbers stay text until sent, so the API judges them. */
+interface Draft {
+  enabled: boolean;
+  inactive_days: string;
+  never_logged_in_days: string;
+  action: CleanupAction;
+  dry_run: boolean;
+  exempt_groups: string;
+  max_removal_ratio: string;
+  schedule: string;
+  timezone: string;
+}
+
+type DraftKey = keyof Draft;
+
+function toDraft(policy: Policy): Draft {
+  return {
+    enabled: policy.enabled,
+    inactive_days: String(policy.inactive_days),
+    never_logged_in_days: String(policy.never_logged_in_days),
+    action: policy.action,
+    dry_run: policy.dry_run,
+    exempt_groups: policy.exempt_groups.join(', '),
+    max_removal_ratio: String(policy.max_removal_ratio),
+    schedule: policy.schedule,
+    timezone: policy.timezone,
+  };
+}
+
+/** A well-formed number is sent as a number; anything else as typed, for the API to reject in words. */
+function numeric(value: string): number {
+  const trimmed = value.trim();
+  const n = Number(trimmed);
+  return (trimmed !== '' && Number.isFinite(n) ? n : trimmed) as number;
+}
+
+function toInput(draft: Draft): PolicyInput {
+  return {
+    enabled: draft.enabled,
+    inactive_days: numeric(draft.inactive_days),
+    never_logged_in_days: numeric(draft.never_logged_in_days),
+    action: draft.action,
+    dry_run: draft.dry_run,
+    exempt_groups: draft.exempt_groups
+      .split(',')
+      .map((g) => g.trim())
+      .filter(Boolean),
+    max_removal_ratio: numeric(draft.max_removal_ratio),
+    schedule: draft.schedule.trim(),
+    timezone: draft.timezone,
+  };
+}
+
+const SCHEDULE_PRESETS: { label: string; cron: string }[] = [
+  { label: 'Daily 03:00', cron: '0 3 * * *' },
+  { label: 'Mondays 03:00', cron: '0 3 * * 1' },
+  { label: '1st of month', cron: '0 3 1 * *' },
+  { label: 'Hourly', cron: '0 * * * *' },
+];
+
+function timeZones(current: string): string[] {
+  let zones: string[] = [];
+  try {
+    zones = Intl.supportedValuesOf('timeZone');
+  } catch {
+    zones = [];
+  }
+  return Array.from(new Set(['UTC', current, ...zones])).sort((a, b) => (a === 'UTC' ? -1 : b === 'UTC' ? 1 : a.localeCompare(b)));
+}
+
+export const PREVIEW_DEBOUNCE_MS = 500;
+
+export function PolicyPage() {
+  const policy = usePolicy();
+  if (policy.isPending) return <Loading label="Loading policy…" />;
+  if (policy.isError) return <ErrorAlert error={policy.error} onRetry={() => void policy.refetch()} title="Could not load the policy" />;
+  return <PolicyEditor policy={policy.data} />;
+}
+
+function PolicyEditor({ policy }: { policy: Policy }) {
+  const [draft, setDraft] = useState<Draft>(() => toDraft(policy));
+  const [saveErrors, setSaveErrors] = useState<FieldErrors>({});
+  const save = useUpdatePolicy();
+  const zones = useMemo(() => timeZones(policy.timezone), [policy.timezone]);
+
+  const input = useMemo(() => toInput(draft), [draft]);
+  const debounced = useDebouncedValue(input, PREVIEW_DEBOUNCE_MS);
+  const preview = usePreview(debounced);
+  const previewErrors = preview.error instanceof ApiError && preview.error.status === 400 ? preview.error.fieldErrors : {};
+  const errors: FieldErrors = { ...previewErrors, ...saveErrors };
+  const dirty = JSON.stringify(input) !== JSON.stringify(toInput(toDraft(policy)));
+
+  const set = <K extends DraftKey>(key: K, value: Draft[K]) => {
+    setDraft((d) => ({ ...d, [key]: value }));
+    setSaveErrors((e) => {
+      if (!(key in e)) return e;
+      return Object.fromEntries(Object.entries(e).filter(([k]) => k !== key));
+    });
+    if (save.isSuccess) save.reset();
+  };
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    save.mutate(input, {
+      onSuccess: (saved) => {
+        setSaveErrors({});
+        setDraft(toDraft(saved));
+      },
+      onError: (error) => setSaveErrors(error instanceof ApiError ? error.fieldErrors : {}),
+    });
+  };
+
+  const unknownErrors = Object.entries(errors).filter(([key]) => !(key in draft));
+  const ratio = Number(draft.max_removal_ratio);
+
+  return (
+    <>
+      <PageHeader title="Cleanup policy" description="Who counts as inactive, what happens to them, and when the cleanup runs. Changes apply to the next run." />
+      <div className="policy-layout">
+        <form className="card policy-form" onSubmit={submit} noValidate aria-label="Cleanup policy">
+          <div className="card-body form-stack">
+            <fieldset className="fieldset">
+              <legend>Who is removed</legend>
+              <div className="grid-2">
+                <Field label="Inactive for more than (days)" errors={errors.inactive_days} hint="Since last login or last API use. 1–3650.">
+                  <input className="input" type="number" inputMode="numeric" min={1} max={3650} value={draft.inactive_days} onChange={(e) => set('inactive_days', e.target.value)} />
+                </Field>
+                <Field label="Never logged in, joined more than (days) ago" errors={errors.never_logged_in_days} hint="Grace period for new accounts. 1–3650.">
+                  <input className="input" type="number" inputMode="numeric" min={1} max={3650} value={draft.never_logged_in_days} onChange={(e) => set('never_logged_in_days', e.target.value)} />
+                </Field>
+              </div>
+              <Field label="Exempt groups" errors={errors.exempt_groups} hint="Comma-separated group names. Their members are never touched. Staff and superusers are always exempt.">
+                <input className="input" value={draft.exempt_groups} placeholder="e.g. billing, vip" onChange={(e) => set('exempt_groups', e.target.value)} />
+              </Field>
+            </fieldset>
+
+            <fieldset className="fieldset">
+              <legend>What happens to them</legend>
+              <div className="radio-cards" role="radiogroup" aria-label="Action">
+                {(['deactivate', 'delete'] as const).map((action) => (
+                  <label key={action} className={`radio-card ${draft.action === action ? 'radio-card-checked' : ''}`}>
+                    <input type="radio" name="action" value={action} checked={draft.action === action} onChange={() => set('action', action)} />
+                    <span>
+                      <strong>{action === 'deactivate' ? 'Deactivate' : 'Delete'}</strong>
+                      <span className="muted small block">{action === 'deactivate' ? 'Accounts stay but cannot log in. Reversible.' : 'Accounts and their data are deleted. Permanent.'}</span>
+                    </span>
+                  </label>
+                ))}
+              </div>
+              {errors.action && <p className="field-error">{errors.action.join(' ')}</p>}
+              <Switch label="Dry run — scheduled runs only report, change nobody" checked={draft.dry_run} onChange={(v) => set('dry_run', v)} hint="New tenants start here. Turn it off once the reports look right." />
+              <Field
+                label="Abort when more than this share would be removed"
+                errors={errors.max_removal_ratio}
+                hint={Number.isFinite(ratio) && ratio > 0 && ratio <= 1 ? `A run that would remove more than ${formatPercent(ratio)} of eligible users removes nobody.` : 'A number above 0 and at most 1, e.g. 0.5 for 50%.'}
+              >
+                <input className="input input-narrow" type="number" step={0.05} min={0.01} max={1} inputMode="decimal" value={draft.max_removal_ratio} onChange={(e) => set('max_removal_ratio', e.target.value)} />
+              </Field>
+            </fieldset>
+
+            <fieldset className="fieldset">
+              <legend>When it runs</legend>
+              <Switch label="Run on schedule" checked={draft.enabled} onChange={(v) => set('enabled', v)} hint="Manual runs are always possible." />
+              <div className="grid-2">
+                <Field
+                  label="Schedule (cron)"
+                  errors={errors.schedule}
+                  hint={
+                    input.schedule === policy.schedule && policy.schedule_description ? (
+                      <>
+                        {policy.schedule_description}
+                        {policy.enabled && policy.next_run_at && <> · next run {formatDateTime(policy.next_run_at)} ({formatRelative(policy.next_run_at)})</>}
+                      </>
+                    ) : (
+                      'Minute hour day-of-month month day-of-week. Saved schedules show a description here.'
+                    )
+                  }
+                >
+                  <input className="input mono" value={draft.schedule} onChange={(e) => set('schedule', e.target.value)} spellCheck={false} autoComplete="off" />
+                </Field>
+                <Field label="Timezone" errors={errors.timezone} hint="The schedule is evaluated in this timezone.">
+                  <select className="input" value={draft.timezone} onChange={(e) => set('timezone', e.target.value)}>
+                    {zones.map((zone) => (
+                      <option key={zone} value={zone}>
+                        {zone.replace(/_/g, ' ')}
+                      </option>
+                    ))}
+                  </select>
+                </Field>
+              </div>
+              <div className="chips" role="group" aria-label="Schedule presets">
+                {SCHEDULE_PRESETS.map((p) => (
+                  <button key={p.cron} type="button" className={`chip ${draft.schedule === p.cron ? 'chip-active' : ''}`} onClick={() => set('schedule', p.cron)} aria-pressed={draft.schedule === p.cron}>
+                    {p.label}
+                  </button>
+                ))}
+              </div>
+            </fieldset>
+
+            {unknownErrors.length > 0 && (
+              <Alert tone="error">
+                {unknownErrors.map(([key, messages]) => (
+                  <div key={key}>{messages.join(' ')}</div>
+                ))}
+              </Alert>
+            )}
+            {save.isError && !(save.error instanceof ApiError && save.error.status === 400) && <ErrorAlert error={save.error} title="The policy was not saved" />}
+            {save.isError && save.error instanceof ApiError && save.error.status === 400 && <Alert tone="error">The policy was not saved. Fix the highlighted fields and try again.</Alert>}
+            {save.isSuccess && !dirty && <Alert tone="success">Policy saved.</Alert>}
+          </div>
+          <footer className="form-footer">
+            <span className="muted small">{dirty ? 'Unsaved changes' : 'No unsaved changes'}</span>
+            <div className="button-row">
+              <Button onClick={() => { setDraft(toDraft(policy)); setSaveErrors({}); save.reset(); }} disabled={!dirty || save.isPending}>
+                Discard
+              </Button>
+              <Button type="submit" variant="primary" busy={save.isPending} disabled={!dirty}>
+                Save policy
+              </Button>
+            </div>
+          </footer>
+        </form>
+        <PreviewPanel preview={preview} stale={input !== debounced} action={draft.action} dryRun={draft.dry_run} />
+      </div>
+    </>
+  );
+}
+
+function PreviewPanel({ preview, stale, action, dryRun }: { preview: ReturnType<typeof usePreview>; stale: boolean; action: CleanupAction; dryRun: boolean }) {
+  const invalid = preview.error instanceof ApiError && preview.error.status === 400;
+  const verb = action === 'delete' ? 'deleted' : 'deactivated';
+  return (
+    <Card title={<>Preview {(stale || preview.isFetching) && <Spinner size="sm" />}</>} className="preview-card">
+      <div aria-live="polite" aria-busy={stale || preview.isFetching}>
+        {preview.isPending ? (
+          <Loading label="Calculating preview…" />
+        ) : invalid ? (
+          <p className="muted">Fix the highlighted fields to see a preview.</p>
+        ) : preview.isError ? (
+          <ErrorAlert error={preview.error} onRetry={() => void preview.refetch()} title="The preview failed" />
+        ) : (
+          <>
+            <p className="preview-headline" data-testid="preview-headline">
+              With these settings <strong>{formatNumber(preview.data.users_matched)}</strong> of <strong>{formatNumber(preview.data.users_eligible)}</strong> users would be {dryRun ? 'reported (dry run)' : verb}.
+            </p>
+            {preview.data.would_abort && (
+              <Alert tone="warning" title="A run with these settings would abort">
+                That is more than the maximum share allowed, so the run would stop and remove nobody. Raise the limit or narrow the policy.
+              </Alert>
+            )}
+            {preview.data.sample.length > 0 ? (
+              <div className="table-wrap">
+                <table className="table table-compact">
+                  <caption className="caption">
+                    {preview.data.sample.length < preview.data.users_matched ? `First ${preview.data.sample.length} of ${formatNumber(preview.data.users_matched)}` : 'Everyone matched'}
+                  </caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">User</th>
+                      <th scope="col">Reason</th>
+                      <th scope="col">Last active</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {preview.data.sample.map((u) => {
+                      const lastActive = [u.last_login, u.last_seen].filter(Boolean).sort().pop() ?? null;
+                      return (
+                        <tr key={`${u.user_id}-${u.username}`}>
+                          <td>
+                            {u.username}
+                            {u.email && <span className="muted small block">{u.email}</span>}
+                          </td>
+                          <td>
+                            <Badge tone={u.reason === 'inactive' ? 'warning' : 'neutral'}>{REASON_LABEL[u.reason] ?? u.reason}</Badge>
+                          </td>
+                          <td className="small">{lastActive ? formatRelative(lastActive) : <span className="muted">never · joined {formatRelative(u.date_joined)}</span>}</td>
+                        </tr>
+                      );
+                    })}
+                  </tbody>
+                </table>
+              </div>
+            ) : (
+              <p className="muted">Nobody matches these settings.</p>
+            )}
+          </>
+        )}
+      </div>
+    </Card>
+  );
+}

@@ -1,0 +1,23 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { api } from '@/lib/api/client';
+import type { PlatformTriggerInput, PlatformTriggerResponse } from '@/lib/api/types';
+import { useScope } from '@/lib/host';
+import { platformKeys } from './keys';
+
+/**
+ * POST /api/platform/cleanup/trigger/ {tenants?, dry_run?} →
+ * 202 {runs: [{tenant, report_id}], skipped: [{tenant, reason}]}.
+ * Without `tenants`, every active tenant is triggered.
+ */
+export function triggerTenants(input: PlatformTriggerInput): Promise<PlatformTriggerResponse> {
+  return api.post<PlatformTriggerResponse>('/api/platform/cleanup/trigger/', input);
+}
+
+export function useTriggerTenants() {
+  const scope = useScope();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: triggerTenants,
+    onSettled: () => queryClient.invalidateQueries({ queryKey: platformKeys.tenants(scope) }),
+  });
+}

@@ -1,0 +1,244 @@
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { Alert, ErrorAlert } from '@/components/ui/Alert';
+import { Badge, StatusBadge } from '@/components/ui/Badge';
+import { Button } from '@/components/ui/Button';
+import { Card, EmptyState, PageHeader } from '@/components/ui/Card';
+import { Dialog } from '@/components/ui/Dialog';
+import { Switch } from '@/components/ui/Field';
+import { Pagination } from '@/components/ui/Pagination';
+import { Loading } from '@/components/ui/Spinner';
+import type { PlatformTenant, PlatformTriggerResponse } from '@/lib/api/types';
+import { formatDateTime, formatNumber, formatRelative } from '@/lib/format';
+import { inferPageSize, usePageParam } from '@/lib/pagination';
+import { useTenants } from '../api/get-tenants';
+import { useTriggerTenants } from '../api/trigger-tenants';
+import { CreateTenantDialog } from './CreateTenantDialog';
+
+function tenantUrl(domain: string | null): string | null {
+  if (!domain) return null;
+  const port = window.location.port ? `:${window.location.port}` : '';
+  return `${window.location.protocol}//${domain}${port}/`;
+}
+
+type Target = { kind: 'selected'; tenants: string[] } | { kind: 'all' };
+
+export function TenantsPage() {
+  const [page, setPage] = usePageParam();
+  const tenants = useTenants(page);
+  const trigger = useTriggerTenants();
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [dryRun, setDryRun] = useState(true);
+  const [confirm, setConfirm] = useState<Target | null>(null);
+  const [creating, setCreating] = useState(false);
+  const [created, setCreated] = useState<PlatformTenant | null>(null);
+  const [result, setResult] = useState<PlatformTriggerResponse | null>(null);
+
+  const rows = tenants.data?.results ?? [];
+  const allOnPage = rows.length > 0 && rows.every((t) => selected.has(t.schema_name));
+  const toggle = (schema: string) =>
+    setSelected((s) => {
+      const next = new Set(s);
+      if (next.has(schema)) next.delete(schema);
+      else next.add(schema);
+      return next;
+    });
+  const toggleAll = () =>
+    setSelected((s) => {
+      const next = new Set(s);
+      rows.forEach((t) => (allOnPage ? next.delete(t.schema_name) : next.add(t.schema_name)));
+      return next;
+    });
+
+  const run = (target: Target) => {
+    setResult(null);
+    trigger.mutate(target.kind === 'all' ? { dry_run: dryRun } : { tenants: target.tenants, dry_run: dryRun }, {
+      onSuccess: (data) => {
+        setResult(data);
+        setSelected(new Set());
+      },
+      onSettled: () => setConfirm(null),
+    });
+  };
+
+  return (
+    <>
+      <PageHeader
+        title="Tenants"
+        description="Every customer, its schedule and its last cleanup."
+        actions={
+          <Button variant="primary" onClick={() => setCreating(true)}>
+            New tenant
+          </Button>
+        }
+      />
+      {created && (
+        <Alert tone="success" title={`Tenant ${created.name} created`} action={<Button size="sm" variant="ghost" onClick={() => setCreated(null)} aria-label="Dismiss">✕</Button>}>
+          Its admin can sign in at{' '}
+          {tenantUrl(created.domain) ? (
+            <a href={tenantUrl(created.domain) ?? undefined}>{tenantUrl(created.domain)}</a>
+          ) : (
+            created.schema_name
+          )}
+          . Its policy starts in dry-run mode.
+        </Alert>
+      )}
+      {trigger.isError && <ErrorAlert error={trigger.error} title="No cleanup was started" />}
+      {result && <TriggerResult result={result} onDismiss={() => setResult(null)} />}
+      <Card>
+        <div className="toolbar" role="toolbar" aria-label="Trigger cleanups">
+          <span className="muted small">{selected.size ? `${selected.size} selected` : 'Select tenants to run a cleanup on them'}</span>
+          <div className="toolbar-actions">
+            <Switch label="Dry run" checked={dryRun} onChange={setDryRun} />
+            <Button onClick={() => setConfirm({ kind: 'selected', tenants: [...selected] })} disabled={selected.size === 0}>
+              Trigger selected
+            </Button>
+            <Button onClick={() => setConfirm({ kind: 'all' })}>Trigger all tenants</Button>
+          </div>
+        </div>
+        {tenants.isPending ? (
+          <Loading label="Loading tenants…" />
+        ) : tenants.isError ? (
+          <ErrorAlert error={tenants.error} onRetry={() => void tenants.refetch()} title="Could not load tenants" />
+        ) : tenants.data.count === 0 ? (
+          <EmptyState title="No tenants yet" action={<Button variant="primary" onClick={() => setCreating(true)}>Create the first tenant</Button>}>
+            A tenant gets its own schema, subdomain and admin.
+          </EmptyState>
+        ) : (
+          <>
+            <div className="table-wrap">
+              <table className="table">
+                <caption className="sr-only">Tenants</caption>
+                <thead>
+                  <tr>
+                    <th scope="col" className="check">
+                      <input type="checkbox" aria-label="Select all tenants on this page" checked={allOnPage} onChange={toggleAll} />
+                    </th>
+                    <th scope="col">Tenant</th>
+                    <th scope="col" className="hide-sm">
+                      Domain
+                    </th>
+                    <th scope="col">Schedule</th>
+                    <th scope="col">Next run</th>
+                    <th scope="col">Last run</th>
+                    <th scope="col" className="num">
+                      Removed
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {tenants.data.results.map((t) => (
+                    <TenantRow key={t.schema_name} tenant={t} checked={selected.has(t.schema_name)} onToggle={() => toggle(t.schema_name)} />
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <Pagination page={page} count={tenants.data.count} pageSize={inferPageSize(tenants.data, page)} hasNext={!!tenants.data.next} hasPrevious={!!tenants.data.previous} onPage={setPage} noun="tenants" busy={tenants.isFetching} />
+          </>
+        )}
+      </Card>
+      <Dialog
+        open={confirm !== null}
+        onClose={() => setConfirm(null)}
+        title={confirm?.kind === 'all' ? 'Run cleanup on all tenants?' : 'Run cleanup on selected tenants?'}
+        footer={
+          <>
+            <Button onClick={() => setConfirm(null)}>Cancel</Button>
+            <Button variant={dryRun ? 'primary' : 'danger'} busy={trigger.isPending} onClick={() => confirm && run(confirm)}>
+              {dryRun ? 'Start dry runs' : 'Start cleanups'}
+            </Button>
+          </>
+        }
+      >
+        <p className="confirm-text">
+          {confirm?.kind === 'all' ? 'Every active tenant' : `${confirm?.kind === 'selected' ? confirm.tenants.length : 0} tenant(s): ${confirm?.kind === 'selected' ? confirm.tenants.join(', ') : ''}`}{' '}
+          {dryRun ? 'will get a dry run — reported only, nobody is changed.' : 'will run its own policy now and remove the users it matches.'}
+        </p>
+        <p className="muted small">Tenants that already have a cleanup running are skipped.</p>
+      </Dialog>
+      <CreateTenantDialog open={creating} onClose={() => setCreating(false)} onCreated={setCreated} />
+    </>
+  );
+}
+
+function TenantRow({ tenant, checked, onToggle }: { tenant: PlatformTenant; checked: boolean; onToggle: () => void }) {
+  const url = tenantUrl(tenant.domain);
+  const last = tenant.last_report;
+  return (
+    <tr className={checked ? 'row-selected' : undefined}>
+      <td className="check">
+        <input type="checkbox" aria-label={`Select ${tenant.name}`} checked={checked} onChange={onToggle} />
+      </td>
+      <td>
+        <Link to={`/tenants/${tenant.schema_name}`} className="row-link">
+          {tenant.name}
+        </Link>
+        <span className="muted small block mono">
+          {tenant.schema_name}
+          {!tenant.is_active && (
+            <>
+              {' '}
+              <Badge tone="neutral">inactive</Badge>
+            </>
+          )}
+        </span>
+      </td>
+      <td className="hide-sm">{url ? <a href={url}>{tenant.domain}</a> : <span className="muted">—</span>}</td>
+      <td>
+        <span className="mono small">{tenant.schedule}</span>
+        <span className="muted small block">{tenant.enabled ? tenant.timezone : 'schedule off'}</span>
+      </td>
+      <td>
+        {tenant.enabled && tenant.next_run_at ? (
+          <>
+            {formatDateTime(tenant.next_run_at)}
+            <span className="muted small block">{formatRelative(tenant.next_run_at)}</span>
+          </>
+        ) : (
+          <span className="muted">—</span>
+        )}
+      </td>
+      <td>
+        {last ? (
+          <>
+            <StatusBadge status={last.status} />
+            <span className="muted small block">{last.finished_at ? formatRelative(last.finished_at) : 'in progress'}</span>
+          </>
+        ) : (
+          <span className="muted">Never run</span>
+        )}
+      </td>
+      <td className="num strong">{last ? formatNumber(last.users_removed) : '—'}</td>
+    </tr>
+  );
+}
+
+const SKIP_REASON: Record<string, string> = {
+  already_running: 'a cleanup is already running',
+  inactive: 'the tenant is inactive',
+  not_found: 'no such tenant',
+  queue_unavailable: 'the task queue is unavailable',
+};
+
+function TriggerResult({ result, onDismiss }: { result: PlatformTriggerResponse; onDismiss: () => void }) {
+  return (
+    <Alert
+      tone={result.skipped.length && !result.runs.length ? 'warning' : 'success'}
+      title={`Started ${result.runs.length} run${result.runs.length === 1 ? '' : 's'}${result.skipped.length ? `, skipped ${result.skipped.length}` : ''}`}
+      action={<Button size="sm" variant="ghost" onClick={onDismiss} aria-label="Dismiss">✕</Button>}
+    >
+      <ul className="result-list" aria-label="Trigger results">
+        {result.runs.map((r) => (
+          <li key={`run-${r.tenant}`}>
+            <Badge tone="success">started</Badge> <Link to={`/tenants/${r.tenant}`}>{r.tenant}</Link> — run #{r.report_id}
+          </li>
+        ))}
+        {result.skipped.map((s) => (
+          <li key={`skip-${s.tenant}`}>
+            <Badge tone="warning">skipped</Badge> {s.tenant} — {SKIP_REASON[s.reason] ?? s.reason}
+          </li>
+        ))}
+      </ul>
+    </Alert>
+  );
+}

@@ -1,0 +1,164 @@
+import { Link, useParams } from 'react-router';
+import { Alert, ErrorAlert } from '@/components/ui/Alert';
+import { Badge, DryRunBadge, StatusBadge } from '@/components/ui/Badge';
+import { Button } from '@/components/ui/Button';
+import { Card, EmptyState, PageHeader, Stat } from '@/components/ui/Card';
+import { Pagination } from '@/components/ui/Pagination';
+import { Loading } from '@/components/ui/Spinner';
+import { ApiError } from '@/lib/api/errors';
+import type { Report } from '@/lib/api/types';
+import { formatDateTime, formatDuration, formatNumber, formatRelative } from '@/lib/format';
+import { inferPageSize, usePageParam } from '@/lib/pagination';
+import { isActiveStatus, REASON_LABEL } from '@/lib/report-status';
+import { useDownloadReportCsv } from '../api/download-report-csv';
+import { useReport } from '../api/get-report';
+import { useReportUsers } from '../api/get-report-users';
+import { RunProgress } from './RunProgress';
+
+const TRIGGER: Record<string, string> = { manual: 'Manual', schedule: 'Schedule', platform: 'Platform operator' };
+
+export function ReportDetailPage() {
+  const params = useParams();
+  const id = Number(params.id);
+  const valid = Number.isInteger(id) && id > 0;
+  const report = useReport(valid ? id : null);
+
+  if (!valid || (report.error instanceof ApiError && report.error.status === 404)) {
+    return (
+      <>
+        <PageHeader title="Run not found" />
+        <Card>
+          <EmptyState title="This run does not exist" action={<Link to="/reports">Back to reports</Link>}>
+            It may have been removed, or the link is wrong.
+          </EmptyState>
+        </Card>
+      </>
+    );
+  }
+  if (report.isPending) return <Loading label="Loading run…" />;
+  if (report.isError) return <ErrorAlert error={report.error} onRetry={() => void report.refetch()} title="Could not load this run" />;
+  return <ReportDetail report={report.data} />;
+}
+
+function ReportDetail({ report }: { report: Report }) {
+  const download = useDownloadReportCsv();
+  const active = isActiveStatus(report.status);
+  return (
+    <>
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <Link to="/reports">Reports</Link> <span aria-hidden="true">/</span> <span>Run #{report.id}</span>
+      </nav>
+      <PageHeader
+        title={
+          <span className="title-with-badges">
+            Run #{report.id} <StatusBadge status={report.status} /> {report.dry_run && <DryRunBadge />}
+          </span>
+        }
+        description={`${TRIGGER[report.trigger] ?? report.trigger} run${report.triggered_by ? ` by ${report.triggered_by}` : ''} · created ${formatDateTime(report.created_at)} (${formatRelative(report.created_at)})`}
+        actions={
+          <Button onClick={() => download.mutate(report.id)} busy={download.isPending} disabled={active}>
+            Download CSV
+          </Button>
+        }
+      />
+      {download.isError && <ErrorAlert error={download.error} title="The CSV download failed" />}
+      {active && (
+        <Card title="In progress">
+          <RunProgress report={report} />
+        </Card>
+      )}
+      <Card title="Summary">
+        <dl className="stats">
+          <Stat label={report.dry_run ? 'Would remove' : 'Removed'} value={formatNumber(report.dry_run ? report.users_matched : report.users_removed)} hint={report.action === 'delete' ? 'delete' : 'deactivate'} />
+          <Stat label="Matched" value={formatNumber(report.users_matched)} />
+          <Stat label="Eligible" value={formatNumber(report.users_eligible)} />
+          <Stat label="Duration" value={formatDuration(report.started_at, report.finished_at)} hint={report.finished_at ? `finished ${formatDateTime(report.finished_at)}` : undefined} />
+        </dl>
+        {report.dry_run && <p className="muted small">Dry run: nobody was changed. The list below shows who this run would have {report.action === 'delete' ? 'deleted' : 'deactivated'}.</p>}
+        {report.status === 'aborted' && (
+          <Alert tone="warning" title="Aborted — nobody was removed">
+            {report.error || 'The run would have removed more than the maximum share of eligible users allowed by the policy.'}
+          </Alert>
+        )}
+        {report.status === 'failed' && <Alert tone="error" title="The run failed">{report.error || 'No error message was recorded.'}</Alert>}
+        <PolicySnapshot policy={report.policy} />
+      </Card>
+      <AuditList report={report} />
+    </>
+  );
+}
+
+function PolicySnapshot({ policy }: { policy: Record<string, unknown> }) {
+  const entries = Object.entries(policy ?? {}).filter(([key]) => !['next_run_at', 'schedule_description'].includes(key));
+  if (!entries.length) return null;
+  return (
+    <details className="snapshot">
+      <summary>Policy used by this run</summary>
+      <dl className="kv">
+        {entries.map(([key, value]) => (
+          <div key={key}>
+            <dt>{key.replace(/_/g, ' ')}</dt>
+            <dd>{Array.isArray(value) ? value.join(', ') || '—' : String(value)}</dd>
+          </div>
+        ))}
+      </dl>
+    </details>
+  );
+}
+
+function AuditList({ report }: { report: Report }) {
+  const [page, setPage] = usePageParam();
+  const users = useReportUsers(report.id, page);
+  const title = report.dry_run ? 'Users this run would remove' : `Users ${report.action === 'delete' ? 'deleted' : 'deactivated'}`;
+  return (
+    <Card title={title}>
+      {users.isPending ? (
+        <Loading label="Loading audit list…" />
+      ) : users.isError ? (
+        <ErrorAlert error={users.error} onRetry={() => void users.refetch()} title="Could not load the audit list" />
+      ) : users.data.count === 0 ? (
+        <EmptyState title={isActiveStatus(report.status) ? 'Nobody yet' : 'Nobody was removed by this run'}>
+          {isActiveStatus(report.status) ? 'Users appear here as the run processes them.' : 'No user matched the policy, or the run did not remove anyone.'}
+        </EmptyState>
+      ) : (
+        <>
+          <div className="table-wrap">
+            <table className="table">
+              <caption className="sr-only">Audit list of run #{report.id}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">User</th>
+                  <th scope="col">Reason</th>
+                  <th scope="col">Last login</th>
+                  <th scope="col" className="hide-sm">
+                    Last seen
+                  </th>
+                  <th scope="col" className="hide-sm">
+                    Joined
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {users.data.results.map((u) => (
+                  <tr key={u.user_id}>
+                    <td>
+                      <span className="strong">{u.username}</span>
+                      <span className="muted small block">{u.email || 'no email'}</span>
+                    </td>
+                    <td>
+                      <Badge tone={u.reason === 'inactive' ? 'warning' : 'neutral'}>{REASON_LABEL[u.reason] ?? u.reason}</Badge>
+                    </td>
+                    <td>{u.last_login ? formatDateTime(u.last_login) : <span className="muted">never</span>}</td>
+                    <td className="hide-sm">{u.last_seen ? formatDateTime(u.last_seen) : <span className="muted">never</span>}</td>
+                    <td className="hide-sm">{formatDateTime(u.date_joined)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <Pagination page={page} count={users.data.count} pageSize={inferPageSize(users.data, page)} hasNext={!!users.data.next} hasPrevious={!!users.data.previous} onPage={setPage} noun="users" busy={users.isFetching} />
+        </>
+      )}
+    </Card>
+  );
+}

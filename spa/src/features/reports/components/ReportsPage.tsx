@@ -1,0 +1,42 @@
+import type { ReactNode } from 'react';
+import { ReportsTable } from '@/components/ReportsTable';
+import { ErrorAlert } from '@/components/ui/Alert';
+import { Card, EmptyState, PageHeader } from '@/components/ui/Card';
+import { Pagination } from '@/components/ui/Pagination';
+import { Loading } from '@/components/ui/Spinner';
+import { inferPageSize, usePageParam } from '@/lib/pagination';
+import { useReports } from '../api/get-reports';
+
+export function ReportsPage({ empty, actions }: { empty?: ReactNode; actions?: ReactNode }) {
+  const [page, setPage] = usePageParam();
+  const reports = useReports(page);
+
+  return (
+    <>
+      <PageHeader title="Reports" description="Every cleanup run, newest first. Open a run to see who it removed and why." actions={actions} />
+      <Card>
+        {reports.isPending ? (
+          <Loading label="Loading reports…" />
+        ) : reports.isError ? (
+          <ErrorAlert error={reports.error} onRetry={() => void reports.refetch()} title="Could not load reports" />
+        ) : reports.data.count === 0 ? (
+          (empty ?? <EmptyState title="No cleanup has run yet">Run one from the overview, or wait for the schedule.</EmptyState>)
+        ) : (
+          <>
+            <ReportsTable reports={reports.data.results} hrefFor={(r) => `/reports/${r.id}`} caption="Cleanup reports" />
+            <Pagination
+              page={page}
+              count={reports.data.count}
+              pageSize={inferPageSize(reports.data, page)}
+              hasNext={!!reports.data.next}
+              hasPrevious={!!reports.data.previous}
+              onPage={setPage}
+              noun="runs"
+              busy={reports.isFetching}
+            />
+          </>
+        )}
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,88 @@
+import type { AuditEntry, Me, PlatformTenant, Policy, Preview, Report } from '@/lib/api/types';
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+const NOW = Date.parse('2025-06-01T12:00:00Z');
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function makeReport(overrides: Partial<Report> = {}): Report {
+  const id = overrides.id ?? 1;
+  return {
+    id,
+    status: 'succeeded',
+    trigger: 'schedule',
+    triggered_by: null,
+    dry_run: false,
+    action: 'deactivate',
+    created_at: iso(NOW - id * DAY),
+    started_at: iso(NOW - id * DAY + 1000),
+    finished_at: iso(NOW - id * DAY + 9000),
+    users_eligible: 120,
+    users_matched: 12,
+    users_removed: 12,
+    progress: 1,
+    error: '',
+    policy: { inactive_days: 90, action: 'deactivate' },
+    ...overrides,
+  };
+}
+
+export function makeAuditEntry(i: number, overrides: Partial<AuditEntry> = {}): AuditEntry {
+  return {
+    user_id: i,
+    username: `user${i}`,
+    email: `user${i}@acme.test`,
+    last_login: i % 2 ? iso(NOW - 200 * DAY) : null,
+    last_seen: null,
+    date_joined: iso(NOW - 400 * DAY),
+    reason: i % 2 ? 'inactive' : 'never_logged_in',
+    ...overrides,
+  };
+}
+
+export function makePolicy(overrides: Partial<Policy> = {}): Policy {
+  return {
+    enabled: true,
+    inactive_days: 90,
+    never_logged_in_days: 30,
+    action: 'deactivate',
+    dry_run: true,
+    exempt_groups: [],
+    max_removal_ratio: 0.5,
+    schedule: '0 3 * * *',
+    timezone: 'UTC',
+    next_run_at: iso(NOW + 15 * HOUR),
+    schedule_description: 'At 03:00',
+    ...overrides,
+  };
+}
+
+export function makePreview(overrides: Partial<Preview> = {}): Preview {
+  return {
+    users_eligible: 120,
+    users_matched: 3,
+    would_abort: false,
+    sample: [makeAuditEntry(1), makeAuditEntry(2), makeAuditEntry(3)],
+    ...overrides,
+  };
+}
+
+export const tenantAdmin: Me = { username: 'admin', email: 'admin@acme.test', is_operator: false, is_tenant_admin: true, tenant: { schema_name: 'acme', name: 'Acme Corp' } };
+export const tenantMember: Me = { username: 'member', email: 'member@acme.test', is_operator: false, is_tenant_admin: false, tenant: { schema_name: 'acme', name: 'Acme Corp' } };
+export const operator: Me = { username: 'operator', email: 'ops@example.test', is_operator: true, is_tenant_admin: false, tenant: null };
+
+export function makeTenant(schema: string, overrides: Partial<PlatformTenant> = {}): PlatformTenant {
+  return {
+    schema_name: schema,
+    name: `${schema.charAt(0).toUpperCase()}${schema.slice(1)} Inc`,
+    domain: `${schema}.localhost`,
+    is_active: true,
+    created_at: iso(NOW - 30 * DAY),
+    enabled: true,
+    schedule: '0 3 * * *',
+    timezone: 'UTC',
+    next_run_at: iso(NOW + 15 * HOUR),
+    last_report: { id: 4, status: 'succeeded', finished_at: iso(NOW - DAY), users_removed: 7 },
+    ...overrides,
+  };
+}

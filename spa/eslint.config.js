@@ -48,6 +48,10 @@ export default tseslint.config(
     rules: { 'react-refresh/only-export-components': 'off' },
   },
   {
+    files: ['**/*.test.{ts,tsx}'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+  {
     files: ['e2e/**/*.mjs', '*.config.{js,ts}'],
     languageOptions: { globals: globals.node },
     extends: [js.configs.recommended],

@@ -1,15 +1,15 @@
-import type { ReactNode } from 'react';
+import { useId, type ReactNode } from 'react';
 
 interface CardProps {
   title?: ReactNode;
   actions?: ReactNode;
   children: ReactNode;
   className?: string;
-  labelledBy?: string;
 }
 
-export function Card({ title, actions, children, className, labelledBy }: CardProps) {
-  const headingId = labelledBy;
+/** A titled card is a named region, so it can be found (and navigated to) by its title. */
+export function Card({ title, actions, children, className }: CardProps) {
+  const headingId = useId();
   return (
     <section className={`card ${className ?? ''}`} aria-labelledby={title ? headingId : undefined}>
       {(title || actions) && (

@@ -1,0 +1,121 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import { http, HttpResponse } from 'msw';
+import { makeTenant, operator } from '@/testing/fixtures';
+import { db } from '@/testing/handlers';
+import { renderApp } from '@/testing/render';
+import { server } from '@/testing/server';
+
+beforeEach(() => {
+  db.me = operator;
+});
+
+describe('operator console', () => {
+  it('lists tenants with schedule, next run and last run', async () => {
+    db.tenants = [
+      makeTenant('acme', { last_report: { id: 4, status: 'succeeded', finished_at: new Date().toISOString(), users_removed: 7 } }),
+      makeTenant('globex', { last_report: null, enabled: false }),
+    ];
+    renderApp({ hostname: 'localhost', path: '/tenants' });
+
+    const table = await screen.findByRole('table', { name: 'Tenants' });
+    const acme = within(table).getByRole('row', { name: /Acme Inc/ });
+    expect(within(acme).getByText('Succeeded')).toBeInTheDocument();
+    expect(within(acme).getByText('7')).toBeInTheDocument();
+    expect(within(acme).getByRole('link', { name: 'acme.localhost' })).toBeInTheDocument();
+    const globex = within(table).getByRole('row', { name: /Globex Inc/ });
+    expect(within(globex).getByText('Never run')).toBeInTheDocument();
+    expect(within(globex).getByText('schedule off')).toBeInTheDocument();
+  });
+
+  it('triggers the selected tenants and shows which started and which were skipped', async () => {
+    let sent: unknown = null;
+    server.use(
+      http.post('/api/platform/cleanup/trigger/', async ({ request }) => {
+        sent = await request.json();
+        return HttpResponse.json({ runs: [{ tenant: 'acme', report_id: 12 }], skipped: [{ tenant: 'globex', reason: 'already_running' }] }, { status: 202 });
+      }),
+    );
+    const { user } = renderApp({ hostname: 'localhost', path: '/tenants' });
+
+    await user.click(await screen.findByRole('checkbox', { name: 'Select Acme Inc' }));
+    await user.click(screen.getByRole('checkbox', { name: 'Select Globex Inc' }));
+    await user.click(screen.getByRole('button', { name: 'Trigger selected' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Run cleanup on selected tenants?' });
+    expect(within(dialog).getByText(/2 tenant\(s\): acme, globex will get a dry run/)).toBeInTheDocument();
+    await user.click(within(dialog).getByRole('button', { name: 'Start dry runs' }));
+
+    expect(sent).toEqual({ tenants: ['acme', 'globex'], dry_run: true });
+    const results = await screen.findByRole('list', { name: 'Trigger results' });
+    expect(within(results).getByText(/run #12/)).toBeInTheDocument();
+    expect(within(results).getByText(/a cleanup is already running/)).toBeInTheDocument();
+    expect(screen.getByText('Started 1 run, skipped 1')).toBeInTheDocument();
+  });
+
+  it('triggers all tenants without naming them', async () => {
+    let sent: unknown = null;
+    server.use(
+      http.post('/api/platform/cleanup/trigger/', async ({ request }) => {
+        sent = await request.json();
+        return HttpResponse.json({ runs: [], skipped: [] }, { status: 202 });
+      }),
+    );
+    const { user } = renderApp({ hostname: 'localhost', path: '/tenants' });
+    await screen.findByRole('table', { name: 'Tenants' });
+    await user.click(screen.getByRole('switch', { name: 'Dry run' }));
+    await user.click(screen.getByRole('button', { name: 'Trigger all tenants' }));
+    await user.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Start cleanups' }));
+    await waitFor(() => expect(sent).toEqual({ dry_run: false }));
+  });
+
+  it('creates a tenant, showing the API field errors inline first', async () => {
+    let attempts = 0;
+    server.use(
+      http.post('/api/platform/tenants/', async ({ request }) => {
+        attempts += 1;
+        const body = (await request.json()) as { name: string; schema_name: string; domain?: string; admin: { username: string; email: string; password: string } };
+        if (attempts === 1) {
+          return HttpResponse.json({ schema_name: ['A tenant with this schema name already exists.'], admin: { password: ['This password is too short.'] } }, { status: 400 });
+        }
+        expect(body).toEqual({ name: 'Initech', schema_name: 'initech2', admin: { username: 'boss', email: 'boss@initech.test', password: 'a-much-longer-password' } });
+        const tenant = makeTenant(body.schema_name, { name: body.name, last_report: null, domain: 'initech2.localhost' });
+        db.tenants.push(tenant);
+        return HttpResponse.json(tenant, { status: 201 });
+      }),
+    );
+    const { user } = renderApp({ hostname: 'localhost', path: '/tenants' });
+
+    await user.click(await screen.findByRole('button', { name: 'New tenant' }));
+    const dialog = await screen.findByRole('dialog', { name: 'New tenant' });
+    await user.type(within(dialog).getByRole('textbox', { name: 'Name' }), 'Initech');
+    expect(within(dialog).getByRole('textbox', { name: 'Schema name' })).toHaveValue('initech');
+    const username = within(dialog).getByRole('textbox', { name: 'Admin username' });
+    await user.clear(username);
+    await user.type(username, 'boss');
+    await user.type(within(dialog).getByRole('textbox', { name: 'Admin email' }), 'boss@initech.test');
+    await user.type(within(dialog).getByLabelText('Admin password'), 'short');
+    await user.click(within(dialog).getByRole('button', { name: 'Create tenant' }));
+
+    expect(await within(dialog).findByText('A tenant with this schema name already exists.')).toBeInTheDocument();
+    expect(within(dialog).getByRole('textbox', { name: 'Schema name' })).toHaveAttribute('aria-invalid', 'true');
+    expect(within(dialog).getByLabelText('Admin password')).toHaveAccessibleDescription('This password is too short.');
+
+    const schema = within(dialog).getByRole('textbox', { name: 'Schema name' });
+    await user.clear(schema);
+    await user.type(schema, 'initech2');
+    const password = within(dialog).getByLabelText('Admin password');
+    await user.clear(password);
+    await user.type(password, 'a-much-longer-password');
+    await user.click(within(dialog).getByRole('button', { name: 'Create tenant' }));
+
+    expect(await screen.findByText('Tenant Initech created')).toBeInTheDocument();
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(await screen.findByRole('link', { name: 'Initech' })).toBeInTheDocument();
+  });
+
+  it("drills into a tenant's reports", async () => {
+    const { user } = renderApp({ hostname: 'localhost', path: '/tenants' });
+    await user.click(await screen.findByRole('link', { name: 'Acme Inc' }));
+    expect(await screen.findByRole('heading', { name: 'Reports for acme' })).toBeInTheDocument();
+    expect(await screen.findByRole('table', { name: 'Cleanup reports of acme' })).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,110 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import { http, HttpResponse } from 'msw';
+import { makePreview } from '@/testing/fixtures';
+import { db } from '@/testing/handlers';
+import { renderApp } from '@/testing/render';
+import { server } from '@/testing/server';
+
+describe('policy editor', () => {
+  it('loads every policy field with the schedule description and timezone picker', async () => {
+    renderApp({ path: '/policy' });
+    expect(await screen.findByRole('heading', { name: 'Cleanup policy' })).toBeInTheDocument();
+    expect(screen.getByRole('spinbutton', { name: 'Inactive for more than (days)' })).toHaveValue(90);
+    expect(screen.getByRole('spinbutton', { name: /Never logged in/ })).toHaveValue(30);
+    expect(screen.getByRole('radio', { name: /Deactivate/ })).toBeChecked();
+    expect(screen.getByRole('switch', { name: /Dry run/ })).toBeChecked();
+    expect(screen.getByRole('switch', { name: 'Run on schedule' })).toBeChecked();
+    expect(screen.getByRole('textbox', { name: 'Exempt groups' })).toHaveValue('');
+    expect(screen.getByRole('spinbutton', { name: /Abort when more than/ })).toHaveValue(0.5);
+    expect(screen.getByRole('textbox', { name: 'Schedule (cron)' })).toHaveAccessibleDescription(/At 03:00/);
+    const tz = screen.getByRole('combobox', { name: 'Timezone' });
+    expect(tz).toHaveValue('UTC');
+    expect(within(tz).getByRole('option', { name: 'Europe/Berlin' })).toBeInTheDocument();
+  });
+
+  it('shows a live preview of the edited policy before saving', async () => {
+    const bodies: unknown[] = [];
+    server.use(
+      http.post('/api/cleanup/preview/', async ({ request }) => {
+        const body = (await request.json()) as { inactive_days?: number };
+        bodies.push(body);
+        return HttpResponse.json(body.inactive_days === 30 ? makePreview({ users_matched: 80, users_eligible: 120, would_abort: true }) : makePreview({ users_matched: 3, users_eligible: 120 }));
+      }),
+    );
+    const { user } = renderApp({ path: '/policy' });
+
+    const headline = await screen.findByTestId('preview-headline');
+    expect(headline).toHaveTextContent('With these settings 3 of 120 users would be reported (dry run).');
+    expect(screen.getByRole('cell', { name: /user1/ })).toBeInTheDocument();
+    expect(screen.getAllByText('Never logged in').length).toBeGreaterThan(0);
+
+    const days = screen.getByRole('spinbutton', { name: 'Inactive for more than (days)' });
+    await user.clear(days);
+    await user.type(days, '30');
+
+    await waitFor(() => expect(screen.getByTestId('preview-headline')).toHaveTextContent('With these settings 80 of 120 users'), { timeout: 3000 });
+    expect(screen.getByRole('alert')).toHaveTextContent('A run with these settings would abort');
+    expect(bodies.at(-1)).toMatchObject({ inactive_days: 30, action: 'deactivate', timezone: 'UTC' });
+    // Debounced: typing "30" did not send one preview per keystroke.
+    expect(bodies.length).toBeLessThanOrEqual(3);
+    expect(db.policy.inactive_days).toBe(90);
+  });
+
+  it('shows the API validation errors inline next to their fields and saves nothing', async () => {
+    server.use(
+      http.put('/api/cleanup/policy/', () =>
+        HttpResponse.json(
+          { inactive_days: ['Ensure this value is less than or equal to 3650.'], schedule: ['Invalid cron expression: expected 5 fields.'] },
+          { status: 400 },
+        ),
+      ),
+    );
+    const { user } = renderApp({ path: '/policy' });
+
+    const days = await screen.findByRole('spinbutton', { name: 'Inactive for more than (days)' });
+    await user.clear(days);
+    await user.type(days, '9999');
+    const cron = screen.getByRole('textbox', { name: 'Schedule (cron)' });
+    await user.clear(cron);
+    await user.type(cron, 'every day');
+    await user.click(screen.getByRole('button', { name: 'Save policy' }));
+
+    expect(await screen.findByText('Ensure this value is less than or equal to 3650.')).toBeInTheDocument();
+    expect(days).toHaveAttribute('aria-invalid', 'true');
+    expect(days).toHaveAccessibleDescription(/Ensure this value is less than or equal to 3650/);
+    expect(cron).toHaveAccessibleDescription(/Invalid cron expression/);
+    expect(screen.getByText(/The policy was not saved/)).toBeInTheDocument();
+    expect(db.policy.inactive_days).toBe(90);
+
+    // Editing the field clears its error.
+    await user.clear(days);
+    await user.type(days, '120');
+    expect(screen.queryByText('Ensure this value is less than or equal to 3650.')).not.toBeInTheDocument();
+  });
+
+  it('also flags invalid fields from the preview while typing', async () => {
+    server.use(http.post('/api/cleanup/preview/', () => HttpResponse.json({ timezone: ['"Mars/Olympus" is not a valid choice.'] }, { status: 400 })));
+    renderApp({ path: '/policy' });
+    expect(await screen.findByText('"Mars/Olympus" is not a valid choice.', {}, { timeout: 3000 })).toBeInTheDocument();
+    expect(screen.getByText('Fix the highlighted fields to see a preview.')).toBeInTheDocument();
+  });
+
+  it('saves the edited policy and shows the new schedule description', async () => {
+    server.use(
+      http.put('/api/cleanup/policy/', async ({ request }) => {
+        db.policy = { ...db.policy, ...((await request.json()) as object), schedule_description: 'At 03:00, only on Monday' };
+        return HttpResponse.json(db.policy);
+      }),
+    );
+    const { user } = renderApp({ path: '/policy' });
+
+    await user.click(await screen.findByRole('button', { name: 'Mondays 03:00' }));
+    await user.click(screen.getByRole('radio', { name: /Delete/ }));
+    await user.type(screen.getByRole('textbox', { name: 'Exempt groups' }), 'vip, billing');
+    await user.click(screen.getByRole('button', { name: 'Save policy' }));
+
+    expect(await screen.findByText('Policy saved.')).toBeInTheDocument();
+    expect(db.policy).toMatchObject({ schedule: '0 3 * * 1', action: 'delete', exempt_groups: ['vip', 'billing'], inactive_days: 90, max_removal_ratio: 0.5 });
+    expect(screen.getByRole('textbox', { name: 'Schedule (cron)' })).toHaveAccessibleDescription(/At 03:00, only on Monday/);
+  });
+});

@@ -1,0 +1,75 @@
+import { screen, within } from '@testing-library/react';
+import { http, HttpResponse } from 'msw';
+import { makeReport } from '@/testing/fixtures';
+import { db } from '@/testing/handlers';
+import { renderApp } from '@/testing/render';
+import { server } from '@/testing/server';
+
+describe('reports', () => {
+  it('lists runs newest first with status badges, paginated', async () => {
+    db.reports = Array.from({ length: 25 }, (_, i) => makeReport({ id: 25 - i, status: i === 1 ? 'aborted' : 'succeeded', dry_run: i === 0 }));
+    const { user } = renderApp({ path: '/reports' });
+
+    const table = await screen.findByRole('table', { name: 'Cleanup reports' });
+    const rows = within(table).getAllByRole('row');
+    expect(rows).toHaveLength(21);
+    expect(within(rows[1]!).getByRole('link', { name: 'Run #25' })).toBeInTheDocument();
+    expect(within(rows[1]!).getByText('Dry run')).toBeInTheDocument();
+    expect(within(rows[2]!).getByText('Aborted')).toBeInTheDocument();
+    expect(screen.getByText(/Page 1 of 2/)).toBeInTheDocument();
+
+    await user.click(screen.getByRole('button', { name: 'Next →' }));
+    expect(await screen.findByRole('link', { name: 'Run #5' })).toBeInTheDocument();
+    expect(screen.getByText(/Page 2 of 2/)).toBeInTheDocument();
+  });
+
+  it('opens a run with its audit list, reasons and pages', async () => {
+    const { user } = renderApp({ path: '/reports' });
+    await user.click(await screen.findByRole('link', { name: 'Run #2' }));
+
+    expect(await screen.findByRole('heading', { name: /Run #2/, level: 1 })).toBeInTheDocument();
+    const audit = await screen.findByRole('table', { name: 'Audit list of run #2' });
+    expect(within(audit).getByText('user1')).toBeInTheDocument();
+    expect(within(audit).getAllByText('Inactive').length).toBeGreaterThan(0);
+    expect(within(audit).getAllByText('Never logged in').length).toBeGreaterThan(0);
+
+    await user.click(screen.getByRole('button', { name: 'Next →' }));
+    expect(await screen.findByText('user21')).toBeInTheDocument();
+  });
+
+  it('downloads the audit CSV with the auth header', async () => {
+    let auth: string | null = null;
+    server.use(
+      http.get('/api/reports/:id/users/', ({ request }) => {
+        const url = new URL(request.url);
+        if (url.searchParams.get('format') !== 'csv') return HttpResponse.json({ count: 0, next: null, previous: null, results: [] });
+        auth = request.headers.get('Authorization');
+        return new HttpResponse('user_id,username\n1,user1\n', { headers: { 'Content-Type': 'text/csv', 'Content-Disposition': 'attachment; filename="acme-run-3.csv"' } });
+      }),
+    );
+    const createObjectURL = vi.fn(() => 'blob:csv');
+    const revokeObjectURL = vi.fn();
+    Object.assign(URL, { createObjectURL, revokeObjectURL });
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => undefined);
+
+    const { user } = renderApp({ path: '/reports/3' });
+    await user.click(await screen.findByRole('button', { name: 'Download CSV' }));
+
+    await vi.waitFor(() => expect(click).toHaveBeenCalled());
+    expect(auth).toBe('Bearer access-1');
+    expect(createObjectURL).toHaveBeenCalledTimes(1);
+    expect((click.mock.contexts[0] as unknown as HTMLAnchorElement).download).toBe('acme-run-3.csv');
+  });
+
+  it('says when a run does not exist', async () => {
+    renderApp({ path: '/reports/999' });
+    expect(await screen.findByText('This run does not exist')).toBeInTheDocument();
+  });
+
+  it('shows a readable message when the server fails', async () => {
+    server.use(http.get('/api/reports/', () => HttpResponse.json({}, { status: 500 })));
+    renderApp({ path: '/reports' });
+    expect(await screen.findByRole('alert')).toHaveTextContent('The server ran into a problem. Try again in a moment.');
+    expect(screen.getByRole('button', { name: 'Try again' })).toBeInTheDocument();
+  });
+});

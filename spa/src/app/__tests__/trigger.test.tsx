@@ -1,0 +1,119 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import { http, HttpResponse } from 'msw';
+import { makePolicy, makePreview, makeReport } from '@/testing/fixtures';
+import { db } from '@/testing/handlers';
+import { renderApp } from '@/testing/render';
+import { server } from '@/testing/server';
+
+async function openConfirmation(user: ReturnType<typeof renderApp>['user']) {
+  const button = await screen.findByRole('button', { name: 'Run cleanup now' });
+  await waitFor(() => expect(button).toBeEnabled());
+  await user.click(button);
+  return screen.findByRole('dialog', { name: 'Run cleanup now?' });
+}
+
+describe('run cleanup now', () => {
+  it('states what will happen, using the preview count, before a real run', async () => {
+    db.policy = makePolicy({ action: 'delete', dry_run: false });
+    server.use(http.post('/api/cleanup/preview/', () => HttpResponse.json(makePreview({ users_matched: 7 }))));
+    const { user } = renderApp();
+
+    const dialog = await openConfirmation(user);
+    expect(await within(dialog).findByText('Delete up to 7 users matched by the current policy.')).toBeInTheDocument();
+    await user.click(within(dialog).getByRole('switch', { name: /dry run/i }));
+    expect(within(dialog).getByText('Dry run: report the 7 users matched by the current policy. Nobody is changed.')).toBeInTheDocument();
+  });
+
+  it('warns in the confirmation when the run would abort', async () => {
+    server.use(http.post('/api/cleanup/preview/', () => HttpResponse.json(makePreview({ users_matched: 90, would_abort: true }))));
+    const { user } = renderApp();
+    const dialog = await openConfirmation(user);
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('This run will abort');
+  });
+
+  it('202: queues a dry run, shows live progress with the button disabled, then the result', async () => {
+    let sent: unknown = null;
+    let polls = 0;
+    server.use(
+      http.post('/api/cleanup/trigger/', async ({ request }) => {
+        sent = await request.json();
+        db.reports.unshift(makeReport({ id: 100, status: 'queued', progress: 0, started_at: null, finished_at: null, dry_run: true, users_removed: 0 }));
+        return HttpResponse.json({ report_id: 100, task_id: 't', status: 'queued' }, { status: 202 });
+      }),
+      http.get('/api/reports/100/', () => {
+        polls += 1;
+        const report = db.reports[0];
+        if (!report) throw new Error('no report');
+        if (polls === 2) Object.assign(report, { status: 'running', progress: 0.4, started_at: new Date().toISOString() });
+        if (polls >= 3) Object.assign(report, { status: 'succeeded', progress: 1, finished_at: new Date().toISOString(), users_matched: 3 });
+        return HttpResponse.json(report);
+      }),
+    );
+    const { user } = renderApp();
+
+    const dialog = await openConfirmation(user);
+    await user.click(await within(dialog).findByRole('button', { name: 'Start dry run' }));
+
+    expect(sent).toEqual({ dry_run: true });
+    expect(await screen.findByRole('progressbar', { name: 'Cleanup run #100 progress' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Run cleanup now' })).toBeDisabled();
+
+    await waitFor(() => expect(screen.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '40'), { timeout: 3000 });
+    expect(await screen.findByText(/Run #100 finished/, {}, { timeout: 3000 })).toBeInTheDocument();
+    expect(screen.queryByRole('progressbar')).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Run cleanup now' })).toBeEnabled();
+    expect(polls).toBeGreaterThanOrEqual(3);
+  });
+
+  it('409: says a cleanup is already running and follows that run', async () => {
+    db.reports.unshift(makeReport({ id: 77, status: 'running', progress: 0.25, finished_at: null }));
+    server.use(
+      http.get('/api/reports/latest/', () => HttpResponse.json(makeReport({ id: 5 }))),
+      http.post('/api/cleanup/trigger/', () => HttpResponse.json({ detail: 'A cleanup is already running for this tenant.', report_id: 77 }, { status: 409 })),
+    );
+    const { user } = renderApp();
+
+    const dialog = await openConfirmation(user);
+    await user.click(await within(dialog).findByRole('button', { name: 'Start dry run' }));
+
+    expect(await screen.findByText('A cleanup is already running.')).toBeInTheDocument();
+    expect(await screen.findByRole('progressbar', { name: 'Cleanup run #77 progress' })).toHaveAttribute('aria-valuenow', '25');
+  });
+
+  it('503: says the task queue is unavailable', async () => {
+    server.use(http.post('/api/cleanup/trigger/', () => HttpResponse.json({ detail: 'Broker unreachable.' }, { status: 503 })));
+    const { user } = renderApp();
+
+    const dialog = await openConfirmation(user);
+    await user.click(await within(dialog).findByRole('button', { name: 'Start dry run' }));
+
+    expect(await screen.findByRole('alert')).toHaveTextContent('The task queue is unavailable, try again shortly.');
+    expect(screen.queryByRole('progressbar')).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Run cleanup now' })).toBeEnabled();
+  });
+
+  it('picks up a run already in progress when the overview opens', async () => {
+    db.reports.unshift(makeReport({ id: 9, status: 'running', progress: 0.6, finished_at: null }));
+    renderApp();
+    expect(await screen.findByRole('progressbar', { name: 'Cleanup run #9 progress' })).toHaveAttribute('aria-valuenow', '60');
+    expect(screen.getByRole('button', { name: 'Run cleanup now' })).toBeDisabled();
+  });
+});
+
+describe('overview', () => {
+  it('shows the latest run, the next scheduled run and the removals chart', async () => {
+    renderApp();
+    const latest = await screen.findByRole('region', { name: 'Latest run' });
+    expect(await within(latest).findByRole('link', { name: 'Run #3' })).toBeInTheDocument();
+    expect(within(latest).getByText('Removed')).toBeInTheDocument();
+    expect(screen.getByText('Next scheduled run')).toBeInTheDocument();
+    expect(screen.getByText(/At 03:00/)).toBeInTheDocument();
+    expect(await screen.findByRole('img', { name: /Users removed per run for the last 3 runs/ })).toBeInTheDocument();
+  });
+
+  it('says what to do when no cleanup has run yet', async () => {
+    db.reports = [];
+    renderApp();
+    expect(await screen.findByText(/Run one now or wait for the schedule at/)).toBeInTheDocument();
+  });
+});

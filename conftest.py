@@ -32,6 +32,14 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
                 )
 
 
+@pytest.fixture(autouse=True)
+def _fresh_redis() -> None:
+    """Tests share Redis database 15: start each with no throttle counters or queued tasks."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def tenant_a(db: None) -> Tenant:
     return Tenant.objects.get(schema_name="alpha")

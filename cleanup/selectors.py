@@ -66,3 +66,24 @@ def report_list() -> QuerySet[CleanupReport]:
 
 def report_audit(report: CleanupReport) -> QuerySet[CleanupAuditEntry]:
     return CleanupAuditEntry.objects.filter(report=report).order_by("id")
+
+
+PREVIEW_SAMPLE_SIZE = 50
+
+
+def cleanup_preview(policy: PolicySpec, now: datetime) -> dict[str, object]:
+    """What a run with `policy` would do now: counts, the safety cap's verdict, a sample."""
+    eligible = eligible_users(policy, now).count()
+    matched = matched_users(policy, now)
+    matched_count = matched.count()
+    sample = list(
+        matched.order_by("pk").values(
+            "id", "username", "email", "last_login", "last_seen", "date_joined", "reason"
+        )[:PREVIEW_SAMPLE_SIZE]
+    )
+    return {
+        "users_eligible": eligible,
+        "users_matched": matched_count,
+        "would_abort": bool(eligible) and matched_count / eligible > policy.max_removal_ratio,
+        "sample": sample,
+    }

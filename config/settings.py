@@ -40,6 +40,9 @@ SHARED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "accounts",
+    # Also a tenant app: in each schema, blacklisted refresh tokens point at that schema's
+    # user table (operators' in public, each tenant's in its own).
+    "rest_framework_simplejwt.token_blacklist",
     "rest_framework",
     "drf_spectacular",
     "django_celery_beat",
@@ -216,3 +219,51 @@ CLEANUP_PUBLISH_RETRY_POLICY = {
 }
 # The report in the database is a run's result; nothing reads Celery's result backend.
 CELERY_TASK_IGNORE_RESULT = True
+
+# --- REST API
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.TenantJWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=5)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    # Obtaining a token counts as logging in: API-only users must not look inactive.
+    "UPDATE_LAST_LOGIN": True,
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default=SECRET_KEY),
+    "ISSUER": "cleanup-console",
+    "AUDIENCE": "cleanup-console",
+    "AUTH_HEADER_TYPES": ("Bearer",),
+}
+# Failed logins allowed per window, per username (per tenant) and per client IP.
+LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=5)
+LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=50)
+LOGIN_FAILURE_WINDOW_S = env.int("LOGIN_FAILURE_WINDOW_S", default=15 * 60)
+# An authenticated request refreshes the user's last_seen at most this often.
+LAST_SEEN_INTERVAL_S = 3600
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Cleanup console API",
+    "DESCRIPTION": (
+        "Multi-tenant user cleanup. Tenant endpoints answer on the tenant's host "
+        "(acme.example.com), platform endpoints on the root host. Tokens are bound to the "
+        "host (schema) they were obtained on."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ReportStatusEnum": "cleanup.models.CleanupReport.Status",
+        "ReasonEnum": "cleanup.models.CleanupAuditEntry.Reason",
+        "ActionEnum": "tenants.models.CleanupPolicy.Action",
+    },
+}

@@ -3,9 +3,13 @@
 from django.contrib import admin
 from django.urls import path, re_path
 
+from config import urls_api
 from config.spa import spa_index
 
 urlpatterns = [
+    *urls_api.auth,
+    *urls_api.platform,
+    *urls_api.docs("config.urls_public"),
     path("admin/", admin.site.urls),
     re_path(r"^(?!api/|admin/|static/)(?P<path>.*)$", spa_index),
 ]

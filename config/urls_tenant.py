@@ -2,10 +2,14 @@
 
 from django.urls import path, re_path
 
+from config import urls_api
 from config.admin_sites import tenant_admin_site
 from config.spa import spa_index
 
 urlpatterns = [
+    *urls_api.auth,
+    *urls_api.tenant,
+    *urls_api.docs("config.urls_tenant"),
     path("admin/", tenant_admin_site.urls),
     re_path(r"^(?!api/|admin/|static/)(?P<path>.*)$", spa_index),
 ]

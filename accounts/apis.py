@@ -1,0 +1,117 @@
+"""Authentication endpoints (both kinds of host) and `me`."""
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+
+from accounts.serializers import (
+    LoginSerializer,
+    MeSerializer,
+    RefreshSerializer,
+    TokenPairSerializer,
+)
+from accounts.throttling import LoginThrottle
+from accounts.tokens import (
+    TenantLogoutSerializer,
+    TenantTokenObtainSerializer,
+    TenantTokenRefreshSerializer,
+)
+from config.api import on_public_schema
+
+ERROR = OpenApiResponse(description="`{detail}`")
+
+
+class TokenApi(APIView):
+    """Token endpoints take no token, yet answer bad credentials with 401 (not 403)."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+
+class TokenObtainApi(TokenApi):
+    @extend_schema(
+        request=LoginSerializer,
+        responses={200: TokenPairSerializer, 400: ERROR, 401: ERROR, 429: ERROR},
+        auth=[],
+        summary="Obtain a token pair for this host's tenant (or the platform on the root host)",
+    )
+    def post(self, request: Request) -> Response:
+        LoginSerializer(data=request.data).is_valid(raise_exception=True)
+        throttle = LoginThrottle.for_request(request)
+        if throttle.blocked():
+            return Response(
+                {"detail": "Too many failed login attempts. Try again later."},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
+        serializer = TenantTokenObtainSerializer(data=request.data, context={"request": request})
+        try:
+            serializer.is_valid(raise_exception=True)
+        except AuthenticationFailed:
+            throttle.failed()
+            raise
+        throttle.succeeded()
+        return Response(serializer.validated_data)
+
+
+class TokenRefreshApi(TokenApi):
+    @extend_schema(
+        request=RefreshSerializer,
+        responses={200: TokenPairSerializer, 400: ERROR, 401: ERROR},
+        auth=[],
+        summary="Exchange a refresh token for a new pair (the old refresh is blacklisted)",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = TenantTokenRefreshSerializer(data=request.data)
+        try:
+            serializer.is_valid(raise_exception=True)
+        except TokenError as exc:
+            raise InvalidToken(str(exc)) from exc
+        return Response(serializer.validated_data)
+
+
+class LogoutApi(TokenApi):
+    @extend_schema(
+        request=RefreshSerializer,
+        responses={205: None, 400: ERROR, 401: ERROR},
+        auth=[],
+        summary="Revoke a refresh token",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = TenantLogoutSerializer(data=request.data)
+        try:
+            serializer.is_valid(raise_exception=True)
+        except TokenError as exc:
+            raise InvalidToken(str(exc)) from exc
+        return Response(status=status.HTTP_205_RESET_CONTENT)
+
+
+class MeApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: MeSerializer, 401: ERROR}, summary="Who am I, here")
+    def get(self, request: Request) -> Response:
+        user = request.user
+        public = on_public_schema()
+        tenant = (
+            None
+            if public
+            else {"schema_name": request.tenant.schema_name, "name": request.tenant.name}
+        )
+        data = {
+            "username": user.username,
+            "email": user.email,
+            "is_operator": public and user.is_superuser,
+            "is_tenant_admin": not public and user.is_staff,
+            "tenant": tenant,
+        }
+        return Response(MeSerializer(data).data)

@@ -1,0 +1,28 @@
+from rest_framework import serializers
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class LoginSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+
+
+class RefreshSerializer(serializers.Serializer):
+    refresh = serializers.CharField()
+
+
+class TenantRefSerializer(serializers.Serializer):
+    schema_name = serializers.CharField()
+    name = serializers.CharField()
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    email = serializers.EmailField(allow_blank=True)
+    is_operator = serializers.BooleanField()
+    is_tenant_admin = serializers.BooleanField()
+    tenant = TenantRefSerializer(allow_null=True)

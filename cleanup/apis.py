@@ -1,0 +1,179 @@
+"""Tenant endpoints: reports, audit lists, trigger, policy, preview. Tenant admins only."""
+
+import csv
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from cleanup import selectors, services
+from cleanup.models import CleanupReport
+from cleanup.policy import PolicySpec
+from cleanup.serializers import (
+    AuditEntrySerializer,
+    ConflictSerializer,
+    PolicySerializer,
+    PreviewRequestSerializer,
+    PreviewSerializer,
+    ReportSerializer,
+    TriggerRequestSerializer,
+    TriggerResponseSerializer,
+)
+from config.api import Pagination, TenantAdminApi
+
+ERROR = OpenApiResponse(description="`{detail}`")
+AUTH_ERRORS = {401: ERROR, 403: ERROR}
+
+
+class ReportLatestApi(TenantAdminApi):
+    @extend_schema(responses={200: ReportSerializer, 404: ERROR, **AUTH_ERRORS})
+    def get(self, request: Request) -> Response:
+        report = selectors.report_latest()
+        if report is None:
+            raise NotFound("No cleanup has run yet.")
+        return Response(ReportSerializer(report).data)
+
+
+class ReportListApi(TenantAdminApi):
+    @extend_schema(responses={200: ReportSerializer(many=True), 404: ERROR, **AUTH_ERRORS})
+    def get(self, request: Request) -> Response:
+        paginator = Pagination()
+        page = paginator.paginate_queryset(selectors.report_list(), request, view=self)
+        return paginator.get_paginated_response(ReportSerializer(page, many=True).data)
+
+
+class ReportDetailApi(TenantAdminApi):
+    @extend_schema(responses={200: ReportSerializer, 404: ERROR, **AUTH_ERRORS})
+    def get(self, request: Request, report_id: int) -> Response:
+        report = get_object_or_404(CleanupReport, pk=report_id)
+        return Response(ReportSerializer(report).data)
+
+
+class CSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+
+    def render(
+        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
+    ) -> Any:
+        return data  # the view streams CSV itself; errors still render as JSON text
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+AUDIT_COLUMNS = AuditEntrySerializer.Meta.fields
+
+
+def _audit_csv_rows(report: CleanupReport) -> Iterator[str]:
+    """The whole audit list as CSV lines, read with a server-side cursor: flat memory."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(AUDIT_COLUMNS)
+    for row in selectors.report_audit(report).values_list(*AUDIT_COLUMNS).iterator(chunk_size=2000):
+        yield writer.writerow(["" if value is None else value for value in row])
+
+
+class ReportAuditApi(TenantAdminApi):
+    renderer_classes = [JSONRenderer, CSVRenderer]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "format",
+                OpenApiTypes.STR,
+                enum=["json", "csv"],
+                description="`csv` downloads the whole list (streamed)",
+            )
+        ],
+        responses={200: AuditEntrySerializer(many=True), 404: ERROR, **AUTH_ERRORS},
+    )
+    def get(self, request: Request, report_id: int) -> Any:
+        report = get_object_or_404(CleanupReport, pk=report_id)
+        if request.accepted_renderer.format == "csv":
+            response = StreamingHttpResponse(_audit_csv_rows(report), content_type="text/csv")
+            response["Content-Disposition"] = (
+                f'attachment; filename="cleanup-{report.pk}-users.csv"'
+            )
+            return response
+        paginator = Pagination()
+        page = paginator.paginate_queryset(selectors.report_audit(report), request, view=self)
+        return paginator.get_paginated_response(AuditEntrySerializer(page, many=True).data)
+
+
+class CleanupTriggerApi(TenantAdminApi):
+    @extend_schema(
+        request=TriggerRequestSerializer,
+        responses={
+            202: TriggerResponseSerializer,
+            400: ERROR,
+            409: ConflictSerializer,
+            503: ERROR,
+            **AUTH_ERRORS,
+        },
+        summary="Queue a cleanup run now (dry_run absent: the policy's)",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = TriggerRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        report = services.cleanup_enqueue(
+            schema_name=request.tenant.schema_name,
+            trigger=CleanupReport.Trigger.MANUAL,
+            triggered_by=request.user.get_username(),
+            dry_run=serializer.validated_data["dry_run"],
+        )
+        return Response(
+            {"report_id": report.pk, "task_id": report.task_id, "status": report.status},
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": f"/api/reports/{report.pk}/"},
+        )
+
+
+class PolicyApi(TenantAdminApi):
+    @extend_schema(responses={200: PolicySerializer, **AUTH_ERRORS})
+    def get(self, request: Request) -> Response:
+        return Response(PolicySerializer(services.policy_get(request.tenant.schema_name)).data)
+
+    @extend_schema(
+        request=PolicySerializer, responses={200: PolicySerializer, 400: ERROR, **AUTH_ERRORS}
+    )
+    def put(self, request: Request) -> Response:
+        return self._update(request, partial=False)
+
+    @extend_schema(
+        request=PolicySerializer, responses={200: PolicySerializer, 400: ERROR, **AUTH_ERRORS}
+    )
+    def patch(self, request: Request) -> Response:
+        return self._update(request, partial=True)
+
+    def _update(self, request: Request, partial: bool) -> Response:
+        policy = services.policy_get(request.tenant.schema_name)
+        serializer = PolicySerializer(policy, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        policy = services.policy_update(policy=policy, data=dict(serializer.validated_data))
+        return Response(PolicySerializer(policy).data)
+
+
+class PreviewApi(TenantAdminApi):
+    @extend_schema(
+        request=PreviewRequestSerializer,
+        responses={200: PreviewSerializer, 400: ERROR, **AUTH_ERRORS},
+        summary="Who a policy (the saved one, with any fields overridden) would remove now",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = PreviewRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        saved = PolicySpec.from_policy(services.policy_get(request.tenant.schema_name))
+        spec = replace(saved, **serializer.validated_data)
+        return Response(PreviewSerializer(selectors.cleanup_preview(spec, timezone.now())).data)

@@ -1,0 +1,126 @@
+"""Shapes of the cleanup API. Serializers check shape and ranges; they never write."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from cleanup.models import CleanupAuditEntry, CleanupReport
+from tenants.schedule import describe, validate_cron, validate_timezone
+from tenants.models import CleanupPolicy
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CleanupReport
+        fields = [
+            "id",
+            "status",
+            "trigger",
+            "triggered_by",
+            "dry_run",
+            "action",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "users_eligible",
+            "users_matched",
+            "users_removed",
+            "progress",
+            "error",
+            "policy",
+        ]
+        read_only_fields = fields
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CleanupAuditEntry
+        fields = [
+            "user_id",
+            "username",
+            "email",
+            "last_login",
+            "last_seen",
+            "date_joined",
+            "reason",
+        ]
+        read_only_fields = fields
+
+
+def _validator(check: Any) -> Any:
+    def run(value: str) -> None:
+        try:
+            check(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
+    return run
+
+
+class PolicyFieldsSerializer(serializers.Serializer):
+    """Every editable policy field with its rule (DESIGN §4)."""
+
+    enabled = serializers.BooleanField()
+    inactive_days = serializers.IntegerField(min_value=1, max_value=3650)
+    never_logged_in_days = serializers.IntegerField(min_value=1, max_value=3650)
+    action = serializers.ChoiceField(choices=CleanupPolicy.Action.choices)
+    dry_run = serializers.BooleanField()
+    exempt_groups = serializers.ListField(
+        child=serializers.CharField(max_length=150), max_length=100, allow_empty=True
+    )
+    max_removal_ratio = serializers.FloatField()
+    schedule = serializers.CharField(max_length=100, validators=[_validator(validate_cron)])
+    timezone = serializers.CharField(max_length=64, validators=[_validator(validate_timezone)])
+
+    def validate_max_removal_ratio(self, value: float) -> float:
+        if not 0 < value <= 1:
+            raise serializers.ValidationError("Must be greater than 0 and at most 1.")
+        return value
+
+
+class PolicySerializer(PolicyFieldsSerializer):
+    next_run_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    schedule_description = serializers.SerializerMethodField()
+
+    def get_schedule_description(self, policy: CleanupPolicy) -> str:
+        return describe(policy.schedule)
+
+
+class PreviewRequestSerializer(PolicyFieldsSerializer):
+    """Any policy fields to try; the rest come from the saved policy."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, partial=True, **kwargs)
+
+
+class PreviewUserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.CharField(allow_blank=True)
+    last_login = serializers.DateTimeField(allow_null=True)
+    last_seen = serializers.DateTimeField(allow_null=True)
+    date_joined = serializers.DateTimeField()
+    reason = serializers.ChoiceField(choices=CleanupAuditEntry.Reason.choices)
+
+
+class PreviewSerializer(serializers.Serializer):
+    users_eligible = serializers.IntegerField()
+    users_matched = serializers.IntegerField()
+    would_abort = serializers.BooleanField()
+    sample = PreviewUserSerializer(many=True)
+
+
+class TriggerRequestSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class TriggerResponseSerializer(serializers.Serializer):
+    report_id = serializers.IntegerField()
+    task_id = serializers.CharField()
+    status = serializers.CharField()
+
+
+class ConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    report_id = serializers.IntegerField(allow_null=True)

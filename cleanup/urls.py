@@ -1,0 +1,13 @@
+from django.urls import path
+
+from cleanup import apis
+
+urlpatterns = [
+    path("reports/latest/", apis.ReportLatestApi.as_view()),
+    path("reports/", apis.ReportListApi.as_view()),
+    path("reports/<int:report_id>/", apis.ReportDetailApi.as_view()),
+    path("reports/<int:report_id>/users/", apis.ReportAuditApi.as_view()),
+    path("cleanup/trigger/", apis.CleanupTriggerApi.as_view()),
+    path("cleanup/policy/", apis.PolicyApi.as_view()),
+    path("cleanup/preview/", apis.PreviewApi.as_view()),
+]

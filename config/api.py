@@ -1,0 +1,90 @@
+"""What every API view shares: pagination, the error shape, and the two base classes.
+
+Tenancy fails closed: tenant endpoints derive from `TenantAdminApi` and platform endpoints
+from `OperatorApi`; each checks host and role and cannot be bypassed by forgetting a
+permission class in a view.
+"""
+
+import logging
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import connection
+from django_tenants.utils import get_public_schema_name
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from cleanup.services import BrokerUnavailable, CleanupAlreadyActive
+
+logger = logging.getLogger(__name__)
+
+
+class Pagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+def on_public_schema() -> bool:
+    return connection.schema_name == get_public_schema_name()  # type: ignore[attr-defined]
+
+
+class IsTenantAdmin(BasePermission):
+    message = "Only tenant admins (staff users of this tenant) may do this."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return not on_public_schema() and bool(request.user and request.user.is_staff)
+
+
+class IsOperator(BasePermission):
+    message = "Only platform operators may do this."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return on_public_schema() and bool(request.user and request.user.is_superuser)
+
+
+class TenantAdminApi(APIView):
+    """Base of every tenant endpoint: a tenant host, a valid token of it, a staff user."""
+
+    permission_classes = [IsAuthenticated, IsTenantAdmin]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        if on_public_schema():
+            raise exceptions.NotFound()
+        super().initial(request, *args, **kwargs)
+
+
+class OperatorApi(APIView):
+    """Base of every platform endpoint: the root host, a public-schema superuser."""
+
+    permission_classes = [IsAuthenticated, IsOperator]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        if not on_public_schema():
+            raise exceptions.NotFound()
+        super().initial(request, *args, **kwargs)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, plus the domain's exceptions, all in the documented shape."""
+    if isinstance(exc, CleanupAlreadyActive):
+        return Response(
+            {"detail": "A cleanup is already queued or running.", "report_id": exc.report_id},
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, BrokerUnavailable):
+        return Response(
+            {"detail": "The task queue is unavailable; try again shortly."},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+    if isinstance(exc, DjangoValidationError):
+        detail = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"detail": " ".join(exc.messages)}
+        )
+        return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,120 @@
+"""Platform endpoints (root host, operators only)."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django_tenants.utils import schema_context
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from cleanup import selectors as cleanup_selectors
+from cleanup.models import CleanupReport
+from cleanup.serializers import ReportSerializer
+from cleanup.services import BrokerUnavailable, CleanupAlreadyActive, cleanup_enqueue
+from config.api import OperatorApi, Pagination
+from tenants import selectors
+from tenants.serializers import (
+    PlatformTriggerResponseSerializer,
+    PlatformTriggerSerializer,
+    TenantCreateSerializer,
+    TenantSerializer,
+)
+from tenants.services import tenant_create
+
+ERROR = OpenApiResponse(description="`{detail}`")
+AUTH_ERRORS = {401: ERROR, 403: ERROR}
+# Service error keys -> the request's field names.
+CREATE_ERROR_FIELDS = {
+    "admin_username": ("admin", "username"),
+    "admin_password": ("admin", "password"),
+}
+
+
+class TenantListCreateApi(OperatorApi):
+    @extend_schema(responses={200: TenantSerializer(many=True), 404: ERROR, **AUTH_ERRORS})
+    def get(self, request: Request) -> Response:
+        paginator = Pagination()
+        page = paginator.paginate_queryset(selectors.tenant_list(), request, view=self)
+        return paginator.get_paginated_response(TenantSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=TenantCreateSerializer,
+        responses={201: TenantSerializer, 400: ERROR, **AUTH_ERRORS},
+        summary="Create a tenant: schema, domain, policy and first admin, all or nothing",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = TenantCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            tenant = tenant_create(
+                schema_name=data["schema_name"],
+                name=data["name"],
+                domain=data.get("domain") or None,
+                admin_username=data["admin"]["username"],
+                admin_email=data["admin"]["email"],
+                admin_password=data["admin"]["password"],
+            )
+        except DjangoValidationError as exc:
+            errors: dict = {}
+            for field, messages in exc.message_dict.items():
+                if field in CREATE_ERROR_FIELDS:
+                    outer, inner = CREATE_ERROR_FIELDS[field]
+                    errors.setdefault(outer, {})[inner] = messages
+                else:
+                    errors[field] = messages
+            raise ValidationError(errors) from exc
+        created = selectors.tenant_get(tenant.schema_name)
+        return Response(TenantSerializer(created).data, status=status.HTTP_201_CREATED)
+
+
+class TenantReportsApi(OperatorApi):
+    @extend_schema(responses={200: ReportSerializer(many=True), 404: ERROR, **AUTH_ERRORS})
+    def get(self, request: Request, schema_name: str) -> Response:
+        tenant = selectors.tenant_get(schema_name)
+        if tenant is None:
+            raise NotFound("No such tenant.")
+        paginator = Pagination()
+        with schema_context(tenant.schema_name):
+            page = paginator.paginate_queryset(cleanup_selectors.report_list(), request, view=self)
+            data = ReportSerializer(page, many=True).data
+        return paginator.get_paginated_response(data)
+
+
+class PlatformTriggerApi(OperatorApi):
+    @extend_schema(
+        request=PlatformTriggerSerializer,
+        responses={202: PlatformTriggerResponseSerializer, 400: ERROR, 503: ERROR, **AUTH_ERRORS},
+        summary="Queue a run in the given tenants (default: every active tenant)",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = PlatformTriggerSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        active = selectors.tenant_active_schemas()
+        wanted = serializer.validated_data.get("tenants") or active
+        runs: list[dict] = []
+        skipped: list[dict] = []
+        broker_failures = 0
+        for schema_name in dict.fromkeys(wanted):  # de-duplicated, order kept
+            if schema_name not in active:
+                skipped.append({"tenant": schema_name, "reason": "No such active tenant."})
+                continue
+            try:
+                report = cleanup_enqueue(
+                    schema_name=schema_name,
+                    trigger=CleanupReport.Trigger.PLATFORM,
+                    triggered_by=request.user.get_username(),
+                    dry_run=serializer.validated_data["dry_run"],
+                )
+            except CleanupAlreadyActive as exc:
+                reason = f"A cleanup is already queued or running (report {exc.report_id})."
+                skipped.append({"tenant": schema_name, "reason": reason})
+            except BrokerUnavailable:
+                broker_failures += 1
+                skipped.append({"tenant": schema_name, "reason": "The task queue is unavailable."})
+            else:
+                runs.append({"tenant": schema_name, "report_id": report.pk})
+        if broker_failures and not runs:
+            raise BrokerUnavailable()
+        return Response({"runs": runs, "skipped": skipped}, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,101 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from tenants.models import Tenant
+
+
+class LastReportSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    users_removed = serializers.IntegerField(allow_null=True)
+
+
+class TenantScheduleSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField()
+    schedule = serializers.CharField()
+    timezone = serializers.CharField()
+    next_run_at = serializers.DateTimeField(allow_null=True)
+
+
+class TenantSerializer(serializers.ModelSerializer):
+    domain = serializers.SerializerMethodField()
+    schedule = serializers.SerializerMethodField()
+    last_report = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Tenant
+        fields = [
+            "schema_name",
+            "name",
+            "domain",
+            "is_active",
+            "created_at",
+            "schedule",
+            "last_report",
+        ]
+        read_only_fields = fields
+
+    def get_domain(self, tenant: Tenant) -> str | None:
+        # `domains` is prefetched (primary only) by the selector: no query per tenant.
+        domains = list(tenant.domains.all())
+        return domains[0].domain if domains else None
+
+    @extend_schema_field(TenantScheduleSerializer(allow_null=True))
+    def get_schedule(self, tenant: Tenant) -> TenantScheduleSerializer | None:
+        policy = getattr(tenant, "policy", None)
+        return TenantScheduleSerializer(policy).data if policy else None  # type: ignore[return-value]
+
+    @extend_schema_field(LastReportSerializer(allow_null=True))
+    def get_last_report(self, tenant: Tenant) -> LastReportSerializer | None:
+        policy = getattr(tenant, "policy", None)
+        if policy is None or policy.last_report_id is None:
+            return None
+        return LastReportSerializer(  # type: ignore[return-value]
+            {
+                "id": policy.last_report_id,
+                "status": policy.last_report_status,
+                "finished_at": policy.last_report_finished_at,
+                "users_removed": policy.last_report_users_removed,
+            }
+        ).data
+
+
+class TenantAdminInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    email = serializers.EmailField()
+    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+
+
+class TenantCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    schema_name = serializers.CharField(max_length=63)
+    domain = serializers.CharField(
+        max_length=253, required=False, allow_null=True, allow_blank=True
+    )
+    admin = TenantAdminInputSerializer()
+
+
+class PlatformTriggerSerializer(serializers.Serializer):
+    tenants = serializers.ListField(
+        child=serializers.CharField(max_length=63),
+        required=False,
+        allow_empty=False,
+        max_length=1000,
+    )
+    dry_run = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class PlatformRunSerializer(serializers.Serializer):
+    tenant = serializers.CharField()
+    report_id = serializers.IntegerField()
+
+
+class PlatformSkipSerializer(serializers.Serializer):
+    tenant = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class PlatformTriggerResponseSerializer(serializers.Serializer):
+    runs = PlatformRunSerializer(many=True)
+    skipped = PlatformSkipSerializer(many=True)

@@ -1,4 +1,4 @@
-import type { AuditEntry, Me, PlatformTenant, Policy, Preview, Report } from '@/lib/api/types';
+import type { AuditEntry, Me, PlatformTenant, Policy, Preview, PreviewUser, Report } from '@/lib/api/types';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -40,6 +40,11 @@ export function makeAuditEntry(i: number, overrides: Partial<AuditEntry> = {}): 
   };
 }
 
+export function makePreviewUser(i: number): PreviewUser {
+  const { user_id, ...rest } = makeAuditEntry(i);
+  return { id: user_id, ...rest };
+}
+
 export function makePolicy(overrides: Partial<Policy> = {}): Policy {
   return {
     enabled: true,
@@ -62,7 +67,7 @@ export function makePreview(overrides: Partial<Preview> = {}): Preview {
     users_eligible: 120,
     users_matched: 3,
     would_abort: false,
-    sample: [makeAuditEntry(1), makeAuditEntry(2), makeAuditEntry(3)],
+    sample: [makePreviewUser(1), makePreviewUser(2), makePreviewUser(3)],
     ...overrides,
   };
 }
@@ -78,10 +83,7 @@ export function makeTenant(schema: string, overrides: Partial<PlatformTenant> = 
     domain: `${schema}.localhost`,
     is_active: true,
     created_at: iso(NOW - 30 * DAY),
-    enabled: true,
-    schedule: '0 3 * * *',
-    timezone: 'UTC',
-    next_run_at: iso(NOW + 15 * HOUR),
+    schedule: { enabled: true, schedule: '0 3 * * *', timezone: 'UTC', next_run_at: iso(NOW + 15 * HOUR) },
     last_report: { id: 4, status: 'succeeded', finished_at: iso(NOW - DAY), users_removed: 7 },
     ...overrides,
   };

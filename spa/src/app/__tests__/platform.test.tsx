@@ -13,7 +13,7 @@ describe('operator console', () => {
   it('lists tenants with schedule, next run and last run', async () => {
     db.tenants = [
       makeTenant('acme', { last_report: { id: 4, status: 'succeeded', finished_at: new Date().toISOString(), users_removed: 7 } }),
-      makeTenant('globex', { last_report: null, enabled: false }),
+      makeTenant('globex', { last_report: null, schedule: { enabled: false, schedule: '0 3 * * *', timezone: 'UTC', next_run_at: null } }),
     ];
     renderApp({ hostname: 'localhost', path: '/tenants' });
 

@@ -1,12 +1,13 @@
 /**
- * The only module that names generated schema types. When the backend's
- * OpenAPI document renames a schema, fix the alias here and nowhere else.
+ * The only module that names generated schema types (src/lib/api/schema.d.ts,
+ * from `npm run gen:api`). When the backend's OpenAPI document renames a
+ * schema, fix the alias here and nowhere else.
  */
 import type { components } from './schema';
 
 type S = components['schemas'];
 
-export type ReportStatus = S['StatusEnum'];
+export type ReportStatus = S['ReportStatusEnum'];
 export type ReportTrigger = S['TriggerEnum'];
 export type CleanupAction = S['ActionEnum'];
 export type RemovalReason = S['ReasonEnum'];
@@ -16,16 +17,29 @@ export type Me = S['Me'];
 
 export type Report = S['Report'];
 export type AuditEntry = S['AuditEntry'];
-export type Paginated<T> = { count: number; next: string | null; previous: string | null; results: T[] };
+
+/**
+ * DRF's page-number pagination envelope. The list endpoints answer with it
+ * (DESIGN §6), though the OpenAPI document does not declare it yet.
+ */
+export interface Paginated<T> {
+  count: number;
+  next: string | null;
+  previous: string | null;
+  results: T[];
+}
 
 export type Policy = S['Policy'];
-export type PolicyInput = S['PatchedPolicy'];
+export type PolicyInput = S['PatchedPolicyRequest'];
 export type Preview = S['Preview'];
 export type PreviewUser = S['PreviewUser'];
+export type TriggerRequest = S['TriggerRequestRequest'];
 export type TriggerResponse = S['TriggerResponse'];
+export type TriggerConflict = S['Conflict'];
 
-export type PlatformTenant = S['PlatformTenant'];
+export type PlatformTenant = S['Tenant'];
+export type TenantSchedule = S['TenantSchedule'];
 export type LastReportSummary = S['LastReport'];
-export type TenantCreateInput = S['TenantCreate'];
+export type TenantCreateInput = S['TenantCreateRequest'];
 export type PlatformTriggerInput = S['PlatformTriggerRequest'];
 export type PlatformTriggerResponse = S['PlatformTriggerResponse'];

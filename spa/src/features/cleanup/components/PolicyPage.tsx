@@ -281,7 +281,7 @@ function PreviewPanel({ preview, stale, action, dryRun }: { preview: ReturnType<
                     {preview.data.sample.map((u) => {
                       const lastActive = [u.last_login, u.last_seen].filter(Boolean).sort().pop() ?? null;
                       return (
-                        <tr key={`${u.user_id}-${u.username}`}>
+                        <tr key={`${u.id}-${u.username}`}>
                           <td>
                             {u.username}
                             {u.email && <span className="muted small block">{u.email}</span>}

@@ -10,6 +10,7 @@ import { Pagination } from '@/components/ui/Pagination';
 import { Loading } from '@/components/ui/Spinner';
 import type { PlatformTenant, PlatformTriggerResponse } from '@/lib/api/types';
 import { formatDateTime, formatNumber, formatRelative } from '@/lib/format';
+import { asReportStatus } from '@/lib/report-status';
 import { inferPageSize, usePageParam } from '@/lib/pagination';
 import { useTenants } from '../api/get-tenants';
 import { useTriggerTenants } from '../api/trigger-tenants';
@@ -164,6 +165,7 @@ export function TenantsPage() {
 function TenantRow({ tenant, checked, onToggle }: { tenant: PlatformTenant; checked: boolean; onToggle: () => void }) {
   const url = tenantUrl(tenant.domain);
   const last = tenant.last_report;
+  const schedule = tenant.schedule;
   return (
     <tr className={checked ? 'row-selected' : undefined}>
       <td className="check">
@@ -185,14 +187,20 @@ function TenantRow({ tenant, checked, onToggle }: { tenant: PlatformTenant; chec
       </td>
       <td className="hide-sm">{url ? <a href={url}>{tenant.domain}</a> : <span className="muted">—</span>}</td>
       <td>
-        <span className="mono small">{tenant.schedule}</span>
-        <span className="muted small block">{tenant.enabled ? tenant.timezone : 'schedule off'}</span>
+        {schedule ? (
+          <>
+            <span className="mono small">{schedule.schedule}</span>
+            <span className="muted small block">{schedule.enabled ? schedule.timezone : 'schedule off'}</span>
+          </>
+        ) : (
+          <span className="muted">No policy</span>
+        )}
       </td>
       <td>
-        {tenant.enabled && tenant.next_run_at ? (
+        {schedule?.enabled && schedule.next_run_at ? (
           <>
-            {formatDateTime(tenant.next_run_at)}
-            <span className="muted small block">{formatRelative(tenant.next_run_at)}</span>
+            {formatDateTime(schedule.next_run_at)}
+            <span className="muted small block">{formatRelative(schedule.next_run_at)}</span>
           </>
         ) : (
           <span className="muted">—</span>
@@ -201,7 +209,7 @@ function TenantRow({ tenant, checked, onToggle }: { tenant: PlatformTenant; chec
       <td>
         {last ? (
           <>
-            <StatusBadge status={last.status} />
+            <StatusBadge status={asReportStatus(last.status)} />
             <span className="muted small block">{last.finished_at ? formatRelative(last.finished_at) : 'in progress'}</span>
           </>
         ) : (

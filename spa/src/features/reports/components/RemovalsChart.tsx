@@ -23,7 +23,7 @@ export function RemovalsChart({ reports }: { reports: Report[] }) {
   const patternId = useId();
   const runs = reports.filter((r) => r.status !== 'queued' && r.status !== 'running').slice().reverse();
   if (runs.length === 0) return null;
-  const values = runs.map((r) => (r.dry_run ? r.users_matched : r.users_removed));
+  const values = runs.map((r) => (r.dry_run ? (r.users_matched ?? 0) : r.users_removed));
   const max = niceMax(Math.max(...values, 1));
   const innerW = W - PAD.left - PAD.right;
   const innerH = H - PAD.top - PAD.bottom;

@@ -88,8 +88,9 @@ function ReportDetail({ report }: { report: Report }) {
   );
 }
 
-function PolicySnapshot({ policy }: { policy: Record<string, unknown> }) {
-  const entries = Object.entries(policy ?? {}).filter(([key]) => !['next_run_at', 'schedule_description'].includes(key));
+function PolicySnapshot({ policy }: { policy: unknown }) {
+  if (!policy || typeof policy !== 'object') return null;
+  const entries = Object.entries(policy as Record<string, unknown>).filter(([key]) => !['next_run_at', 'schedule_description'].includes(key));
   if (!entries.length) return null;
   return (
     <details className="snapshot">

@@ -53,7 +53,7 @@ export default tseslint.config(
   },
   {
     files: ['e2e/**/*.mjs', '*.config.{js,ts}'],
-    languageOptions: { globals: globals.node },
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
     extends: [js.configs.recommended],
   },
 );

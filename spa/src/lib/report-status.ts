@@ -13,6 +13,11 @@ export function asReportStatus(status: string): ReportStatus {
   return (STATUSES as readonly string[]).includes(status) ? (status as ReportStatus) : 'failed';
 }
 
+/** A dry run that completed: it reports who it would have removed (users_matched). */
+export function wouldRemove(report: { dry_run: boolean; status: ReportStatus }): boolean {
+  return report.dry_run && report.status === 'succeeded';
+}
+
 export const STATUS_LABEL: Record<ReportStatus, string> = {
   queued: 'Queued',
   running: 'Running',

@@ -13,7 +13,8 @@ import { useReports } from '@/features/reports/api/get-reports';
 import { LatestRunSummary } from '@/features/reports/components/LatestRunSummary';
 import { RemovalsChart } from '@/features/reports/components/RemovalsChart';
 import { RunProgress } from '@/features/reports/components/RunProgress';
-import { formatDateTime } from '@/lib/format';
+import { formatDateTime, formatNumber } from '@/lib/format';
+import { StatusBadge } from '@/components/ui/Badge';
 import { isActiveStatus } from '@/lib/report-status';
 
 export function OverviewRoute() {
@@ -36,8 +37,9 @@ export function OverviewRoute() {
       <RunCleanupCard running={active} onRun={setStartedId}>
         {followed.data && isActiveStatus(followed.data.status) && <RunProgress report={followed.data} />}
         {followed.data && startedId !== null && !isActiveStatus(followed.data.status) && (
-          <p className="small">
-            Run #{followed.data.id} finished. <Link to={`/reports/${followed.data.id}`}>See who it {followed.data.dry_run ? 'would have removed' : 'removed'}</Link>.
+          <p className="finished-line">
+            <StatusBadge status={followed.data.status} /> Run #{followed.data.id} finished: {formatNumber(followed.data.users_matched)} matched,{' '}
+            {followed.data.dry_run ? 'nobody changed (dry run)' : `${formatNumber(followed.data.users_removed)} removed`}. <Link to={`/reports/${followed.data.id}`}>Open the report</Link>
           </p>
         )}
       </RunCleanupCard>

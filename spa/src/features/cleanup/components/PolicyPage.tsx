@@ -265,11 +265,13 @@ function PreviewPanel({ preview, stale, action, dryRun }: { preview: ReturnType<
               </Alert>
             )}
             {preview.data.sample.length > 0 ? (
-              <div className="table-wrap">
+              <>
+              <p className="muted small preview-caption">
+                {preview.data.sample.length < preview.data.users_matched ? `A sample of ${preview.data.sample.length} of the ${formatNumber(preview.data.users_matched)} matched users:` : 'Everyone matched:'}
+              </p>
+              <div className="preview-scroll" tabIndex={0} role="region" aria-label="Matched users sample">
                 <table className="table table-compact">
-                  <caption className="caption">
-                    {preview.data.sample.length < preview.data.users_matched ? `First ${preview.data.sample.length} of ${formatNumber(preview.data.users_matched)}` : 'Everyone matched'}
-                  </caption>
+                  <caption className="sr-only">Users these settings would remove</caption>
                   <thead>
                     <tr>
                       <th scope="col">User</th>
@@ -296,6 +298,7 @@ function PreviewPanel({ preview, stale, action, dryRun }: { preview: ReturnType<
                   </tbody>
                 </table>
               </div>
+              </>
             ) : (
               <p className="muted">Nobody matches these settings.</p>
             )}

@@ -78,7 +78,6 @@ export function RunCleanupCard({ running, onRun, children }: RunCleanupCardProps
           {triggerErrorMessage(trigger.error)}
         </Alert>
       )}
-      {trigger.isSuccess && !running && <Alert tone="success">Run #{trigger.data.report_id} was queued.</Alert>}
       {children}
       <Dialog
         open={open}

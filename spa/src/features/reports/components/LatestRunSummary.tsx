@@ -3,6 +3,7 @@ import { DryRunBadge, StatusBadge } from '@/components/ui/Badge';
 import { Stat } from '@/components/ui/Card';
 import type { Report } from '@/lib/api/types';
 import { formatDateTime, formatDuration, formatNumber, formatRelative } from '@/lib/format';
+import { wouldRemove } from '@/lib/report-status';
 
 const TRIGGER: Record<string, string> = { manual: 'manually', schedule: 'by the schedule', platform: 'by a platform operator' };
 
@@ -25,15 +26,18 @@ export function LatestRunSummary({ report }: { report: Report }) {
         </span>
       </div>
       <dl className="stats">
-        <Stat label={report.dry_run ? 'Would remove' : 'Removed'} value={formatNumber(report.dry_run ? report.users_matched : report.users_removed)} hint={report.action === 'delete' ? 'deleted' : 'deactivated'} />
+        {wouldRemove(report) ? (
+          <Stat label="Would remove" value={formatNumber(report.users_matched)} hint={`dry run · ${report.action === 'delete' ? 'delete' : 'deactivate'}`} />
+        ) : (
+          <Stat label="Removed" value={formatNumber(report.users_removed)} hint={report.action === 'delete' ? 'deleted' : 'deactivated'} />
+        )}
         <Stat label="Matched" value={formatNumber(report.users_matched)} hint="inactive or never logged in" />
         <Stat label="Eligible" value={formatNumber(report.users_eligible)} hint="users the policy looks at" />
         <Stat label="Duration" value={formatDuration(report.started_at, report.finished_at)} />
       </dl>
       {report.status === 'aborted' && (
         <p className="callout callout-warning">
-          The run was aborted and removed nobody: it would have removed more than the policy&apos;s maximum share of eligible users.
-          {report.error ? ` ${report.error}` : ''}
+          {report.error || "The run was aborted and removed nobody: it would have removed more than the policy's maximum share of eligible users."}
         </p>
       )}
       {report.status === 'failed' && <p className="callout callout-danger">The run failed{report.error ? `: ${report.error}` : '.'}</p>}

@@ -1,10 +1,16 @@
 import { useId } from 'react';
 import type { Report } from '@/lib/api/types';
 import { formatDateTime, formatNumber } from '@/lib/format';
+import { wouldRemove } from '@/lib/report-status';
 
 const W = 640;
 const H = 200;
 const PAD = { top: 12, right: 8, bottom: 28, left: 40 };
+
+function axisLabel(when: string, timeOnly: boolean): string {
+  const date = new Date(when);
+  return timeOnly ? date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' }) : date.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+}
 
 function niceMax(value: number): number {
   if (value <= 4) return 4;
@@ -23,7 +29,7 @@ export function RemovalsChart({ reports }: { reports: Report[] }) {
   const patternId = useId();
   const runs = reports.filter((r) => r.status !== 'queued' && r.status !== 'running').slice().reverse();
   if (runs.length === 0) return null;
-  const values = runs.map((r) => (r.dry_run ? (r.users_matched ?? 0) : r.users_removed));
+  const values = runs.map((r) => (wouldRemove(r) ? (r.users_matched ?? 0) : r.users_removed));
   const max = niceMax(Math.max(...values, 1));
   const innerW = W - PAD.left - PAD.right;
   const innerH = H - PAD.top - PAD.bottom;
@@ -32,6 +38,8 @@ export function RemovalsChart({ reports }: { reports: Report[] }) {
   const ticks = [0, max / 2, max];
   const labelEvery = Math.ceil(runs.length / 8);
   const total = runs.reduce((sum, r) => sum + r.users_removed, 0);
+  const times = runs.map((r) => new Date(r.finished_at ?? r.created_at).getTime());
+  const sameDay = Math.max(...times) - Math.min(...times) < 36 * 3600_000;
 
   return (
     <figure className="chart">
@@ -61,12 +69,12 @@ export function RemovalsChart({ reports }: { reports: Report[] }) {
           const when = run.finished_at ?? run.created_at;
           return (
             <g key={run.id}>
-              <rect x={x} y={y} width={barW} height={Math.max(h, value > 0 ? 1 : 0)} rx={2} className={run.dry_run ? 'chart-bar chart-bar-dry' : `chart-bar chart-bar-${run.status}`} fill={run.dry_run ? `url(#${patternId})` : undefined}>
-                <title>{`Run #${run.id} · ${formatDateTime(when)} · ${formatNumber(value)} ${run.dry_run ? 'would be removed (dry run)' : 'removed'}`}</title>
+              <rect x={x} y={y} width={barW} height={Math.max(h, value > 0 ? 1 : 0)} rx={2} className={wouldRemove(run) ? 'chart-bar chart-bar-dry' : `chart-bar chart-bar-${run.status}`} fill={wouldRemove(run) ? `url(#${patternId})` : undefined}>
+                <title>{`Run #${run.id} · ${formatDateTime(when)} · ${wouldRemove(run) ? `${formatNumber(value)} would be removed (dry run)` : `${formatNumber(value)} removed${run.status === 'succeeded' ? '' : ` (${run.status})`}`}`}</title>
               </rect>
               {i % labelEvery === 0 && (
                 <text x={x + barW / 2} y={H - 8} textAnchor="middle" className="chart-axis">
-                  {new Date(when).toLocaleDateString(undefined, { month: 'short', day: 'numeric' })}
+                  {axisLabel(when, sameDay)}
                 </text>
               )}
             </g>

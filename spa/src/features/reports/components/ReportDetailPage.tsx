@@ -9,7 +9,7 @@ import { ApiError } from '@/lib/api/errors';
 import type { Report } from '@/lib/api/types';
 import { formatDateTime, formatDuration, formatNumber, formatRelative } from '@/lib/format';
 import { inferPageSize, usePageParam } from '@/lib/pagination';
-import { isActiveStatus, REASON_LABEL } from '@/lib/report-status';
+import { isActiveStatus, REASON_LABEL, wouldRemove } from '@/lib/report-status';
 import { useDownloadReportCsv } from '../api/download-report-csv';
 import { useReport } from '../api/get-report';
 import { useReportUsers } from '../api/get-report-users';
@@ -69,12 +69,20 @@ function ReportDetail({ report }: { report: Report }) {
       )}
       <Card title="Summary">
         <dl className="stats">
-          <Stat label={report.dry_run ? 'Would remove' : 'Removed'} value={formatNumber(report.dry_run ? report.users_matched : report.users_removed)} hint={report.action === 'delete' ? 'delete' : 'deactivate'} />
+          {wouldRemove(report) ? (
+            <Stat label="Would remove" value={formatNumber(report.users_matched)} hint={`dry run · ${report.action === 'delete' ? 'delete' : 'deactivate'}`} />
+          ) : (
+            <Stat label="Removed" value={formatNumber(report.users_removed)} hint={report.action === 'delete' ? 'deleted' : 'deactivated'} />
+          )}
           <Stat label="Matched" value={formatNumber(report.users_matched)} />
           <Stat label="Eligible" value={formatNumber(report.users_eligible)} />
           <Stat label="Duration" value={formatDuration(report.started_at, report.finished_at)} hint={report.finished_at ? `finished ${formatDateTime(report.finished_at)}` : undefined} />
         </dl>
-        {report.dry_run && <p className="muted small">Dry run: nobody was changed. The list below shows who this run would have {report.action === 'delete' ? 'deleted' : 'deactivated'}.</p>}
+        {wouldRemove(report) && (
+          <p className="muted small">
+            Dry run: nobody was changed. {formatNumber(report.users_matched)} users matched the policy and would have been {report.action === 'delete' ? 'deleted' : 'deactivated'}.
+          </p>
+        )}
         {report.status === 'aborted' && (
           <Alert tone="warning" title="Aborted — nobody was removed">
             {report.error || 'The run would have removed more than the maximum share of eligible users allowed by the policy.'}
@@ -110,7 +118,7 @@ function PolicySnapshot({ policy }: { policy: unknown }) {
 function AuditList({ report }: { report: Report }) {
   const [page, setPage] = usePageParam();
   const users = useReportUsers(report.id, page);
-  const title = report.dry_run ? 'Users this run would remove' : `Users ${report.action === 'delete' ? 'deleted' : 'deactivated'}`;
+  const title = `Audit list: users ${report.action === 'delete' ? 'deleted' : 'deactivated'}`;
   return (
     <Card title={title}>
       {users.isPending ? (
@@ -118,8 +126,17 @@ function AuditList({ report }: { report: Report }) {
       ) : users.isError ? (
         <ErrorAlert error={users.error} onRetry={() => void users.refetch()} title="Could not load the audit list" />
       ) : users.data.count === 0 ? (
-        <EmptyState title={isActiveStatus(report.status) ? 'Nobody yet' : 'Nobody was removed by this run'}>
-          {isActiveStatus(report.status) ? 'Users appear here as the run processes them.' : 'No user matched the policy, or the run did not remove anyone.'}
+        <EmptyState
+          title={isActiveStatus(report.status) ? 'Nobody yet' : 'Nobody was removed by this run'}
+          action={report.dry_run || report.status === 'aborted' ? <Link to="/policy">Preview who the policy matches</Link> : undefined}
+        >
+          {isActiveStatus(report.status)
+            ? 'Users appear here as the run removes them.'
+            : report.dry_run
+              ? 'A dry run changes nobody, so its audit list is empty. The CSV has the column headers only.'
+              : report.status === 'aborted'
+                ? 'The run was aborted before removing anyone.'
+                : 'No user matched the policy.'}
         </EmptyState>
       ) : (
         <>

@@ -1,0 +1,305 @@
+#!/usr/bin/env node
+/**
+ * End-to-end flows in a real Chromium against the real stack (web + worker +
+ * beat, seeded with `manage.py seed_demo`). Uses playwright-core with the
+ * system Chromium: no browser download.
+ *
+ *   E2E_BASE_PORT   port of the running web server (default 8000)
+ *   CHROMIUM_PATH   browser binary (default /usr/bin/chromium)
+ *   E2E_SCREENSHOTS where to save screenshots (default ../docs/screenshots)
+ *   E2E_ONLY        run only tests whose name contains this text
+ *
+ * Exits non-zero when any test fails and closes with "N passed, N failed".
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const port = process.env.E2E_BASE_PORT ?? '8000';
+const TENANT = `http://acme.localhost:${port}`;
+const ROOT = `http://localhost:${port}`;
+const SHOTS = path.resolve(here, process.env.E2E_SCREENSHOTS ?? '../../docs/screenshots');
+const FAILURES = path.resolve(here, 'output');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const TIMEOUT = 15_000;
+
+const creds = {
+  admin: { username: 'admin', password: 'admin-pass' },
+  member: { username: 'member', password: 'member-pass' },
+  operator: { username: 'operator', password: 'operator-pass' },
+};
+
+/** @typedef {import('playwright-core').Page} Page */
+/** @typedef {import('playwright-core').BrowserContext} BrowserContext */
+/** @typedef {{ name: string, fn: (t: { page: Page, context: BrowserContext }) => Promise<void> }} Test */
+
+/** @type {Test[]} */
+const tests = [];
+/** @param {string} name @param {Test['fn']} fn */
+const test = (name, fn) => tests.push({ name, fn });
+
+/** @param {unknown} condition @param {string} message @returns {asserts condition} */
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+/** @param {Page} page @param {string} name @param {import('playwright-core').PageScreenshotOptions} [options] */
+async function shot(page, name, options = {}) {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true, ...options });
+}
+
+/** @param {Page} page @param {string} base @param {{ username: string, password: string }} credentials */
+async function login(page, base, { username, password }) {
+  await page.goto(`${base}/login`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** @param {Page} page */
+async function loginAsAdmin(page) {
+  await login(page, TENANT, creds.admin);
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+}
+
+// ---------------------------------------------------------------- tenant admin
+
+test('tenant admin signs in on acme and sees the overview', async ({ page }) => {
+  await page.goto(`${TENANT}/`);
+  await page.getByRole('heading', { name: 'Sign in to acme' }).waitFor();
+  await shot(page, 'login-tenant');
+  await login(page, TENANT, creds.admin);
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  await page.getByRole('region', { name: 'Schedule & policy' }).getByText('Next scheduled run').waitFor();
+  await page.getByText('Acme', { exact: false }).first().waitFor();
+});
+
+test('tenant admin previews a policy and saves it', async ({ page }) => {
+  await loginAsAdmin(page);
+  await page.getByRole('link', { name: 'Policy', exact: true }).click();
+  await page.getByRole('heading', { name: 'Cleanup policy' }).waitFor();
+  const headline = page.getByTestId('preview-headline');
+  await headline.waitFor();
+
+  // A wide net first: the preview warns that such a run would abort.
+  const days = page.getByRole('spinbutton', { name: 'Inactive for more than (days)' });
+  await days.fill('1');
+  await page.getByRole('spinbutton', { name: /Abort when more than/ }).fill('0.1');
+  await page.getByText('A run with these settings would abort').waitFor({ timeout: TIMEOUT });
+
+  // Then settings a dry run can finish with; a varying value keeps the form dirty on re-runs.
+  const inactive = String(300 + (Date.now() % 60));
+  await days.fill(inactive);
+  await page.getByRole('spinbutton', { name: /Abort when more than/ }).fill('0.95');
+  await page.getByText('A run with these settings would abort').waitFor({ state: 'detached', timeout: TIMEOUT });
+  const text = await headline.textContent();
+  assert(/With these settings \d[\d,]* of \d[\d,]* users would be/.test(text ?? ''), `unexpected preview headline: ${text}`);
+  await shot(page, 'policy-editor');
+
+  const dryRun = page.getByRole('switch', { name: /Dry run/ });
+  if (!(await dryRun.isChecked())) await dryRun.check({ force: true });
+  await page.getByRole('button', { name: 'Save policy' }).click();
+  await page.getByText('Policy saved.').waitFor();
+
+  // The API's own validation shows next to the field.
+  await days.fill('99999');
+  await page.getByRole('button', { name: 'Save policy' }).click();
+  await page.getByText(/less than or equal to 3650/).first().waitFor();
+  assert((await days.getAttribute('aria-invalid')) === 'true', 'inactive days not flagged invalid');
+  await shot(page, 'policy-validation');
+});
+
+test('tenant admin triggers a dry run, watches it finish, opens its audit list and downloads the CSV', async ({ page }) => {
+  await loginAsAdmin(page);
+  const runButton = page.getByRole('button', { name: 'Run cleanup now' });
+  // A previous run (scheduled or manual) may still be in flight: wait for it.
+  await runButton.and(page.locator(':enabled')).waitFor({ timeout: 60_000 });
+  await runButton.click();
+  const dialog = page.getByRole('dialog', { name: 'Run cleanup now?' });
+  await dialog.waitFor();
+  const dry = dialog.getByRole('switch', { name: /Dry run/ });
+  if (!(await dry.isChecked())) await dry.check({ force: true });
+  await dialog.getByText(/Dry run: report the .* users matched by the current policy/).waitFor({ timeout: TIMEOUT });
+  await shot(page, 'run-confirmation', { fullPage: false });
+  await dialog.getByRole('button', { name: 'Start dry run' }).click();
+
+  // Progress shows while queued/running (it may be brief), then the result line.
+  const finished = page.locator('.finished-line');
+  await Promise.race([page.getByRole('progressbar').waitFor({ timeout: 10_000 }), finished.waitFor({ timeout: 10_000 })]);
+  if (await page.getByRole('progressbar').isVisible()) await shot(page, 'run-progress', { fullPage: false });
+  await finished.waitFor({ timeout: 60_000 });
+  const result = await finished.textContent();
+  assert(/Run #\d+ finished/.test(result ?? ''), `unexpected result: ${result}`);
+  assert(await runButton.isEnabled(), 'run button still disabled after the run finished');
+  await shot(page, 'overview');
+
+  await finished.getByRole('link', { name: 'Open the report' }).click();
+  await page.getByRole('heading', { level: 1, name: /Run #\d+/ }).waitFor();
+  await page.getByRole('region', { name: /Audit list/ }).waitFor();
+  const audit = page.getByRole('region', { name: /Audit list/ });
+  await audit.locator('.empty-state, table').first().waitFor({ timeout: TIMEOUT });
+  await shot(page, 'report-detail');
+
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: TIMEOUT }), page.getByRole('button', { name: 'Download CSV' }).click()]);
+  const file = await download.path();
+  const csv = await readFile(file, 'utf8');
+  assert(download.suggestedFilename().endsWith('.csv'), `download is not a CSV: ${download.suggestedFilename()}`);
+  assert(csv.split(/\r?\n/)[0]?.includes('username'), `CSV has no header: ${csv.slice(0, 80)}`);
+});
+
+test('tenant admin pages through the reports table', async ({ page }) => {
+  await loginAsAdmin(page);
+  await page.getByRole('link', { name: 'Reports', exact: true }).click();
+  const table = page.getByRole('table', { name: 'Cleanup reports' });
+  await table.waitFor();
+  assert((await table.getByRole('row').count()) > 1, 'reports table is empty');
+  await shot(page, 'reports');
+});
+
+test('a tenant admin never sees the operator console', async ({ page }) => {
+  await loginAsAdmin(page);
+  await page.goto(`${TENANT}/tenants`);
+  await page.getByText('Page not found').waitFor();
+  assert((await page.getByRole('heading', { name: 'Tenants' }).count()) === 0, 'tenant admin saw the tenants console');
+  // Tenant credentials do not exist on the root host.
+  const fresh = await page.context().newPage();
+  await login(fresh, ROOT, creds.admin);
+  await fresh.getByRole('alert').getByText('Wrong username or password.').waitFor();
+});
+
+test('a tenant member is told they need to be a tenant admin', async ({ page }) => {
+  await login(page, TENANT, creds.member);
+  await page.getByRole('heading', { name: 'You need to be a tenant admin' }).waitFor();
+  await shot(page, 'member-forbidden');
+});
+
+test('an expired session returns to login with a message', async ({ page }) => {
+  await loginAsAdmin(page);
+  await page.evaluate(() => {
+    for (const key of Object.keys(localStorage)) localStorage.setItem(key, JSON.stringify({ access: 'expired.token.x', refresh: 'expired.token.y' }));
+  });
+  await page.reload();
+  await page.getByText('Your session expired, please log in again.').waitFor();
+  await page.getByRole('heading', { name: 'Sign in to acme' }).waitFor();
+  await shot(page, 'session-expired');
+});
+
+test('the overview is readable at phone width', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await loginAsAdmin(page);
+  await page.getByRole('region', { name: 'Users removed per run' }).waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert(overflow <= 1, `page scrolls sideways by ${overflow}px at phone width`);
+  await shot(page, 'overview-mobile');
+});
+
+// ---------------------------------------------------------------- operator
+
+test('operator signs in, creates a tenant and triggers it', async ({ page }) => {
+  await page.goto(`${ROOT}/`);
+  await page.getByRole('heading', { name: 'Operator sign in' }).waitFor();
+  await shot(page, 'login-operator');
+  await login(page, ROOT, creds.operator);
+  await page.getByRole('heading', { name: 'Tenants' }).waitFor();
+  await page.getByRole('table', { name: 'Tenants' }).waitFor();
+  await shot(page, 'tenants');
+
+  const stamp = Date.now().toString(36);
+  const schema = `e2e_${stamp}`;
+  await page.getByRole('button', { name: 'New tenant' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New tenant' });
+  await dialog.getByRole('textbox', { name: 'Name' }).fill(`E2E ${stamp}`);
+  await dialog.getByRole('textbox', { name: 'Schema name' }).fill(schema);
+  await dialog.getByRole('textbox', { name: 'Admin username' }).fill('boss');
+  await dialog.getByRole('textbox', { name: 'Admin email' }).fill(`boss@${stamp}.example.com`);
+  // A weak password first: the API's 400 shows inline.
+  await dialog.getByLabel('Admin password').fill('x');
+  await dialog.getByRole('button', { name: 'Create tenant' }).click();
+  await dialog.locator('.field-error').first().waitFor({ timeout: TIMEOUT });
+  await shot(page, 'create-tenant-errors', { fullPage: false });
+  await dialog.getByLabel('Admin password').fill(`E2e-${stamp}-long-secret!`);
+  await dialog.getByRole('button', { name: 'Create tenant' }).click();
+  await page.getByText(`Tenant E2E ${stamp} created`).waitFor({ timeout: 30_000 });
+
+  // The new tenant may be on a later page of the table.
+  let checkbox = page.getByRole('checkbox', { name: `Select E2E ${stamp}` });
+  for (let i = 0; i < 20 && !(await checkbox.isVisible()); i++) {
+    const next = page.getByRole('button', { name: 'Next →' });
+    if (!(await next.isVisible()) || !(await next.isEnabled())) break;
+    await next.click();
+    await page.waitForTimeout(300);
+    checkbox = page.getByRole('checkbox', { name: `Select E2E ${stamp}` });
+  }
+  await checkbox.check();
+  await page.getByRole('button', { name: 'Trigger selected' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Run cleanup on selected tenants?' });
+  await confirm.getByText(schema).waitFor();
+  await confirm.getByRole('button', { name: /Start dry runs|Start cleanups/ }).click();
+  const results = page.getByRole('list', { name: 'Trigger results' });
+  await results.waitFor({ timeout: TIMEOUT });
+  await results.getByText(schema).waitFor();
+  assert((await results.getByText('started').count()) === 1, `tenant was not started: ${await results.textContent()}`);
+  await shot(page, 'tenants-triggered');
+
+  await results.getByRole('link', { name: schema }).click();
+  await page.getByRole('heading', { name: `Reports for ${schema}` }).waitFor();
+  await page.getByRole('table', { name: `Cleanup reports of ${schema}` }).waitFor({ timeout: TIMEOUT });
+  await page.getByText(/Succeeded|Aborted|Running|Queued/).first().waitFor();
+  await shot(page, 'tenant-reports');
+});
+
+test('operator console is unknown to a tenant host login', async ({ page }) => {
+  await login(page, TENANT, creds.operator);
+  await page.getByRole('alert').getByText('Wrong username or password.').waitFor();
+});
+
+// ---------------------------------------------------------------- runner
+
+async function main() {
+  await mkdir(SHOTS, { recursive: true });
+  await mkdir(FAILURES, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP *.localhost 127.0.0.1'],
+  });
+  const only = process.env.E2E_ONLY;
+  let passed = 0;
+  let failed = 0;
+  for (const { name, fn } of tests) {
+    if (only && !name.includes(only)) continue;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true, locale: 'en-US', timezoneId: 'UTC' });
+    context.setDefaultTimeout(TIMEOUT);
+    const page = await context.newPage();
+    /** @type {string[]} */
+    const consoleErrors = [];
+    page.on('pageerror', (error) => consoleErrors.push(error.message));
+    const started = Date.now();
+    try {
+      await fn({ page, context });
+      assert(consoleErrors.length === 0, `uncaught page errors: ${consoleErrors.join('; ')}`);
+      passed += 1;
+      console.log(`  ✓ ${name} (${Date.now() - started} ms)`);
+    } catch (error) {
+      failed += 1;
+      const message = error instanceof Error ? error.message : String(error);
+      console.log(`  ✗ ${name} (${Date.now() - started} ms)\n      ${message.split('\n').join('\n      ')}`);
+      const file = path.join(FAILURES, `${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`);
+      await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+      console.log(`      screenshot: ${path.relative(process.cwd(), file)}`);
+    } finally {
+      await context.close();
+    }
+  }
+  await browser.close();
+  console.log(`\n${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((error) => {
+  console.error(error);
+  console.log('\n0 passed, 1 failed');
+  process.exit(1);
+});

@@ -53,7 +53,7 @@ spa-check:
 	fi
 
 schema: install
-	DEBUG=1 $(PY) manage.py spectacular --file spa/openapi.json --format openapi-json
+	DEBUG=1 $(PY) manage.py spectacular --urlconf config.urls_openapi --format openapi-json --file spa/openapi.json
 
 clean:
 	rm -rf .venv staticfiles spa/dist spa/node_modules

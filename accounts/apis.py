@@ -1,6 +1,6 @@
 """Authentication endpoints (both kinds of host) and `me`."""
 
-from typing import Any
+from typing import Any, cast
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
+from accounts.models import User
 from accounts.serializers import (
     LoginSerializer,
     MeSerializer,
@@ -100,18 +101,14 @@ class MeApi(APIView):
 
     @extend_schema(responses={200: MeSerializer, 401: ERROR}, summary="Who am I, here")
     def get(self, request: Request) -> Response:
-        user = request.user
+        user = cast(User, request.user)
         public = on_public_schema()
-        tenant = (
-            None
-            if public
-            else {"schema_name": request.tenant.schema_name, "name": request.tenant.name}
-        )
+        tenant = None if public else request.tenant  # type: ignore[attr-defined]
         data = {
             "username": user.username,
             "email": user.email,
             "is_operator": public and user.is_superuser,
             "is_tenant_admin": not public and user.is_staff,
-            "tenant": tenant,
+            "tenant": tenant and {"schema_name": tenant.schema_name, "name": tenant.name},
         }
         return Response(MeSerializer(data).data)

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from config.fields import StrictCharField
+
 
 class TokenPairSerializer(serializers.Serializer):
     access = serializers.CharField()
@@ -7,12 +9,12 @@ class TokenPairSerializer(serializers.Serializer):
 
 
 class LoginSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    username = StrictCharField(max_length=150)
+    password = StrictCharField(max_length=4096, trim_whitespace=False)
 
 
 class RefreshSerializer(serializers.Serializer):
-    refresh = serializers.CharField()
+    refresh = StrictCharField()
 
 
 class TenantRefSerializer(serializers.Serializer):

@@ -7,6 +7,7 @@ Django's cache (Redis, short timeouts, keys prefixed by schema by django-tenants
 Redis is unreachable the throttle fails open and logs it — logins keep working.
 """
 
+import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -31,9 +32,14 @@ class LoginThrottle:
         )
         return cls(username=username, ip=request.META.get("REMOTE_ADDR", "") or "unknown")
 
+    @property
+    def _username_key(self) -> str:
+        # Hashed: usernames are arbitrary user input, cache keys should not be.
+        return "login-fail:user:" + hashlib.sha256(self.username.encode()).hexdigest()[:32]
+
     def _keys(self) -> dict[str, int]:
         return {
-            f"login-fail:user:{self.username}": settings.LOGIN_FAILURES_PER_USERNAME,
+            self._username_key: settings.LOGIN_FAILURES_PER_USERNAME,
             f"login-fail:ip:{self.ip}": settings.LOGIN_FAILURES_PER_IP,
         }
 
@@ -58,6 +64,6 @@ class LoginThrottle:
 
     def succeeded(self) -> None:
         try:
-            cache.delete(f"login-fail:user:{self.username}")
+            cache.delete(self._username_key)
         except Exception:
             logger.warning("auth.throttle.unavailable", exc_info=True)

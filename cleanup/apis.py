@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -12,12 +13,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
+from rest_framework.generics import ListAPIView
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cleanup import selectors, services
-from cleanup.models import CleanupReport
+from cleanup.models import CleanupAuditEntry, CleanupReport
 from cleanup.policy import PolicySpec
 from cleanup.serializers import (
     AuditEntrySerializer,
@@ -29,7 +31,7 @@ from cleanup.serializers import (
     TriggerRequestSerializer,
     TriggerResponseSerializer,
 )
-from config.api import Pagination, TenantAdminApi
+from config.api import TenantAdminApi
 
 ERROR = OpenApiResponse(description="`{detail}`")
 AUTH_ERRORS = {401: ERROR, 403: ERROR}
@@ -44,12 +46,14 @@ class ReportLatestApi(TenantAdminApi):
         return Response(ReportSerializer(report).data)
 
 
-class ReportListApi(TenantAdminApi):
-    @extend_schema(responses={200: ReportSerializer(many=True), 404: ERROR, **AUTH_ERRORS})
-    def get(self, request: Request) -> Response:
-        paginator = Pagination()
-        page = paginator.paginate_queryset(selectors.report_list(), request, view=self)
-        return paginator.get_paginated_response(ReportSerializer(page, many=True).data)
+@extend_schema(responses={200: ReportSerializer(many=True), 400: ERROR, 404: ERROR, **AUTH_ERRORS})
+class ReportListApi(TenantAdminApi, ListAPIView):
+    """Reports, newest first, paginated."""
+
+    serializer_class = ReportSerializer
+
+    def get_queryset(self) -> QuerySet[CleanupReport]:
+        return selectors.report_list()
 
 
 class ReportDetailApi(TenantAdminApi):
@@ -85,8 +89,17 @@ def _audit_csv_rows(report: CleanupReport) -> Iterator[str]:
         yield writer.writerow(["" if value is None else value for value in row])
 
 
-class ReportAuditApi(TenantAdminApi):
+class ReportAuditApi(TenantAdminApi, ListAPIView):
+    """The users a run removed, paginated; `?format=csv` streams the whole list."""
+
     renderer_classes = [JSONRenderer, CSVRenderer]
+    serializer_class = AuditEntrySerializer
+
+    def get_queryset(self) -> QuerySet[CleanupAuditEntry]:
+        return selectors.report_audit(self._report())
+
+    def _report(self) -> CleanupReport:
+        return get_object_or_404(CleanupReport, pk=self.kwargs["report_id"])
 
     @extend_schema(
         parameters=[
@@ -97,19 +110,15 @@ class ReportAuditApi(TenantAdminApi):
                 description="`csv` downloads the whole list (streamed)",
             )
         ],
-        responses={200: AuditEntrySerializer(many=True), 404: ERROR, **AUTH_ERRORS},
+        responses={200: AuditEntrySerializer(many=True), 400: ERROR, 404: ERROR, **AUTH_ERRORS},
     )
-    def get(self, request: Request, report_id: int) -> Any:
-        report = get_object_or_404(CleanupReport, pk=report_id)
-        if request.accepted_renderer.format == "csv":
-            response = StreamingHttpResponse(_audit_csv_rows(report), content_type="text/csv")
-            response["Content-Disposition"] = (
-                f'attachment; filename="cleanup-{report.pk}-users.csv"'
-            )
-            return response
-        paginator = Pagination()
-        page = paginator.paginate_queryset(selectors.report_audit(report), request, view=self)
-        return paginator.get_paginated_response(AuditEntrySerializer(page, many=True).data)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        if request.accepted_renderer.format != "csv":
+            return self.list(request, *args, **kwargs)
+        report = self._report()
+        response = StreamingHttpResponse(_audit_csv_rows(report), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="cleanup-{report.pk}-users.csv"'
+        return response
 
 
 class CleanupTriggerApi(TenantAdminApi):
@@ -128,7 +137,7 @@ class CleanupTriggerApi(TenantAdminApi):
         serializer = TriggerRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         report = services.cleanup_enqueue(
-            schema_name=request.tenant.schema_name,
+            schema_name=self.schema_name,
             trigger=CleanupReport.Trigger.MANUAL,
             triggered_by=request.user.get_username(),
             dry_run=serializer.validated_data["dry_run"],
@@ -143,7 +152,7 @@ class CleanupTriggerApi(TenantAdminApi):
 class PolicyApi(TenantAdminApi):
     @extend_schema(responses={200: PolicySerializer, **AUTH_ERRORS})
     def get(self, request: Request) -> Response:
-        return Response(PolicySerializer(services.policy_get(request.tenant.schema_name)).data)
+        return Response(PolicySerializer(services.policy_get(self.schema_name)).data)
 
     @extend_schema(
         request=PolicySerializer, responses={200: PolicySerializer, 400: ERROR, **AUTH_ERRORS}
@@ -158,7 +167,7 @@ class PolicyApi(TenantAdminApi):
         return self._update(request, partial=True)
 
     def _update(self, request: Request, partial: bool) -> Response:
-        policy = services.policy_get(request.tenant.schema_name)
+        policy = services.policy_get(self.schema_name)
         serializer = PolicySerializer(policy, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         policy = services.policy_update(policy=policy, data=dict(serializer.validated_data))
@@ -174,6 +183,6 @@ class PreviewApi(TenantAdminApi):
     def post(self, request: Request) -> Response:
         serializer = PreviewRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        saved = PolicySpec.from_policy(services.policy_get(request.tenant.schema_name))
+        saved = PolicySpec.from_policy(services.policy_get(self.schema_name))
         spec = replace(saved, **serializer.validated_data)
         return Response(PreviewSerializer(selectors.cleanup_preview(spec, timezone.now())).data)

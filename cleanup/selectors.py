@@ -77,7 +77,7 @@ def cleanup_preview(policy: PolicySpec, now: datetime) -> dict[str, object]:
     matched = matched_users(policy, now)
     matched_count = matched.count()
     sample = list(
-        matched.order_by("pk").values(
+        matched.order_by("pk").values(  # type: ignore[misc]  # "reason" is annotated
             "id", "username", "email", "last_login", "last_seen", "date_joined", "reason"
         )[:PREVIEW_SAMPLE_SIZE]
     )

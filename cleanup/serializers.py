@@ -3,11 +3,19 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cleanup.models import CleanupAuditEntry, CleanupReport
-from tenants.schedule import describe, validate_cron, validate_timezone
+from config.fields import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictFloatField,
+    StrictIntegerField,
+    StrictRegexField,
+)
 from tenants.models import CleanupPolicy
+from tenants.schedule import describe, validate_cron, validate_timezone
 
 
 class ReportSerializer(serializers.ModelSerializer):
@@ -58,25 +66,39 @@ def _validator(check: Any) -> Any:
     return run
 
 
-class PolicyFieldsSerializer(serializers.Serializer):
-    """Every editable policy field with its rule (DESIGN §4)."""
+@extend_schema_field({"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 1})
+class RatioField(StrictFloatField):
+    """A share in (0, 1]."""
 
-    enabled = serializers.BooleanField()
-    inactive_days = serializers.IntegerField(min_value=1, max_value=3650)
-    never_logged_in_days = serializers.IntegerField(min_value=1, max_value=3650)
-    action = serializers.ChoiceField(choices=CleanupPolicy.Action.choices)
-    dry_run = serializers.BooleanField()
-    exempt_groups = serializers.ListField(
-        child=serializers.CharField(max_length=150), max_length=100, allow_empty=True
-    )
-    max_removal_ratio = serializers.FloatField()
-    schedule = serializers.CharField(max_length=100, validators=[_validator(validate_cron)])
-    timezone = serializers.CharField(max_length=64, validators=[_validator(validate_timezone)])
-
-    def validate_max_removal_ratio(self, value: float) -> float:
+    def to_internal_value(self, data: Any) -> float:
+        value = super().to_internal_value(data)
         if not 0 < value <= 1:
             raise serializers.ValidationError("Must be greater than 0 and at most 1.")
         return value
+
+
+CRON_PATTERN = r"^[0-9A-Za-z*,/?#-]+( [0-9A-Za-z*,/?#-]+){4}$"
+
+
+class PolicyFieldsSerializer(serializers.Serializer):
+    """Every editable policy field with its rule (DESIGN §4)."""
+
+    enabled = StrictBooleanField()
+    inactive_days = StrictIntegerField(min_value=1, max_value=3650)
+    never_logged_in_days = StrictIntegerField(min_value=1, max_value=3650)
+    action = serializers.ChoiceField(choices=CleanupPolicy.Action.choices)
+    dry_run = StrictBooleanField()
+    exempt_groups = serializers.ListField(
+        child=StrictCharField(max_length=150), max_length=100, allow_empty=True
+    )
+    max_removal_ratio = RatioField()
+    schedule = StrictRegexField(
+        CRON_PATTERN,
+        max_length=100,
+        validators=[_validator(validate_cron)],
+        error_messages={"invalid": "Enter a 5-field cron expression, e.g. '0 3 * * *'."},
+    )
+    timezone = StrictCharField(max_length=64, validators=[_validator(validate_timezone)])
 
 
 class PolicySerializer(PolicyFieldsSerializer):
@@ -112,7 +134,7 @@ class PreviewSerializer(serializers.Serializer):
 
 
 class TriggerRequestSerializer(serializers.Serializer):
-    dry_run = serializers.BooleanField(required=False, allow_null=True, default=None)
+    dry_run = StrictBooleanField(required=False, allow_null=True, default=None)
 
 
 class TriggerResponseSerializer(serializers.Serializer):

@@ -25,9 +25,19 @@ logger = logging.getLogger(__name__)
 
 
 class Pagination(PageNumberPagination):
+    """`?page=N&page_size=M` (M up to 1000). A malformed page_size is a 400, not ignored."""
+
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.getlist(self.page_size_query_param)
+        if not raw:
+            return self.page_size
+        if len(raw) > 1 or not raw[0].isdigit() or int(raw[0]) < 1:
+            raise exceptions.ValidationError({"page_size": ["Must be one positive integer."]})
+        return min(int(raw[0]), self.max_page_size)
 
 
 def on_public_schema() -> bool:
@@ -52,6 +62,11 @@ class TenantAdminApi(APIView):
     """Base of every tenant endpoint: a tenant host, a valid token of it, a staff user."""
 
     permission_classes = [IsAuthenticated, IsTenantAdmin]
+
+    @property
+    def schema_name(self) -> str:
+        """The request's tenant (resolved from the host by django-tenants)."""
+        return self.request.tenant.schema_name  # type: ignore[attr-defined,no-any-return]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         if on_public_schema():

@@ -1,10 +1,14 @@
 """Platform endpoints (root host, operators only)."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from django_tenants.utils import schema_context
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -12,8 +16,9 @@ from cleanup import selectors as cleanup_selectors
 from cleanup.models import CleanupReport
 from cleanup.serializers import ReportSerializer
 from cleanup.services import BrokerUnavailable, CleanupAlreadyActive, cleanup_enqueue
-from config.api import OperatorApi, Pagination
+from config.api import OperatorApi
 from tenants import selectors
+from tenants.models import Tenant
 from tenants.serializers import (
     PlatformTriggerResponseSerializer,
     PlatformTriggerSerializer,
@@ -31,12 +36,17 @@ CREATE_ERROR_FIELDS = {
 }
 
 
-class TenantListCreateApi(OperatorApi):
-    @extend_schema(responses={200: TenantSerializer(many=True), 404: ERROR, **AUTH_ERRORS})
-    def get(self, request: Request) -> Response:
-        paginator = Pagination()
-        page = paginator.paginate_queryset(selectors.tenant_list(), request, view=self)
-        return paginator.get_paginated_response(TenantSerializer(page, many=True).data)
+class TenantListCreateApi(OperatorApi, ListAPIView):
+    serializer_class = TenantSerializer
+
+    def get_queryset(self) -> QuerySet[Tenant]:
+        return selectors.tenant_list()
+
+    @extend_schema(
+        responses={200: TenantSerializer(many=True), 400: ERROR, 404: ERROR, **AUTH_ERRORS}
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.list(request, *args, **kwargs)
 
     @extend_schema(
         request=TenantCreateSerializer,
@@ -69,17 +79,20 @@ class TenantListCreateApi(OperatorApi):
         return Response(TenantSerializer(created).data, status=status.HTTP_201_CREATED)
 
 
-class TenantReportsApi(OperatorApi):
-    @extend_schema(responses={200: ReportSerializer(many=True), 404: ERROR, **AUTH_ERRORS})
-    def get(self, request: Request, schema_name: str) -> Response:
-        tenant = selectors.tenant_get(schema_name)
+@extend_schema(responses={200: ReportSerializer(many=True), 400: ERROR, 404: ERROR, **AUTH_ERRORS})
+class TenantReportsApi(OperatorApi, ListAPIView):
+    serializer_class = ReportSerializer
+
+    def get_queryset(self) -> QuerySet[CleanupReport]:
+        return cleanup_selectors.report_list()
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        tenant = selectors.tenant_get(kwargs["schema_name"])
         if tenant is None:
             raise NotFound("No such tenant.")
-        paginator = Pagination()
+        # Querysets are lazy: paginate and serialize while inside the tenant's schema.
         with schema_context(tenant.schema_name):
-            page = paginator.paginate_queryset(cleanup_selectors.report_list(), request, view=self)
-            data = ReportSerializer(page, many=True).data
-        return paginator.get_paginated_response(data)
+            return super().list(request, *args, **kwargs)
 
 
 class PlatformTriggerApi(OperatorApi):

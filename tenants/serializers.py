@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.fields import StrictBooleanField, StrictCharField, StrictEmailField
 from tenants.models import Tenant
 
 
@@ -62,28 +63,26 @@ class TenantSerializer(serializers.ModelSerializer):
 
 
 class TenantAdminInputSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    email = serializers.EmailField()
-    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+    username = StrictCharField(max_length=150)
+    email = StrictEmailField()
+    password = StrictCharField(max_length=128, write_only=True, trim_whitespace=False)
 
 
 class TenantCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    schema_name = serializers.CharField(max_length=63)
-    domain = serializers.CharField(
-        max_length=253, required=False, allow_null=True, allow_blank=True
-    )
+    name = StrictCharField(max_length=100)
+    schema_name = StrictCharField(max_length=63)
+    domain = StrictCharField(max_length=253, required=False, allow_null=True, allow_blank=True)
     admin = TenantAdminInputSerializer()
 
 
 class PlatformTriggerSerializer(serializers.Serializer):
     tenants = serializers.ListField(
-        child=serializers.CharField(max_length=63),
+        child=StrictCharField(max_length=63),
         required=False,
         allow_empty=False,
         max_length=1000,
     )
-    dry_run = serializers.BooleanField(required=False, allow_null=True, default=None)
+    dry_run = StrictBooleanField(required=False, allow_null=True, default=None)
 
 
 class PlatformRunSerializer(serializers.Serializer):

@@ -1,0 +1,304 @@
+"""Tenant endpoints: who may call them, and what they answer."""
+
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from cleanup.models import CleanupAuditEntry, CleanupReport
+from config.tests.broker import broker_at, free_port, hung_redis
+from config.tests.helpers import ROOT, TENANT_A, TENANT_B, client, make_user, tokens
+from tenants.models import CleanupPolicy
+
+pytestmark = pytest.mark.django_db
+
+ENDPOINTS = [
+    ("get", "/api/reports/", None),
+    ("get", "/api/reports/latest/", None),
+    ("get", "/api/reports/{report}/", None),
+    ("get", "/api/reports/{report}/users/", None),
+    ("post", "/api/cleanup/trigger/", {"dry_run": True}),
+    ("get", "/api/cleanup/policy/", None),
+    ("patch", "/api/cleanup/policy/", {"inactive_days": 120}),
+    (
+        "put",
+        "/api/cleanup/policy/",
+        {
+            "enabled": True,
+            "inactive_days": 90,
+            "never_logged_in_days": 30,
+            "action": "deactivate",
+            "dry_run": True,
+            "exempt_groups": [],
+            "max_removal_ratio": 0.5,
+            "schedule": "0 3 * * *",
+            "timezone": "UTC",
+        },
+    ),
+    ("post", "/api/cleanup/preview/", {}),
+]
+
+
+@pytest.fixture
+def report(tenant_a: Any) -> CleanupReport:
+    with schema_context("alpha"):
+        report = CleanupReport.objects.create(
+            status="succeeded",
+            trigger="manual",
+            dry_run=False,
+            action="delete",
+            policy={},
+            users_eligible=3,
+            users_matched=2,
+            users_removed=2,
+            finished_at=timezone.now(),
+        )
+        for i in range(2):
+            CleanupAuditEntry.objects.create(
+                report=report,
+                user_id=100 + i,
+                username=f"gone{i}",
+                email=f"gone{i}@x.test",
+                date_joined=timezone.now() - timedelta(days=400),
+                reason="inactive",
+            )
+        return report
+
+
+def call(api: Any, method: str, path: str, body: Any, report: CleanupReport) -> Any:
+    return getattr(api, method)(path.format(report=report.pk), body, format="json")
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS)
+def test_tenant_endpoints_need_a_token(
+    method: str, path: str, body: Any, report: CleanupReport
+) -> None:
+    assert call(client(TENANT_A), method, path, body, report).status_code == 401
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS)
+def test_tenant_endpoints_refuse_members(
+    method: str, path: str, body: Any, report: CleanupReport, member_a: dict[str, str]
+) -> None:
+    response = call(client(TENANT_A, member_a["access"]), method, path, body, report)
+    assert response.status_code == 403 and "detail" in response.json()
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS)
+def test_tenant_endpoints_serve_tenant_admins(
+    method: str, path: str, body: Any, report: CleanupReport, admin_a: dict[str, str]
+) -> None:
+    response = call(client(TENANT_A, admin_a["access"]), method, path, body, report)
+    assert response.status_code in (200, 202), response.content
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS)
+def test_tenant_endpoints_do_not_exist_on_the_root_host(
+    method: str, path: str, body: Any, report: CleanupReport, operator: dict[str, str]
+) -> None:
+    assert call(client(ROOT, operator["access"]), method, path, body, report).status_code == 404
+
+
+def test_another_tenants_report_is_not_found(report: CleanupReport, tenant_b: Any) -> None:
+    make_user("beta", "boss", is_staff=True)
+    beta = tokens(TENANT_B, "boss")
+    assert client(TENANT_B, beta["access"]).get(f"/api/reports/{report.pk}/").status_code == 404
+
+
+def test_latest_is_404_with_a_detail_before_any_run(admin_a: dict[str, str]) -> None:
+    response = client(TENANT_A, admin_a["access"]).get("/api/reports/latest/")
+    assert response.status_code == 404 and response.json() == {"detail": "No cleanup has run yet."}
+
+
+def test_reports_are_paginated_newest_first(admin_a: dict[str, str]) -> None:
+    with schema_context("alpha"):
+        for _ in range(3):
+            CleanupReport.objects.create(
+                status="succeeded", trigger="schedule", dry_run=True, action="deactivate", policy={}
+            )
+    body = client(TENANT_A, admin_a["access"]).get("/api/reports/?page_size=2").json()
+    assert body["count"] == 3 and len(body["results"]) == 2 and body["next"]
+    ids = [r["id"] for r in body["results"]]
+    assert ids == sorted(ids, reverse=True)
+
+
+def test_the_audit_list_pages_and_downloads_as_csv(
+    report: CleanupReport, admin_a: dict[str, str]
+) -> None:
+    api = client(TENANT_A, admin_a["access"])
+    page = api.get(f"/api/reports/{report.pk}/users/").json()
+    assert [u["username"] for u in page["results"]] == ["gone0", "gone1"]
+    assert set(page["results"][0]) == {
+        "user_id",
+        "username",
+        "email",
+        "last_login",
+        "last_seen",
+        "date_joined",
+        "reason",
+    }
+
+    download = api.get(f"/api/reports/{report.pk}/users/?format=csv")
+    assert download.status_code == 200 and download["Content-Type"].startswith("text/csv")
+    assert download.streaming
+    lines = b"".join(download.streaming_content).decode().splitlines()
+    assert lines[0] == "user_id,username,email,last_login,last_seen,date_joined,reason"
+    assert len(lines) == 3 and lines[1].startswith("100,gone0,gone0@x.test,,,")
+
+
+def test_trigger_queues_a_run_then_answers_409_while_it_is_active(admin_a: dict[str, str]) -> None:
+    api = client(TENANT_A, admin_a["access"])
+    first = api.post("/api/cleanup/trigger/", {"dry_run": True}, format="json")
+    assert first.status_code == 202
+    body = first.json()
+    assert (
+        body["status"] == "queued"
+        and body["task_id"]
+        and first["Location"] == f"/api/reports/{body['report_id']}/"
+    )
+
+    second = api.post("/api/cleanup/trigger/", {}, format="json")
+    assert second.status_code == 409
+    assert second.json() == {
+        "detail": "A cleanup is already queued or running.",
+        "report_id": body["report_id"],
+    }
+    with schema_context("alpha"):
+        report = CleanupReport.objects.get()
+    assert report.dry_run is True and report.triggered_by == "admin" and report.trigger == "manual"
+
+
+def test_trigger_without_dry_run_uses_the_policys(admin_a: dict[str, str]) -> None:
+    CleanupPolicy.objects.filter(tenant__schema_name="alpha").update(dry_run=False)
+    response = client(TENANT_A, admin_a["access"]).post("/api/cleanup/trigger/", {}, format="json")
+    with schema_context("alpha"):
+        assert CleanupReport.objects.get(pk=response.json()["report_id"]).dry_run is False
+
+
+@pytest.mark.parametrize("broker", ["dead", "hung"])
+def test_trigger_answers_503_fast_when_the_broker_is_down_and_reads_still_work(
+    admin_a: dict[str, str], report: CleanupReport, broker: str
+) -> None:
+    api = client(TENANT_A, admin_a["access"])
+    with hung_redis() as hung_url:
+        url = f"redis://127.0.0.1:{free_port()}/0" if broker == "dead" else hung_url
+        with broker_at(url):
+            started = time.monotonic()
+            response = api.post("/api/cleanup/trigger/", {"dry_run": True}, format="json")
+            elapsed = time.monotonic() - started
+            reads = [
+                api.get(path).status_code
+                for path in ("/api/reports/", "/api/reports/latest/", "/api/cleanup/policy/")
+            ]
+
+    assert response.status_code == 503
+    assert response.json() == {"detail": "The task queue is unavailable; try again shortly."}
+    assert elapsed < 15, f"took {elapsed:.1f}s"  # "a few seconds", not a hang
+    assert reads == [200, 200, 200]
+    with schema_context("alpha"):
+        assert not CleanupReport.objects.filter(status__in=["queued", "running"]).exists()
+    # ...and once the broker is back, triggering works without a restart.
+    assert api.post("/api/cleanup/trigger/", {"dry_run": True}, format="json").status_code == 202
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("inactive_days", 0),
+        ("inactive_days", 3651),
+        ("inactive_days", "soon"),
+        ("never_logged_in_days", 0),
+        ("never_logged_in_days", 4000),
+        ("action", "explode"),
+        ("dry_run", "maybe"),
+        ("enabled", [1]),
+        ("exempt_groups", "vip"),
+        ("exempt_groups", [["nested"]]),
+        ("max_removal_ratio", 0),
+        ("max_removal_ratio", 1.5),
+        ("max_removal_ratio", -0.1),
+        ("schedule", "every day"),
+        ("schedule", "0 3 * *"),
+        ("schedule", "61 3 * * *"),
+        ("timezone", "Mars/Olympus"),
+        ("timezone", ""),
+    ],
+)
+def test_each_invalid_policy_field_gets_400_and_changes_nothing(
+    admin_a: dict[str, str], field: str, value: Any
+) -> None:
+    before = client(TENANT_A, admin_a["access"]).get("/api/cleanup/policy/").json()
+    response = client(TENANT_A, admin_a["access"]).patch(
+        "/api/cleanup/policy/", {field: value}, format="json"
+    )
+    assert response.status_code == 400 and field in response.json()
+    assert client(TENANT_A, admin_a["access"]).get("/api/cleanup/policy/").json() == before
+
+
+def test_a_valid_policy_change_moves_next_run_at(admin_a: dict[str, str]) -> None:
+    api = client(TENANT_A, admin_a["access"])
+    before = api.get("/api/cleanup/policy/").json()
+    assert before["schedule_description"] == "At 03:00"
+
+    response = api.patch(
+        "/api/cleanup/policy/",
+        {"schedule": "15 * * * *", "timezone": "Asia/Kolkata"},
+        format="json",
+    )
+
+    after = response.json()
+    assert response.status_code == 200 and after["next_run_at"] != before["next_run_at"]
+    assert after["schedule_description"] == "At 15 minutes past the hour"
+    # 15 past the hour in India (+05:30) is 45 past in UTC.
+    assert after["next_run_at"][14:16] == "45"
+
+
+def test_preview_counts_and_samples_without_changing_anything(admin_a: dict[str, str]) -> None:
+    now = timezone.now()
+    make_user("alpha", "sleepy", last_login=now - timedelta(days=200))
+    make_user("alpha", "lurker", date_joined=now - timedelta(days=60))
+    make_user("alpha", "busy", last_login=now)
+    api = client(TENANT_A, admin_a["access"])
+
+    saved = api.post("/api/cleanup/preview/", {}, format="json").json()
+    tried = api.post(
+        "/api/cleanup/preview/", {"inactive_days": 365, "max_removal_ratio": 0.2}, format="json"
+    ).json()
+
+    assert (saved["users_eligible"], saved["users_matched"], saved["would_abort"]) == (3, 2, True)
+    assert {(u["username"], u["reason"]) for u in saved["sample"]} == {
+        ("sleepy", "inactive"),
+        ("lurker", "never_logged_in"),
+    }
+    assert (tried["users_matched"], tried["would_abort"]) == (1, True)
+    with schema_context("alpha"):
+        assert get_user_model().objects.filter(is_active=True).count() == 4
+        assert not CleanupReport.objects.exists()
+    assert api.get("/api/cleanup/policy/").json()["inactive_days"] == 90
+
+
+def test_preview_rejects_invalid_fields(admin_a: dict[str, str]) -> None:
+    response = client(TENANT_A, admin_a["access"]).post(
+        "/api/cleanup/preview/", {"action": "nuke"}, format="json"
+    )
+    assert response.status_code == 400 and "action" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("{not json", "application/json"),
+        ("[]", "application/json"),
+        ("dry_run=1", "text/plain"),
+        ('{"dry_run": "x"}', "application/json"),
+    ],
+)
+def test_malformed_requests_get_4xx(admin_a: dict[str, str], body: str, content_type: str) -> None:
+    response = client(TENANT_A, admin_a["access"]).post(
+        "/api/cleanup/trigger/", body, content_type=content_type
+    )
+    assert 400 <= response.status_code < 500

@@ -1,0 +1,175 @@
+"""Platform endpoints: operators only, on the root host only."""
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import schema_context
+
+from cleanup.models import CleanupReport
+from config.tests.helpers import ROOT, TENANT_A, client
+from tenants.models import CleanupPolicy, Domain, Tenant
+
+pytestmark = pytest.mark.django_db
+
+NEW_TENANT = {
+    "name": "Initech",
+    "schema_name": "initech",
+    "admin": {"username": "bill", "email": "bill@initech.test", "password": "tps-reports-2026"},
+}
+ENDPOINTS = [
+    ("get", "/api/platform/tenants/", None),
+    ("post", "/api/platform/tenants/", NEW_TENANT),
+    ("get", "/api/platform/tenants/alpha/reports/", None),
+    ("post", "/api/platform/cleanup/trigger/", {"tenants": ["alpha"], "dry_run": True}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS)
+def test_platform_endpoints_need_an_operator_token(
+    method: str, path: str, body: Any, tenant_a: Any
+) -> None:
+    assert getattr(client(ROOT), method)(path, body, format="json").status_code == 401
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS)
+def test_platform_endpoints_refuse_a_non_operator(
+    method: str, path: str, body: Any, tenant_a: Any
+) -> None:
+    from config.tests.helpers import make_user, tokens
+
+    make_user("public", "viewer", is_staff=True)
+    viewer = tokens(ROOT, "viewer")
+    assert (
+        getattr(client(ROOT, viewer["access"]), method)(path, body, format="json").status_code
+        == 403
+    )
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS)
+def test_platform_endpoints_do_not_exist_on_tenant_hosts(
+    method: str, path: str, body: Any, admin_a: dict[str, str]
+) -> None:
+    assert (
+        getattr(client(TENANT_A, admin_a["access"]), method)(path, body, format="json").status_code
+        == 404
+    )
+
+
+def test_the_tenant_list_shows_schedule_and_last_run(operator: dict[str, str]) -> None:
+    CleanupPolicy.objects.filter(tenant__schema_name="alpha").update(
+        last_report_id=7, last_report_status="succeeded", last_report_users_removed=3
+    )
+    body = client(ROOT, operator["access"]).get("/api/platform/tenants/").json()
+    alpha = next(t for t in body["results"] if t["schema_name"] == "alpha")
+    beta = next(t for t in body["results"] if t["schema_name"] == "beta")
+    assert alpha["domain"] == "alpha.localhost" and alpha["is_active"] is True
+    assert alpha["schedule"]["schedule"] == "0 3 * * *" and alpha["schedule"]["next_run_at"]
+    assert alpha["last_report"] == {
+        "id": 7,
+        "status": "succeeded",
+        "finished_at": None,
+        "users_removed": 3,
+    }
+    assert beta["last_report"] is None
+    assert "public" not in {t["schema_name"] for t in body["results"]}
+
+
+def listing_queries(api: Any) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get("/api/platform/tenants/?page_size=1000").status_code == 200
+    return len(queries)
+
+
+def test_the_tenant_list_costs_the_same_queries_for_3_and_30_tenants(
+    operator: dict[str, str],
+) -> None:
+    def add(n: int, start: int) -> None:
+        tenants = Tenant.objects.bulk_create(
+            [Tenant(schema_name=f"row{i}", name=f"Row {i}") for i in range(start, start + n)]
+        )
+        CleanupPolicy.objects.bulk_create([CleanupPolicy(tenant=t) for t in tenants])
+        Domain.objects.bulk_create(
+            [Domain(tenant=t, domain=f"{t.schema_name}.localhost") for t in tenants]
+        )
+
+    api = client(ROOT, operator["access"])
+    api.get("/api/me/")  # the first request also records last_seen: keep it out of the count
+    add(1, 0)  # with alpha and beta: 3 tenants
+    small = listing_queries(api)
+    add(27, 1)
+    assert listing_queries(api) == small
+
+
+def test_an_operator_creates_a_tenant_whose_admin_can_log_in(operator: dict[str, str]) -> None:
+    response = client(ROOT, operator["access"]).post(
+        "/api/platform/tenants/", NEW_TENANT, format="json"
+    )
+
+    assert response.status_code == 201, response.content
+    assert response.json()["domain"] == "initech.localhost"
+    login = client("initech.localhost").post(
+        "/api/auth/token/", {"username": "bill", "password": "tps-reports-2026"}, format="json"
+    )
+    assert login.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"schema_name": "public"}, "schema_name"),
+        ({"schema_name": "Bad-Name"}, "schema_name"),
+        ({"schema_name": "alpha"}, "schema_name"),
+        ({"domain": "alpha.localhost"}, "domain"),
+        ({"domain": "not a host"}, "domain"),
+        ({"admin": {"username": "x", "email": "x@y.test", "password": "1"}}, "admin"),
+        ({"admin": {"username": "x", "email": "nope", "password": "long-enough-pass"}}, "admin"),
+        ({"name": ""}, "name"),
+    ],
+)
+def test_tenant_creation_rejects_bad_input_and_leaves_nothing(
+    operator: dict[str, str], change: dict, field: str
+) -> None:
+    before = Tenant.objects.count(), Domain.objects.count()
+    response = client(ROOT, operator["access"]).post(
+        "/api/platform/tenants/", {**NEW_TENANT, **change}, format="json"
+    )
+    assert response.status_code == 400 and field in response.json()
+    assert (Tenant.objects.count(), Domain.objects.count()) == before
+
+
+def test_a_tenants_reports_are_listed_for_operators(operator: dict[str, str]) -> None:
+    with schema_context("alpha"):
+        CleanupReport.objects.create(
+            status="succeeded", trigger="schedule", dry_run=True, action="deactivate", policy={}
+        )
+    api = client(ROOT, operator["access"])
+    assert api.get("/api/platform/tenants/alpha/reports/").json()["count"] == 1
+    assert api.get("/api/platform/tenants/nope/reports/").status_code == 404
+
+
+def test_the_platform_trigger_starts_runs_and_skips_busy_and_unknown_tenants(
+    operator: dict[str, str],
+) -> None:
+    api = client(ROOT, operator["access"])
+    first = api.post(
+        "/api/platform/cleanup/trigger/", {"tenants": ["alpha"], "dry_run": True}, format="json"
+    )
+    assert first.status_code == 202 and [r["tenant"] for r in first.json()["runs"]] == ["alpha"]
+
+    second = api.post("/api/platform/cleanup/trigger/", {"dry_run": True}, format="json").json()
+    assert [r["tenant"] for r in second["runs"]] == ["beta"]
+    assert [s["tenant"] for s in second["skipped"]] == ["alpha"]
+    assert "already" in second["skipped"][0]["reason"]
+
+    unknown = api.post(
+        "/api/platform/cleanup/trigger/", {"tenants": ["ghost"]}, format="json"
+    ).json()
+    assert unknown == {
+        "runs": [],
+        "skipped": [{"tenant": "ghost", "reason": "No such active tenant."}],
+    }
+    with schema_context("alpha"):
+        report = CleanupReport.objects.get()
+    assert (report.trigger, report.triggered_by, report.dry_run) == ("platform", "operator", True)

@@ -210,7 +210,7 @@ test('operator signs in, creates a tenant and triggers it', async ({ page }) => 
   const schema = `e2e_${stamp}`;
   await page.getByRole('button', { name: 'New tenant' }).click();
   const dialog = page.getByRole('dialog', { name: 'New tenant' });
-  await dialog.getByRole('textbox', { name: 'Name' }).fill(`E2E ${stamp}`);
+  await dialog.getByRole('textbox', { name: 'Tenant name' }).fill(`E2E ${stamp}`);
   await dialog.getByRole('textbox', { name: 'Schema name' }).fill(schema);
   await dialog.getByRole('textbox', { name: 'Admin username' }).fill('boss');
   await dialog.getByRole('textbox', { name: 'Admin email' }).fill(`boss@${stamp}.example.com`);

@@ -86,7 +86,7 @@ describe('operator console', () => {
 
     await user.click(await screen.findByRole('button', { name: 'New tenant' }));
     const dialog = await screen.findByRole('dialog', { name: 'New tenant' });
-    await user.type(within(dialog).getByRole('textbox', { name: 'Name' }), 'Initech');
+    await user.type(within(dialog).getByRole('textbox', { name: 'Tenant name' }), 'Initech');
     expect(within(dialog).getByRole('textbox', { name: 'Schema name' })).toHaveValue('initech');
     const username = within(dialog).getByRole('textbox', { name: 'Admin username' });
     await user.clear(username);

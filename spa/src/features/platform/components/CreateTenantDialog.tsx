@@ -29,6 +29,8 @@ export function CreateTenantDialog({ open, onClose, onCreated }: { open: boolean
   const errors = create.error instanceof ApiError && create.error.status === 400 ? nestedFieldErrors(create.error.body) : {};
   const set = (key: keyof typeof EMPTY, value: string) => setForm((f) => ({ ...f, [key]: value }));
   const schema = schemaTouched ? form.schema_name : slug(form.name);
+  // Host names cannot contain "_": the backend derives the subdomain with "-".
+  const defaultDomain = `${(schema || 'schema').replace(/_/g, '-')}.${hostname}`;
 
   const close = () => {
     create.reset();
@@ -78,7 +80,7 @@ export function CreateTenantDialog({ open, onClose, onCreated }: { open: boolean
         {create.isError && !general && <Alert tone="error">The tenant was not created. Fix the highlighted fields.</Alert>}
         {otherErrors.length > 0 && <Alert tone="error">{otherErrors.map(([k, m]) => <div key={k}>{m.join(' ')}</div>)}</Alert>}
         <div className="grid-2">
-          <Field label="Name" errors={errors.name} hint="Shown to its admins, e.g. Acme Corp.">
+          <Field label="Tenant name" errors={errors.name} hint="Shown to its admins, e.g. Acme Corp.">
             <input className="input" value={form.name} onChange={(e) => set('name', e.target.value)} required />
           </Field>
           <Field label="Schema name" errors={errors.schema_name} hint="Lowercase letters, digits and _; starts with a letter. Cannot change later.">
@@ -94,8 +96,8 @@ export function CreateTenantDialog({ open, onClose, onCreated }: { open: boolean
             />
           </Field>
         </div>
-        <Field label="Domain (optional)" errors={errors.domain} hint={`Defaults to ${schema || '<schema>'}.${hostname}`}>
-          <input className="input" value={form.domain} onChange={(e) => set('domain', e.target.value)} placeholder={`${schema || 'schema'}.${hostname}`} spellCheck={false} />
+        <Field label="Domain (optional)" errors={errors.domain} hint={`Defaults to ${defaultDomain}`}>
+          <input className="input" value={form.domain} onChange={(e) => set('domain', e.target.value)} placeholder={defaultDomain} spellCheck={false} />
         </Field>
         <fieldset className="fieldset">
           <legend>First tenant admin</legend>

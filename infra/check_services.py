@@ -36,9 +36,8 @@ def check_postgresql() -> str | None:
     try:
         conn = psycopg2.connect(dbname="postgres", **params)
     except psycopg2.OperationalError as exc:
-        return (
-            f"PostgreSQL at {params['host']}:{params['port']} is unreachable ({str(exc).strip()})"
-        )
+        reason = " ".join(str(exc).split())
+        return f"PostgreSQL at {params['host']}:{params['port']} is unreachable ({reason})"
     conn.autocommit = True
     with conn.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])

@@ -6,7 +6,7 @@ VENV_STAMP := .venv/.installed
 # Local runs are development runs unless the environment says otherwise.
 RUN_ENV := DEBUG=$${DEBUG:-1} PATH=$(CURDIR)/.venv/bin:$$PATH
 
-.PHONY: run test install spa spa-check migrate seed check-services lint typecheck pytest compose-check schema e2e bench bench-quick faults clean
+.PHONY: run test install spa spa-check migrate seed check-services lint typecheck pytest compose-check schema schema-check e2e clean
 
 $(VENV_STAMP): requirements.txt requirements-dev.txt constraints.txt
 	test -x $(PY) || python3.11 -m venv .venv || python3 -m venv .venv
@@ -16,8 +16,13 @@ $(VENV_STAMP): requirements.txt requirements-dev.txt constraints.txt
 
 install: $(VENV_STAMP)
 
-spa:
-	@if [ -f spa/package.json ]; then cd spa && npm ci --no-audit --no-fund && npm run build; fi
+SPA_STAMP := spa/node_modules/.installed
+$(SPA_STAMP): spa/package.json spa/package-lock.json
+	cd spa && npm ci --no-audit --no-fund
+	touch $@
+
+spa: $(SPA_STAMP)
+	cd spa && npm run build
 
 check-services: install
 	$(RUN_ENV) $(PY) infra/check_services.py
@@ -45,15 +50,24 @@ compose-check:
 	docker-compose -f docker-compose.yml config --quiet
 	@echo "docker-compose.yml is valid"
 
-test: lint typecheck compose-check pytest spa-check
+test: lint typecheck compose-check schema-check pytest spa-check e2e
 
-spa-check:
-	@if [ -f spa/package.json ]; then \
-		cd spa && npm ci --no-audit --no-fund && npm run typecheck && npm run lint && npm run test && npm run build; \
-	fi
+spa-check: $(SPA_STAMP)
+	cd spa && npm run typecheck && npm run lint && npm run test
 
-schema: install
+# The OpenAPI document of every endpoint, and the dashboard's types generated from it.
+schema: install $(SPA_STAMP)
 	DEBUG=1 $(PY) manage.py spectacular --urlconf config.urls_openapi --format openapi-json --file spa/openapi.json
+	cd spa && npm run --silent gen:api
+
+# Front end and back end cannot drift: the committed document and types must be current.
+schema-check: schema
+	git diff --exit-code -- spa/openapi.json spa/src/lib/api/schema.d.ts || \
+		{ echo "spa/openapi.json or its types are stale: run 'make schema' and commit"; exit 1; }
+
+# The dashboard's flows in Chromium against the real stack (own database, port 8765).
+e2e: install spa
+	infra/e2e.sh
 
 clean:
 	rm -rf .venv staticfiles spa/dist spa/node_modules

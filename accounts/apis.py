@@ -29,9 +29,8 @@ from config.api import on_public_schema
 ERROR = OpenApiResponse(description="`{detail}`")
 
 
+# Token endpoints take no token, yet answer bad credentials with 401 (not 403).
 class TokenApi(APIView):
-    """Token endpoints take no token, yet answer bad credentials with 401 (not 403)."""
-
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 

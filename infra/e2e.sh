@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# End-to-end: the real stack (web + worker + beat, as `make run` starts them) on a database
+# of its own, seeded, driven through the dashboard by the Playwright flows in spa/e2e/.
+# Needs the SPA built (spa/dist) and Chromium. Used by `make e2e`, hence `make test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PORT=${E2E_PORT:-8765}
+DB=${E2E_DATABASE:-cleanup_e2e}
+export DEBUG=1
+export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB"
+export REDIS_URL="redis://127.0.0.1:6379/13"
+export GUNICORN_BIND="127.0.0.1:$PORT" GUNICORN_WORKERS=2
+export CLEANUP_FANOUT_JITTER_S=0
+export PATH="$PWD/.venv/bin:$PATH"
+LOG=${E2E_LOG:-/tmp/cleanup-e2e-stack.log}
+
+drop_db() {
+  python - "$DB" <<'PY'
+import sys, psycopg2
+conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
+conn.autocommit = True
+conn.cursor().execute(f'DROP DATABASE IF EXISTS "{sys.argv[1]}" WITH (FORCE)')
+PY
+}
+
+drop_db
+python infra/check_services.py          # creates the database
+redis-cli -n 13 flushdb >/dev/null
+python manage.py migrate --noinput -v 0
+python manage.py seed_demo >/dev/null
+
+honcho start -f Procfile >"$LOG" 2>&1 &
+STACK=$!
+cleanup() {
+  kill -TERM "$STACK" 2>/dev/null || true
+  wait "$STACK" 2>/dev/null || true
+  drop_db || true
+}
+trap cleanup EXIT
+
+for _ in $(seq 1 60); do
+  curl -fs -o /dev/null "http://127.0.0.1:$PORT/readyz" && break
+  sleep 1
+done
+curl -fs -o /dev/null "http://127.0.0.1:$PORT/readyz" || { echo "stack did not start:"; tail -50 "$LOG"; exit 1; }
+
+status=0
+(cd spa && E2E_BASE_PORT="$PORT" npm run e2e) || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "--- last lines of the stack's log ($LOG) ---"
+  tail -40 "$LOG"
+fi
+exit "$status"

@@ -1,7 +1,12 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
+from django.utils import timezone
 from django_tenants.admin import TenantAdminMixin
 
 from tenants.models import CleanupPolicy, Domain, Tenant
+from tenants.schedule import next_run
 
 
 class DomainInline(admin.TabularInline):
@@ -15,6 +20,15 @@ class TenantAdmin(TenantAdminMixin, admin.ModelAdmin):
     list_filter = ("is_active",)
     search_fields = ("schema_name", "name")
     inlines = [DomainInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Creating a tenant is schema + domain + policy + first admin, all or nothing: that is
+        # the provisioning service's job (operators' console, API, `manage.py tenant_create`),
+        # not a bare model form's.
+        return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("schema_name", "created_at") if obj else ()
 
 
 @admin.register(Domain)
@@ -36,6 +50,12 @@ class CleanupPolicyAdmin(admin.ModelAdmin):
         "last_report_finished_at",
     )
     list_filter = ("enabled", "action", "dry_run")
+
+    def save_model(self, request: HttpRequest, obj: CleanupPolicy, form: Any, change: bool) -> None:
+        # A changed cron or timezone moves the next scheduled run, as the API does.
+        obj.next_run_at = next_run(obj.schedule, obj.timezone, timezone.now())
+        super().save_model(request, obj, form, change)
+
     readonly_fields = (
         "last_report_id",
         "last_report_status",

@@ -6,7 +6,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from tenants.models import CleanupPolicy, Domain, Tenant
-from tenants.services import tenant_create
+from tenants.services import tenant_create, tenant_delete
 
 pytestmark = pytest.mark.django_db
 
@@ -126,6 +126,16 @@ def test_a_failure_after_the_schema_exists_rolls_everything_back(
 
     assert schemas() == before
     assert not Tenant.objects.filter(schema_name="newco").exists()
+    assert not Domain.objects.filter(domain="newco.localhost").exists()
+
+
+def test_deleting_a_tenant_drops_its_schema_and_its_schedule() -> None:
+    tenant = create()
+
+    tenant_delete(tenant=tenant)
+
+    assert "newco" not in schemas()
+    assert not CleanupPolicy.objects.filter(tenant_id=tenant.pk).exists()
     assert not Domain.objects.filter(domain="newco.localhost").exists()
 
 

@@ -53,3 +53,14 @@ def test_readyz_names_a_dead_redis_with_503() -> None:
     assert response.status_code == 503
     assert response.json()["checks"] == {"postgresql": True, "redis": False}
     assert "redis" in response.json()["detail"]
+
+
+def test_operators_cannot_add_a_bare_tenant_row_in_django_admin(tenant_a: Tenant) -> None:
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_superuser("op", "op@x.test", "op-pass-123456")
+    client = Client(HTTP_HOST="localhost")
+    assert client.login(username="op", password="op-pass-123456")
+
+    assert client.get("/admin/tenants/tenant/").status_code == 200
+    assert client.get("/admin/tenants/tenant/add/").status_code == 403

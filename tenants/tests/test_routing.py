@@ -62,7 +62,9 @@ def test_operators_cannot_add_a_bare_tenant_row_in_django_admin(tenant_a: Tenant
     with schema_context("public"):
         get_user_model().objects.create_superuser("op", "op@x.test", "op-pass-123456")
     client = Client(HTTP_HOST="localhost")
-    client.post("/admin/login/", {"username": "op", "password": "op-pass-123456", "next": "/admin/"})
+    client.post(
+        "/admin/login/", {"username": "op", "password": "op-pass-123456", "next": "/admin/"}
+    )
 
     assert client.get("/admin/tenants/tenant/").status_code == 200
     assert client.get("/admin/tenants/tenant/add/").status_code == 403

@@ -9,7 +9,8 @@ interface PaginationProps {
   busy?: boolean;
 }
 
-export function Pagination({ page, count, pageSize, hasNext, hasPrevious, onPage, noun = 'items', busy }: PaginationProps) {
+export function Pagination({ page, count, pageSize, hasNext, hasPrevious, onPage, noun: plural = 'items', busy }: PaginationProps) {
+  const noun = count === 1 ? plural.replace(/s$/, '') : plural;
   if (!hasNext && !hasPrevious) {
     return (
       <p className="pagination-summary">

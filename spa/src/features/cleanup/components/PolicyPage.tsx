@@ -284,9 +284,8 @@ function PreviewPanel({ preview, stale, action, dryRun }: { preview: ReturnType<
                       const lastActive = [u.last_login, u.last_seen].filter(Boolean).sort().pop() ?? null;
                       return (
                         <tr key={`${u.id}-${u.username}`}>
-                          <td>
+                          <td className="ellipsis" title={u.email || undefined}>
                             {u.username}
-                            {u.email && <span className="muted small block">{u.email}</span>}
                           </td>
                           <td>
                             <Badge tone={u.reason === 'inactive' ? 'warning' : 'neutral'}>{REASON_LABEL[u.reason] ?? u.reason}</Badge>

@@ -4,15 +4,15 @@ import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
 // Django serves the build from spa/dist under /static/ (whitenoise) and answers
-// every client-side route with dist/index.html, so asset URLs must be absolute
-// under /static/.
+// every client-side route with dist/index.html, so built asset URLs must be
+// absolute under /static/. The dev server serves the app at / like Django does.
 const backend = process.env.VITE_BACKEND ?? 'http://127.0.0.1:8000';
 // changeOrigin stays false so the Host header (acme.localhost:5173) reaches
 // django-tenants and selects the tenant schema.
 const proxied = { target: backend, changeOrigin: false };
 
-export default defineConfig({
-  base: '/static/',
+export default defineConfig(({ command }) => ({
+  base: command === 'build' ? '/static/' : '/',
   plugins: [react()],
   resolve: {
     alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
@@ -40,4 +40,4 @@ export default defineConfig({
     css: false,
     restoreMocks: true,
   },
-});
+}));

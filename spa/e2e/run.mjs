@@ -47,7 +47,7 @@ function assert(condition, message) {
 
 /** @param {Page} page @param {string} name @param {import('playwright-core').PageScreenshotOptions} [options] */
 async function shot(page, name, options = {}) {
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true, ...options });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true, animations: 'disabled', ...options });
 }
 
 /** @param {Page} page @param {string} base @param {{ username: string, password: string }} credentials */

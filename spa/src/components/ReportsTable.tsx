@@ -22,9 +22,13 @@ export function ReportsTable({ reports, hrefFor, caption }: ReportsTableProps) {
             <th scope="col">Run</th>
             <th scope="col">Started</th>
             <th scope="col">Status</th>
-            <th scope="col">Trigger</th>
-            <th scope="col">Action</th>
-            <th scope="col" className="num">
+            <th scope="col" className="hide-sm">
+              Trigger
+            </th>
+            <th scope="col" className="hide-sm">
+              Action
+            </th>
+            <th scope="col" className="num hide-sm">
               Eligible
             </th>
             <th scope="col" className="num">
@@ -43,7 +47,7 @@ export function ReportsTable({ reports, hrefFor, caption }: ReportsTableProps) {
             <tr key={report.id}>
               <td>
                 {hrefFor ? (
-                  <Link to={hrefFor(report)} className="row-link">
+                  <Link to={hrefFor(report)} className="row-link nowrap">
                     Run #{report.id}
                   </Link>
                 ) : (
@@ -60,12 +64,12 @@ export function ReportsTable({ reports, hrefFor, caption }: ReportsTableProps) {
                   {report.dry_run && <DryRunBadge />}
                 </span>
               </td>
-              <td>
+              <td className="hide-sm">
                 {TRIGGER_LABEL[report.trigger] ?? report.trigger}
                 {report.triggered_by && <span className="muted small block">by {report.triggered_by}</span>}
               </td>
-              <td className="capitalize">{report.action}</td>
-              <td className="num">{formatNumber(report.users_eligible)}</td>
+              <td className="capitalize hide-sm">{report.action}</td>
+              <td className="num hide-sm">{formatNumber(report.users_eligible)}</td>
               <td className="num">{formatNumber(report.users_matched)}</td>
               <td className="num strong">{formatNumber(report.users_removed)}</td>
               <td className="num hide-sm">{formatDuration(report.started_at, report.finished_at)}</td>

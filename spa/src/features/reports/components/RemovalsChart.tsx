@@ -69,7 +69,7 @@ export function RemovalsChart({ reports }: { reports: Report[] }) {
           const when = run.finished_at ?? run.created_at;
           return (
             <g key={run.id}>
-              <rect x={x} y={y} width={barW} height={Math.max(h, value > 0 ? 1 : 0)} rx={2} className={wouldRemove(run) ? 'chart-bar chart-bar-dry' : `chart-bar chart-bar-${run.status}`} fill={wouldRemove(run) ? `url(#${patternId})` : undefined}>
+              <rect x={x} y={y} width={barW} height={Math.max(h, value > 0 ? 1 : 0)} rx={2} className={wouldRemove(run) ? 'chart-bar chart-bar-dry' : `chart-bar chart-bar-${run.status}`} style={wouldRemove(run) ? { fill: `url(#${patternId})` } : undefined}>
                 <title>{`Run #${run.id} · ${formatDateTime(when)} · ${wouldRemove(run) ? `${formatNumber(value)} would be removed (dry run)` : `${formatNumber(value)} removed${run.status === 'succeeded' ? '' : ` (${run.status})`}`}`}</title>
               </rect>
               {i % labelEvery === 0 && (

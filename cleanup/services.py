@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import CASCADE, DO_NOTHING, SET_NULL, Model, Q
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
@@ -208,14 +208,64 @@ def _audit_insert(report_id: int, batch: _Batch) -> None:
 
 
 def _users_remove(action: str, ids: list[int]) -> int:
-    users = get_user_model().objects.filter(pk__in=ids)
+    user_model = get_user_model()
     if action == "delete":
-        # Django's collector deletes what cascades (group and permission links, admin log,
-        # ...) with one set-based DELETE per relation, since no signal handler needs the
-        # objects one by one.
-        _, per_model = users.delete()
-        return per_model.get(get_user_model()._meta.label, 0)
-    return users.update(is_active=False)
+        return _delete_cascading(user_model, "{pk} = ANY(%s)", [ids])
+    return user_model.objects.filter(pk__in=ids).update(is_active=False)
+
+
+def _delete_cascading(
+    model: type[Model], where: str, params: list[Any], _path: tuple[type[Model], ...] = ()
+) -> int:
+    """Delete `model`'s rows matching `where` ("{pk}" stands for its primary key column) and,
+    first, what depends on them as each foreign key's on_delete says: CASCADE deletes (and
+    recurses), SET_NULL clears, DO_NOTHING leaves. One set-based statement per table.
+
+    It is what Django's collector does, minus loading rows: django-tenants connects a
+    post_delete receiver for every model, which stops the collector from fast-deleting, so
+    `queryset.delete()` would fetch every group link and admin-log row into Python and
+    delete them a hundred at a time. No signal handler here needs the objects. Any other
+    on_delete rule (PROTECT, RESTRICT, SET_DEFAULT, SET(...)), a generic relation or a
+    cycle raises NotImplementedError, so a new relation to users fails loudly instead of
+    being handled wrongly.
+    """
+    opts = model._meta
+
+    def quote(name: object) -> str:
+        return connection.ops.quote_name(str(name))
+
+    if model in _path or opts.parents:
+        raise NotImplementedError(f"set-based delete of {opts.label}: cycle or inheritance")
+    if any(hasattr(field, "bulk_related_objects") for field in opts.private_fields):
+        raise NotImplementedError(f"set-based delete of {opts.label}: generic relation")
+    where = where.replace("{pk}", quote(opts.pk.column))  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        for relation in opts.get_fields(include_hidden=True):
+            if not (
+                relation.auto_created
+                and not relation.concrete
+                and (relation.one_to_many or relation.one_to_one)
+            ):
+                continue
+            field: Any = relation.field  # type: ignore[union-attr]
+            child: type[Model] = field.model
+            keys = f"SELECT {quote(field.target_field.column)} FROM {quote(opts.db_table)}"
+            child_where = f"{quote(field.column)} IN ({keys} WHERE {where})"
+            rule = field.remote_field.on_delete
+            if rule is CASCADE:
+                _delete_cascading(child, child_where, params, (*_path, model))
+            elif rule is SET_NULL:
+                cursor.execute(
+                    f"UPDATE {quote(child._meta.db_table)} SET {quote(field.column)} = NULL "
+                    f"WHERE {child_where}",
+                    params,
+                )
+            elif rule is not DO_NOTHING:
+                raise NotImplementedError(
+                    f"set-based delete of {opts.label}: {relation} on_delete={rule.__name__}"
+                )
+        cursor.execute(f"DELETE FROM {quote(opts.db_table)} WHERE {where}", params)
+        return cursor.rowcount
 
 
 def _batch_next(spec: PolicySpec, now: datetime, after_pk: int, size: int) -> _Batch:

@@ -1,0 +1,214 @@
+"""Cleanup speed against the physical limit (DESIGN §8).
+
+On fresh copies of one tenant (N users, half inactive, cascades real), side by side in
+each repetition:
+- the product's `delete` and `deactivate` runs (`cleanup_report_create` + `cleanup_run`,
+  as the worker and `manage.py cleanup_run` call them);
+- the floor: hand-written SQL doing the same removal in one transaction — one UPDATE for
+  deactivate; for delete, the matched ids into a temporary table, then one DELETE (or the
+  SET NULL UPDATE) per dependant table and one DELETE of the users. The floor writes no
+  audit list; the product does (one INSERT … SELECT per batch), so it does strictly more;
+- a naive per-object loop (`for u in qs: u.delete()`, autocommit) over the first 5,000
+  matched users, its time scaled to the whole matched set.
+Each copy's row counts after the run are compared, so every contender did the same work.
+
+    python -m bench.cleanup_speed --users 100000 --repeat 3
+"""
+
+import argparse
+import os
+from datetime import timedelta
+from typing import Any
+
+from bench import common
+
+SOURCE = "bench_src"
+NAIVE_USERS = int(os.environ.get("BENCH_NAIVE_USERS", "5000"))
+
+
+def matched_sql(action: str) -> str:
+    """The policy's matched users, as a DBA would write it (same rules as the selectors)."""
+    active = "AND u.is_active" if action == "deactivate" else ""
+    return f"""
+        SELECT u.id FROM accounts_user u
+        WHERE NOT u.is_superuser AND NOT u.is_staff {active}
+          AND NOT EXISTS (
+              SELECT 1 FROM accounts_user_groups ug JOIN auth_group g ON g.id = ug.group_id
+              WHERE ug.user_id = u.id AND g.name = ANY(%(exempt)s))
+          AND (GREATEST(u.last_login, u.last_seen) < %(inactive_before)s
+               OR (u.last_login IS NULL AND u.last_seen IS NULL
+                   AND u.date_joined < %(joined_before)s))
+    """
+
+
+def sql_floor(schema: str, action: str) -> float:
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from bench import data
+
+    now = timezone.now()
+    params: dict[str, Any] = {
+        "exempt": data.EXEMPT_GROUPS,
+        "inactive_before": now - timedelta(days=data.INACTIVE_DAYS),
+        "joined_before": now - timedelta(days=data.NEVER_LOGGED_IN_DAYS),
+    }
+
+    def run() -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f'SET LOCAL search_path TO "{schema}"')
+            if action == "deactivate":
+                matched = matched_sql(action)
+                cursor.execute(
+                    f"UPDATE accounts_user SET is_active = false WHERE id IN ({matched})", params
+                )
+                return
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE doomed ON COMMIT DROP AS {matched_sql(action)}", params
+            )
+            cursor.execute("ANALYZE doomed")
+            doomed = "SELECT id FROM doomed"
+            cursor.execute(f"DELETE FROM accounts_user_groups WHERE user_id IN ({doomed})")
+            cursor.execute(
+                f"DELETE FROM accounts_user_user_permissions WHERE user_id IN ({doomed})"
+            )
+            cursor.execute(f"DELETE FROM django_admin_log WHERE user_id IN ({doomed})")
+            cursor.execute(
+                "UPDATE token_blacklist_outstandingtoken SET user_id = NULL "
+                f"WHERE user_id IN ({doomed})"
+            )
+            cursor.execute(f"DELETE FROM accounts_user WHERE id IN ({doomed})")
+
+    seconds = common.timed(run)
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
+    return seconds
+
+
+def product(schema: str) -> tuple[float, Any]:
+    from django.db import connection
+    from django_tenants.utils import schema_context
+
+    from cleanup.services import cleanup_report_create, cleanup_run
+
+    with schema_context(schema):
+        report = cleanup_report_create(schema_name=schema, trigger="manual", dry_run=False)
+        result: dict[str, Any] = {}
+        seconds = common.timed(lambda: result.update(report=cleanup_run(report_id=report.pk)))
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
+    report = result["report"]
+    assert report.status == "succeeded", (report.status, report.error)
+    return seconds, report
+
+
+def naive_delete(schema: str) -> tuple[float, int]:
+    """The loop a hurried engineer writes: fetch the matched users, delete each one."""
+    from django.db import connection
+    from django.utils import timezone
+    from django_tenants.utils import schema_context
+
+    from cleanup.policy import PolicySpec
+    from cleanup.selectors import matched_users
+    from tenants.models import CleanupPolicy
+
+    spec = PolicySpec.from_policy(CleanupPolicy.objects.get(tenant__schema_name=schema))
+    with schema_context(schema):
+        users = matched_users(spec, timezone.now()).order_by("pk")[:NAIVE_USERS]
+
+        def run() -> None:
+            for user in users:
+                user.delete()
+
+        seconds = common.timed(run)
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
+    return seconds, NAIVE_USERS
+
+
+def main(users: int, repeat: int) -> dict[str, Any]:
+    common.django_setup()
+    from bench import data
+
+    common.public_tenant_ensure()
+    common.tenants_drop(data.PREFIX + "c")
+    source_ensure(SOURCE, users)
+    source_counts = data.counts(SOURCE)
+    common.log(f"source: {source_counts}")
+
+    times: dict[str, list[float]] = {
+        "delete": [],
+        "deactivate": [],
+        "sql_delete": [],
+        "sql_deactivate": [],
+        "naive": [],
+    }
+    removed: dict[str, int] = {}
+    for rep in range(repeat):
+        # Alternate the order of contenders between repetitions, so neither always runs on
+        # a warmer cache.
+        contenders = ["delete", "sql_delete", "deactivate", "sql_deactivate", "naive"]
+        if rep % 2:
+            contenders = ["sql_delete", "delete", "sql_deactivate", "deactivate", "naive"]
+        after: dict[str, dict[str, int]] = {}
+        for name in contenders:
+            schema = f"{data.PREFIX}c{rep}_{name}"
+            action = "deactivate" if "deactivate" in name else "delete"
+            data.copy_make(SOURCE, schema, action)
+            if name in ("delete", "deactivate"):
+                seconds, report = product(schema)
+                removed[name] = report.users_removed
+            elif name == "naive":
+                seconds, _ = naive_delete(schema)
+            else:
+                seconds = sql_floor(schema, action)
+            after[name] = data.counts(schema)
+            times[name].append(seconds)
+            common.log(f"rep {rep} {name}: {seconds:.2f} s")
+            data.copy_drop(schema)
+        assert after["delete"] == after["sql_delete"], (after["delete"], after["sql_delete"])
+        assert after["deactivate"] == after["sql_deactivate"], (
+            after["deactivate"],
+            after["sql_deactivate"],
+        )
+
+    med = {name: common.median(values) for name, values in times.items()}
+    naive_scaled = med["naive"] * removed["delete"] / NAIVE_USERS
+    figures = {
+        "cleanup_users": users,
+        "cleanup_users_removed": removed["delete"],
+        "cleanup_delete_vs_sql": round(med["delete"] / med["sql_delete"], 2),
+        "cleanup_deactivate_vs_sql": round(med["deactivate"] / med["sql_deactivate"], 2),
+        "naive_delete_vs_product": round(naive_scaled / med["delete"], 1),
+        "cleanup_delete_users_per_s": round(removed["delete"] / med["delete"]),
+        "cleanup_delete_s": round(med["delete"], 2),
+        "cleanup_deactivate_s": round(med["deactivate"], 2),
+        "sql_delete_s": round(med["sql_delete"], 2),
+        "sql_deactivate_s": round(med["sql_deactivate"], 2),
+        "naive_delete_scaled_s": round(naive_scaled, 1),
+        "cleanup_repeats": repeat,
+    }
+    common.log(f"cleanup speed: {figures}")
+    return figures
+
+
+def source_ensure(schema: str, users: int) -> None:
+    """Build source tenant `schema` with `users` users, unless an earlier run left it so."""
+    from django.db import connection
+
+    from bench import data
+    from tenants.models import Tenant
+
+    if Tenant.objects.filter(schema_name=schema).exists():
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT count(*) FROM "{schema}".accounts_user WHERE NOT is_staff')
+            if cursor.fetchone()[0] == users:
+                return
+    data.copy_drop(schema)
+    with common.step(f"building source tenant {schema} with {users} users"):
+        data.source_build(schema, users)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    common.results_merge(main(args.users, args.repeat))

@@ -39,5 +39,7 @@ export default defineConfig(({ command }) => ({
     include: ['src/**/*.test.{ts,tsx}'],
     css: false,
     restoreMocks: true,
+    // Whole-app renders on a busy 2-core CI machine: generous, but still bounded.
+    testTimeout: 20_000,
   },
 }));

@@ -119,3 +119,20 @@ describe('operator console', () => {
     expect(await screen.findByRole('table', { name: 'Cleanup reports of acme' })).toBeInTheDocument();
   });
 });
+
+describe('tenant drill-in', () => {
+  it('starts a dry run for just this tenant and says when it is skipped', async () => {
+    let sent: unknown = null;
+    server.use(
+      http.post('/api/platform/cleanup/trigger/', async ({ request }) => {
+        sent = await request.json();
+        return HttpResponse.json({ runs: [], skipped: [{ tenant: 'acme', reason: 'A cleanup is already queued or running (report 4).' }] }, { status: 202 });
+      }),
+    );
+    const { user } = renderApp({ hostname: 'localhost', path: '/tenants/acme' });
+    await user.click(await screen.findByRole('button', { name: 'Start a dry run' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('A cleanup is already queued or running (report 4).');
+    expect(sent).toEqual({ tenants: ['acme'], dry_run: true });
+    expect(document.title).toBe('Reports of acme · Cleanup Console');
+  });
+});

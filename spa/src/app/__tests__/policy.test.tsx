@@ -42,7 +42,7 @@ describe('policy editor', () => {
     await user.clear(days);
     await user.type(days, '30');
 
-    await waitFor(() => expect(screen.getByTestId('preview-headline')).toHaveTextContent('With these settings 80 of 120 users'), { timeout: 3000 });
+    await waitFor(() => expect(screen.getByTestId('preview-headline')).toHaveTextContent('With these settings 80 of 120 users'), { timeout: 8000 });
     expect(screen.getByRole('alert')).toHaveTextContent('A run with these settings would abort');
     expect(bodies.at(-1)).toMatchObject({ inactive_days: 30, action: 'deactivate', timezone: 'UTC' });
     // Debounced: typing "30" did not send one preview per keystroke.
@@ -85,7 +85,7 @@ describe('policy editor', () => {
   it('also flags invalid fields from the preview while typing', async () => {
     server.use(http.post('/api/cleanup/preview/', () => HttpResponse.json({ timezone: ['"Mars/Olympus" is not a valid choice.'] }, { status: 400 })));
     renderApp({ path: '/policy' });
-    expect(await screen.findByText('"Mars/Olympus" is not a valid choice.', {}, { timeout: 3000 })).toBeInTheDocument();
+    expect(await screen.findByText('"Mars/Olympus" is not a valid choice.', {}, { timeout: 8000 })).toBeInTheDocument();
     expect(screen.getByText('Fix the highlighted fields to see a preview.')).toBeInTheDocument();
   });
 

@@ -58,8 +58,8 @@ describe('run cleanup now', () => {
     expect(await screen.findByRole('progressbar', { name: 'Cleanup run #100 progress' })).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Run cleanup now' })).toBeDisabled();
 
-    await waitFor(() => expect(screen.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '40'), { timeout: 3000 });
-    expect(await screen.findByText(/Run #100 finished/, {}, { timeout: 3000 })).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '40'), { timeout: 8000 });
+    expect(await screen.findByText(/Run #100 finished/, {}, { timeout: 8000 })).toBeInTheDocument();
     expect(screen.queryByRole('progressbar')).not.toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Run cleanup now' })).toBeEnabled();
     expect(polls).toBeGreaterThanOrEqual(3);

@@ -16,8 +16,10 @@ import { RunProgress } from '@/features/reports/components/RunProgress';
 import { formatDateTime, formatNumber } from '@/lib/format';
 import { StatusBadge } from '@/components/ui/Badge';
 import { isActiveStatus } from '@/lib/report-status';
+import { useDocumentTitle } from '@/lib/use-document-title';
 
 export function OverviewRoute() {
+  useDocumentTitle('Overview');
   const latest = useLatestReport();
   const recent = useReports(1);
   const policy = usePolicy();

@@ -7,6 +7,7 @@ import { ApiError, errorMessage } from '@/lib/api/errors';
 import { useHost } from '@/lib/host';
 import { useSession } from '@/lib/session';
 import { useObtainToken } from '../api/obtain-token';
+import { useDocumentTitle } from '@/lib/use-document-title';
 
 function loginError(error: unknown): string {
   if (error instanceof ApiError) {
@@ -19,6 +20,7 @@ function loginError(error: unknown): string {
 
 export function LoginPage() {
   const { tenant } = useHost();
+  useDocumentTitle(tenant ? `Sign in to ${tenant}` : 'Operator sign in');
   const session = useSession();
   const navigate = useNavigate();
   const location = useLocation();

@@ -13,6 +13,7 @@ import { useDebouncedValue } from '@/lib/use-debounced-value';
 import { usePolicy } from '../api/get-policy';
 import { usePreview } from '../api/preview-cleanup';
 import { useUpdatePolicy } from '../api/update-policy';
+import { useDocumentTitle } from '@/lib/use-document-title';
 
 /** What the form edits: numbers stay text until sent, so the API judges them. */
 interface Draft {
@@ -87,6 +88,7 @@ function timeZones(current: string): string[] {
 export const PREVIEW_DEBOUNCE_MS = 500;
 
 export function PolicyPage() {
+  useDocumentTitle('Policy');
   const policy = usePolicy();
   if (policy.isPending) return <Loading label="Loading policy…" />;
   if (policy.isError) return <ErrorAlert error={policy.error} onRetry={() => void policy.refetch()} title="Could not load the policy" />;

@@ -1,23 +1,44 @@
 import { Link, useParams } from 'react-router';
 import { ReportsTable } from '@/components/ReportsTable';
-import { ErrorAlert } from '@/components/ui/Alert';
+import { Alert, ErrorAlert } from '@/components/ui/Alert';
+import { Button } from '@/components/ui/Button';
 import { Card, EmptyState, PageHeader } from '@/components/ui/Card';
 import { Pagination } from '@/components/ui/Pagination';
 import { Loading } from '@/components/ui/Spinner';
 import { ApiError } from '@/lib/api/errors';
 import { inferPageSize, usePageParam } from '@/lib/pagination';
 import { useTenantReports } from '../api/get-tenant-reports';
+import { useTriggerTenants } from '../api/trigger-tenants';
+import { useDocumentTitle } from '@/lib/use-document-title';
 
 export function TenantReportsPage() {
   const { schema = '' } = useParams();
+  useDocumentTitle(`Reports of ${schema}`);
   const [page, setPage] = usePageParam();
   const reports = useTenantReports(schema, page);
+  const trigger = useTriggerTenants();
+  const start = () => trigger.mutate({ tenants: [schema], dry_run: true }, { onSuccess: () => void reports.refetch() });
+  const skipped = trigger.data?.skipped[0];
   return (
     <>
       <nav aria-label="Breadcrumb" className="breadcrumb">
         <Link to="/tenants">Tenants</Link> <span aria-hidden="true">/</span> <span className="mono">{schema}</span>
       </nav>
-      <PageHeader title={<>Reports for <span className="mono">{schema}</span></>} description="Every cleanup run of this tenant, newest first." />
+      <PageHeader
+        title={
+          <>
+            Reports for <span className="mono">{schema}</span>
+          </>
+        }
+        description="Every cleanup run of this tenant, newest first."
+        actions={
+          <Button onClick={start} busy={trigger.isPending}>
+            Start a dry run
+          </Button>
+        }
+      />
+      {trigger.isError && <ErrorAlert error={trigger.error} title="No cleanup was started" />}
+      {trigger.data && (skipped ? <Alert tone="warning" title="Skipped">{skipped.reason}</Alert> : <Alert tone="success">Dry run #{trigger.data.runs[0]?.report_id} started.</Alert>)}
       <Card>
         {reports.isPending ? (
           <Loading label="Loading reports…" />

@@ -15,6 +15,7 @@ import { inferPageSize, usePageParam } from '@/lib/pagination';
 import { useTenants } from '../api/get-tenants';
 import { useTriggerTenants } from '../api/trigger-tenants';
 import { CreateTenantDialog } from './CreateTenantDialog';
+import { useDocumentTitle } from '@/lib/use-document-title';
 
 function tenantUrl(domain: string | null): string | null {
   if (!domain) return null;
@@ -25,6 +26,7 @@ function tenantUrl(domain: string | null): string | null {
 type Target = { kind: 'selected'; tenants: string[] } | { kind: 'all' };
 
 export function TenantsPage() {
+  useDocumentTitle('Tenants');
   const [page, setPage] = usePageParam();
   const tenants = useTenants(page);
   const trigger = useTriggerTenants();

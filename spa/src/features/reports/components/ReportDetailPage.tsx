@@ -14,6 +14,7 @@ import { useDownloadReportCsv } from '../api/download-report-csv';
 import { useReport } from '../api/get-report';
 import { useReportUsers } from '../api/get-report-users';
 import { RunProgress } from './RunProgress';
+import { useDocumentTitle } from '@/lib/use-document-title';
 
 const TRIGGER: Record<string, string> = { manual: 'Manual', schedule: 'Schedule', platform: 'Platform operator' };
 
@@ -41,6 +42,7 @@ export function ReportDetailPage() {
 }
 
 function ReportDetail({ report }: { report: Report }) {
+  useDocumentTitle(`Run #${report.id}`);
   const download = useDownloadReportCsv();
   const active = isActiveStatus(report.status);
   return (

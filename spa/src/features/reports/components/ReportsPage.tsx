@@ -6,10 +6,12 @@ import { Pagination } from '@/components/ui/Pagination';
 import { Loading } from '@/components/ui/Spinner';
 import { inferPageSize, usePageParam } from '@/lib/pagination';
 import { useReports } from '../api/get-reports';
+import { useDocumentTitle } from '@/lib/use-document-title';
 
 export function ReportsPage({ empty, actions }: { empty?: ReactNode; actions?: ReactNode }) {
   const [page, setPage] = usePageParam();
   const reports = useReports(page);
+  useDocumentTitle('Reports');
 
   return (
     <>

@@ -196,7 +196,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Base of every tenant endpoint: a tenant host, a valid token of it, a staff user. */
+        /** @description Reports, newest first, paginated. */
         get: operations["reports_list"];
         put?: never;
         post?: never;
@@ -230,7 +230,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Base of every tenant endpoint: a tenant host, a valid token of it, a staff user. */
+        /** @description The users a run removed, paginated; `?format=csv` streams the whole list. */
         get: operations["reports_users_list"];
         put?: never;
         post?: never;
@@ -301,6 +301,51 @@ export interface components {
             is_tenant_admin: boolean;
             tenant: components["schemas"]["TenantRef"] | null;
         };
+        PaginatedAuditEntryList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["AuditEntry"][];
+        };
+        PaginatedReportList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Report"][];
+        };
+        PaginatedTenantList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Tenant"][];
+        };
         /** @description Every editable policy field with its rule (DESIGN §4). */
         PatchedPolicyRequest: {
             enabled?: boolean;
@@ -309,7 +354,6 @@ export interface components {
             action?: components["schemas"]["ActionEnum"];
             dry_run?: boolean;
             exempt_groups?: string[];
-            /** Format: double */
             max_removal_ratio?: number;
             schedule?: string;
             timezone?: string;
@@ -322,7 +366,6 @@ export interface components {
             action?: components["schemas"]["ActionEnum"];
             dry_run?: boolean;
             exempt_groups?: string[];
-            /** Format: double */
             max_removal_ratio?: number;
             schedule?: string;
             timezone?: string;
@@ -351,7 +394,6 @@ export interface components {
             action: components["schemas"]["ActionEnum"];
             dry_run: boolean;
             exempt_groups: string[];
-            /** Format: double */
             max_removal_ratio: number;
             schedule: string;
             timezone: string;
@@ -367,7 +409,6 @@ export interface components {
             action: components["schemas"]["ActionEnum"];
             dry_run: boolean;
             exempt_groups: string[];
-            /** Format: double */
             max_removal_ratio: number;
             schedule: string;
             timezone: string;
@@ -910,7 +951,12 @@ export interface operations {
     };
     platform_tenants_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -922,8 +968,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Tenant"][];
+                    "application/json": components["schemas"]["PaginatedTenantList"];
                 };
+            };
+            /** @description `{detail}` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description `{detail}` */
             401: {
@@ -994,7 +1047,12 @@ export interface operations {
     };
     platform_tenants_reports_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
             header?: never;
             path: {
                 schema_name: string;
@@ -1008,8 +1066,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Report"][];
+                    "application/json": components["schemas"]["PaginatedReportList"];
                 };
+            };
+            /** @description `{detail}` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description `{detail}` */
             401: {
@@ -1036,7 +1101,12 @@ export interface operations {
     };
     reports_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1048,8 +1118,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Report"][];
+                    "application/json": components["schemas"]["PaginatedReportList"];
                 };
+            };
+            /** @description `{detail}` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description `{detail}` */
             401: {
@@ -1121,6 +1198,10 @@ export interface operations {
             query?: {
                 /** @description `csv` downloads the whole list (streamed) */
                 format?: "csv" | "json";
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
             };
             header?: never;
             path: {
@@ -1135,9 +1216,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AuditEntry"][];
-                    "text/csv": components["schemas"]["AuditEntry"][];
+                    "application/json": components["schemas"]["PaginatedAuditEntryList"];
+                    "text/csv": components["schemas"]["PaginatedAuditEntryList"];
                 };
+            };
+            /** @description `{detail}` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description `{detail}` */
             401: {

@@ -18,16 +18,16 @@ export type Me = S['Me'];
 export type Report = S['Report'];
 export type AuditEntry = S['AuditEntry'];
 
-/**
- * DRF's page-number pagination envelope. The list endpoints answer with it
- * (DESIGN §6), though the OpenAPI document does not declare it yet.
- */
+/** DRF's page-number pagination envelope, as every list endpoint answers. */
 export interface Paginated<T> {
   count: number;
-  next: string | null;
-  previous: string | null;
+  next?: string | null;
+  previous?: string | null;
   results: T[];
 }
+export type ReportPage = S['PaginatedReportList'];
+export type AuditPage = S['PaginatedAuditEntryList'];
+export type TenantPage = S['PaginatedTenantList'];
 
 export type Policy = S['Policy'];
 export type PolicyInput = S['PatchedPolicyRequest'];

@@ -1,13 +1,13 @@
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 import { api } from '@/lib/api/client';
-import type { Paginated, Report } from '@/lib/api/types';
+import type { ReportPage } from '@/lib/api/types';
 import { useScope } from '@/lib/host';
 import { isActiveStatus } from '@/lib/report-status';
 import { platformKeys } from './keys';
 
 /** GET /api/platform/tenants/{schema}/reports/?page=N */
-export function getTenantReports(schema: string, page: number, signal?: AbortSignal): Promise<Paginated<Report>> {
-  return api.get<Paginated<Report>>(`/api/platform/tenants/${encodeURIComponent(schema)}/reports/`, { page }, signal);
+export function getTenantReports(schema: string, page: number, signal?: AbortSignal): Promise<ReportPage> {
+  return api.get<ReportPage>(`/api/platform/tenants/${encodeURIComponent(schema)}/reports/`, { page }, signal);
 }
 
 export function tenantReportsQueryOptions(scope: string, schema: string, page: number) {

@@ -1,12 +1,12 @@
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 import { api } from '@/lib/api/client';
-import type { Paginated, PlatformTenant } from '@/lib/api/types';
+import type { TenantPage } from '@/lib/api/types';
 import { useScope } from '@/lib/host';
 import { platformKeys } from './keys';
 
 /** GET /api/platform/tenants/?page=N — each tenant with its schedule and last run. */
-export function getTenants(page: number, signal?: AbortSignal): Promise<Paginated<PlatformTenant>> {
-  return api.get<Paginated<PlatformTenant>>('/api/platform/tenants/', { page }, signal);
+export function getTenants(page: number, signal?: AbortSignal): Promise<TenantPage> {
+  return api.get<TenantPage>('/api/platform/tenants/', { page }, signal);
 }
 
 export function tenantsQueryOptions(scope: string, page: number) {

@@ -1,12 +1,12 @@
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 import { api } from '@/lib/api/client';
-import type { AuditEntry, Paginated } from '@/lib/api/types';
+import type { AuditPage } from '@/lib/api/types';
 import { useScope } from '@/lib/host';
 import { reportKeys } from './keys';
 
 /** GET /api/reports/{id}/users/?page=N — the audit list of one run. */
-export function getReportUsers(id: number, page: number, signal?: AbortSignal): Promise<Paginated<AuditEntry>> {
-  return api.get<Paginated<AuditEntry>>(`/api/reports/${id}/users/`, { page }, signal);
+export function getReportUsers(id: number, page: number, signal?: AbortSignal): Promise<AuditPage> {
+  return api.get<AuditPage>(`/api/reports/${id}/users/`, { page }, signal);
 }
 
 export function reportUsersQueryOptions(scope: string, id: number, page: number) {

@@ -1,12 +1,12 @@
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 import { api } from '@/lib/api/client';
-import type { Paginated, Report } from '@/lib/api/types';
+import type { ReportPage } from '@/lib/api/types';
 import { useScope } from '@/lib/host';
 import { reportKeys } from './keys';
 
 /** GET /api/reports/?page=N — newest first. */
-export function getReports(page: number, signal?: AbortSignal): Promise<Paginated<Report>> {
-  return api.get<Paginated<Report>>('/api/reports/', { page }, signal);
+export function getReports(page: number, signal?: AbortSignal): Promise<ReportPage> {
+  return api.get<ReportPage>('/api/reports/', { page }, signal);
 }
 
 export function reportsQueryOptions(scope: string, page: number) {

@@ -69,5 +69,17 @@ schema-check: schema
 e2e: install spa
 	infra/e2e.sh
 
+# Benchmarks (DESIGN §8): their own database (cleanup_bench) and Redis db 14, never the dev
+# ones. Figures: bench/results/latest.json, latest.md, HISTORY.md.
+bench: install check-services
+	$(PY) -m bench.run
+
+bench-quick: install check-services
+	$(PY) -m bench.run --quick
+
+# Fault drills against real gunicorn, Celery and Redis processes (their own database).
+faults: install check-services
+	.venv/bin/pytest -q faults
+
 clean:
 	rm -rf .venv staticfiles spa/dist spa/node_modules

@@ -1,5 +1,6 @@
 """One stack for every drill: its own database and Redis, a gunicorn, started once."""
 
+import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -8,7 +9,7 @@ from faults.stack import Stack
 
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[Stack]:
+def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
     stack = Stack()
     try:
         stack.redis_start()
@@ -22,3 +23,7 @@ def stack() -> Iterator[Stack]:
         yield stack
     finally:
         stack.teardown()
+        if request.session.testsfailed:
+            print(f"\nfault drills: process logs kept in {stack.logs}")
+        else:
+            shutil.rmtree(stack.logs, ignore_errors=True)

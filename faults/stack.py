@@ -10,6 +10,7 @@ import contextlib
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -341,6 +342,11 @@ class Stack:
         )
         keys = ("id", "status", "users_removed", "users_matched", "error")
         return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    def access_log_statuses(self) -> list[int]:
+        """The status of every request gunicorn has logged so far."""
+        text = (self.logs / "gunicorn.log").read_text(errors="replace")
+        return [int(m) for m in re.findall(r'" (\d{3}) (?:\d+|-) "', text)]
 
     def teardown(self) -> None:
         self.stop(self.web)

@@ -20,9 +20,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: [
-            { group: ['../../features/*', '../../../features/*'], message: 'Import features only from src/app.' },
-          ],
+          patterns: [{ group: ['../../features/*', '../../../features/*'], message: 'Import features only from src/app.' }],
         },
       ],
     },

@@ -106,7 +106,10 @@ test('tenant admin previews a policy and saves it', async ({ page }) => {
   // The API's own validation shows next to the field.
   await days.fill('99999');
   await page.getByRole('button', { name: 'Save policy' }).click();
-  await page.getByText(/less than or equal to 3650/).first().waitFor();
+  await page
+    .getByText(/less than or equal to 3650/)
+    .first()
+    .waitFor();
   assert((await days.getAttribute('aria-invalid')) === 'true', 'inactive days not flagged invalid');
   await shot(page, 'policy-validation');
 });
@@ -246,7 +249,10 @@ test('operator signs in, creates a tenant and triggers it', async ({ page }) => 
   await results.getByRole('link', { name: schema }).click();
   await page.getByRole('heading', { name: `Reports for ${schema}` }).waitFor();
   await page.getByRole('table', { name: `Cleanup reports of ${schema}` }).waitFor({ timeout: TIMEOUT });
-  await page.getByText(/Succeeded|Aborted|Running|Queued/).first().waitFor();
+  await page
+    .getByText(/Succeeded|Aborted|Running|Queued/)
+    .first()
+    .waitFor();
   await shot(page, 'tenant-reports');
 });
 
@@ -263,7 +269,15 @@ async function main() {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP *.localhost 127.0.0.1'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--host-resolver-rules=MAP *.localhost 127.0.0.1',
+    ],
   });
   const only = process.env.E2E_ONLY;
   let passed = 0;

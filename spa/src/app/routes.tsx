@@ -88,7 +88,10 @@ function Console() {
   if (!user.is_tenant_admin) {
     return (
       <Shell user={user} kind="tenant" nav={[]}>
-        <RoleRequired title="You need to be a tenant admin" body="Your account can sign in, but only this tenant's administrators can use the cleanup console. Ask one of them for access." />
+        <RoleRequired
+          title="You need to be a tenant admin"
+          body="Your account can sign in, but only this tenant's administrators can use the cleanup console. Ask one of them for access."
+        />
       </Shell>
     );
   }

@@ -14,12 +14,7 @@ export function readTokens(): TokenPair | null {
     const raw = window.localStorage.getItem(KEY);
     if (!raw) return null;
     const parsed: unknown = JSON.parse(raw);
-    if (
-      parsed &&
-      typeof parsed === 'object' &&
-      typeof (parsed as TokenPair).access === 'string' &&
-      typeof (parsed as TokenPair).refresh === 'string'
-    ) {
+    if (parsed && typeof parsed === 'object' && typeof (parsed as TokenPair).access === 'string' && typeof (parsed as TokenPair).refresh === 'string') {
       return parsed as TokenPair;
     }
     // Present but unreadable: keep it so the API client's refresh fails and

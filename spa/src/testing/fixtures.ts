@@ -72,8 +72,20 @@ export function makePreview(overrides: Partial<Preview> = {}): Preview {
   };
 }
 
-export const tenantAdmin: Me = { username: 'admin', email: 'admin@acme.test', is_operator: false, is_tenant_admin: true, tenant: { schema_name: 'acme', name: 'Acme Corp' } };
-export const tenantMember: Me = { username: 'member', email: 'member@acme.test', is_operator: false, is_tenant_admin: false, tenant: { schema_name: 'acme', name: 'Acme Corp' } };
+export const tenantAdmin: Me = {
+  username: 'admin',
+  email: 'admin@acme.test',
+  is_operator: false,
+  is_tenant_admin: true,
+  tenant: { schema_name: 'acme', name: 'Acme Corp' },
+};
+export const tenantMember: Me = {
+  username: 'member',
+  email: 'member@acme.test',
+  is_operator: false,
+  is_tenant_admin: false,
+  tenant: { schema_name: 'acme', name: 'Acme Corp' },
+};
 export const operator: Me = { username: 'operator', email: 'ops@example.test', is_operator: true, is_tenant_admin: false, tenant: null };
 
 export function makeTenant(schema: string, overrides: Partial<PlatformTenant> = {}): PlatformTenant {

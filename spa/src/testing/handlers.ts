@@ -38,7 +38,9 @@ export const handlers = [
   http.post('/api/auth/logout/', () => new HttpResponse(null, { status: 205 })),
   http.get('/api/me/', () => HttpResponse.json(db.me)),
 
-  http.get('/api/reports/latest/', () => (db.reports[0] ? HttpResponse.json(db.reports[0]) : HttpResponse.json({ detail: 'No cleanup has run yet.' }, { status: 404 }))),
+  http.get('/api/reports/latest/', () =>
+    db.reports[0] ? HttpResponse.json(db.reports[0]) : HttpResponse.json({ detail: 'No cleanup has run yet.' }, { status: 404 }),
+  ),
   http.get('/api/reports/', ({ request }) => HttpResponse.json(paginate(db.reports, pageOf(request), '/api/reports/'))),
   http.get('/api/reports/:id/', ({ params }) => {
     const report = db.reports.find((r) => r.id === Number(params.id));
@@ -56,7 +58,18 @@ export const handlers = [
   }),
   http.post('/api/cleanup/preview/', () => HttpResponse.json(makePreview())),
   http.post('/api/cleanup/trigger/', () => {
-    const report = makeReport({ id: 100, status: 'queued', progress: 0, started_at: null, finished_at: null, users_removed: 0, users_matched: 0, trigger: 'manual', triggered_by: 'admin', dry_run: true });
+    const report = makeReport({
+      id: 100,
+      status: 'queued',
+      progress: 0,
+      started_at: null,
+      finished_at: null,
+      users_removed: 0,
+      users_matched: 0,
+      trigger: 'manual',
+      triggered_by: 'admin',
+      dry_run: true,
+    });
     db.reports.unshift(report);
     return HttpResponse.json({ report_id: report.id, task_id: 'task-100', status: 'queued' }, { status: 202 });
   }),
@@ -68,7 +81,9 @@ export const handlers = [
     db.tenants.push(tenant);
     return HttpResponse.json(tenant, { status: 201 });
   }),
-  http.get('/api/platform/tenants/:schema/reports/', ({ request }) => HttpResponse.json(paginate(db.reports, pageOf(request), '/api/platform/tenants/x/reports/'))),
+  http.get('/api/platform/tenants/:schema/reports/', ({ request }) =>
+    HttpResponse.json(paginate(db.reports, pageOf(request), '/api/platform/tenants/x/reports/')),
+  ),
   http.post('/api/platform/cleanup/trigger/', async ({ request }) => {
     const body = (await request.json()) as { tenants?: string[] };
     const targets = body.tenants ?? db.tenants.map((t) => t.schema_name);

@@ -72,11 +72,23 @@ describe('operator console', () => {
     server.use(
       http.post('/api/platform/tenants/', async ({ request }) => {
         attempts += 1;
-        const body = (await request.json()) as { name: string; schema_name: string; domain?: string; admin: { username: string; email: string; password: string } };
+        const body = (await request.json()) as {
+          name: string;
+          schema_name: string;
+          domain?: string;
+          admin: { username: string; email: string; password: string };
+        };
         if (attempts === 1) {
-          return HttpResponse.json({ schema_name: ['A tenant with this schema name already exists.'], admin: { password: ['This password is too short.'] } }, { status: 400 });
+          return HttpResponse.json(
+            { schema_name: ['A tenant with this schema name already exists.'], admin: { password: ['This password is too short.'] } },
+            { status: 400 },
+          );
         }
-        expect(body).toEqual({ name: 'Initech', schema_name: 'initech2', admin: { username: 'boss', email: 'boss@initech.test', password: 'a-much-longer-password' } });
+        expect(body).toEqual({
+          name: 'Initech',
+          schema_name: 'initech2',
+          admin: { username: 'boss', email: 'boss@initech.test', password: 'a-much-longer-password' },
+        });
         const tenant = makeTenant(body.schema_name, { name: body.name, last_report: null, domain: 'initech2.localhost' });
         db.tenants.push(tenant);
         return HttpResponse.json(tenant, { status: 201 });

@@ -28,7 +28,11 @@ describe('policy editor', () => {
       http.post('/api/cleanup/preview/', async ({ request }) => {
         const body = (await request.json()) as { inactive_days?: number };
         bodies.push(body);
-        return HttpResponse.json(body.inactive_days === 30 ? makePreview({ users_matched: 80, users_eligible: 120, would_abort: true }) : makePreview({ users_matched: 3, users_eligible: 120 }));
+        return HttpResponse.json(
+          body.inactive_days === 30
+            ? makePreview({ users_matched: 80, users_eligible: 120, would_abort: true })
+            : makePreview({ users_matched: 3, users_eligible: 120 }),
+        );
       }),
     );
     const { user } = renderApp({ path: '/policy' });

@@ -44,7 +44,9 @@ describe('reports', () => {
         const url = new URL(request.url);
         if (url.searchParams.get('format') !== 'csv') return HttpResponse.json({ count: 0, next: null, previous: null, results: [] });
         auth = request.headers.get('Authorization');
-        return new HttpResponse('user_id,username\n1,user1\n', { headers: { 'Content-Type': 'text/csv', 'Content-Disposition': 'attachment; filename="acme-run-3.csv"' } });
+        return new HttpResponse('user_id,username\n1,user1\n', {
+          headers: { 'Content-Type': 'text/csv', 'Content-Disposition': 'attachment; filename="acme-run-3.csv"' },
+        });
       }),
     );
     const createObjectURL = vi.fn(() => 'blob:csv');

@@ -41,7 +41,8 @@ export function OverviewRoute() {
         {followed.data && startedId !== null && !isActiveStatus(followed.data.status) && (
           <p className="finished-line">
             <StatusBadge status={followed.data.status} /> Run #{followed.data.id} finished: {formatNumber(followed.data.users_matched)} matched,{' '}
-            {followed.data.dry_run ? 'nobody changed (dry run)' : `${formatNumber(followed.data.users_removed)} removed`}. <Link to={`/reports/${followed.data.id}`}>Open the report</Link>
+            {followed.data.dry_run ? 'nobody changed (dry run)' : `${formatNumber(followed.data.users_removed)} removed`}.{' '}
+            <Link to={`/reports/${followed.data.id}`}>Open the report</Link>
           </p>
         )}
       </RunCleanupCard>
@@ -72,7 +73,14 @@ export function OverviewRoute() {
           <RemovalsChart reports={recent.data.results} />
         )}
       </Card>
-      <Card title="Recent runs" actions={<Link to="/reports" className="btn btn-secondary btn-sm">All reports</Link>}>
+      <Card
+        title="Recent runs"
+        actions={
+          <Link to="/reports" className="btn btn-secondary btn-sm">
+            All reports
+          </Link>
+        }
+      >
         {recent.isPending ? (
           <Loading label="Loading recent runs…" />
         ) : recent.isError ? (

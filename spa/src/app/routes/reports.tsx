@@ -10,7 +10,14 @@ export function ReportsRoute() {
   return (
     <ReportsPage
       empty={
-        <EmptyState title="No cleanup has run yet" action={<Link to="/" className="btn btn-primary">Run one now</Link>}>
+        <EmptyState
+          title="No cleanup has run yet"
+          action={
+            <Link to="/" className="btn btn-primary">
+              Run one now
+            </Link>
+          }
+        >
           {next ? `Run one now or wait for the schedule at ${next}.` : 'Run one now; scheduled runs are off.'}
         </EmptyState>
       }

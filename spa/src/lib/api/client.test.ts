@@ -64,7 +64,9 @@ describe('api client', () => {
     server.use(
       http.get('/api/reports/7/users/', ({ request }) =>
         request.headers.get('Authorization') === 'Bearer a' && new URL(request.url).searchParams.get('format') === 'csv'
-          ? new HttpResponse('user_id,username\n', { headers: { 'Content-Type': 'text/csv', 'Content-Disposition': 'attachment; filename="cleanup-7-users.csv"' } })
+          ? new HttpResponse('user_id,username\n', {
+              headers: { 'Content-Type': 'text/csv', 'Content-Disposition': 'attachment; filename="cleanup-7-users.csv"' },
+            })
           : HttpResponse.json({ detail: 'no' }, { status: 400 }),
       ),
     );

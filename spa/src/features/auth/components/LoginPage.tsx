@@ -66,10 +66,26 @@ export function LoginPage() {
         {login.isError && <Alert tone="error">{loginError(login.error)}</Alert>}
         <form onSubmit={submit} className="form-stack" noValidate>
           <Field label="Username">
-            <input className="input" name="username" autoComplete="username" autoFocus required value={username} onChange={(e) => setUsername(e.target.value)} />
+            <input
+              className="input"
+              name="username"
+              autoComplete="username"
+              autoFocus
+              required
+              value={username}
+              onChange={(e) => setUsername(e.target.value)}
+            />
           </Field>
           <Field label="Password">
-            <input className="input" name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+            <input
+              className="input"
+              name="password"
+              type="password"
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
           </Field>
           <Button type="submit" variant="primary" busy={login.isPending} disabled={!username.trim() || !password} className="btn-block">
             {login.isPending ? 'Signing in…' : 'Sign in'}

@@ -133,7 +133,10 @@ function PolicyEditor({ policy }: { policy: Policy }) {
 
   return (
     <>
-      <PageHeader title="Cleanup policy" description="Who counts as inactive, what happens to them, and when the cleanup runs. Changes apply to the next run." />
+      <PageHeader
+        title="Cleanup policy"
+        description="Who counts as inactive, what happens to them, and when the cleanup runs. Changes apply to the next run."
+      />
       <div className="policy-layout">
         <form className="card policy-form" onSubmit={submit} noValidate aria-label="Cleanup policy">
           <div className="card-body form-stack">
@@ -141,13 +144,33 @@ function PolicyEditor({ policy }: { policy: Policy }) {
               <legend>Who is removed</legend>
               <div className="grid-2">
                 <Field label="Inactive for more than (days)" errors={errors.inactive_days} hint="Since last login or last API use. 1–3650.">
-                  <input className="input" type="number" inputMode="numeric" min={1} max={3650} value={draft.inactive_days} onChange={(e) => set('inactive_days', e.target.value)} />
+                  <input
+                    className="input"
+                    type="number"
+                    inputMode="numeric"
+                    min={1}
+                    max={3650}
+                    value={draft.inactive_days}
+                    onChange={(e) => set('inactive_days', e.target.value)}
+                  />
                 </Field>
                 <Field label="Never logged in, joined more than (days) ago" errors={errors.never_logged_in_days} hint="Grace period for new accounts. 1–3650.">
-                  <input className="input" type="number" inputMode="numeric" min={1} max={3650} value={draft.never_logged_in_days} onChange={(e) => set('never_logged_in_days', e.target.value)} />
+                  <input
+                    className="input"
+                    type="number"
+                    inputMode="numeric"
+                    min={1}
+                    max={3650}
+                    value={draft.never_logged_in_days}
+                    onChange={(e) => set('never_logged_in_days', e.target.value)}
+                  />
                 </Field>
               </div>
-              <Field label="Exempt groups" errors={errors.exempt_groups} hint="Comma-separated group names. Their members are never touched. Staff and superusers are always exempt.">
+              <Field
+                label="Exempt groups"
+                errors={errors.exempt_groups}
+                hint="Comma-separated group names. Their members are never touched. Staff and superusers are always exempt."
+              >
                 <input className="input" value={draft.exempt_groups} placeholder="e.g. billing, vip" onChange={(e) => set('exempt_groups', e.target.value)} />
               </Field>
             </fieldset>
@@ -160,19 +183,39 @@ function PolicyEditor({ policy }: { policy: Policy }) {
                     <input type="radio" name="action" value={action} checked={draft.action === action} onChange={() => set('action', action)} />
                     <span>
                       <strong>{action === 'deactivate' ? 'Deactivate' : 'Delete'}</strong>
-                      <span className="muted small block">{action === 'deactivate' ? 'Accounts stay but cannot log in. Reversible.' : 'Accounts and their data are deleted. Permanent.'}</span>
+                      <span className="muted small block">
+                        {action === 'deactivate' ? 'Accounts stay but cannot log in. Reversible.' : 'Accounts and their data are deleted. Permanent.'}
+                      </span>
                     </span>
                   </label>
                 ))}
               </div>
               {errors.action && <p className="field-error">{errors.action.join(' ')}</p>}
-              <Switch label="Dry run — scheduled runs only report, change nobody" checked={draft.dry_run} onChange={(v) => set('dry_run', v)} hint="New tenants start here. Turn it off once the reports look right." />
+              <Switch
+                label="Dry run — scheduled runs only report, change nobody"
+                checked={draft.dry_run}
+                onChange={(v) => set('dry_run', v)}
+                hint="New tenants start here. Turn it off once the reports look right."
+              />
               <Field
                 label="Abort when more than this share would be removed"
                 errors={errors.max_removal_ratio}
-                hint={Number.isFinite(ratio) && ratio > 0 && ratio <= 1 ? `A run that would remove more than ${formatPercent(ratio)} of eligible users removes nobody.` : 'A number above 0 and at most 1, e.g. 0.5 for 50%.'}
+                hint={
+                  Number.isFinite(ratio) && ratio > 0 && ratio <= 1
+                    ? `A run that would remove more than ${formatPercent(ratio)} of eligible users removes nobody.`
+                    : 'A number above 0 and at most 1, e.g. 0.5 for 50%.'
+                }
               >
-                <input className="input input-narrow" type="number" step={0.05} min={0.01} max={1} inputMode="decimal" value={draft.max_removal_ratio} onChange={(e) => set('max_removal_ratio', e.target.value)} />
+                <input
+                  className="input input-narrow"
+                  type="number"
+                  step={0.05}
+                  min={0.01}
+                  max={1}
+                  inputMode="decimal"
+                  value={draft.max_removal_ratio}
+                  onChange={(e) => set('max_removal_ratio', e.target.value)}
+                />
               </Field>
             </fieldset>
 
@@ -187,14 +230,25 @@ function PolicyEditor({ policy }: { policy: Policy }) {
                     input.schedule === policy.schedule && policy.schedule_description ? (
                       <>
                         {policy.schedule_description}
-                        {policy.enabled && policy.next_run_at && <> · next run {formatDateTime(policy.next_run_at)} ({formatRelative(policy.next_run_at)})</>}
+                        {policy.enabled && policy.next_run_at && (
+                          <>
+                            {' '}
+                            · next run {formatDateTime(policy.next_run_at)} ({formatRelative(policy.next_run_at)})
+                          </>
+                        )}
                       </>
                     ) : (
                       'Minute hour day-of-month month day-of-week. Saved schedules show a description here.'
                     )
                   }
                 >
-                  <input className="input mono" value={draft.schedule} onChange={(e) => set('schedule', e.target.value)} spellCheck={false} autoComplete="off" />
+                  <input
+                    className="input mono"
+                    value={draft.schedule}
+                    onChange={(e) => set('schedule', e.target.value)}
+                    spellCheck={false}
+                    autoComplete="off"
+                  />
                 </Field>
                 <Field label="Timezone" errors={errors.timezone} hint="The schedule is evaluated in this timezone.">
                   <select className="input" value={draft.timezone} onChange={(e) => set('timezone', e.target.value)}>
@@ -208,7 +262,13 @@ function PolicyEditor({ policy }: { policy: Policy }) {
               </div>
               <div className="chips" role="group" aria-label="Schedule presets">
                 {SCHEDULE_PRESETS.map((p) => (
-                  <button key={p.cron} type="button" className={`chip ${draft.schedule === p.cron ? 'chip-active' : ''}`} onClick={() => set('schedule', p.cron)} aria-pressed={draft.schedule === p.cron}>
+                  <button
+                    key={p.cron}
+                    type="button"
+                    className={`chip ${draft.schedule === p.cron ? 'chip-active' : ''}`}
+                    onClick={() => set('schedule', p.cron)}
+                    aria-pressed={draft.schedule === p.cron}
+                  >
                     {p.label}
                   </button>
                 ))}
@@ -222,14 +282,25 @@ function PolicyEditor({ policy }: { policy: Policy }) {
                 ))}
               </Alert>
             )}
-            {save.isError && !(save.error instanceof ApiError && save.error.status === 400) && <ErrorAlert error={save.error} title="The policy was not saved" />}
-            {save.isError && save.error instanceof ApiError && save.error.status === 400 && <Alert tone="error">The policy was not saved. Fix the highlighted fields and try again.</Alert>}
+            {save.isError && !(save.error instanceof ApiError && save.error.status === 400) && (
+              <ErrorAlert error={save.error} title="The policy was not saved" />
+            )}
+            {save.isError && save.error instanceof ApiError && save.error.status === 400 && (
+              <Alert tone="error">The policy was not saved. Fix the highlighted fields and try again.</Alert>
+            )}
             {save.isSuccess && !dirty && <Alert tone="success">Policy saved.</Alert>}
           </div>
           <footer className="form-footer">
             <span className="muted small">{dirty ? 'Unsaved changes' : 'No unsaved changes'}</span>
             <div className="button-row">
-              <Button onClick={() => { setDraft(toDraft(policy)); setSaveErrors({}); save.reset(); }} disabled={!dirty || save.isPending}>
+              <Button
+                onClick={() => {
+                  setDraft(toDraft(policy));
+                  setSaveErrors({});
+                  save.reset();
+                }}
+                disabled={!dirty || save.isPending}
+              >
                 Discard
               </Button>
               <Button type="submit" variant="primary" busy={save.isPending} disabled={!dirty}>
@@ -259,7 +330,8 @@ function PreviewPanel({ preview, stale, action, dryRun }: { preview: ReturnType<
         ) : (
           <>
             <p className="preview-headline" data-testid="preview-headline">
-              With these settings <strong>{formatNumber(preview.data.users_matched)}</strong> of <strong>{formatNumber(preview.data.users_eligible)}</strong> users would be {dryRun ? 'reported (dry run)' : verb}.
+              With these settings <strong>{formatNumber(preview.data.users_matched)}</strong> of <strong>{formatNumber(preview.data.users_eligible)}</strong>{' '}
+              users would be {dryRun ? 'reported (dry run)' : verb}.
             </p>
             {preview.data.would_abort && (
               <Alert tone="warning" title="A run with these settings would abort">
@@ -268,37 +340,41 @@ function PreviewPanel({ preview, stale, action, dryRun }: { preview: ReturnType<
             )}
             {preview.data.sample.length > 0 ? (
               <>
-              <p className="muted small preview-caption">
-                {preview.data.sample.length < preview.data.users_matched ? `A sample of ${preview.data.sample.length} of the ${formatNumber(preview.data.users_matched)} matched users:` : 'Everyone matched:'}
-              </p>
-              <div className="preview-scroll" tabIndex={0} role="region" aria-label="Matched users sample">
-                <table className="table table-compact">
-                  <caption className="sr-only">Users these settings would remove</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">User</th>
-                      <th scope="col">Reason</th>
-                      <th scope="col">Last active</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {preview.data.sample.map((u) => {
-                      const lastActive = [u.last_login, u.last_seen].filter(Boolean).sort().pop() ?? null;
-                      return (
-                        <tr key={`${u.id}-${u.username}`}>
-                          <td className="ellipsis" title={u.email || undefined}>
-                            {u.username}
-                          </td>
-                          <td>
-                            <Badge tone={u.reason === 'inactive' ? 'warning' : 'neutral'}>{REASON_LABEL[u.reason] ?? u.reason}</Badge>
-                          </td>
-                          <td className="small">{lastActive ? formatRelative(lastActive) : <span className="muted">never · joined {formatRelative(u.date_joined)}</span>}</td>
-                        </tr>
-                      );
-                    })}
-                  </tbody>
-                </table>
-              </div>
+                <p className="muted small preview-caption">
+                  {preview.data.sample.length < preview.data.users_matched
+                    ? `A sample of ${preview.data.sample.length} of the ${formatNumber(preview.data.users_matched)} matched users:`
+                    : 'Everyone matched:'}
+                </p>
+                <div className="preview-scroll" tabIndex={0} role="region" aria-label="Matched users sample">
+                  <table className="table table-compact">
+                    <caption className="sr-only">Users these settings would remove</caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">User</th>
+                        <th scope="col">Reason</th>
+                        <th scope="col">Last active</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {preview.data.sample.map((u) => {
+                        const lastActive = [u.last_login, u.last_seen].filter(Boolean).sort().pop() ?? null;
+                        return (
+                          <tr key={`${u.id}-${u.username}`}>
+                            <td className="ellipsis" title={u.email || undefined}>
+                              {u.username}
+                            </td>
+                            <td>
+                              <Badge tone={u.reason === 'inactive' ? 'warning' : 'neutral'}>{REASON_LABEL[u.reason] ?? u.reason}</Badge>
+                            </td>
+                            <td className="small">
+                              {lastActive ? formatRelative(lastActive) : <span className="muted">never · joined {formatRelative(u.date_joined)}</span>}
+                            </td>
+                          </tr>
+                        );
+                      })}
+                    </tbody>
+                  </table>
+                </div>
               </>
             ) : (
               <p className="muted">Nobody matches these settings.</p>

@@ -86,25 +86,26 @@ export function RunCleanupCard({ running, onRun, children }: RunCleanupCardProps
         footer={
           <>
             <Button onClick={() => setOpen(false)}>Cancel</Button>
-            <Button
-              variant={effectiveDryRun ? 'primary' : 'danger'}
-              onClick={start}
-              busy={trigger.isPending}
-              disabled={!preview.isSuccess}
-            >
+            <Button variant={effectiveDryRun ? 'primary' : 'danger'} onClick={start} busy={trigger.isPending} disabled={!preview.isSuccess}>
               {effectiveDryRun ? 'Start dry run' : action === 'delete' ? 'Delete users' : 'Deactivate users'}
             </Button>
           </>
         }
       >
-        <Switch label="Dry run — only report, change nobody" checked={effectiveDryRun} onChange={setDryRun} hint={policy.data ? `The policy's default is ${policy.data.dry_run ? 'dry run' : 'a real run'}.` : undefined} />
+        <Switch
+          label="Dry run — only report, change nobody"
+          checked={effectiveDryRun}
+          onChange={setDryRun}
+          hint={policy.data ? `The policy's default is ${policy.data.dry_run ? 'dry run' : 'a real run'}.` : undefined}
+        />
         {preview.isPending && <Loading label="Checking who the current policy matches…" />}
         {preview.isError && <ErrorAlert error={preview.error} onRetry={() => preview.mutate()} title="Could not preview the run" />}
         {preview.isSuccess && (
           <>
             <p className={`confirm-text ${effectiveDryRun ? '' : 'confirm-danger'}`}>{confirmationText(preview.data, action, effectiveDryRun)}</p>
             <p className="muted small">
-              {formatNumber(preview.data.users_matched)} of {formatNumber(preview.data.users_eligible)} eligible users match right now; the run re-checks each one as it goes.
+              {formatNumber(preview.data.users_matched)} of {formatNumber(preview.data.users_eligible)} eligible users match right now; the run re-checks each
+              one as it goes.
             </p>
             {preview.data.would_abort && (
               <Alert tone="warning" title="This run will abort">

@@ -9,7 +9,14 @@ import { usePolicy } from '../api/get-policy';
 export function ScheduleSummary() {
   const policy = usePolicy();
   return (
-    <Card title="Schedule & policy" actions={<Link to="/policy" className="btn btn-secondary btn-sm">Edit policy</Link>}>
+    <Card
+      title="Schedule & policy"
+      actions={
+        <Link to="/policy" className="btn btn-secondary btn-sm">
+          Edit policy
+        </Link>
+      }
+    >
       {policy.isPending ? (
         <Loading label="Loading policy…" />
       ) : policy.isError ? (
@@ -40,7 +47,8 @@ export function ScheduleSummary() {
               {policy.data.dry_run ? 'only report' : policy.data.action === 'delete' ? 'delete users' : 'deactivate users'}
             </li>
             <li>
-              Inactive for more than <strong>{policy.data.inactive_days} days</strong>, or never logged in within <strong>{policy.data.never_logged_in_days} days</strong> of joining
+              Inactive for more than <strong>{policy.data.inactive_days} days</strong>, or never logged in within{' '}
+              <strong>{policy.data.never_logged_in_days} days</strong> of joining
             </li>
             <li>
               Aborts above <strong>{formatPercent(policy.data.max_removal_ratio)}</strong> of eligible users

@@ -58,7 +58,9 @@ export function CreateTenantDialog({ open, onClose, onCreated }: { open: boolean
   };
 
   const general = create.isError && !(create.error instanceof ApiError && create.error.status === 400);
-  const otherErrors = Object.entries(errors).filter(([k]) => !['name', 'schema_name', 'domain', 'admin.username', 'admin.email', 'admin.password', 'admin'].includes(k));
+  const otherErrors = Object.entries(errors).filter(
+    ([k]) => !['name', 'schema_name', 'domain', 'admin.username', 'admin.email', 'admin.password', 'admin'].includes(k),
+  );
 
   return (
     <Dialog
@@ -78,7 +80,13 @@ export function CreateTenantDialog({ open, onClose, onCreated }: { open: boolean
       <form id="create-tenant-form" onSubmit={submit} className="form-stack" noValidate>
         {general && <Alert tone="error">{errorMessage(create.error)}</Alert>}
         {create.isError && !general && <Alert tone="error">The tenant was not created. Fix the highlighted fields.</Alert>}
-        {otherErrors.length > 0 && <Alert tone="error">{otherErrors.map(([k, m]) => <div key={k}>{m.join(' ')}</div>)}</Alert>}
+        {otherErrors.length > 0 && (
+          <Alert tone="error">
+            {otherErrors.map(([k, m]) => (
+              <div key={k}>{m.join(' ')}</div>
+            ))}
+          </Alert>
+        )}
         <div className="grid-2">
           <Field label="Tenant name" errors={errors.name} hint="Shown to its admins, e.g. Acme Corp.">
             <input className="input" value={form.name} onChange={(e) => set('name', e.target.value)} required />
@@ -110,7 +118,14 @@ export function CreateTenantDialog({ open, onClose, onCreated }: { open: boolean
               <input className="input" type="email" value={form.email} onChange={(e) => set('email', e.target.value)} autoComplete="off" required />
             </Field>
             <Field label="Admin password" errors={errors['admin.password']}>
-              <input className="input" type="password" value={form.password} onChange={(e) => set('password', e.target.value)} autoComplete="new-password" required />
+              <input
+                className="input"
+                type="password"
+                value={form.password}
+                onChange={(e) => set('password', e.target.value)}
+                autoComplete="new-password"
+                required
+              />
             </Field>
           </div>
         </fieldset>

@@ -38,7 +38,14 @@ export function TenantReportsPage() {
         }
       />
       {trigger.isError && <ErrorAlert error={trigger.error} title="No cleanup was started" />}
-      {trigger.data && (skipped ? <Alert tone="warning" title="Skipped">{skipped.reason}</Alert> : <Alert tone="success">Dry run #{trigger.data.runs[0]?.report_id} started.</Alert>)}
+      {trigger.data &&
+        (skipped ? (
+          <Alert tone="warning" title="Skipped">
+            {skipped.reason}
+          </Alert>
+        ) : (
+          <Alert tone="success">Dry run #{trigger.data.runs[0]?.report_id} started.</Alert>
+        ))}
       <Card>
         {reports.isPending ? (
           <Loading label="Loading reports…" />
@@ -57,7 +64,16 @@ export function TenantReportsPage() {
         ) : (
           <>
             <ReportsTable reports={reports.data.results} caption={`Cleanup reports of ${schema}`} />
-            <Pagination page={page} count={reports.data.count} pageSize={inferPageSize(reports.data, page)} hasNext={!!reports.data.next} hasPrevious={!!reports.data.previous} onPage={setPage} noun="runs" busy={reports.isFetching} />
+            <Pagination
+              page={page}
+              count={reports.data.count}
+              pageSize={inferPageSize(reports.data, page)}
+              hasNext={!!reports.data.next}
+              hasPrevious={!!reports.data.previous}
+              onPage={setPage}
+              noun="runs"
+              busy={reports.isFetching}
+            />
           </>
         )}
       </Card>

@@ -76,14 +76,18 @@ export function TenantsPage() {
         }
       />
       {created && (
-        <Alert tone="success" title={`Tenant ${created.name} created`} action={<Button size="sm" variant="ghost" onClick={() => setCreated(null)} aria-label="Dismiss">✕</Button>}>
+        <Alert
+          tone="success"
+          title={`Tenant ${created.name} created`}
+          action={
+            <Button size="sm" variant="ghost" onClick={() => setCreated(null)} aria-label="Dismiss">
+              ✕
+            </Button>
+          }
+        >
           Its admin can sign in at{' '}
-          {tenantUrl(created.domain) ? (
-            <a href={tenantUrl(created.domain) ?? undefined}>{tenantUrl(created.domain)}</a>
-          ) : (
-            created.schema_name
-          )}
-          . Its policy starts in dry-run mode.
+          {tenantUrl(created.domain) ? <a href={tenantUrl(created.domain) ?? undefined}>{tenantUrl(created.domain)}</a> : created.schema_name}. Its policy
+          starts in dry-run mode.
         </Alert>
       )}
       {trigger.isError && <ErrorAlert error={trigger.error} title="No cleanup was started" />}
@@ -104,7 +108,14 @@ export function TenantsPage() {
         ) : tenants.isError ? (
           <ErrorAlert error={tenants.error} onRetry={() => void tenants.refetch()} title="Could not load tenants" />
         ) : tenants.data.count === 0 ? (
-          <EmptyState title="No tenants yet" action={<Button variant="primary" onClick={() => setCreating(true)}>Create the first tenant</Button>}>
+          <EmptyState
+            title="No tenants yet"
+            action={
+              <Button variant="primary" onClick={() => setCreating(true)}>
+                Create the first tenant
+              </Button>
+            }
+          >
             A tenant gets its own schema, subdomain and admin.
           </EmptyState>
         ) : (
@@ -136,7 +147,16 @@ export function TenantsPage() {
                 </tbody>
               </table>
             </div>
-            <Pagination page={page} count={tenants.data.count} pageSize={inferPageSize(tenants.data, page)} hasNext={!!tenants.data.next} hasPrevious={!!tenants.data.previous} onPage={setPage} noun="tenants" busy={tenants.isFetching} />
+            <Pagination
+              page={page}
+              count={tenants.data.count}
+              pageSize={inferPageSize(tenants.data, page)}
+              hasNext={!!tenants.data.next}
+              hasPrevious={!!tenants.data.previous}
+              onPage={setPage}
+              noun="tenants"
+              busy={tenants.isFetching}
+            />
           </>
         )}
       </Card>
@@ -154,7 +174,9 @@ export function TenantsPage() {
         }
       >
         <p className="confirm-text">
-          {confirm?.kind === 'all' ? 'Every active tenant' : `${confirm?.kind === 'selected' ? confirm.tenants.length : 0} tenant(s): ${confirm?.kind === 'selected' ? confirm.tenants.join(', ') : ''}`}{' '}
+          {confirm?.kind === 'all'
+            ? 'Every active tenant'
+            : `${confirm?.kind === 'selected' ? confirm.tenants.length : 0} tenant(s): ${confirm?.kind === 'selected' ? confirm.tenants.join(', ') : ''}`}{' '}
           {dryRun ? 'will get a dry run — reported only, nobody is changed.' : 'will run its own policy now and remove the users it matches.'}
         </p>
         <p className="muted small">Tenants that already have a cleanup running are skipped.</p>
@@ -235,7 +257,11 @@ function TriggerResult({ result, onDismiss }: { result: PlatformTriggerResponse;
     <Alert
       tone={result.skipped.length && !result.runs.length ? 'warning' : 'success'}
       title={`Started ${result.runs.length} run${result.runs.length === 1 ? '' : 's'}${result.skipped.length ? `, skipped ${result.skipped.length}` : ''}`}
-      action={<Button size="sm" variant="ghost" onClick={onDismiss} aria-label="Dismiss">✕</Button>}
+      action={
+        <Button size="sm" variant="ghost" onClick={onDismiss} aria-label="Dismiss">
+          ✕
+        </Button>
+      }
     >
       <ul className="result-list" aria-label="Trigger results">
         {result.runs.map((r) => (

@@ -3,7 +3,7 @@ import { DryRunBadge, StatusBadge } from '@/components/ui/Badge';
 import { Stat } from '@/components/ui/Card';
 import type { Report } from '@/lib/api/types';
 import { formatDateTime, formatDuration, formatNumber, formatRelative } from '@/lib/format';
-import { wouldRemove } from '@/lib/report-status';
+import { isActiveStatus, wouldRemove } from '@/lib/report-status';
 
 const TRIGGER: Record<string, string> = { manual: 'manually', schedule: 'by the schedule', platform: 'by a platform operator' };
 
@@ -25,16 +25,20 @@ export function LatestRunSummary({ report }: { report: Report }) {
           {report.triggered_by ? ` (${report.triggered_by})` : ''}
         </span>
       </div>
-      <dl className="stats">
-        {wouldRemove(report) ? (
-          <Stat label="Would remove" value={formatNumber(report.users_matched)} hint={`dry run · ${report.action === 'delete' ? 'delete' : 'deactivate'}`} />
-        ) : (
-          <Stat label="Removed" value={formatNumber(report.users_removed)} hint={report.action === 'delete' ? 'deleted' : 'deactivated'} />
-        )}
-        <Stat label="Matched" value={formatNumber(report.users_matched)} hint="inactive or never logged in" />
-        <Stat label="Eligible" value={formatNumber(report.users_eligible)} hint="users the policy looks at" />
-        <Stat label="Duration" value={formatDuration(report.started_at, report.finished_at)} />
-      </dl>
+      {isActiveStatus(report.status) ? (
+        <p className="muted">This run is {report.status === 'queued' ? 'waiting for a worker' : 'in progress'}; its figures appear here when it finishes.</p>
+      ) : (
+        <dl className="stats">
+          {wouldRemove(report) ? (
+            <Stat label="Would remove" value={formatNumber(report.users_matched)} hint={`dry run · ${report.action === 'delete' ? 'delete' : 'deactivate'}`} />
+          ) : (
+            <Stat label="Removed" value={formatNumber(report.users_removed)} hint={report.action === 'delete' ? 'deleted' : 'deactivated'} />
+          )}
+          <Stat label="Matched" value={formatNumber(report.users_matched)} hint="inactive or never logged in" />
+          <Stat label="Eligible" value={formatNumber(report.users_eligible)} hint="users the policy looks at" />
+          <Stat label="Duration" value={formatDuration(report.started_at, report.finished_at)} />
+        </dl>
+      )}
       {report.status === 'aborted' && (
         <p className="callout callout-warning">
           {report.error || "The run was aborted and removed nobody: it would have removed more than the policy's maximum share of eligible users."}

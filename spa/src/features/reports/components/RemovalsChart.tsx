@@ -9,7 +9,9 @@ const PAD = { top: 12, right: 8, bottom: 28, left: 40 };
 
 function axisLabel(when: string, timeOnly: boolean): string {
   const date = new Date(when);
-  return timeOnly ? date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' }) : date.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+  return timeOnly
+    ? date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
+    : date.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
 }
 
 function niceMax(value: number): number {
@@ -27,7 +29,10 @@ function niceMax(value: number): number {
  */
 export function RemovalsChart({ reports }: { reports: Report[] }) {
   const patternId = useId();
-  const runs = reports.filter((r) => r.status !== 'queued' && r.status !== 'running').slice().reverse();
+  const runs = reports
+    .filter((r) => r.status !== 'queued' && r.status !== 'running')
+    .slice()
+    .reverse();
   if (runs.length === 0) return null;
   const values = runs.map((r) => (wouldRemove(r) ? (r.users_matched ?? 0) : r.users_removed));
   const max = niceMax(Math.max(...values, 1));
@@ -43,7 +48,12 @@ export function RemovalsChart({ reports }: { reports: Report[] }) {
 
   return (
     <figure className="chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Users removed per run for the last ${runs.length} runs; ${formatNumber(total)} removed in total`} preserveAspectRatio="xMidYMid meet">
+      <svg
+        viewBox={`0 0 ${W} ${H}`}
+        role="img"
+        aria-label={`Users removed per run for the last ${runs.length} runs; ${formatNumber(total)} removed in total`}
+        preserveAspectRatio="xMidYMid meet"
+      >
         <defs>
           <pattern id={patternId} width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
             <rect width="6" height="6" className="chart-dry-bg" />
@@ -69,7 +79,15 @@ export function RemovalsChart({ reports }: { reports: Report[] }) {
           const when = run.finished_at ?? run.created_at;
           return (
             <g key={run.id}>
-              <rect x={x} y={y} width={barW} height={Math.max(h, value > 0 ? 1 : 0)} rx={2} className={wouldRemove(run) ? 'chart-bar chart-bar-dry' : `chart-bar chart-bar-${run.status}`} style={wouldRemove(run) ? { fill: `url(#${patternId})` } : undefined}>
+              <rect
+                x={x}
+                y={y}
+                width={barW}
+                height={Math.max(h, value > 0 ? 1 : 0)}
+                rx={2}
+                className={wouldRemove(run) ? 'chart-bar chart-bar-dry' : `chart-bar chart-bar-${run.status}`}
+                style={wouldRemove(run) ? { fill: `url(#${patternId})` } : undefined}
+              >
                 <title>{`Run #${run.id} · ${formatDateTime(when)} · ${wouldRemove(run) ? `${formatNumber(value)} would be removed (dry run)` : `${formatNumber(value)} removed${run.status === 'succeeded' ? '' : ` (${run.status})`}`}`}</title>
               </rect>
               {i % labelEvery === 0 && (

@@ -78,11 +78,16 @@ function ReportDetail({ report }: { report: Report }) {
           )}
           <Stat label="Matched" value={formatNumber(report.users_matched)} />
           <Stat label="Eligible" value={formatNumber(report.users_eligible)} />
-          <Stat label="Duration" value={formatDuration(report.started_at, report.finished_at)} hint={report.finished_at ? `finished ${formatDateTime(report.finished_at)}` : undefined} />
+          <Stat
+            label="Duration"
+            value={formatDuration(report.started_at, report.finished_at)}
+            hint={report.finished_at ? `finished ${formatDateTime(report.finished_at)}` : undefined}
+          />
         </dl>
         {wouldRemove(report) && (
           <p className="muted small">
-            Dry run: nobody was changed. {formatNumber(report.users_matched)} users matched the policy and would have been {report.action === 'delete' ? 'deleted' : 'deactivated'}.
+            Dry run: nobody was changed. {formatNumber(report.users_matched)} users matched the policy and would have been{' '}
+            {report.action === 'delete' ? 'deleted' : 'deactivated'}.
           </p>
         )}
         {report.status === 'aborted' && (
@@ -90,7 +95,11 @@ function ReportDetail({ report }: { report: Report }) {
             {report.error || 'The run would have removed more than the maximum share of eligible users allowed by the policy.'}
           </Alert>
         )}
-        {report.status === 'failed' && <Alert tone="error" title="The run failed">{report.error || 'No error message was recorded.'}</Alert>}
+        {report.status === 'failed' && (
+          <Alert tone="error" title="The run failed">
+            {report.error || 'No error message was recorded.'}
+          </Alert>
+        )}
         <PolicySnapshot policy={report.policy} />
       </Card>
       <AuditList report={report} />
@@ -176,7 +185,16 @@ function AuditList({ report }: { report: Report }) {
               </tbody>
             </table>
           </div>
-          <Pagination page={page} count={users.data.count} pageSize={inferPageSize(users.data, page)} hasNext={!!users.data.next} hasPrevious={!!users.data.previous} onPage={setPage} noun="users" busy={users.isFetching} />
+          <Pagination
+            page={page}
+            count={users.data.count}
+            pageSize={inferPageSize(users.data, page)}
+            hasNext={!!users.data.next}
+            hasPrevious={!!users.data.previous}
+            onPage={setPage}
+            noun="users"
+            busy={users.isFetching}
+          />
         </>
       )}
     </Card>

@@ -18,7 +18,7 @@ export function RunProgress({ report }: { report: Report }) {
           Run #{report.id} · {queued ? `queued ${formatRelative(report.created_at)}` : `started ${formatRelative(report.started_at ?? report.created_at)}`}
         </span>
       </div>
-      <ProgressBar value={report.progress} label={`Cleanup run #${report.id} progress`} />
+      <ProgressBar value={report.progress} label={`Cleanup run #${report.id} progress`} indeterminate={queued} />
       <p className="small muted">
         {queued
           ? 'Waiting for a worker to pick up the run…'

@@ -189,6 +189,27 @@ test('an expired session returns to login with a message', async ({ page }) => {
   await shot(page, 'session-expired');
 });
 
+test('keyboard only: sign in, open and dismiss the run dialog', async ({ page }) => {
+  await page.goto(`${TENANT}/login`);
+  await page.getByLabel('Username').waitFor();
+  // The username field has focus on arrival.
+  await page.keyboard.type(creds.admin.username);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(creds.admin.password);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  const runButton = page.getByRole('button', { name: 'Run cleanup now' });
+  await runButton.and(page.locator(':enabled')).waitFor({ timeout: 60_000 });
+  await runButton.focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: 'Run cleanup now?' });
+  await dialog.waitFor();
+  assert(await dialog.evaluate((node) => node.contains(document.activeElement)), 'focus did not move into the dialog');
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  assert(await runButton.evaluate((node) => node === document.activeElement), 'focus did not return to the button');
+});
+
 test('the overview is readable at phone width', async ({ page }) => {
   await page.setViewportSize({ width: 390, height: 844 });
   await loginAsAdmin(page);

@@ -20,7 +20,8 @@ export function latestReportQueryOptions(scope: string) {
   return queryOptions({
     queryKey: reportKeys.latest(scope),
     queryFn: ({ signal }) => getLatestReport(signal),
-    refetchInterval: (query) => (isActiveStatus(query.state.data?.status) ? 2000 : false),
+    // Fast while a run is in flight; otherwise slow, to notice scheduled runs starting.
+    refetchInterval: (query) => (isActiveStatus(query.state.data?.status) ? 2000 : 30_000),
   });
 }
 

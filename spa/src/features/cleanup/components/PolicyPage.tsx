@@ -291,7 +291,15 @@ function PolicyEditor({ policy }: { policy: Policy }) {
             {save.isSuccess && !dirty && <Alert tone="success">Policy saved.</Alert>}
           </div>
           <footer className="form-footer">
-            <span className="muted small">{dirty ? 'Unsaved changes' : 'No unsaved changes'}</span>
+            <span className="muted small" aria-live="polite">
+              {dirty ? 'Unsaved changes' : 'No unsaved changes'}
+              {preview.data && !preview.isError && (
+                <>
+                  {' · '}
+                  <strong>{formatNumber(preview.data.users_matched)}</strong> of {formatNumber(preview.data.users_eligible)} users match
+                </>
+              )}
+            </span>
             <div className="button-row">
               <Button
                 onClick={() => {

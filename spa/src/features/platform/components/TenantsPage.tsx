@@ -132,7 +132,9 @@ export function TenantsPage() {
                     <th scope="col" className="hide-sm">
                       Domain
                     </th>
-                    <th scope="col">Schedule</th>
+                    <th scope="col" className="hide-sm">
+                      Schedule
+                    </th>
                     <th scope="col">Next run</th>
                     <th scope="col">Last run</th>
                     <th scope="col" className="num">
@@ -210,7 +212,7 @@ function TenantRow({ tenant, checked, onToggle }: { tenant: PlatformTenant; chec
         </span>
       </td>
       <td className="hide-sm">{url ? <a href={url}>{tenant.domain}</a> : <span className="muted">—</span>}</td>
-      <td>
+      <td className="hide-sm">
         {schedule ? (
           <>
             <span className="mono small">{schedule.schedule}</span>

@@ -6,7 +6,7 @@ VENV_STAMP := .venv/.installed
 # Local runs are development runs unless the environment says otherwise.
 RUN_ENV := DEBUG=$${DEBUG:-1} PATH=$(CURDIR)/.venv/bin:$$PATH
 
-.PHONY: run test install spa spa-check migrate seed check-services lint typecheck pytest compose-check schema schema-check e2e clean
+.PHONY: run test install spa spa-check migrate seed check-services lint typecheck pytest compose-check schema schema-check e2e screenshots clean
 
 $(VENV_STAMP): requirements.txt requirements-dev.txt constraints.txt
 	test -x $(PY) || python3.11 -m venv .venv || python3 -m venv .venv
@@ -68,6 +68,10 @@ schema-check: schema
 # The dashboard's flows in Chromium against the real stack (own database, port 8765).
 e2e: install spa
 	infra/e2e.sh
+
+# The same run, saving the README's screenshots into docs/screenshots.
+screenshots: install spa
+	E2E_SCREENSHOTS=$(CURDIR)/docs/screenshots infra/e2e.sh
 
 # Benchmarks (DESIGN §8): their own database (cleanup_bench) and Redis db 14, never the dev
 # ones. Figures: bench/results/latest.json, latest.md, HISTORY.md.

@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, CharField, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.db.models.functions import Greatest
 
 from accounts.models import User
@@ -77,8 +77,10 @@ def cleanup_preview(policy: PolicySpec, now: datetime) -> dict[str, object]:
     matched = matched_users(policy, now)
     matched_count = matched.count()
     sample = list(
-        matched.order_by("pk").values(  # type: ignore[misc]  # "reason" is annotated
-            "id", "username", "email", "last_login", "last_seen", "date_joined", "reason"
+        matched.order_by("pk")
+        .annotate(user_id=F("id"))
+        .values(  # type: ignore[misc]  # "reason" and "user_id" are annotated
+            "user_id", "username", "email", "last_login", "last_seen", "date_joined", "reason"
         )[:PREVIEW_SAMPLE_SIZE]
     )
     return {

@@ -19,6 +19,8 @@ from tenants.schedule import describe, validate_cron, validate_timezone
 
 
 class ReportSerializer(serializers.ModelSerializer):
+    action = serializers.ChoiceField(choices=CleanupPolicy.Action.choices, read_only=True)
+
     class Meta:
         model = CleanupReport
         fields = [
@@ -117,7 +119,7 @@ class PreviewRequestSerializer(PolicyFieldsSerializer):
 
 
 class PreviewUserSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    user_id = serializers.IntegerField()
     username = serializers.CharField()
     email = serializers.CharField(allow_blank=True)
     last_login = serializers.DateTimeField(allow_null=True)

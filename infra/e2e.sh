@@ -45,8 +45,11 @@ for _ in $(seq 1 60); do
 done
 curl -fs -o /dev/null "http://127.0.0.1:$PORT/readyz" || { echo "stack did not start:"; tail -50 "$LOG"; exit 1; }
 
+# Screenshots go to docs/screenshots only when asked (`make screenshots`), so `make test`
+# leaves the committed ones alone.
+SHOTS=${E2E_SCREENSHOTS:-/tmp/cleanup-e2e-screenshots}
 status=0
-(cd spa && E2E_BASE_PORT="$PORT" npm run e2e) || status=$?
+(cd spa && E2E_BASE_PORT="$PORT" E2E_SCREENSHOTS="$SHOTS" npm run e2e) || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- last lines of the stack's log ($LOG) ---"
   tail -40 "$LOG"

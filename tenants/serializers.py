@@ -1,13 +1,14 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cleanup.models import CleanupReport
 from config.fields import StrictBooleanField, StrictCharField, StrictEmailField
 from tenants.models import Tenant
 
 
 class LastReportSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=CleanupReport.Status.choices)
     finished_at = serializers.DateTimeField(allow_null=True)
     users_removed = serializers.IntegerField(allow_null=True)
 

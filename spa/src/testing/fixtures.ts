@@ -41,8 +41,7 @@ export function makeAuditEntry(i: number, overrides: Partial<AuditEntry> = {}): 
 }
 
 export function makePreviewUser(i: number): PreviewUser {
-  const { user_id, ...rest } = makeAuditEntry(i);
-  return { id: user_id, ...rest };
+  return makeAuditEntry(i);
 }
 
 export function makePolicy(overrides: Partial<Policy> = {}): Policy {

@@ -285,7 +285,7 @@ export interface components {
         };
         LastReport: {
             id: number;
-            status: string;
+            status: components["schemas"]["ReportStatusEnum"];
             /** Format: date-time */
             finished_at: string | null;
             users_removed: number | null;
@@ -420,7 +420,7 @@ export interface components {
             sample: components["schemas"]["PreviewUser"][];
         };
         PreviewUser: {
-            id: number;
+            user_id: number;
             username: string;
             email: string;
             /** Format: date-time */
@@ -446,7 +446,7 @@ export interface components {
             readonly trigger: components["schemas"]["TriggerEnum"];
             readonly triggered_by: string | null;
             readonly dry_run: boolean;
-            readonly action: string;
+            readonly action: components["schemas"]["ActionEnum"];
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */

@@ -367,7 +367,7 @@ function PreviewPanel({ preview, stale, action, dryRun }: { preview: ReturnType<
                       {preview.data.sample.map((u) => {
                         const lastActive = [u.last_login, u.last_seen].filter(Boolean).sort().pop() ?? null;
                         return (
-                          <tr key={`${u.id}-${u.username}`}>
+                          <tr key={u.user_id}>
                             <td className="ellipsis" title={u.email || undefined}>
                               {u.username}
                             </td>

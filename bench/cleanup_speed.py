@@ -6,8 +6,10 @@ each repetition:
   as the worker and `manage.py cleanup_run` call them);
 - the floor: hand-written SQL doing the same removal in one transaction — one UPDATE for
   deactivate; for delete, the matched ids into a temporary table, then one DELETE (or the
-  SET NULL UPDATE) per dependant table and one DELETE of the users. The floor writes no
-  audit list; the product does (one INSERT … SELECT per batch), so it does strictly more;
+  SET NULL UPDATE) per dependant table and one DELETE of the users. This bare floor
+  (`cleanup_*_vs_sql`, the figure DESIGN §8 names) writes no audit list, which the product
+  must write in the same transactions (DESIGN §4); so the floor is also measured with the
+  same audit rows written by one INSERT … SELECT (`cleanup_*_vs_sql_audited`);
 - a naive per-object loop (`for u in qs: u.delete()`, autocommit) over the first 5,000
   matched users, its time scaled to the whole matched set.
 Each copy's row counts after the run are compared, so every contender did the same work.
@@ -30,7 +32,9 @@ def matched_sql(action: str) -> str:
     """The policy's matched users, as a DBA would write it (same rules as the selectors)."""
     active = "AND u.is_active" if action == "deactivate" else ""
     return f"""
-        SELECT u.id FROM accounts_user u
+        SELECT u.id, CASE WHEN u.last_login IS NULL AND u.last_seen IS NULL
+                          THEN 'never_logged_in' ELSE 'inactive' END AS reason
+        FROM accounts_user u
         WHERE NOT u.is_superuser AND NOT u.is_staff {active}
           AND NOT EXISTS (
               SELECT 1 FROM accounts_user_groups ug JOIN auth_group g ON g.id = ug.group_id
@@ -41,7 +45,9 @@ def matched_sql(action: str) -> str:
     """
 
 
-def sql_floor(schema: str, action: str) -> float:
+def sql_floor(schema: str, action: str, audited: bool = False) -> float:
+    """The removal as one hand-written transaction; with `audited`, it also writes the same
+    audit rows as the product (one INSERT … SELECT), which DESIGN §4 requires of a run."""
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -53,21 +59,34 @@ def sql_floor(schema: str, action: str) -> float:
         "inactive_before": now - timedelta(days=data.INACTIVE_DAYS),
         "joined_before": now - timedelta(days=data.NEVER_LOGGED_IN_DAYS),
     }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO "{schema}".cleanup_cleanupreport (status, trigger, dry_run, action, '
+            "created_at, users_removed, progress, error, policy, task_id) VALUES "
+            "('succeeded', 'manual', false, %s, now(), 0, 1, '', '{}', '') RETURNING id",
+            [action],
+        )
+        params["report"] = cursor.fetchone()[0]
 
     def run() -> None:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f'SET LOCAL search_path TO "{schema}"')
-            if action == "deactivate":
-                matched = matched_sql(action)
-                cursor.execute(
-                    f"UPDATE accounts_user SET is_active = false WHERE id IN ({matched})", params
-                )
-                return
             cursor.execute(
                 f"CREATE TEMPORARY TABLE doomed ON COMMIT DROP AS {matched_sql(action)}", params
             )
             cursor.execute("ANALYZE doomed")
             doomed = "SELECT id FROM doomed"
+            if audited:
+                cursor.execute(
+                    "INSERT INTO cleanup_cleanupauditentry (report_id, user_id, username, "
+                    "email, last_login, last_seen, date_joined, reason) "
+                    "SELECT %(report)s, u.id, u.username, u.email, u.last_login, u.last_seen, "
+                    "u.date_joined, d.reason FROM accounts_user u JOIN doomed d ON d.id = u.id",
+                    params,
+                )
+            if action == "deactivate":
+                cursor.execute(f"UPDATE accounts_user SET is_active = false WHERE id IN ({doomed})")
+                return
             cursor.execute(f"DELETE FROM accounts_user_groups WHERE user_id IN ({doomed})")
             cursor.execute(
                 f"DELETE FROM accounts_user_user_permissions WHERE user_id IN ({doomed})"
@@ -133,22 +152,22 @@ def main(users: int, repeat: int) -> dict[str, Any]:
     source_counts = data.counts(SOURCE)
     common.log(f"source: {source_counts}")
 
-    times: dict[str, list[float]] = {
-        "delete": [],
-        "deactivate": [],
-        "sql_delete": [],
-        "sql_deactivate": [],
-        "naive": [],
-    }
+    contenders = [
+        "delete",
+        "sql_delete",
+        "sql_audited_delete",
+        "deactivate",
+        "sql_deactivate",
+        "sql_audited_deactivate",
+        "naive",
+    ]
+    times: dict[str, list[float]] = {name: [] for name in contenders}
     removed: dict[str, int] = {}
     for rep in range(repeat):
         # Alternate the order of contenders between repetitions, so neither always runs on
         # a warmer cache.
-        contenders = ["delete", "sql_delete", "deactivate", "sql_deactivate", "naive"]
-        if rep % 2:
-            contenders = ["sql_delete", "delete", "sql_deactivate", "deactivate", "naive"]
         after: dict[str, dict[str, int]] = {}
-        for name in contenders:
+        for name in contenders if rep % 2 == 0 else list(reversed(contenders)):
             schema = f"{data.PREFIX}c{rep}_{name}"
             action = "deactivate" if "deactivate" in name else "delete"
             data.copy_make(SOURCE, schema, action)
@@ -158,16 +177,18 @@ def main(users: int, repeat: int) -> dict[str, Any]:
             elif name == "naive":
                 seconds, _ = naive_delete(schema)
             else:
-                seconds = sql_floor(schema, action)
+                seconds = sql_floor(schema, action, audited="audited" in name)
             after[name] = data.counts(schema)
             times[name].append(seconds)
             common.log(f"rep {rep} {name}: {seconds:.2f} s")
             data.copy_drop(schema)
-        assert after["delete"] == after["sql_delete"], (after["delete"], after["sql_delete"])
-        assert after["deactivate"] == after["sql_deactivate"], (
-            after["deactivate"],
-            after["sql_deactivate"],
-        )
+        # Every contender did the same work: the same rows left in every table (the bare
+        # floor writes no audit rows).
+        for action in ("delete", "deactivate"):
+            product_rows = after[action]
+            assert product_rows == after[f"sql_audited_{action}"], (action, after)
+            audit = "cleanup_cleanupauditentry:true"
+            assert {**product_rows, audit: 0} == after[f"sql_{action}"], (action, after)
 
     med = {name: common.median(values) for name, values in times.items()}
     naive_scaled = med["naive"] * removed["delete"] / NAIVE_USERS
@@ -176,12 +197,18 @@ def main(users: int, repeat: int) -> dict[str, Any]:
         "cleanup_users_removed": removed["delete"],
         "cleanup_delete_vs_sql": round(med["delete"] / med["sql_delete"], 2),
         "cleanup_deactivate_vs_sql": round(med["deactivate"] / med["sql_deactivate"], 2),
+        "cleanup_delete_vs_sql_audited": round(med["delete"] / med["sql_audited_delete"], 2),
+        "cleanup_deactivate_vs_sql_audited": round(
+            med["deactivate"] / med["sql_audited_deactivate"], 2
+        ),
         "naive_delete_vs_product": round(naive_scaled / med["delete"], 1),
         "cleanup_delete_users_per_s": round(removed["delete"] / med["delete"]),
         "cleanup_delete_s": round(med["delete"], 2),
         "cleanup_deactivate_s": round(med["deactivate"], 2),
         "sql_delete_s": round(med["sql_delete"], 2),
         "sql_deactivate_s": round(med["sql_deactivate"], 2),
+        "sql_audited_delete_s": round(med["sql_audited_delete"], 2),
+        "sql_audited_deactivate_s": round(med["sql_audited_deactivate"], 2),
         "naive_delete_scaled_s": round(naive_scaled, 1),
         "cleanup_repeats": repeat,
     }

@@ -162,6 +162,7 @@ def counts(schema: str) -> dict[str, int]:
             ("accounts_user_user_permissions", "true"),
             ("django_admin_log", "true"),
             ("token_blacklist_outstandingtoken", "user_id IS NOT NULL"),
+            ("cleanup_cleanupauditentry", "true"),
         ):
             cursor.execute(f'SELECT count(*) FROM "{schema}".{table} WHERE {where}')
             out[f"{table}:{where}"] = cursor.fetchone()[0]

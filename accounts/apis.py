@@ -2,7 +2,7 @@
 
 from typing import Any, cast
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -24,9 +24,7 @@ from accounts.tokens import (
     TenantTokenObtainSerializer,
     TenantTokenRefreshSerializer,
 )
-from config.api import on_public_schema
-
-ERROR = OpenApiResponse(description="`{detail}`")
+from config.api import ERROR, VALIDATION_ERROR, on_public_schema
 
 
 # Token endpoints take no token, yet answer bad credentials with 401 (not 403).
@@ -41,7 +39,7 @@ class TokenApi(APIView):
 class TokenObtainApi(TokenApi):
     @extend_schema(
         request=LoginSerializer,
-        responses={200: TokenPairSerializer, 400: ERROR, 401: ERROR, 429: ERROR},
+        responses={200: TokenPairSerializer, 400: VALIDATION_ERROR, 401: ERROR, 429: ERROR},
         auth=[],
         summary="Obtain a token pair for this host's tenant (or the platform on the root host)",
     )
@@ -66,7 +64,7 @@ class TokenObtainApi(TokenApi):
 class TokenRefreshApi(TokenApi):
     @extend_schema(
         request=RefreshSerializer,
-        responses={200: TokenPairSerializer, 400: ERROR, 401: ERROR},
+        responses={200: TokenPairSerializer, 400: VALIDATION_ERROR, 401: ERROR},
         auth=[],
         summary="Exchange a refresh token for a new pair (the old refresh is blacklisted)",
     )
@@ -82,7 +80,7 @@ class TokenRefreshApi(TokenApi):
 class LogoutApi(TokenApi):
     @extend_schema(
         request=RefreshSerializer,
-        responses={205: None, 400: ERROR, 401: ERROR},
+        responses={205: None, 400: VALIDATION_ERROR, 401: ERROR},
         auth=[],
         summary="Revoke a refresh token",
     )

@@ -10,7 +10,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
@@ -31,10 +31,7 @@ from cleanup.serializers import (
     TriggerRequestSerializer,
     TriggerResponseSerializer,
 )
-from config.api import TenantAdminApi
-
-ERROR = OpenApiResponse(description="`{detail}`")
-AUTH_ERRORS = {401: ERROR, 403: ERROR}
+from config.api import AUTH_ERRORS, ERROR, VALIDATION_ERROR, TenantAdminApi
 
 
 class ReportLatestApi(TenantAdminApi):
@@ -46,7 +43,9 @@ class ReportLatestApi(TenantAdminApi):
         return Response(ReportSerializer(report).data)
 
 
-@extend_schema(responses={200: ReportSerializer(many=True), 400: ERROR, 404: ERROR, **AUTH_ERRORS})
+@extend_schema(
+    responses={200: ReportSerializer(many=True), 400: VALIDATION_ERROR, 404: ERROR, **AUTH_ERRORS}
+)
 class ReportListApi(TenantAdminApi, ListAPIView):
     """Reports, newest first, paginated."""
 
@@ -110,7 +109,12 @@ class ReportAuditApi(TenantAdminApi, ListAPIView):
                 description="`csv` downloads the whole list (streamed)",
             )
         ],
-        responses={200: AuditEntrySerializer(many=True), 400: ERROR, 404: ERROR, **AUTH_ERRORS},
+        responses={
+            200: AuditEntrySerializer(many=True),
+            400: VALIDATION_ERROR,
+            404: ERROR,
+            **AUTH_ERRORS,
+        },
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         if request.accepted_renderer.format != "csv":
@@ -126,7 +130,7 @@ class CleanupTriggerApi(TenantAdminApi):
         request=TriggerRequestSerializer,
         responses={
             202: TriggerResponseSerializer,
-            400: ERROR,
+            400: VALIDATION_ERROR,
             409: ConflictSerializer,
             503: ERROR,
             **AUTH_ERRORS,
@@ -155,13 +159,15 @@ class PolicyApi(TenantAdminApi):
         return Response(PolicySerializer(services.policy_get(self.schema_name)).data)
 
     @extend_schema(
-        request=PolicySerializer, responses={200: PolicySerializer, 400: ERROR, **AUTH_ERRORS}
+        request=PolicySerializer,
+        responses={200: PolicySerializer, 400: VALIDATION_ERROR, **AUTH_ERRORS},
     )
     def put(self, request: Request) -> Response:
         return self._update(request, partial=False)
 
     @extend_schema(
-        request=PolicySerializer, responses={200: PolicySerializer, 400: ERROR, **AUTH_ERRORS}
+        request=PolicySerializer,
+        responses={200: PolicySerializer, 400: VALIDATION_ERROR, **AUTH_ERRORS},
     )
     def patch(self, request: Request) -> Response:
         return self._update(request, partial=True)
@@ -177,7 +183,7 @@ class PolicyApi(TenantAdminApi):
 class PreviewApi(TenantAdminApi):
     @extend_schema(
         request=PreviewRequestSerializer,
-        responses={200: PreviewSerializer, 400: ERROR, **AUTH_ERRORS},
+        responses={200: PreviewSerializer, 400: VALIDATION_ERROR, **AUTH_ERRORS},
         summary="Who a policy (the saved one, with any fields overridden) would remove now",
     )
     def post(self, request: Request) -> Response:

@@ -11,7 +11,9 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
 from django_tenants.utils import get_public_schema_name
-from rest_framework import exceptions, status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -22,6 +24,18 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from cleanup.services import BrokerUnavailable, CleanupAlreadyActive
 
 logger = logging.getLogger(__name__)
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+# The documented error responses of every endpoint.
+ERROR = OpenApiResponse(DetailSerializer, description="`{detail}`")
+VALIDATION_ERROR = OpenApiResponse(
+    OpenApiTypes.OBJECT, description="`{field: [messages]}` (or `{detail}` for a malformed body)"
+)
+AUTH_ERRORS = {401: ERROR, 403: ERROR}
 
 
 class Pagination(PageNumberPagination):

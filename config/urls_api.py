@@ -1,6 +1,7 @@
 """API URL lists, shared by the two URL confs and the combined OpenAPI document."""
 
-from django.urls import include, path
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path, re_path
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
@@ -19,6 +20,11 @@ def ping(request: Request) -> Response:
     return Response({"status": "ok"})
 
 
+def not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+    """Any other /api/ path: a JSON 404 in the API's error shape, not Django's HTML page."""
+    return JsonResponse({"detail": "Not found."}, status=404)
+
+
 def docs(urlconf: str) -> list:
     """The OpenAPI document of one kind of host, and Swagger UI for it."""
     return [
@@ -30,3 +36,5 @@ def docs(urlconf: str) -> list:
 auth = [path("api/", include("accounts.urls")), path("api/ping/", ping)]
 tenant = [path("api/", include("cleanup.urls"))]
 platform = [path("api/", include("tenants.urls"))]
+# Last in each URL conf, after every real API path.
+api_not_found = [re_path(r"^api/(?P<path>.*)$", not_found)]

@@ -10,6 +10,7 @@ urlpatterns = [
     *urls_api.auth,
     *urls_api.platform,
     *urls_api.docs("config.urls_public"),
+    *urls_api.api_not_found,
     path("admin/", admin.site.urls),
     re_path(r"^(?!api/|admin/|static/)(?P<path>.*)$", spa_index),
 ]

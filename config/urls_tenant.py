@@ -10,6 +10,7 @@ urlpatterns = [
     *urls_api.auth,
     *urls_api.tenant,
     *urls_api.docs("config.urls_tenant"),
+    *urls_api.api_not_found,
     path("admin/", tenant_admin_site.urls),
     re_path(r"^(?!api/|admin/|static/)(?P<path>.*)$", spa_index),
 ]

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django_tenants.utils import schema_context
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import ListAPIView
@@ -16,7 +16,7 @@ from cleanup import selectors as cleanup_selectors
 from cleanup.models import CleanupReport
 from cleanup.serializers import ReportSerializer
 from cleanup.services import BrokerUnavailable, CleanupAlreadyActive, cleanup_enqueue
-from config.api import OperatorApi
+from config.api import AUTH_ERRORS, ERROR, VALIDATION_ERROR, OperatorApi
 from tenants import selectors
 from tenants.models import Tenant
 from tenants.serializers import (
@@ -27,8 +27,6 @@ from tenants.serializers import (
 )
 from tenants.services import tenant_create
 
-ERROR = OpenApiResponse(description="`{detail}`")
-AUTH_ERRORS = {401: ERROR, 403: ERROR}
 # Service error keys -> the request's field names.
 CREATE_ERROR_FIELDS = {
     "admin_username": ("admin", "username"),
@@ -43,14 +41,19 @@ class TenantListCreateApi(OperatorApi, ListAPIView):
         return selectors.tenant_list()
 
     @extend_schema(
-        responses={200: TenantSerializer(many=True), 400: ERROR, 404: ERROR, **AUTH_ERRORS}
+        responses={
+            200: TenantSerializer(many=True),
+            400: VALIDATION_ERROR,
+            404: ERROR,
+            **AUTH_ERRORS,
+        }
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.list(request, *args, **kwargs)
 
     @extend_schema(
         request=TenantCreateSerializer,
-        responses={201: TenantSerializer, 400: ERROR, **AUTH_ERRORS},
+        responses={201: TenantSerializer, 400: VALIDATION_ERROR, **AUTH_ERRORS},
         summary="Create a tenant: schema, domain, policy and first admin, all or nothing",
     )
     def post(self, request: Request) -> Response:
@@ -79,7 +82,9 @@ class TenantListCreateApi(OperatorApi, ListAPIView):
         return Response(TenantSerializer(created).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(responses={200: ReportSerializer(many=True), 400: ERROR, 404: ERROR, **AUTH_ERRORS})
+@extend_schema(
+    responses={200: ReportSerializer(many=True), 400: VALIDATION_ERROR, 404: ERROR, **AUTH_ERRORS}
+)
 class TenantReportsApi(OperatorApi, ListAPIView):
     serializer_class = ReportSerializer
 
@@ -98,7 +103,12 @@ class TenantReportsApi(OperatorApi, ListAPIView):
 class PlatformTriggerApi(OperatorApi):
     @extend_schema(
         request=PlatformTriggerSerializer,
-        responses={202: PlatformTriggerResponseSerializer, 400: ERROR, 503: ERROR, **AUTH_ERRORS},
+        responses={
+            202: PlatformTriggerResponseSerializer,
+            400: VALIDATION_ERROR,
+            503: ERROR,
+            **AUTH_ERRORS,
+        },
         summary="Queue a run in the given tenants (default: every active tenant)",
     )
     def post(self, request: Request) -> Response:

@@ -302,3 +302,11 @@ def test_malformed_requests_get_4xx(admin_a: dict[str, str], body: str, content_
         "/api/cleanup/trigger/", body, content_type=content_type
     )
     assert 400 <= response.status_code < 500
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/reports/abc/", "/api/nothing-here/", "/api/reports/1/users/x/"]
+)
+def test_unknown_api_paths_get_a_json_404(admin_a: dict[str, str], path: str) -> None:
+    response = client(TENANT_A, admin_a["access"]).get(path)
+    assert response.status_code == 404 and response.json() == {"detail": "Not found."}

@@ -283,6 +283,9 @@ export interface components {
             detail: string;
             report_id: number | null;
         };
+        Detail: {
+            detail: string;
+        };
         LastReport: {
             id: number;
             status: components["schemas"]["ReportStatusEnum"];
@@ -551,19 +554,25 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `{detail}` */
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
             };
             /** @description `{detail}` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
         };
     };
@@ -588,26 +597,34 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description `{detail}` */
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
             };
             /** @description `{detail}` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
             /** @description `{detail}` */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
         };
     };
@@ -632,19 +649,25 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description `{detail}` */
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
             };
             /** @description `{detail}` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
         };
     };
@@ -670,14 +693,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
             /** @description `{detail}` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
         };
     };
@@ -702,26 +729,34 @@ export interface operations {
                     "application/json": components["schemas"]["Policy"];
                 };
             };
-            /** @description `{detail}` */
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
             };
             /** @description `{detail}` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
             /** @description `{detail}` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
         };
     };
@@ -746,26 +781,34 @@ export interface operations {
                     "application/json": components["schemas"]["Policy"];
                 };
             };
-            /** @description `{detail}` */
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
             };
             /** @description `{detail}` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
             /** @description `{detail}` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
         };
     };
@@ -790,26 +833,34 @@ export interface operations {
                     "application/json": components["schemas"]["Preview"];
                 };
             };
-            /** @description `{detail}` */
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
             };
             /** @description `{detail}` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
             /** @description `{detail}` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
         };
     };
@@ -834,26 +885,34 @@ export interface operations {
                     "application/json": components["schemas"]["TriggerResponse"];
                 };
             };
-            /** @description `{detail}` */
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
             };
             /** @description `{detail}` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
             /** @description `{detail}` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
             409: {
                 headers: {
@@ -868,7 +927,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
         };
     };
@@ -894,7 +955,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
         };
     };
@@ -919,33 +982,43 @@ export interface operations {
                     "application/json": components["schemas"]["PlatformTriggerResponse"];
                 };
             };
-            /** @description `{detail}` */
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
             };
             /** @description `{detail}` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
             /** @description `{detail}` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
             /** @description `{detail}` */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
         };
     };
@@ -971,33 +1044,43 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedTenantList"];
                 };
             };
-            /** @description `{detail}` */
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
             };
             /** @description `{detail}` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
             /** @description `{detail}` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
             /** @description `{detail}` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
         };
     };
@@ -1022,26 +1105,34 @@ export interface operations {
                     "application/json": components["schemas"]["Tenant"];
                 };
             };
-            /** @description `{detail}` */
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
             };
             /** @description `{detail}` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
             /** @description `{detail}` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
         };
     };
@@ -1069,33 +1160,43 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedReportList"];
                 };
             };
-            /** @description `{detail}` */
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
             };
             /** @description `{detail}` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
             /** @description `{detail}` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
             /** @description `{detail}` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
         };
     };
@@ -1121,33 +1222,43 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedReportList"];
                 };
             };
-            /** @description `{detail}` */
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
             };
             /** @description `{detail}` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
             /** @description `{detail}` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
             /** @description `{detail}` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
         };
     };
@@ -1175,21 +1286,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
             /** @description `{detail}` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
             /** @description `{detail}` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
         };
     };
@@ -1220,33 +1337,49 @@ export interface operations {
                     "text/csv": components["schemas"]["PaginatedAuditEntryList"];
                 };
             };
-            /** @description `{detail}` */
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                    "text/csv": {
+                        [key: string]: unknown;
+                    };
+                };
             };
             /** @description `{detail}` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                    "text/csv": components["schemas"]["Detail"];
+                };
             };
             /** @description `{detail}` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                    "text/csv": components["schemas"]["Detail"];
+                };
             };
             /** @description `{detail}` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                    "text/csv": components["schemas"]["Detail"];
+                };
             };
         };
     };
@@ -1272,21 +1405,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
             /** @description `{detail}` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
             /** @description `{detail}` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
         };
     };

@@ -2,7 +2,9 @@
 
 One real gunicorn (infra/gunicorn.conf.py, its default workers and threads) serves both;
 `wrk` loads each in turn at the same concurrency, alternating, several rounds, all in one
-run. The baseline is `GET /api/ping/`: unauthenticated, it goes through the same host
+run; the figure is the median of the rounds' ratios (rounds are noisy on a shared machine:
+one slow round moves a median of ratios less than a ratio of medians).
+The baseline is `GET /api/ping/`: unauthenticated, it goes through the same host
 routing, middleware and DRF and returns a constant. `/healthz` (answered by the first
 middleware, before all of that) is measured too, for reference.
 
@@ -12,6 +14,7 @@ middleware, before all of that) is measured too, for reference.
 import argparse
 import contextlib
 import json
+import os
 import re
 import shutil
 import signal
@@ -26,7 +29,7 @@ from bench import common
 SCHEMA = "bench_api"
 HOST = "bench-api.localhost"
 PASSWORD = "bench-admin-password-1"
-CONNECTIONS = 8
+CONNECTIONS = int(os.environ.get("BENCH_API_CONNECTIONS", "8"))
 THREADS = 2
 
 

@@ -25,7 +25,11 @@ from typing import Any
 import psycopg2
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_SERVER = os.environ.get("FAULTS_PG_URL", "postgres://postgres@127.0.0.1:5432")
+# The PostgreSQL server the rest of the suite uses (DATABASE_URL without its database name).
+PG_SERVER = os.environ.get(
+    "FAULTS_PG_URL",
+    os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/x").rsplit("/", 1)[0],
+)
 BIN = Path(sys.executable).parent
 PASSWORD = "faults-admin-password-1"
 # Generous: CI machines are small and shared. Polls return as soon as the condition holds.

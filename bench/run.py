@@ -22,6 +22,8 @@ from bench import common
 TARGETS: dict[str, tuple[str, Callable[[Any, dict[str, Any]], bool]]] = {
     "cleanup_delete_vs_sql": ("≤ 2.0", lambda v, r: v <= 2.0),
     "cleanup_deactivate_vs_sql": ("≤ 2.0", lambda v, r: v <= 2.0),
+    "cleanup_delete_vs_sql_audited": ("≤ 2.0 (floor + audit)", lambda v, r: v <= 2.0),
+    "cleanup_deactivate_vs_sql_audited": ("≤ 2.0 (floor + audit)", lambda v, r: v <= 2.0),
     "naive_delete_vs_product": ("reported", lambda v, r: True),
     "cleanup_delete_users_per_s": ("reported", lambda v, r: True),
     "cleanup_peak_rss_mb": ("≤ 200", lambda v, r: v <= 200),
@@ -61,10 +63,12 @@ def table(results: dict[str, Any]) -> str:
 
 def history_append(results: dict[str, Any]) -> None:
     header = (
-        "| date | mode | commit | users | delete/SQL | deactivate/SQL | naive/product "
+        "| date | mode | commit | users | delete/SQL | deactivate/SQL "
+        "| delete/SQL+audit | deactivate/SQL+audit | naive/product "
         "| peak RSS MB | RSS growth | fan-out queries 10/500 | latest/ping | p99 ms "
         "| tenant s (clone/migrate) |\n"
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- "
+        "| --- |\n"
     )
     if not common.HISTORY.exists():
         common.HISTORY.write_text(
@@ -75,6 +79,8 @@ def history_append(results: dict[str, Any]) -> None:
     row = (
         f"| {r['date']} | {r['mode']} | {r['commit']} | {r.get('cleanup_users')} "
         f"| {r.get('cleanup_delete_vs_sql')} | {r.get('cleanup_deactivate_vs_sql')} "
+        f"| {r.get('cleanup_delete_vs_sql_audited')} "
+        f"| {r.get('cleanup_deactivate_vs_sql_audited')} "
         f"| {r.get('naive_delete_vs_product')} | {r.get('cleanup_peak_rss_mb')} "
         f"| {r.get('cleanup_rss_growth')} "
         f"| {r.get('fanout_queries_10')}/{r.get('fanout_queries_500')} "
@@ -105,7 +111,7 @@ def main(quick: bool, only: list[str]) -> int:
     results = common.results_merge(
         {
             "date": common.now_iso(),
-            "mode": "quick" if quick else "full",
+            "mode": ("quick" if quick else "full") + (f" ({', '.join(only)} only)" if only else ""),
             "commit": commit or "?",
             "machine": common.machine(),
             "duration_s": round(time.monotonic() - start),

@@ -57,6 +57,16 @@ def wait_for(
         time.sleep(every)
 
 
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def port_open(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
@@ -174,10 +184,17 @@ class Stack:
             conn.close()
 
     def database_create(self) -> None:
-        self.database_drop()
         conn = psycopg2.connect(f"{PG_SERVER}/postgres", connect_timeout=5)
         conn.autocommit = True
         with conn.cursor() as cursor:
+            # Databases of earlier drill sessions that died before their teardown.
+            cursor.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE %s", [r"cleanup\_faults\_%"]
+            )
+            for (name,) in cursor.fetchall():
+                pid = name.rsplit("_", 1)[1]
+                if pid.isdigit() and (int(pid) == os.getpid() or not pid_alive(int(pid))):
+                    cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             cursor.execute(f'CREATE DATABASE "{self.db_name}"')
         conn.close()
         subprocess.run(

@@ -30,6 +30,7 @@ from cleanup.serializers import (
     ReportSerializer,
     TriggerRequestSerializer,
     TriggerResponseSerializer,
+    report_data,
 )
 from config.api import AUTH_ERRORS, ERROR, VALIDATION_ERROR, TenantAdminApi
 
@@ -40,7 +41,7 @@ class ReportLatestApi(TenantAdminApi):
         report = selectors.report_latest()
         if report is None:
             raise NotFound("No cleanup has run yet.")
-        return Response(ReportSerializer(report).data)
+        return Response(report_data(report))
 
 
 @extend_schema(
@@ -59,7 +60,7 @@ class ReportDetailApi(TenantAdminApi):
     @extend_schema(responses={200: ReportSerializer, 404: ERROR, **AUTH_ERRORS})
     def get(self, request: Request, report_id: int) -> Response:
         report = get_object_or_404(CleanupReport, pk=report_id)
-        return Response(ReportSerializer(report).data)
+        return Response(report_data(report))
 
 
 class CSVRenderer(BaseRenderer):

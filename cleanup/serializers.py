@@ -43,6 +43,16 @@ class ReportSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# Built once: DRF rebuilds a ModelSerializer's fields for every instance, which costs
+# more than the query behind the hottest endpoint (`reports/latest/`, polled by the UI).
+_report_fields = ReportSerializer()
+
+
+def report_data(report: CleanupReport) -> dict[str, Any]:
+    """`ReportSerializer(report).data`, with the serializer's fields built only once."""
+    return dict(_report_fields.to_representation(report))
+
+
 class AuditEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = CleanupAuditEntry

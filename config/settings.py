@@ -244,6 +244,9 @@ SIMPLE_JWT = {
     "AUDIENCE": "cleanup-console",
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
+# Seconds an authenticated user is remembered by each web process (saves a query per
+# request); a deactivated or demoted user keeps API access at most this long. 0: off.
+JWT_USER_CACHE_S = env.float("JWT_USER_CACHE_S", default=10.0)
 # Failed logins allowed per window, per username (per tenant) and per client IP.
 LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=5)
 LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=50)

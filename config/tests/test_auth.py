@@ -213,3 +213,32 @@ def test_me_describes_the_user_on_each_kind_of_host(
     assert client(TENANT_A, member_a["access"]).get("/api/me/").json()["is_tenant_admin"] is False
     me = client(ROOT, operator["access"]).get("/api/me/").json()
     assert me["is_operator"] is True and me["tenant"] is None
+
+
+def test_a_recently_authenticated_user_is_remembered_per_tenant_briefly(
+    admin_a: dict[str, str], tenant_b: object, settings: object
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.authentication import recent_users
+
+    settings.JWT_USER_CACHE_S = 10  # type: ignore[attr-defined]
+    recent_users.clear()
+    make_user("beta", "boss", is_staff=True)
+    admin_b = tokens(TENANT_B, "boss")
+    try:
+
+        def user_lookups(host: str, access: str) -> int:
+            with CaptureQueriesContext(connection) as captured:
+                assert client(host, access).get("/api/me/").status_code == 200
+            return sum('FROM "accounts_user"' in q["sql"] for q in captured.captured_queries)
+
+        assert user_lookups(TENANT_A, admin_a["access"]) == 1
+        assert user_lookups(TENANT_A, admin_a["access"]) == 0
+        # Same user id in another tenant: looked up there, and it is that tenant's user.
+        me_b = client(TENANT_B, admin_b["access"]).get("/api/me/").json()
+        me_a = client(TENANT_A, admin_a["access"]).get("/api/me/").json()
+        assert (me_a["username"], me_b["username"]) == ("admin", "boss")
+    finally:
+        recent_users.clear()

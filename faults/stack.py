@@ -11,7 +11,6 @@ import http.client
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -23,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import psycopg2
+
+from config.tests.broker import redis_server_command
 
 ROOT = Path(__file__).resolve().parent.parent
 # The PostgreSQL server the rest of the suite uses (DATABASE_URL without its database name).
@@ -230,17 +231,7 @@ class Stack:
 
     def redis_start(self) -> None:
         self.redis = subprocess.Popen(  # noqa: S603 -- fixed arguments
-            [
-                shutil.which("redis-server") or "redis-server",
-                "--port",
-                str(self.redis_port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
+            redis_server_command(self.redis_port),
             stdout=subprocess.DEVNULL,
         )
         wait_for(lambda: port_open(self.redis_port), "redis-server to listen")

@@ -34,22 +34,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def redis_server_command(port: int) -> list[str]:
+    """A throwaway redis-server on 127.0.0.1:`port` that keeps nothing on disk."""
+    return [
+        shutil.which("redis-server") or "redis-server",
+        *("--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
+    ]
+
+
 @contextlib.contextmanager
 def hung_redis() -> Iterator[str]:
     """A Redis of our own, frozen with SIGSTOP: it accepts connections but never answers."""
     port = free_port()
     server = subprocess.Popen(
-        [
-            shutil.which("redis-server") or "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
+        redis_server_command(port),
         stdout=subprocess.DEVNULL,
     )
     try:

@@ -1,15 +1,20 @@
+import type { Paginated } from '@/lib/api/types';
+import { inferPageSize } from '@/lib/pagination';
+
 interface PaginationProps {
+  /** The page as the API returned it: count, next and previous are read from it. */
+  data: Paginated<unknown>;
   page: number;
-  count: number;
-  pageSize: number;
-  hasNext: boolean;
-  hasPrevious: boolean;
   onPage: (page: number) => void;
   noun?: string;
   busy?: boolean;
 }
 
-export function Pagination({ page, count, pageSize, hasNext, hasPrevious, onPage, noun: plural = 'items', busy }: PaginationProps) {
+export function Pagination({ data, page, onPage, noun: plural = 'items', busy }: PaginationProps) {
+  const { count } = data;
+  const hasNext = !!data.next;
+  const hasPrevious = !!data.previous;
+  const pageSize = inferPageSize(data, page);
   const noun = count === 1 ? plural.replace(/s$/, '') : plural;
   if (!hasNext && !hasPrevious) {
     return (

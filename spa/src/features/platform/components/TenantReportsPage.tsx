@@ -6,7 +6,7 @@ import { Card, EmptyState, PageHeader } from '@/components/ui/Card';
 import { Pagination } from '@/components/ui/Pagination';
 import { Loading } from '@/components/ui/Spinner';
 import { ApiError } from '@/lib/api/errors';
-import { inferPageSize, usePageParam } from '@/lib/pagination';
+import { usePageParam } from '@/lib/pagination';
 import { useTenantReports } from '../api/get-tenant-reports';
 import { useTriggerTenants } from '../api/trigger-tenants';
 import { useDocumentTitle } from '@/lib/use-document-title';
@@ -64,16 +64,7 @@ export function TenantReportsPage() {
         ) : (
           <>
             <ReportsTable reports={reports.data.results} caption={`Cleanup reports of ${schema}`} />
-            <Pagination
-              page={page}
-              count={reports.data.count}
-              pageSize={inferPageSize(reports.data, page)}
-              hasNext={!!reports.data.next}
-              hasPrevious={!!reports.data.previous}
-              onPage={setPage}
-              noun="runs"
-              busy={reports.isFetching}
-            />
+            <Pagination data={reports.data} page={page} onPage={setPage} noun="runs" busy={reports.isFetching} />
           </>
         )}
       </Card>

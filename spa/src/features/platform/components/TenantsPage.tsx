@@ -11,7 +11,7 @@ import { Loading } from '@/components/ui/Spinner';
 import type { PlatformTenant, PlatformTriggerResponse } from '@/lib/api/types';
 import { formatDateTime, formatNumber, formatRelative } from '@/lib/format';
 import { asReportStatus } from '@/lib/report-status';
-import { inferPageSize, usePageParam } from '@/lib/pagination';
+import { usePageParam } from '@/lib/pagination';
 import { useTenants } from '../api/get-tenants';
 import { useTriggerTenants } from '../api/trigger-tenants';
 import { CreateTenantDialog } from './CreateTenantDialog';
@@ -149,16 +149,7 @@ export function TenantsPage() {
                 </tbody>
               </table>
             </div>
-            <Pagination
-              page={page}
-              count={tenants.data.count}
-              pageSize={inferPageSize(tenants.data, page)}
-              hasNext={!!tenants.data.next}
-              hasPrevious={!!tenants.data.previous}
-              onPage={setPage}
-              noun="tenants"
-              busy={tenants.isFetching}
-            />
+            <Pagination data={tenants.data} page={page} onPage={setPage} noun="tenants" busy={tenants.isFetching} />
           </>
         )}
       </Card>

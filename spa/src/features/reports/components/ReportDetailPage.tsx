@@ -8,7 +8,7 @@ import { Loading } from '@/components/ui/Spinner';
 import { ApiError } from '@/lib/api/errors';
 import type { Report } from '@/lib/api/types';
 import { formatDateTime, formatDuration, formatNumber, formatRelative } from '@/lib/format';
-import { inferPageSize, usePageParam } from '@/lib/pagination';
+import { usePageParam } from '@/lib/pagination';
 import { isActiveStatus, REASON_LABEL, wouldRemove } from '@/lib/report-status';
 import { useDownloadReportCsv } from '../api/download-report-csv';
 import { useReport } from '../api/get-report';
@@ -185,16 +185,7 @@ function AuditList({ report }: { report: Report }) {
               </tbody>
             </table>
           </div>
-          <Pagination
-            page={page}
-            count={users.data.count}
-            pageSize={inferPageSize(users.data, page)}
-            hasNext={!!users.data.next}
-            hasPrevious={!!users.data.previous}
-            onPage={setPage}
-            noun="users"
-            busy={users.isFetching}
-          />
+          <Pagination data={users.data} page={page} onPage={setPage} noun="users" busy={users.isFetching} />
         </>
       )}
     </Card>

@@ -4,7 +4,7 @@ import { ErrorAlert } from '@/components/ui/Alert';
 import { Card, EmptyState, PageHeader } from '@/components/ui/Card';
 import { Pagination } from '@/components/ui/Pagination';
 import { Loading } from '@/components/ui/Spinner';
-import { inferPageSize, usePageParam } from '@/lib/pagination';
+import { usePageParam } from '@/lib/pagination';
 import { useReports } from '../api/get-reports';
 import { useDocumentTitle } from '@/lib/use-document-title';
 
@@ -26,16 +26,7 @@ export function ReportsPage({ empty, actions }: { empty?: ReactNode; actions?: R
         ) : (
           <>
             <ReportsTable reports={reports.data.results} hrefFor={(r) => `/reports/${r.id}`} caption="Cleanup reports" />
-            <Pagination
-              page={page}
-              count={reports.data.count}
-              pageSize={inferPageSize(reports.data, page)}
-              hasNext={!!reports.data.next}
-              hasPrevious={!!reports.data.previous}
-              onPage={setPage}
-              noun="runs"
-              busy={reports.isFetching}
-            />
+            <Pagination data={reports.data} page={page} onPage={setPage} noun="runs" busy={reports.isFetching} />
           </>
         )}
       </Card>

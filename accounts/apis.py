@@ -24,7 +24,8 @@ from accounts.tokens import (
     TenantTokenObtainSerializer,
     TenantTokenRefreshSerializer,
 )
-from config.api import ERROR, VALIDATION_ERROR, on_public_schema
+from config.api import ERROR, VALIDATION_ERROR
+from tenants.context import on_public_schema
 
 
 # Token endpoints take no token, yet answer bad credentials with 401 (not 403).

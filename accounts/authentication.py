@@ -10,7 +10,8 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 
 from accounts.activity import last_seen_touch
-from accounts.tokens import current_schema, token_check_schema
+from accounts.tokens import token_check_schema
+from tenants.context import current_schema
 
 
 class _RecentUsers:

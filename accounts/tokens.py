@@ -9,7 +9,6 @@ another schema with 401.
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection
 from rest_framework import serializers
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 from rest_framework_simplejwt.serializers import (
@@ -21,12 +20,9 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken, Token
 
 from accounts.activity import last_seen_touch
+from tenants.context import current_schema
 
 TENANT_CLAIM = "tenant"
-
-
-def current_schema() -> str:
-    return connection.schema_name  # type: ignore[attr-defined]  # set by django-tenants
 
 
 def token_check_schema(token: Token) -> None:

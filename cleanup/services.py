@@ -26,6 +26,7 @@ from cleanup.models import CleanupAuditEntry, CleanupReport
 from cleanup.policy import POLICY_FIELDS, PolicySpec
 from cleanup.selectors import eligible_users, matched_users, report_active
 from tenants import schedule
+from tenants.context import current_schema
 from tenants.models import CleanupPolicy, Tenant
 
 logger = logging.getLogger(__name__)
@@ -47,10 +48,6 @@ class BrokerUnavailable(Exception):
 
 class RunCancelled(Exception):
     """The report stopped being `running` under us (e.g. the reaper ended it)."""
-
-
-def current_schema() -> str:
-    return connection.schema_name  # type: ignore[attr-defined]  # set by django-tenants
 
 
 # --- Policy ---------------------------------------------------------------------------------
@@ -77,10 +74,6 @@ def policy_update(*, policy: CleanupPolicy, data: dict[str, Any]) -> CleanupPoli
         "cleanup.policy.updated", extra={"tenant": policy.tenant_id, "fields": sorted(data)}
     )
     return policy
-
-
-def policy_next_run_refresh(*, policy: CleanupPolicy, now: datetime) -> None:
-    policy.next_run_at = schedule.next_run(policy.schedule, policy.timezone, now)
 
 
 # --- Starting a run -------------------------------------------------------------------------
@@ -421,7 +414,7 @@ def cleanup_due_claim(*, now: datetime) -> list[str]:
             .only("tenant__schema_name", "schedule", "timezone", "next_run_at")
         )
         for policy in due:
-            policy_next_run_refresh(policy=policy, now=now)
+            policy.next_run_at = schedule.next_run(policy.schedule, policy.timezone, now)
         if due:
             CleanupPolicy.objects.bulk_update(due, ["next_run_at"])
     return [policy.tenant.schema_name for policy in due]

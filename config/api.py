@@ -9,8 +9,6 @@ import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connection
-from django_tenants.utils import get_public_schema_name
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
@@ -22,6 +20,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from cleanup.services import BrokerUnavailable, CleanupAlreadyActive
+from tenants.context import on_public_schema
 
 logger = logging.getLogger(__name__)
 
@@ -52,10 +51,6 @@ class Pagination(PageNumberPagination):
         if len(raw) > 1 or not raw[0].isdigit() or int(raw[0]) < 1:
             raise exceptions.ValidationError({"page_size": ["Must be one positive integer."]})
         return min(int(raw[0]), self.max_page_size)
-
-
-def on_public_schema() -> bool:
-    return connection.schema_name == get_public_schema_name()  # type: ignore[attr-defined]
 
 
 class IsTenantAdmin(BasePermission):

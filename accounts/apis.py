@@ -24,7 +24,7 @@ from accounts.tokens import (
     TenantTokenObtainSerializer,
     TenantTokenRefreshSerializer,
 )
-from config.api import ERROR, VALIDATION_ERROR
+from core.api import ERROR, VALIDATION_ERROR
 from tenants.context import on_public_schema
 
 

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from config.fields import StrictCharField
+from core.fields import StrictCharField
 
 
 class TokenPairSerializer(serializers.Serializer):

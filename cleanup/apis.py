@@ -32,7 +32,7 @@ from cleanup.serializers import (
     TriggerResponseSerializer,
     report_data,
 )
-from config.api import AUTH_ERRORS, ERROR, VALIDATION_ERROR, TenantAdminApi
+from core.api import AUTH_ERRORS, ERROR, VALIDATION_ERROR, TenantAdminApi
 
 
 class ReportLatestApi(TenantAdminApi):

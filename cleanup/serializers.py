@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cleanup.models import CleanupAuditEntry, CleanupReport
-from config.fields import (
+from core.fields import (
     StrictBooleanField,
     StrictCharField,
     StrictFloatField,

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import path, re_path
 
 from config import urls_api
-from config.spa import spa_index
+from core.spa import spa_index
 
 urlpatterns = [
     *urls_api.auth,

@@ -3,8 +3,8 @@
 from django.urls import path, re_path
 
 from config import urls_api
-from config.admin_sites import tenant_admin_site
-from config.spa import spa_index
+from core.admin_sites import tenant_admin_site
+from core.spa import spa_index
 
 urlpatterns = [
     *urls_api.auth,

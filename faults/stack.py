@@ -23,7 +23,7 @@ from typing import Any
 
 import psycopg2
 
-from config.tests.broker import redis_server_command
+from core.testing.broker import redis_server_command
 
 ROOT = Path(__file__).resolve().parent.parent
 # The PostgreSQL server the rest of the suite uses (DATABASE_URL without its database name).

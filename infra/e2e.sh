@@ -9,7 +9,7 @@ PORT=${E2E_PORT:-8765}
 DB=${E2E_DATABASE:-cleanup_e2e}
 export DEBUG=1
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB"
-export REDIS_URL="redis://127.0.0.1:6379/13"
+export REDIS_URL="redis://127.0.0.1:6379/${E2E_REDIS_DB:-13}"
 export GUNICORN_BIND="127.0.0.1:$PORT" GUNICORN_WORKERS=2
 export CLEANUP_FANOUT_JITTER_S=0
 export PATH="$PWD/.venv/bin:$PATH"

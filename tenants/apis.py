@@ -16,7 +16,7 @@ from cleanup import selectors as cleanup_selectors
 from cleanup.models import CleanupReport
 from cleanup.serializers import ReportSerializer
 from cleanup.services import BrokerUnavailable, CleanupAlreadyActive, cleanup_enqueue
-from config.api import AUTH_ERRORS, ERROR, VALIDATION_ERROR, OperatorApi
+from core.api import AUTH_ERRORS, ERROR, VALIDATION_ERROR, OperatorApi
 from tenants import selectors
 from tenants.models import Tenant
 from tenants.serializers import (

@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cleanup.models import CleanupReport
-from config.fields import StrictBooleanField, StrictCharField, StrictEmailField
+from core.fields import StrictBooleanField, StrictCharField, StrictEmailField
 from tenants.models import Tenant
 
 

@@ -14,7 +14,8 @@ from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import User
-from cleanup.services import _delete_cascading, cleanup_report_create, cleanup_run
+from cleanup.services import cleanup_report_create, cleanup_run
+from cleanup.services.removal import delete_cascading
 from tenants.models import CleanupPolicy, Tenant
 
 
@@ -101,7 +102,7 @@ def test_the_set_based_delete_visits_every_relation_the_collector_visits(
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(record):
-        _delete_cascading(User, "{pk} = ANY(%s)", [[user.pk]])
+        delete_cascading(User, "{pk} = ANY(%s)", [[user.pk]])
     written = {sql.split('"')[1] for sql in statements if sql.startswith(("DELETE", "UPDATE"))}
 
     assert written == touched
@@ -119,4 +120,4 @@ def test_an_unsupported_on_delete_rule_fails_loudly_instead_of_being_ignored(
     user = user_with_everything("guarded", None)
 
     with pytest.raises(NotImplementedError, match=rule):
-        _delete_cascading(User, "{pk} = ANY(%s)", [[user.pk]])
+        delete_cascading(User, "{pk} = ANY(%s)", [[user.pk]])

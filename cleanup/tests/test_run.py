@@ -247,12 +247,12 @@ def test_a_failing_run_ends_failed_with_the_error_and_keeps_its_batch(
     in_tenant_a: Tenant, population: dict[str, User], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     set_policy(in_tenant_a, action="delete")
-    from cleanup import services
+    from cleanup.services import runs
 
     def boom(report_id: int, batch: Any) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(services, "_audit_insert", boom)
+    monkeypatch.setattr(runs, "audit_insert", boom)
     before = User.objects.count()
 
     report = run(in_tenant_a)
@@ -273,9 +273,9 @@ def test_a_run_killed_mid_way_loses_only_its_batch_and_the_reaper_frees_the_tena
     now = timezone.now()
     stale = {make_user(f"stale{i}", now, {"last_login": -(D + 1)}).pk for i in range(10)}
     keep = {make_user(f"fresh{i}", now, {"last_login": -1}).pk for i in range(10)}
-    from cleanup import services
+    from cleanup.services import runs
 
-    real_remove, calls = services._users_remove, []
+    real_remove, calls = runs.users_remove, []
 
     def remove_then_die(action: str, ids: list[int]) -> int:
         calls.append(ids)
@@ -284,7 +284,7 @@ def test_a_run_killed_mid_way_loses_only_its_batch_and_the_reaper_frees_the_tena
             raise WorkerKilled()
         return removed
 
-    monkeypatch.setattr(services, "_users_remove", remove_then_die)
+    monkeypatch.setattr(runs, "users_remove", remove_then_die)
     report = cleanup_report_create(schema_name="alpha", trigger="manual")
     with pytest.raises(WorkerKilled):
         cleanup_run(report_id=report.pk, batch_size=3)
@@ -306,7 +306,7 @@ def test_a_run_killed_mid_way_loses_only_its_batch_and_the_reaper_frees_the_tena
     assert reaped == [("alpha", report.pk)]
     assert report.status == "failed" and "Worker lost" in report.error
 
-    monkeypatch.setattr(services, "_users_remove", real_remove)
+    monkeypatch.setattr(runs, "users_remove", real_remove)
     second = run(in_tenant_a)
     assert second.status == "succeeded" and second.users_removed == 4
     assert set(User.objects.values_list("pk", flat=True)) & stale == set()

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from cleanup.models import CleanupReport
-from config.tests.helpers import ROOT, TENANT_A, client
+from core.testing import ROOT, TENANT_A, client
 from tenants.models import CleanupPolicy, Domain, Tenant
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ def test_platform_endpoints_need_an_operator_token(
 def test_platform_endpoints_refuse_a_non_operator(
     method: str, path: str, body: Any, tenant_a: Any
 ) -> None:
-    from config.tests.helpers import make_user, tokens
+    from core.testing import make_user, tokens
 
     make_user("public", "viewer", is_staff=True)
     viewer = tokens(ROOT, "viewer")

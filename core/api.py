@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from cleanup.services import BrokerUnavailable, CleanupAlreadyActive
+from core.errors import ServiceError
 from tenants.context import on_public_schema
 
 logger = logging.getLogger(__name__)
@@ -96,16 +96,8 @@ class OperatorApi(APIView):
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, plus the domain's exceptions, all in the documented shape."""
-    if isinstance(exc, CleanupAlreadyActive):
-        return Response(
-            {"detail": "A cleanup is already queued or running.", "report_id": exc.report_id},
-            status=status.HTTP_409_CONFLICT,
-        )
-    if isinstance(exc, BrokerUnavailable):
-        return Response(
-            {"detail": "The task queue is unavailable; try again shortly."},
-            status=status.HTTP_503_SERVICE_UNAVAILABLE,
-        )
+    if isinstance(exc, ServiceError):
+        return Response(exc.body(), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         detail = (
             exc.message_dict if hasattr(exc, "error_dict") else {"detail": " ".join(exc.messages)}

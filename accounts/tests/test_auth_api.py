@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from rest_framework_simplejwt.tokens import AccessToken
 
-from config.tests.helpers import ROOT, TENANT_A, TENANT_B, client, make_user, tokens
+from core.testing import ROOT, TENANT_A, TENANT_B, client, make_user, tokens
 
 pytestmark = pytest.mark.django_db
 

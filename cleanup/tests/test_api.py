@@ -10,8 +10,8 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from cleanup.models import CleanupAuditEntry, CleanupReport
-from config.tests.broker import broker_at, free_port, hung_redis
-from config.tests.helpers import ROOT, TENANT_A, TENANT_B, client, make_user, tokens
+from core.testing import ROOT, TENANT_A, TENANT_B, client, make_user, tokens
+from core.testing.broker import broker_at, free_port, hung_redis
 from tenants.models import CleanupPolicy
 
 pytestmark = pytest.mark.django_db

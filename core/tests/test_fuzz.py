@@ -15,7 +15,7 @@ from schemathesis.specs.openapi.checks import (
     positive_data_acceptance,
 )
 
-from config.tests.helpers import ROOT, TENANT_A
+from core.testing import ROOT, TENANT_A
 
 # Every check runs but two that judge the *request* side:
 # - positive-data acceptance ("every schema-valid request gets 2xx"): a cron expression's

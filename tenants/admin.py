@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_tenants.admin import TenantAdminMixin
 
+from cleanup.policy import POLICY_FIELDS
 from tenants.models import CleanupPolicy, Domain, Tenant
 from tenants.schedule import next_run
 
@@ -54,7 +55,12 @@ class CleanupPolicyAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: CleanupPolicy, form: Any, change: bool) -> None:
         # A changed cron or timezone moves the next scheduled run, as the API does.
         obj.next_run_at = next_run(obj.schedule, obj.timezone, timezone.now())
-        super().save_model(request, obj, form, change)
+        if change:
+            # Only the policy's own columns: a run may have written the summary columns
+            # (last_report_*) since this form was loaded.
+            obj.save(update_fields=[*POLICY_FIELDS, "next_run_at"])
+        else:
+            super().save_model(request, obj, form, change)
 
     readonly_fields = (
         "last_report_id",

@@ -29,7 +29,9 @@ def policy_update(*, policy: CleanupPolicy, data: dict[str, Any]) -> CleanupPoli
         setattr(policy, name, value)
     policy.full_clean(exclude=["tenant"])
     policy.next_run_at = schedule.next_run(policy.schedule, policy.timezone, timezone.now())
-    policy.save()
+    # Only the policy's own columns: a run may have written the operators' summary
+    # (last_report_*) since `policy` was loaded.
+    policy.save(update_fields=[*POLICY_FIELDS, "next_run_at"])
     logger.info(
         "cleanup.policy.updated", extra={"tenant": policy.tenant_id, "fields": sorted(data)}
     )

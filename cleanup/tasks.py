@@ -3,11 +3,10 @@
 import logging
 
 from celery import shared_task
-from django_tenants.utils import get_public_schema_name, schema_context
 
 from cleanup import services
 from cleanup.models import CleanupReport
-from tenants.models import Tenant
+from core.errors import ServiceError
 
 logger = logging.getLogger(__name__)
 
@@ -22,36 +21,24 @@ def run_tenant(
     report_id: int | None = None,
     trigger: str = CleanupReport.Trigger.SCHEDULE,
 ) -> dict[str, object] | None:
-    """Run one tenant's cleanup in that tenant's schema.
+    """Run one tenant's cleanup in that tenant's schema (`services.cleanup_start`).
 
-    Without `report_id` (scheduled runs) it creates its own report first, and exits quietly
-    when the tenant already has a run in progress. Redelivered or repeated, it never runs
-    a report twice: `cleanup_run` only starts a `queued` report. Returns quietly when the
-    tenant or the report is gone.
+    Without `report_id` (scheduled runs) the service creates the report first. Redelivered
+    or repeated, it never runs a report twice: only a `queued` report is started. Returns
+    quietly when the run cannot start — tenant or report gone, a run already in progress,
+    the tenant suspended (a report queued before the suspension is ended `aborted`).
     """
-    if not schema_name or schema_name == get_public_schema_name():
-        raise ValueError(f"cleanup.run_tenant needs a tenant schema name, got {schema_name!r}")
-    if not Tenant.objects.filter(schema_name=schema_name, is_active=True).exists():
-        logger.warning("cleanup.run.tenant_gone", extra={"tenant": schema_name})
+    try:
+        report = services.cleanup_start(
+            schema_name=schema_name, report_id=report_id, trigger=trigger
+        )
+    except ServiceError as exc:
+        logger.info(
+            "cleanup.run.not_started",
+            extra={"tenant": schema_name, "report_id": report_id, "reason": exc.detail},
+        )
         return None
-    with schema_context(schema_name):
-        if report_id is None:
-            try:
-                report = services.cleanup_report_create(schema_name=schema_name, trigger=trigger)
-            except services.CleanupAlreadyActive as exc:
-                logger.info(
-                    "cleanup.run.already_active",
-                    extra={"tenant": schema_name, "report_id": exc.report_id},
-                )
-                return None
-            report_id = report.pk
-        elif not CleanupReport.objects.filter(pk=report_id).exists():
-            logger.warning(
-                "cleanup.run.report_gone", extra={"tenant": schema_name, "report_id": report_id}
-            )
-            return None
-        report = services.cleanup_run(report_id=report_id)
-        return {"report_id": report.pk, "status": report.status}
+    return {"report_id": report.pk, "status": report.status}
 
 
 @shared_task(name="cleanup.fan_out", ignore_result=True)

@@ -208,6 +208,9 @@ CLEANUP_BATCH_SIZE = env.int("CLEANUP_BATCH_SIZE", default=1000)
 CLEANUP_STALE_AFTER_S = env.int("CLEANUP_STALE_AFTER_S", default=300)
 # A cleanup still queued after this long is ended `failed` (task lost).
 CLEANUP_QUEUED_TIMEOUT_S = env.int("CLEANUP_QUEUED_TIMEOUT_S", default=3600)
+# A batch waits at most this long for a user row another transaction holds locked, then the
+# run ends `failed` (instead of hanging until the task's time limit).
+CLEANUP_LOCK_TIMEOUT_MS = env.int("CLEANUP_LOCK_TIMEOUT_MS", default=5000)
 # Scheduled runs start within this many seconds of being due (spreads load at 03:00).
 CLEANUP_FANOUT_JITTER_S = env.int("CLEANUP_FANOUT_JITTER_S", default=30)
 # Publishing a run: try twice, quickly; the API answers 503 rather than make a client wait.

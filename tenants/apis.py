@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from cleanup import selectors as cleanup_selectors
 from cleanup.models import CleanupReport
 from cleanup.serializers import ReportSerializer
-from cleanup.services import BrokerUnavailable, CleanupAlreadyActive, cleanup_enqueue
+from cleanup.services import cleanup_enqueue_many
 from core.api import AUTH_ERRORS, ERROR, VALIDATION_ERROR, OperatorApi
 from tenants import selectors
 from tenants.models import Tenant
@@ -114,30 +114,12 @@ class PlatformTriggerApi(OperatorApi):
     def post(self, request: Request) -> Response:
         serializer = PlatformTriggerSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        active = selectors.tenant_active_schemas()
-        wanted = serializer.validated_data.get("tenants") or active
-        runs: list[dict] = []
-        skipped: list[dict] = []
-        broker_failures = 0
-        for schema_name in dict.fromkeys(wanted):  # de-duplicated, order kept
-            if schema_name not in active:
-                skipped.append({"tenant": schema_name, "reason": "No such active tenant."})
-                continue
-            try:
-                report = cleanup_enqueue(
-                    schema_name=schema_name,
-                    trigger=CleanupReport.Trigger.PLATFORM,
-                    triggered_by=request.user.get_username(),
-                    dry_run=serializer.validated_data["dry_run"],
-                )
-            except CleanupAlreadyActive as exc:
-                reason = f"A cleanup is already queued or running (report {exc.report_id})."
-                skipped.append({"tenant": schema_name, "reason": reason})
-            except BrokerUnavailable:
-                broker_failures += 1
-                skipped.append({"tenant": schema_name, "reason": "The task queue is unavailable."})
-            else:
-                runs.append({"tenant": schema_name, "report_id": report.pk})
-        if broker_failures and not runs:
-            raise BrokerUnavailable()
-        return Response({"runs": runs, "skipped": skipped}, status=status.HTTP_202_ACCEPTED)
+        runs, skipped = cleanup_enqueue_many(
+            schema_names=serializer.validated_data.get("tenants"),
+            dry_run=serializer.validated_data["dry_run"],
+            triggered_by=request.user.get_username(),
+        )
+        return Response(
+            PlatformTriggerResponseSerializer({"runs": runs, "skipped": skipped}).data,
+            status=status.HTTP_202_ACCEPTED,
+        )

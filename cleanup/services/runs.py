@@ -8,14 +8,24 @@ A run removes people's accounts, so the invariants are strict (DESIGN §4):
 """
 
 import logging
+import time
 import uuid
 from datetime import datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import (
+    Error,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    transaction,
+)
 from django.utils import timezone
-from django_tenants.utils import schema_context
+from django_tenants.utils import get_public_schema_name, schema_context
+from psycopg2 import errors as pg_errors
 
 from cleanup.models import CleanupReport
 from cleanup.policy import PolicySpec
@@ -24,7 +34,8 @@ from cleanup.services.policy import policy_get
 from cleanup.services.removal import Batch, audit_insert, users_remove
 from core.errors import ServiceError
 from tenants.context import current_schema
-from tenants.models import CleanupPolicy
+from tenants.models import CleanupPolicy, Tenant
+from tenants.selectors import tenant_active_schemas
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +60,46 @@ class BrokerUnavailable(ServiceError):
     detail = "The task queue is unavailable; try again shortly."
 
 
+class TenantNotFound(ServiceError):
+    """No tenant has this schema name (the public schema is no tenant)."""
+
+    status_code = 404
+    detail = "No such tenant."
+
+
+class TenantSuspended(ServiceError):
+    """The tenant is suspended (`is_active=False`): no run starts."""
+
+    status_code = 403
+    detail = "This tenant is suspended."
+
+
+class ReportNotFound(ServiceError):
+    """The report a task was given is gone (its tenant was deleted and re-created)."""
+
+    status_code = 404
+    detail = "No such report."
+
+
 class RunCancelled(Exception):
     """The report stopped being `running` under us (e.g. the reaper ended it)."""
 
 
 # --- Starting a run -------------------------------------------------------------------------
+
+
+def _tenant_check(schema_name: str) -> None:
+    """Raise TenantNotFound or TenantSuspended unless runs may start in this tenant."""
+    is_active = (
+        Tenant.objects.exclude(schema_name=get_public_schema_name())
+        .filter(schema_name=schema_name)
+        .values_list("is_active", flat=True)
+        .first()
+    )
+    if is_active is None:
+        raise TenantNotFound()
+    if not is_active:
+        raise TenantSuspended()
 
 
 def cleanup_report_create(
@@ -97,10 +143,12 @@ def cleanup_enqueue(
 
     The report is committed before the task is published, so a worker always finds it.
     When the broker refuses or times out, the report is deleted again and
-    BrokerUnavailable raised: no run is left `queued` forever.
+    BrokerUnavailable raised: no run is left `queued` forever. TenantNotFound and
+    TenantSuspended are raised before any report is created.
     """
     from cleanup.tasks import run_tenant  # tasks import services; avoid the cycle
 
+    _tenant_check(schema_name)
     task_id = str(uuid.uuid4())
     with schema_context(schema_name):
         report = cleanup_report_create(
@@ -131,17 +179,138 @@ def cleanup_enqueue(
     return report
 
 
+class QueuedRun(NamedTuple):
+    tenant: str
+    report_id: int
+
+
+class SkippedRun(NamedTuple):
+    tenant: str
+    reason: str
+
+
+def cleanup_enqueue_many(
+    *, schema_names: list[str] | None, dry_run: bool | None, triggered_by: str | None
+) -> tuple[list[QueuedRun], list[SkippedRun]]:
+    """Queue a platform-triggered run in each named tenant (default: every active tenant).
+
+    Names are de-duplicated, order kept. A tenant that cannot start a run now (unknown,
+    suspended, busy, or the broker refused it) is skipped with the reason, and the others
+    still run. Raises BrokerUnavailable only when the broker refused and nothing was queued.
+    """
+    queued: list[QueuedRun] = []
+    skipped: list[SkippedRun] = []
+    broker_failed = False
+    for schema_name in dict.fromkeys(schema_names or tenant_active_schemas()):
+        try:
+            report = cleanup_enqueue(
+                schema_name=schema_name,
+                trigger=CleanupReport.Trigger.PLATFORM,
+                triggered_by=triggered_by,
+                dry_run=dry_run,
+            )
+        except CleanupAlreadyActive as exc:
+            reason = f"A cleanup is already queued or running (report {exc.report_id})."
+            skipped.append(SkippedRun(schema_name, reason))
+        except BrokerUnavailable:
+            broker_failed = True
+            skipped.append(SkippedRun(schema_name, "The task queue is unavailable."))
+        except (TenantNotFound, TenantSuspended) as exc:
+            skipped.append(SkippedRun(schema_name, exc.detail))
+        else:
+            queued.append(QueuedRun(schema_name, report.pk))
+    if broker_failed and not queued:
+        raise BrokerUnavailable()
+    return queued, skipped
+
+
+def cleanup_start(
+    *,
+    schema_name: str,
+    report_id: int | None = None,
+    trigger: str = CleanupReport.Trigger.SCHEDULE,
+    triggered_by: str | None = None,
+    dry_run: bool | None = None,
+    batch_size: int | None = None,
+) -> CleanupReport:
+    """Run a tenant's cleanup in this process, in the tenant's schema, and return its report.
+
+    The worker's task and `manage.py cleanup_run` both come here. Without `report_id` the
+    report is created first. Raises ValueError for the public schema or an empty name (a
+    caller's bug), TenantNotFound, ReportNotFound, CleanupAlreadyActive (no `report_id` and a
+    run is active) and TenantSuspended (no `report_id`). A report queued before its tenant was
+    suspended is ended `aborted` instead of run, so nothing is left `queued`.
+    """
+    if not schema_name or schema_name == get_public_schema_name():
+        raise ValueError(f"A cleanup needs a tenant schema name, got {schema_name!r}")
+    try:
+        _tenant_check(schema_name)
+        suspended = False
+    except TenantSuspended:
+        if report_id is None:
+            raise
+        suspended = True
+    with schema_context(schema_name):
+        if report_id is None:
+            report_id = cleanup_report_create(
+                schema_name=schema_name,
+                trigger=trigger,
+                triggered_by=triggered_by,
+                dry_run=dry_run,
+            ).pk
+        report = CleanupReport.objects.filter(pk=report_id).first()
+        if report is None:
+            raise ReportNotFound()
+        if suspended:
+            report_finish(
+                report,
+                Status.ABORTED,
+                "The tenant was suspended before this run started. Nothing was removed.",
+                from_statuses=(Status.QUEUED,),
+            )
+            logger.warning(
+                "cleanup.run.tenant_suspended",
+                extra={"tenant": schema_name, "report_id": report.pk, "status": report.status},
+            )
+            return report
+        return cleanup_run(report_id=report.pk, batch_size=batch_size)
+
+
 # --- Running --------------------------------------------------------------------------------
 
 
-def report_finish(report: CleanupReport, status: str, error: str = "") -> None:
-    report.status = status
-    report.error = error
-    report.finished_at = timezone.now()
+def report_finish(
+    report: CleanupReport,
+    status: str,
+    error: str = "",
+    *,
+    from_statuses: tuple[str, ...] = CleanupReport.ACTIVE_STATUSES,
+) -> bool:
+    """End a run with `status`, only if it is still in one of `from_statuses`; say whether
+    it took.
+
+    Conditional, because a worker and the reaper can both reach a run's end: the run the
+    reaper ended stays ended when its worker later finishes. The worker passes `running`;
+    the reaper's default also ends `queued` runs. The public summary is written in the
+    same transaction, and only when this call ended the run. `report` is reloaded either
+    way, so it shows what the database holds.
+    """
+    fields: dict[str, object] = {"status": status, "error": error, "finished_at": timezone.now()}
     if status == Status.SUCCEEDED:
-        report.progress = 1.0
-    report.save(update_fields=["status", "error", "finished_at", "progress"])
-    _summary_publish(report)
+        fields["progress"] = 1.0
+    with transaction.atomic():
+        took = bool(
+            CleanupReport.objects.filter(pk=report.pk, status__in=from_statuses).update(**fields)
+        )
+        report.refresh_from_db()
+        if took:
+            _summary_publish(report)
+    if not took:
+        logger.warning(
+            "cleanup.run.already_ended",
+            extra={"report_id": report.pk, "status": report.status, "wanted": status},
+        )
+    return took
 
 
 def _summary_publish(report: CleanupReport) -> None:
@@ -216,13 +385,95 @@ def cleanup_run(*, report_id: int, batch_size: int | None = None) -> CleanupRepo
         logger.warning("cleanup.run.cancelled", extra={**log, "status": report.status})
     except Exception as exc:
         logger.exception("cleanup.run.failed", extra=log)
-        report.refresh_from_db()
-        report_finish(report, Status.FAILED, f"{type(exc).__name__}: {exc}")
+        _run_fail(report, exc)
     logger.info(
         "cleanup.run.finished",
         extra={**log, "status": report.status, "removed": report.users_removed},
     )
     return report
+
+
+# Waits before each new try at recording a failure after the database dropped the
+# connection: a restarting PostgreSQL is back within seconds.
+FAIL_RETRY_DELAYS_S = (1.0, 2.0, 4.0, 8.0)
+# SQLSTATEs of a server that ended the session: admin_shutdown (pg_terminate_backend, a
+# fast shutdown), crash_shutdown, cannot_connect_now (still starting up).
+SESSION_ENDED_CODES = {"57P01", "57P02", "57P03"}
+
+
+def _is_connection_lost(exc: BaseException) -> bool:
+    """Whether `exc` says the database connection broke, rather than that a statement failed.
+
+    Checked on the error, not on the connection: by the time the run's handler sees it, the
+    failed rollback may already have made Django drop the connection and open a fresh one.
+    """
+    if isinstance(exc, InterfaceError):  # the driver's "connection/cursor already closed"
+        return True
+    if isinstance(exc, OperationalError):
+        code = getattr(exc.__cause__, "pgcode", None)
+        # No SQLSTATE: libpq lost the server ("server closed the connection unexpectedly").
+        return code is None or code.startswith("08") or code in SESSION_ENDED_CODES
+    return False
+
+
+def _connection_drop_if_broken() -> None:
+    """Close a broken connection (outside any transaction) so the next query opens a new one,
+    search_path included."""
+    if connection.connection is None or connection.in_atomic_block:
+        return
+    if not connection.is_usable():
+        connection.close()
+
+
+def _failure_message(exc: Exception) -> str:
+    error = f"{type(exc).__name__}: {exc}".strip()
+    if isinstance(exc.__cause__, pg_errors.LockNotAvailable):
+        return (
+            "Lock timeout: a user of the batch stayed locked by another transaction for more "
+            f"than {settings.CLEANUP_LOCK_TIMEOUT_MS} ms (CLEANUP_LOCK_TIMEOUT_MS); the batch "
+            "was rolled back. Start a new run to finish the job."
+        )
+    if _is_connection_lost(exc):
+        return (
+            f"Database connection lost: {error}; the batch in flight was rolled back. "
+            "Start a new run to finish the job."
+        )
+    return error
+
+
+def _run_fail(report: CleanupReport, exc: Exception) -> None:
+    """End the run `failed` with the real cause of `exc`, whatever state the connection is in.
+
+    When the database dropped the connection (a restart, a failover), recording the failure
+    needs a new one: without it the write fails too, the run stays `running`, and the reaper
+    ends it minutes later as "worker lost". The broken connection is closed and the write
+    tried again for a few seconds while PostgreSQL comes back; if it never does, this
+    raises and the reaper still frees the tenant.
+    """
+    error = _failure_message(exc)
+    delays = (0.0, *FAIL_RETRY_DELAYS_S)
+    for attempt, delay in enumerate(delays, start=1):
+        time.sleep(delay)
+        try:
+            _connection_drop_if_broken()
+            report_finish(report, Status.FAILED, error, from_statuses=(Status.RUNNING,))
+            return
+        except Error as write_error:
+            if not _is_connection_lost(write_error) or attempt == len(delays):
+                raise
+            logger.warning(
+                "cleanup.run.fail_retry", extra={"report_id": report.pk, "error": repr(write_error)}
+            )
+
+
+def _lock_timeout_set() -> None:
+    """Bound how long this batch's transaction waits for a row lock (a user someone else is
+    editing): it fails with a clear error instead of hanging until the task's time limit."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('lock_timeout', %s, true)",
+            [f"{settings.CLEANUP_LOCK_TIMEOUT_MS}ms"],
+        )
 
 
 def _run(report: CleanupReport, spec: PolicySpec, now: datetime, batch_size: int) -> None:
@@ -241,15 +492,17 @@ def _run(report: CleanupReport, spec: PolicySpec, now: datetime, batch_size: int
             f"Safety cap: the run would remove {report.users_matched} of {report.users_eligible} "
             f"eligible users ({share:.0%}), more than max_removal_ratio "
             f"{spec.max_removal_ratio:.0%}. Nothing was removed.",
+            from_statuses=(Status.RUNNING,),
         )
         return
     if report.dry_run:
-        report_finish(report, Status.SUCCEEDED)
+        report_finish(report, Status.SUCCEEDED, from_statuses=(Status.RUNNING,))
         return
 
     after_pk: int | None = 0
     while after_pk is not None:
         with transaction.atomic():
+            _lock_timeout_set()
             batch = _batch_next(spec, now, after_pk, batch_size)
             if batch.ids:
                 audit_insert(report.pk, batch)
@@ -266,4 +519,4 @@ def _run(report: CleanupReport, spec: PolicySpec, now: datetime, batch_size: int
             if not updated:
                 raise RunCancelled()
         after_pk = batch.next_after
-    report_finish(report, Status.SUCCEEDED)
+    report_finish(report, Status.SUCCEEDED, from_statuses=(Status.RUNNING,))

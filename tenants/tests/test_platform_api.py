@@ -168,8 +168,36 @@ def test_the_platform_trigger_starts_runs_and_skips_busy_and_unknown_tenants(
     ).json()
     assert unknown == {
         "runs": [],
-        "skipped": [{"tenant": "ghost", "reason": "No such active tenant."}],
+        "skipped": [{"tenant": "ghost", "reason": "No such tenant."}],
     }
     with schema_context("alpha"):
         report = CleanupReport.objects.get()
     assert (report.trigger, report.triggered_by, report.dry_run) == ("platform", "operator", True)
+
+
+def test_the_platform_trigger_skips_a_suspended_tenant_and_leaves_nothing_queued_there(
+    operator: dict[str, str],
+) -> None:
+    Tenant.objects.filter(schema_name="beta").update(is_active=False)
+    api = client(ROOT, operator["access"])
+
+    named = api.post(
+        "/api/platform/cleanup/trigger/",
+        {"tenants": ["beta", "alpha", "beta"], "dry_run": True},
+        format="json",
+    )
+
+    assert named.status_code == 202
+    with schema_context("alpha"):
+        alpha_report = CleanupReport.objects.get()
+    assert named.json() == {
+        "runs": [{"tenant": "alpha", "report_id": alpha_report.pk}],
+        "skipped": [{"tenant": "beta", "reason": "This tenant is suspended."}],
+    }
+    with schema_context("alpha"):
+        CleanupReport.objects.update(status="succeeded")
+    everyone = api.post("/api/platform/cleanup/trigger/", {"dry_run": True}, format="json")
+    assert [r["tenant"] for r in everyone.json()["runs"]] == ["alpha"]
+    assert everyone.json()["skipped"] == []
+    with schema_context("beta"):
+        assert not CleanupReport.objects.exists()

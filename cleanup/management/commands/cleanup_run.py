@@ -2,11 +2,10 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django_tenants.utils import schema_context
 
 from cleanup.models import CleanupReport
-from cleanup.services import CleanupAlreadyActive, cleanup_report_create, cleanup_run
-from tenants.models import Tenant
+from cleanup.services import CleanupAlreadyActive, TenantNotFound, cleanup_start
+from core.errors import ServiceError
 
 
 class Command(BaseCommand):
@@ -25,21 +24,20 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         schema = options["schema"]
-        if not Tenant.objects.filter(schema_name=schema).exclude(schema_name="public").exists():
-            raise CommandError(f"No tenant with schema name '{schema}'.")
-        with schema_context(schema):
-            try:
-                report = cleanup_report_create(
-                    schema_name=schema,
-                    trigger=CleanupReport.Trigger.MANUAL,
-                    triggered_by="manage.py",
-                    dry_run=options["dry_run"],
-                )
-            except CleanupAlreadyActive as exc:
-                raise CommandError(
-                    f"A cleanup is already running (report {exc.report_id})."
-                ) from exc
-            report = cleanup_run(report_id=report.pk, batch_size=options["batch_size"])
+        try:
+            report = cleanup_start(
+                schema_name=schema,
+                trigger=CleanupReport.Trigger.MANUAL,
+                triggered_by="manage.py",
+                dry_run=options["dry_run"],
+                batch_size=options["batch_size"],
+            )
+        except (ValueError, TenantNotFound) as exc:
+            raise CommandError(f"No tenant with schema name '{schema}'.") from exc
+        except CleanupAlreadyActive as exc:
+            raise CommandError(f"A cleanup is already running (report {exc.report_id}).") from exc
+        except ServiceError as exc:
+            raise CommandError(exc.detail) from exc
         fields = [
             "id",
             "status",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -183,6 +184,16 @@ CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 1}}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Queues (DESIGN §12): runs on `cleanup`, housekeeping (fan-out, reaper) on `default`, so a
+# long trigger-all or hung runs never delay the tick; `notices` is for emails. A worker
+# started without -Q consumes all three; `-Q cleanup` etc. scales each on its own machines.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in ("default", "cleanup", "notices")]
+CELERY_TASK_ROUTES = {
+    "cleanup.run_tenant": {"queue": "cleanup"},
+    "cleanup.fan_out": {"queue": "default"},
+    "cleanup.reap_stale_runs": {"queue": "default"},
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 LOGGING = {

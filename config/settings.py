@@ -217,7 +217,8 @@ LOGGING = {
 CLEANUP_BATCH_SIZE = env.int("CLEANUP_BATCH_SIZE", default=1000)
 # A running cleanup with no heartbeat for this long is ended `failed` (worker lost).
 CLEANUP_STALE_AFTER_S = env.int("CLEANUP_STALE_AFTER_S", default=300)
-# A cleanup still queued after this long is ended `failed` (task lost).
+# A cleanup still queued after this long has its task published again, at most once per
+# period (the task may be lost; runs are idempotent). It is never failed for waiting.
 CLEANUP_QUEUED_TIMEOUT_S = env.int("CLEANUP_QUEUED_TIMEOUT_S", default=3600)
 # Scheduled runs start within this many seconds of being due (spreads load at 03:00).
 CLEANUP_FANOUT_JITTER_S = env.int("CLEANUP_FANOUT_JITTER_S", default=30)

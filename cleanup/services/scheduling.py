@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, DateTimeField, Q, Value, When
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
@@ -71,7 +71,12 @@ def cleanup_due_release(claims: list[Claim]) -> int:
         return 0
     return CleanupPolicy.objects.filter(
         reduce(or_, (Q(pk=c.tenant_id, next_run_at=c.next_run_at) for c in claims))
-    ).update(next_run_at=Case(*(When(pk=c.tenant_id, then=Value(c.due_at)) for c in claims)))
+    ).update(
+        next_run_at=Case(
+            *(When(pk=c.tenant_id, then=Value(c.due_at)) for c in claims),
+            output_field=DateTimeField(),
+        )
+    )
 
 
 def cleanup_fan_out(*, now: datetime | None = None) -> list[str]:

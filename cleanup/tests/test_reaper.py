@@ -1,12 +1,13 @@
 """The reaper: a lost worker's run ends `failed`; a run waiting in the queue is re-published,
 never failed; one broken tenant does not stop the others being reaped."""
 
+import threading
 import time
 from datetime import datetime, timedelta
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -148,3 +149,35 @@ def test_a_lost_run_is_failed_and_summarised_once(tenant_a: Tenant) -> None:
     assert ended.status == "failed" and ended.error.startswith("Worker lost")
     summary = CleanupPolicy.objects.get(tenant=tenant_a)
     assert (summary.last_report_id, summary.last_report_status) == (lost.pk, "failed")
+
+
+def test_a_run_whose_worker_holds_its_row_mid_batch_is_not_reaped(make_live_tenant) -> None:  # type: ignore[no-untyped-def]
+    tenant = make_live_tenant()
+    schema = tenant.schema_name
+    busy = report_make(schema, Status.RUNNING, timedelta(hours=1))
+    locked, reaped = threading.Event(), threading.Event()
+
+    def worker_in_a_batch() -> None:
+        """The run's batch transaction: the row locked, its heartbeat written at the end."""
+        try:
+            with schema_context(schema), transaction.atomic():
+                CleanupReport.objects.select_for_update().get(pk=busy.pk)
+                locked.set()
+                reaped.wait(60)
+                CleanupReport.objects.filter(pk=busy.pk, status=Status.RUNNING).update(
+                    heartbeat_at=timezone.now()
+                )
+        finally:
+            connection.close()
+
+    batch = threading.Thread(target=worker_in_a_batch)
+    batch.start()
+    try:
+        assert locked.wait(60)
+        assert cleanup_reap_stale() == []
+    finally:
+        reaped.set()
+        batch.join()
+
+    assert cleanup_reap_stale() == []  # it beat meanwhile
+    assert report_get(schema, busy.pk).status == "running"

@@ -35,6 +35,9 @@ class CleanupReport(models.Model):
     error = models.TextField(blank=True, default="")
     policy = models.JSONField()
     task_id = models.CharField(max_length=64, blank=True, default="")
+    # When the reaper last re-published a run still `queued` (null: only its first publish,
+    # at created_at), so it re-publishes at most once per CLEANUP_QUEUED_TIMEOUT_S.
+    published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -183,6 +184,16 @@ CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 1}}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Queues (DESIGN §12): runs on `cleanup`, housekeeping (fan-out, reaper) on `default`, so a
+# long trigger-all or hung runs never delay the tick; `notices` is for emails. A worker
+# started without -Q consumes all three; `-Q cleanup` etc. scales each on its own machines.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in ("default", "cleanup", "notices")]
+CELERY_TASK_ROUTES = {
+    "cleanup.run_tenant": {"queue": "cleanup"},
+    "cleanup.fan_out": {"queue": "default"},
+    "cleanup.reap_stale_runs": {"queue": "default"},
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 LOGGING = {
@@ -206,7 +217,8 @@ LOGGING = {
 CLEANUP_BATCH_SIZE = env.int("CLEANUP_BATCH_SIZE", default=1000)
 # A running cleanup with no heartbeat for this long is ended `failed` (worker lost).
 CLEANUP_STALE_AFTER_S = env.int("CLEANUP_STALE_AFTER_S", default=300)
-# A cleanup still queued after this long is ended `failed` (task lost).
+# A cleanup still queued after this long has its task published again, at most once per
+# period (the task may be lost; runs are idempotent). It is never failed for waiting.
 CLEANUP_QUEUED_TIMEOUT_S = env.int("CLEANUP_QUEUED_TIMEOUT_S", default=3600)
 # A batch waits at most this long for a user row another transaction holds locked, then the
 # run ends `failed` (instead of hanging until the task's time limit).

@@ -268,11 +268,17 @@ class Stack:
             lambda: self.get("/healthz", "localhost").status == 200, "gunicorn to answer /healthz"
         )
 
-    def worker_start(self, name: str = "worker") -> subprocess.Popen[bytes]:
-        """A real `celery -A config worker` (solo pool: the task runs in the main process)."""
+    def worker_start(
+        self, name: str = "worker", queues: str = "cleanup,default,notices"
+    ) -> subprocess.Popen[bytes]:
+        """A real `celery -A config worker -Q <queues>` (solo pool: the task runs in the main
+        process)."""
         worker = self._spawn(
             name,
-            [str(BIN / "celery"), "-A", "config", "worker", "--pool=solo", "--loglevel=INFO"],
+            [
+                *(str(BIN / "celery"), "-A", "config", "worker", "-Q", queues, "-n", f"{name}@%h"),
+                *("--pool=solo", "--loglevel=INFO"),
+            ],
         )
         return worker
 

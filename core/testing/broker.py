@@ -1,12 +1,17 @@
 """Point the Celery app at another broker for a while: a dead port, or a hung Redis."""
 
+import base64
 import contextlib
+import json
 import shutil
 import signal
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from typing import Any
+
+import redis
 
 from config.celery import app as celery_app
 
@@ -61,3 +66,50 @@ def hung_redis() -> Iterator[str]:
         server.send_signal(signal.SIGCONT)
         server.terminate()
         server.wait(10)
+
+
+class RedisServer:
+    """A redis-server of our own on a free port, to stop mid-test and start again there."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(redis_server_command(self.port), stdout=subprocess.DEVNULL)
+        for _ in range(100):
+            with contextlib.suppress(redis.ConnectionError):
+                redis.Redis.from_url(self.url, socket_timeout=1).ping()
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"redis-server did not start on port {self.port}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def queued_tasks(url: str, queue: str) -> list[tuple[str, list[Any], dict[str, Any]]]:
+    """The tasks waiting in `queue` of the Redis broker at `url`, oldest first, as
+    (task name, args, kwargs): what a worker consuming that queue would receive."""
+    client = redis.Redis.from_url(url, socket_timeout=2)
+    tasks = []
+    # kombu LPUSHes a message and workers BRPOP: the oldest is at the end of the list.
+    for raw in reversed(client.lrange(queue, 0, -1)):
+        message = json.loads(raw)
+        args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+        tasks.append((message["headers"]["task"], args, kwargs))
+    return tasks

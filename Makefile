@@ -65,13 +65,15 @@ schema-check: schema
 	git diff --exit-code -- spa/openapi.json spa/src/lib/api/schema.d.ts || \
 		{ echo "spa/openapi.json or its types are stale: run 'make schema' and commit"; exit 1; }
 
-# The dashboard's flows in Chromium against the real stack (own database, port 8765).
+# The dashboard's flows in Chromium against the real stack (own database, port 8765), on a
+# multi-label BASE_DOMAIN and a custom tenant domain (see infra/e2e.sh).
 e2e: install spa
 	infra/e2e.sh
 
-# The same run, saving the README's screenshots into docs/screenshots.
+# The same run on localhost (the address the README uses), saving the README's screenshots
+# into docs/screenshots.
 screenshots: install spa
-	E2E_SCREENSHOTS=$(CURDIR)/docs/screenshots infra/e2e.sh
+	E2E_BASE_DOMAIN=localhost E2E_SCREENSHOTS=$(CURDIR)/docs/screenshots infra/e2e.sh
 
 # Benchmarks (DESIGN §8): their own database (cleanup_bench) and Redis db 14, never the dev
 # ones. Figures: bench/results/latest.json, latest.md, HISTORY.md.

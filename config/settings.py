@@ -46,6 +46,7 @@ SHARED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
 ]
 TENANT_APPS = [
@@ -277,6 +278,10 @@ SPECTACULAR_SETTINGS = {
         "host (schema) they were obtained on."
     ),
     "VERSION": "1.0.0",
+    # Swagger UI's assets from this server (drf-spectacular-sidecar), never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {

@@ -9,6 +9,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.spa import host_api
+
 
 @extend_schema(exclude=True)
 @api_view(["GET"])
@@ -33,7 +35,11 @@ def docs(urlconf: str) -> list:
     ]
 
 
-auth = [path("api/", include("accounts.urls")), path("api/ping/", ping)]
+auth = [
+    path("api/", include("accounts.urls")),
+    path("api/ping/", ping),
+    path("api/host/", host_api),
+]
 tenant = [path("api/", include("cleanup.urls"))]
 platform = [path("api/", include("tenants.urls"))]
 # Last in each URL conf, after every real API path.

@@ -2,14 +2,24 @@
 # End-to-end: the real stack (web + worker + beat, as `make run` starts them) on a database
 # of its own, seeded, driven through the dashboard by the Playwright flows in spa/e2e/.
 # Needs the SPA built (spa/dist) and Chromium. Used by `make e2e`, hence `make test`.
+#
+# The root host is a multi-label domain (console.example.test, so acme is
+# acme.console.example.test) and the flows give one tenant a custom two-label domain
+# (e2e-<stamp>.test): the dashboard must take its console from the server, whatever the
+# host name looks like. Chromium resolves every name to 127.0.0.1 (--host-resolver-rules),
+# so no /etc/hosts entries are needed. localhost itself is covered by the unit tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PORT=${E2E_PORT:-8765}
 DB=${E2E_DATABASE:-cleanup_e2e}
 export DEBUG=1
+export BASE_DOMAIN=${E2E_BASE_DOMAIN:-console.example.test}
+# The tenant the flows create lives on a custom domain under .test, outside BASE_DOMAIN.
+export ALLOWED_HOSTS="$BASE_DOMAIN,.$BASE_DOMAIN,.test"
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB"
-export REDIS_URL="redis://127.0.0.1:6379/${E2E_REDIS_DB:-13}"
+REDIS_DB=${E2E_REDIS_DB:-13}
+export REDIS_URL="redis://127.0.0.1:6379/$REDIS_DB"
 export GUNICORN_BIND="127.0.0.1:$PORT" GUNICORN_WORKERS=2
 export CLEANUP_FANOUT_JITTER_S=0
 export PATH="$PWD/.venv/bin:$PATH"
@@ -26,7 +36,7 @@ PY
 
 drop_db
 python infra/check_services.py          # creates the database
-redis-cli -n 13 flushdb >/dev/null
+redis-cli -n "$REDIS_DB" flushdb >/dev/null
 python manage.py migrate --noinput -v 0
 python manage.py seed_demo >/dev/null
 
@@ -49,7 +59,7 @@ curl -fs -o /dev/null "http://127.0.0.1:$PORT/readyz" || { echo "stack did not s
 # leaves the committed ones alone.
 SHOTS=${E2E_SCREENSHOTS:-/tmp/cleanup-e2e-screenshots}
 status=0
-(cd spa && E2E_BASE_PORT="$PORT" E2E_SCREENSHOTS="$SHOTS" npm run e2e) || status=$?
+(cd spa && E2E_BASE_PORT="$PORT" E2E_BASE_DOMAIN="$BASE_DOMAIN" E2E_SCREENSHOTS="$SHOTS" npm run e2e) || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- last lines of the stack's log ($LOG) ---"
   tail -40 "$LOG"

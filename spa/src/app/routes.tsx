@@ -40,9 +40,10 @@ function RequireAuth() {
 }
 
 /**
- * Which console a person gets depends on the host and on who they are: the
- * operator console only on the root host and only for operators; the tenant
- * console only on a tenant host and only for its admins.
+ * Which console a person gets depends on the host (as the server says, see
+ * lib/host) and on who they are (/api/me/): the operator console only on the
+ * root host and only for operators; the tenant console only on a tenant host
+ * and only for its admins.
  */
 function Console() {
   const host = useHost();
@@ -65,7 +66,7 @@ function Console() {
   }
 
   const user = me.data;
-  if (host.tenant === null) {
+  if (host.console === 'platform') {
     if (!user.is_operator) {
       return (
         <Shell user={user} kind="operator" nav={[]}>

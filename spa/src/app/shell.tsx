@@ -17,7 +17,7 @@ export function Shell({ user, kind, nav, children }: { user: Me; kind: 'tenant' 
   const session = useSession();
   const navigate = useNavigate();
   const logout = useLogout();
-  const context = kind === 'operator' ? 'Platform' : (user.tenant?.name ?? host.tenant ?? '');
+  const context = kind === 'operator' ? 'Platform' : (user.tenant?.name ?? host.tenant?.name ?? '');
 
   const signOut = () => {
     // The token is dropped locally whatever the server says; a failed revoke

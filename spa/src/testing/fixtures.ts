@@ -1,3 +1,4 @@
+import type { HostConfig } from '@/lib/host';
 import type { AuditEntry, Me, PlatformTenant, Policy, Preview, PreviewUser, Report } from '@/lib/api/types';
 
 const HOUR = 3600_000;
@@ -85,6 +86,11 @@ export const tenantMember: Me = {
   is_tenant_admin: false,
   tenant: { schema_name: 'acme', name: 'Acme Corp' },
 };
+/** What the server injects on acme's host (acme.localhost in development). */
+export const acmeHost: HostConfig = { console: 'tenant', tenant: { schema_name: 'acme', name: 'Acme Corp' }, base_domain: 'localhost' };
+/** What the server injects on the root host. */
+export const platformHost: HostConfig = { console: 'platform', tenant: null, base_domain: 'localhost' };
+
 export const operator: Me = { username: 'operator', email: 'ops@example.test', is_operator: true, is_tenant_admin: false, tenant: null };
 
 export function makeTenant(schema: string, overrides: Partial<PlatformTenant> = {}): PlatformTenant {

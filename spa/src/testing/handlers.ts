@@ -1,9 +1,11 @@
 import { http, HttpResponse } from 'msw';
+import type { HostConfig } from '@/lib/host';
 import type { Me, Paginated, PlatformTenant, Policy, Report } from '@/lib/api/types';
-import { makeAuditEntry, makePolicy, makePreview, makeReport, makeTenant, tenantAdmin } from './fixtures';
+import { acmeHost, makeAuditEntry, makePolicy, makePreview, makeReport, makeTenant, tenantAdmin } from './fixtures';
 
 /** Mutable in-memory backend that the default handlers read; reset after each test. */
 export const db = {
+  host: acmeHost as HostConfig,
   me: tenantAdmin as Me,
   reports: [] as Report[],
   policy: makePolicy() as Policy,
@@ -11,6 +13,7 @@ export const db = {
 };
 
 export function resetDb(): void {
+  db.host = acmeHost;
   db.me = tenantAdmin;
   db.reports = [3, 2, 1].map((id) => makeReport({ id }));
   db.policy = makePolicy();
@@ -33,6 +36,7 @@ export function paginate<T>(items: T[], page: number, path: string): Paginated<T
 const pageOf = (request: Request) => Number(new URL(request.url).searchParams.get('page') ?? '1');
 
 export const handlers = [
+  http.get('/api/host/', () => HttpResponse.json(db.host)),
   http.post('/api/auth/token/', () => HttpResponse.json({ access: 'access-1', refresh: 'refresh-1' })),
   http.post('/api/auth/token/refresh/', () => HttpResponse.json({ access: 'access-2', refresh: 'refresh-2' })),
   http.post('/api/auth/logout/', () => new HttpResponse(null, { status: 205 })),

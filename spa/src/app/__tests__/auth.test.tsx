@@ -2,12 +2,12 @@ import { screen, waitFor } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { readTokens, writeTokens } from '@/lib/auth-tokens';
 import { db } from '@/testing/handlers';
-import { operator, tenantMember } from '@/testing/fixtures';
+import { operator, tenantMember, platformHost } from '@/testing/fixtures';
 import { renderApp } from '@/testing/render';
 import { server } from '@/testing/server';
 
 describe('login', () => {
-  it('names the tenant from the host and signs a tenant admin in to the overview', async () => {
+  it("names this host's tenant and signs a tenant admin in to the overview", async () => {
     const { user } = renderApp({ path: '/', authenticated: false });
 
     expect(await screen.findByRole('heading', { name: 'Sign in to acme' })).toBeInTheDocument();
@@ -44,7 +44,7 @@ describe('login', () => {
   });
 
   it('shows the operator sign-in on the root host', async () => {
-    renderApp({ path: '/', hostname: 'localhost', authenticated: false });
+    renderApp({ path: '/', host: platformHost, authenticated: false });
     expect(await screen.findByRole('heading', { name: 'Operator sign in' })).toBeInTheDocument();
   });
 
@@ -113,13 +113,13 @@ describe('roles', () => {
 
   it('shows operators the tenants console on the root host', async () => {
     db.me = operator;
-    renderApp({ hostname: 'localhost' });
+    renderApp({ host: platformHost });
     expect(await screen.findByRole('heading', { name: 'Tenants' })).toBeInTheDocument();
     await waitFor(() => expect(screen.getByRole('link', { name: 'Acme Inc' })).toBeInTheDocument());
   });
 
   it('tells a non-operator on the root host that this console is for operators', async () => {
-    renderApp({ hostname: 'localhost' });
+    renderApp({ host: platformHost });
     expect(await screen.findByRole('heading', { name: 'You need to be a platform operator' })).toBeInTheDocument();
   });
 });

@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
-import { makeTenant, operator } from '@/testing/fixtures';
+import { makeTenant, operator, platformHost } from '@/testing/fixtures';
 import { db } from '@/testing/handlers';
 import { renderApp } from '@/testing/render';
 import { server } from '@/testing/server';
@@ -15,7 +15,7 @@ describe('operator console', () => {
       makeTenant('acme', { last_report: { id: 4, status: 'succeeded', finished_at: new Date().toISOString(), users_removed: 7 } }),
       makeTenant('globex', { last_report: null, schedule: { enabled: false, schedule: '0 3 * * *', timezone: 'UTC', next_run_at: null } }),
     ];
-    renderApp({ hostname: 'localhost', path: '/tenants' });
+    renderApp({ host: platformHost, path: '/tenants' });
 
     const table = await screen.findByRole('table', { name: 'Tenants' });
     const acme = within(table).getByRole('row', { name: /Acme Inc/ });
@@ -35,7 +35,7 @@ describe('operator console', () => {
         return HttpResponse.json({ runs: [{ tenant: 'acme', report_id: 12 }], skipped: [{ tenant: 'globex', reason: 'already_running' }] }, { status: 202 });
       }),
     );
-    const { user } = renderApp({ hostname: 'localhost', path: '/tenants' });
+    const { user } = renderApp({ host: platformHost, path: '/tenants' });
 
     await user.click(await screen.findByRole('checkbox', { name: 'Select Acme Inc' }));
     await user.click(screen.getByRole('checkbox', { name: 'Select Globex Inc' }));
@@ -59,7 +59,7 @@ describe('operator console', () => {
         return HttpResponse.json({ runs: [], skipped: [] }, { status: 202 });
       }),
     );
-    const { user } = renderApp({ hostname: 'localhost', path: '/tenants' });
+    const { user } = renderApp({ host: platformHost, path: '/tenants' });
     await screen.findByRole('table', { name: 'Tenants' });
     await user.click(screen.getByRole('switch', { name: 'Dry run' }));
     await user.click(screen.getByRole('button', { name: 'Trigger all tenants' }));
@@ -94,7 +94,7 @@ describe('operator console', () => {
         return HttpResponse.json(tenant, { status: 201 });
       }),
     );
-    const { user } = renderApp({ hostname: 'localhost', path: '/tenants' });
+    const { user } = renderApp({ host: platformHost, path: '/tenants' });
 
     await user.click(await screen.findByRole('button', { name: 'New tenant' }));
     const dialog = await screen.findByRole('dialog', { name: 'New tenant' });
@@ -125,7 +125,7 @@ describe('operator console', () => {
   });
 
   it("drills into a tenant's reports", async () => {
-    const { user } = renderApp({ hostname: 'localhost', path: '/tenants' });
+    const { user } = renderApp({ host: platformHost, path: '/tenants' });
     await user.click(await screen.findByRole('link', { name: 'Acme Inc' }));
     expect(await screen.findByRole('heading', { name: 'Reports for acme' })).toBeInTheDocument();
     expect(await screen.findByRole('table', { name: 'Cleanup reports of acme' })).toBeInTheDocument();
@@ -141,7 +141,7 @@ describe('tenant drill-in', () => {
         return HttpResponse.json({ runs: [], skipped: [{ tenant: 'acme', reason: 'A cleanup is already queued or running (report 4).' }] }, { status: 202 });
       }),
     );
-    const { user } = renderApp({ hostname: 'localhost', path: '/tenants/acme' });
+    const { user } = renderApp({ host: platformHost, path: '/tenants/acme' });
     await user.click(await screen.findByRole('button', { name: 'Start a dry run' }));
     expect(await screen.findByRole('alert')).toHaveTextContent('A cleanup is already queued or running (report 4).');
     expect(sent).toEqual({ tenants: ['acme'], dry_run: true });

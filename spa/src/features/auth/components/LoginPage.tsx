@@ -19,7 +19,7 @@ function loginError(error: unknown): string {
 }
 
 export function LoginPage() {
-  const { tenant } = useHost();
+  const tenant = useHost().tenant?.schema_name;
   useDocumentTitle(tenant ? `Sign in to ${tenant}` : 'Operator sign in');
   const session = useSession();
   const navigate = useNavigate();

@@ -21,7 +21,7 @@ function slug(name: string): string {
 const EMPTY = { name: '', schema_name: '', domain: '', username: 'admin', email: '', password: '' };
 
 export function CreateTenantDialog({ open, onClose, onCreated }: { open: boolean; onClose: () => void; onCreated: (tenant: PlatformTenant) => void }) {
-  const { hostname } = useHost();
+  const { base_domain } = useHost();
   const create = useCreateTenant();
   const [form, setForm] = useState(EMPTY);
   const [schemaTouched, setSchemaTouched] = useState(false);
@@ -30,7 +30,7 @@ export function CreateTenantDialog({ open, onClose, onCreated }: { open: boolean
   const set = (key: keyof typeof EMPTY, value: string) => setForm((f) => ({ ...f, [key]: value }));
   const schema = schemaTouched ? form.schema_name : slug(form.name);
   // Host names cannot contain "_": the backend derives the subdomain with "-".
-  const defaultDomain = `${(schema || 'schema').replace(/_/g, '-')}.${hostname}`;
+  const defaultDomain = `${(schema || 'schema').replace(/_/g, '-')}.${base_domain}`;
 
   const close = () => {
     create.reset();

@@ -2,15 +2,24 @@
 inline script, and the API docs load nothing from a CDN."""
 
 import re
+from collections.abc import Iterator
 from html.parser import HTMLParser
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from core.testing import PASSWORD, ROOT, TENANT_A, make_user
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _back_to_public() -> Iterator[None]:
+    """Requests to a tenant host leave the connection on its schema: don't pass it on."""
+    yield
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
 
 
 class Scripts(HTMLParser):

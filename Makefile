@@ -24,7 +24,14 @@ $(SPA_STAMP): spa/package.json spa/package-lock.json
 spa: $(SPA_STAMP)
 	cd spa && npm run build
 
-check-services: install
+# A fresh checkout gets a development .env (DEBUG=1 and a key of its own), so the README's
+# `.venv/bin/python manage.py ...` commands work in any new shell. Never overwritten.
+.env:
+	@printf '# Local development (written by make). Production: see README, "Production".\nDEBUG=1\nSECRET_KEY=%s\n' \
+		"$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')" >$@
+	@echo "wrote .env: DEBUG=1 and a generated SECRET_KEY"
+
+check-services: install .env
 	$(RUN_ENV) $(PY) infra/check_services.py
 
 migrate: check-services

@@ -38,7 +38,9 @@ def bench_env(**extra: str) -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
         DEBUG="0",
-        SECRET_KEY="bench-only-secret-key-not-for-production-0123456789",
+        SECRET_KEY="bench-only-dUlGGrlkMuVE9JRq28Fqf7Oj7V1MJaJlXuX_xXCL-GLI2UY-",
+        # Plain HTTP on loopback: no redirect to HTTPS.
+        SECURE_SSL_REDIRECT="0",
         DATABASE_URL=DATABASE_URL,
         REDIS_URL=REDIS_URL,
         CACHE_URL=REDIS_URL,

@@ -3,31 +3,77 @@
 Every variable is documented in `.env.example`.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
+
+from core.secret_key import require_strong_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")
+# The file read for variables the environment does not set (it never overrides them);
+# set only in the environment. Empty: read none (the test settings, so a developer's
+# `.env` cannot change how tests behave).
+ENV_FILE = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE:
+    environ.Env.read_env(ENV_FILE)
 
 DEBUG = env.bool("DEBUG", default=False)
-INSECURE_DEFAULT_KEY = "insecure-dev-key-change-me"
-SECRET_KEY = env.str("SECRET_KEY", default=INSECURE_DEFAULT_KEY)
-if not DEBUG and (SECRET_KEY == INSECURE_DEFAULT_KEY or len(SECRET_KEY) < 32):
-    raise ImproperlyConfigured(
-        "SECRET_KEY must be set to a real secret (32+ characters) when DEBUG is off. "
-        "Set DEBUG=1 for local development, or SECRET_KEY in the environment / .env."
-    )
+SECRET_KEY = env.str("SECRET_KEY", default="")
+# Tokens are signed with SECRET_KEY unless a key of their own is set.
+JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="")
+if not DEBUG:
+    require_strong_secret("SECRET_KEY", SECRET_KEY)
+    if JWT_SIGNING_KEY:
+        require_strong_secret("JWT_SIGNING_KEY", JWT_SIGNING_KEY)
+# Development only: production refuses to start without a real key (above).
+SECRET_KEY = SECRET_KEY or "development-only-key-never-used-with-debug-off"
 
 # Tenants live on subdomains of BASE_DOMAIN; the public (operators') site on BASE_DOMAIN itself.
 BASE_DOMAIN = env.str("BASE_DOMAIN", default="localhost")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[BASE_DOMAIN, f".{BASE_DOMAIN}"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- HTTPS: on by default with DEBUG off, each can be turned off on its own (e.g. the SSL
+# redirect where the load balancer already redirects). /healthz and /readyz are answered
+# before SecurityMiddleware, so load-balancer probes over plain HTTP are never redirected.
+# Behind a proxy that terminates TLS and sets X-Forwarded-Proto (and strips a client's):
+# SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https
+SECURE_PROXY_SSL_HEADER = tuple(env.list("SECURE_PROXY_SSL_HEADER", default=[])) or None
+if SECURE_PROXY_SSL_HEADER and len(SECURE_PROXY_SSL_HEADER) != 2:
+    raise ImproperlyConfigured(
+        "SECURE_PROXY_SSL_HEADER must be a header and a value: HTTP_X_FORWARDED_PROTO,https"
+    )
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+
+# Content-Security-Policy (django-csp): scripts only from this origin, never inline (the
+# API docs use drf-spectacular's split view, whose init script is a URL of its own).
+# Inline styles are allowed: Swagger UI's page and Django admin's templates carry some.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 SHARED_APPS = [
     # `tenants` comes first so its `migrate`/`migrate_schemas` (which also refresh the
@@ -46,7 +92,9 @@ SHARED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "rest_framework",
     "drf_spectacular",
+    # Swagger UI's files, served from /static/ instead of a CDN.
     "drf_spectacular_sidecar",
+    "csp",
     "django_celery_beat",
 ]
 TENANT_APPS = [
@@ -76,6 +124,7 @@ MIDDLEWARE = [
     "core.health.HealthCheckMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -255,7 +304,7 @@ SIMPLE_JWT = {
     # Obtaining a token counts as logging in: API-only users must not look inactive.
     "UPDATE_LAST_LOGIN": True,
     "ALGORITHM": "HS256",
-    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default=SECRET_KEY),
+    "SIGNING_KEY": JWT_SIGNING_KEY or SECRET_KEY,
     "ISSUER": "cleanup-console",
     "AUDIENCE": "cleanup-console",
     "AUTH_HEADER_TYPES": ("Bearer",),
@@ -278,12 +327,14 @@ SPECTACULAR_SETTINGS = {
         "host (schema) they were obtained on."
     ),
     "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI's assets from this server (drf-spectacular-sidecar), never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "COMPONENT_SPLIT_REQUEST": True,
+    # No badge image from validator.swagger.io: nothing is loaded from elsewhere.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "ENUM_NAME_OVERRIDES": {
         "ReportStatusEnum": "cleanup.models.CleanupReport.Status",
         "ReasonEnum": "cleanup.models.CleanupAuditEntry.Reason",

@@ -145,7 +145,9 @@ class Stack:
         env.update(
             DJANGO_SETTINGS_MODULE="config.settings",
             DEBUG="0",
-            SECRET_KEY="faults-only-secret-key-not-for-production-0123456789",
+            SECRET_KEY="faults-only-9ZLQq1SBEhkqwyXmJkOg3BKAbKJYL9lCn9j32U0gGcoBKWLO",
+            # Plain HTTP on loopback: no redirect to HTTPS.
+            SECURE_SSL_REDIRECT="0",
             DATABASE_URL=self.database_url,
             REDIS_URL=f"redis://127.0.0.1:{self.redis_port}/0",
             LOG_LEVEL="WARNING",

@@ -1,7 +1,9 @@
+from typing import Any
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django_tenants.utils import schema_context
 
@@ -157,7 +159,20 @@ def test_the_command_creates_a_tenant(capsys: pytest.CaptureFixture[str]) -> Non
     assert "cmdco.localhost" in capsys.readouterr().out
 
 
-def test_seed_demo_twice_yields_the_same_counts() -> None:
+def test_seed_demo_refuses_with_debug_off_and_creates_nothing(settings: Any) -> None:
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo")
+
+    assert not Tenant.objects.filter(schema_name__in=["acme", "globex"]).exists()
+    assert "acme" not in schemas()
+    assert not get_user_model().objects.filter(username="operator").exists()
+
+
+def test_seed_demo_twice_yields_the_same_counts(settings: Any) -> None:
+    settings.DEBUG = True
+
     def counts() -> dict[str, int]:
         result = {"tenants": Tenant.objects.count(), "domains": Domain.objects.count()}
         for schema in ("acme", "globex"):

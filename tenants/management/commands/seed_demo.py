@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -26,6 +26,11 @@ class Command(BaseCommand):
     help = "Create the demo: an operator, tenants acme and globex with users. Idempotent."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The demo's logins are published in the README: never on a production site.
+        if not settings.DEBUG:
+            raise CommandError(
+                "seed_demo creates logins everyone knows; it runs only with DEBUG=1."
+            )
         User = get_user_model()
         public, _ = Tenant.objects.get_or_create(
             schema_name="public", defaults={"name": "Platform"}

@@ -23,6 +23,9 @@ export REDIS_URL="redis://127.0.0.1:6379/$REDIS_DB"
 export GUNICORN_BIND="127.0.0.1:$PORT" GUNICORN_WORKERS=2
 export CLEANUP_FANOUT_JITTER_S=0
 export PATH="$PWD/.venv/bin:$PATH"
+# Only what is set here: a developer's .env (read by Django and by honcho) must not point
+# the e2e stack at their own database.
+export ENV_FILE=""
 LOG=${E2E_LOG:-/tmp/cleanup-e2e-stack.log}
 
 drop_db() {
@@ -40,7 +43,7 @@ redis-cli -n "$REDIS_DB" flushdb >/dev/null
 python manage.py migrate --noinput -v 0
 python manage.py seed_demo >/dev/null
 
-honcho start -f Procfile >"$LOG" 2>&1 &
+honcho start -e /dev/null -f Procfile >"$LOG" 2>&1 &
 STACK=$!
 cleanup() {
   kill -TERM "$STACK" 2>/dev/null || true

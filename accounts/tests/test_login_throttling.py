@@ -140,10 +140,16 @@ def test_a_client_cannot_escape_its_counter_by_prepending_addresses(
     assert token_login("escaper", **other_fake) == 429
 
 
-def test_a_garbage_forwarded_address_falls_back_to_the_peer(
+def test_a_garbage_forwarded_address_counts_against_the_peer(
     tenant_a: object, trusted_proxies: Any
 ) -> None:
     trusted_proxies(2)
     make_user("alpha", "odd")
-    garbage = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "not-an-address, 10.0.0.2"}
-    assert token_login("odd", **garbage) == 200
+    for i in range(3):
+        garbage = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": f"junk{i}, 10.0.0.2"}
+        assert token_login(f"guess{i}", "nope", **garbage) == 401
+
+    other_junk = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "junk, 10.0.0.2"}
+    assert token_login("odd", **other_junk) == 429
+    elsewhere = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "198.51.100.9, 10.0.0.2"}
+    assert token_login("odd", **elsewhere) == 200

@@ -9,21 +9,18 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from accounts.models import User
 from accounts.serializers import (
     LoginSerializer,
+    LogoutSerializer,
     MeSerializer,
     RefreshSerializer,
     TokenPairSerializer,
 )
+from accounts.services import session_logout, session_refresh
 from accounts.throttling import LoginThrottle
-from accounts.tokens import (
-    TenantLogoutSerializer,
-    TenantTokenObtainSerializer,
-    TenantTokenRefreshSerializer,
-)
+from accounts.tokens import TenantTokenObtainSerializer, refresh_token_load
 from core.api import ERROR, VALIDATION_ERROR
 from tenants.context import on_public_schema
 
@@ -45,8 +42,9 @@ class TokenObtainApi(TokenApi):
         summary="Obtain a token pair for this host's tenant (or the platform on the root host)",
     )
     def post(self, request: Request) -> Response:
-        LoginSerializer(data=request.data).is_valid(raise_exception=True)
-        throttle = LoginThrottle.for_request(request)
+        login = LoginSerializer(data=request.data)
+        login.is_valid(raise_exception=True)
+        throttle = LoginThrottle.for_request(request, login.validated_data["username"])
         if throttle.blocked():
             return Response(
                 {"detail": "Too many failed login attempts. Try again later."},
@@ -70,27 +68,25 @@ class TokenRefreshApi(TokenApi):
         summary="Exchange a refresh token for a new pair (the old refresh is blacklisted)",
     )
     def post(self, request: Request) -> Response:
-        serializer = TenantTokenRefreshSerializer(data=request.data)
-        try:
-            serializer.is_valid(raise_exception=True)
-        except TokenError as exc:
-            raise InvalidToken(str(exc)) from exc
-        return Response(serializer.validated_data)
+        serializer = RefreshSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        refresh, user = refresh_token_load(serializer.validated_data["refresh"])
+        return Response(session_refresh(refresh=refresh, user=user))
 
 
 class LogoutApi(TokenApi):
     @extend_schema(
-        request=RefreshSerializer,
+        request=LogoutSerializer,
         responses={205: None, 400: VALIDATION_ERROR, 401: ERROR},
         auth=[],
-        summary="Revoke a refresh token",
+        summary="Revoke a refresh token; with `everywhere`, every token of its user",
     )
     def post(self, request: Request) -> Response:
-        serializer = TenantLogoutSerializer(data=request.data)
-        try:
-            serializer.is_valid(raise_exception=True)
-        except TokenError as exc:
-            raise InvalidToken(str(exc)) from exc
+        serializer = LogoutSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        refresh, user = refresh_token_load(data["refresh"])
+        session_logout(refresh=refresh, user=user, everywhere=data["everywhere"])
         return Response(status=status.HTTP_205_RESET_CONTENT)
 
 

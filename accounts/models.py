@@ -1,5 +1,8 @@
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import F
 
 
 class User(AbstractUser):
@@ -11,6 +14,24 @@ class User(AbstractUser):
     # Set by API activity (token refresh, authenticated requests), at most hourly, so a user
     # who only uses the API does not look inactive. See DESIGN §4.
     last_seen = models.DateTimeField(null=True, blank=True)
+    # Every token carries the version it was minted under and dies when it changes: bumped
+    # by a password change and by logout-everywhere (accounts.tokens). A database default,
+    # so rows inserted with SQL (benchmarks, drills) need not name it.
+    token_version = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # `_password` is set by set_password() — from a form, the admin, a shell or
+        # `changepassword` — and cleared by Django before it saves a mere hash upgrade at
+        # login, which must not end the session being opened.
+        bump = self._password is not None and not self._state.adding  # type: ignore[attr-defined]
+        if bump:
+            # Incremented in SQL: a stale copy of the user cannot write an old version back.
+            self.token_version = F("token_version") + 1  # type: ignore[assignment]
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "token_version"}
+        super().save(*args, **kwargs)
+        if bump:
+            self.refresh_from_db(fields=["token_version"])

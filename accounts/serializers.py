@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from core.fields import StrictCharField
+from core.fields import StrictBooleanField, StrictCharField
 
 
 class TokenPairSerializer(serializers.Serializer):
@@ -15,6 +15,14 @@ class LoginSerializer(serializers.Serializer):
 
 class RefreshSerializer(serializers.Serializer):
     refresh = StrictCharField()
+
+
+class LogoutSerializer(RefreshSerializer):
+    everywhere = StrictBooleanField(
+        required=False,
+        default=False,
+        help_text="Also revoke every other token of the user, on every device.",
+    )
 
 
 class TenantRefSerializer(serializers.Serializer):

@@ -123,6 +123,7 @@ SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 MIDDLEWARE = [
     "core.health.HealthCheckMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
+    "tenants.middleware.SuspendedTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -295,6 +296,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Login throttling's client address: X-Forwarded-For is read through this many proxies
+    # (accounts.throttling.client_ip). 0 trusts no header.
+    "NUM_PROXIES": env.int("TRUSTED_PROXY_COUNT", default=0),
 }
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=5)),
@@ -309,9 +313,9 @@ SIMPLE_JWT = {
     "AUDIENCE": "cleanup-console",
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
-# Seconds an authenticated user is remembered by each web process (saves a query per
-# request); a deactivated or demoted user keeps API access at most this long. 0: off.
-JWT_USER_CACHE_S = env.float("JWT_USER_CACHE_S", default=10.0)
+# A session (login) ends this many days after it began, however often its refresh token
+# rotates.
+JWT_SESSION_MAX_DAYS = env.int("JWT_SESSION_MAX_DAYS", default=30)
 # Failed logins allowed per window, per username (per tenant) and per client IP.
 LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=5)
 LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=50)
@@ -324,7 +328,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Multi-tenant user cleanup. Tenant endpoints answer on the tenant's host "
         "(acme.example.com), platform endpoints on the root host. Tokens are bound to the "
-        "host (schema) they were obtained on."
+        "host (tenant) they were obtained on."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -20,5 +20,3 @@ CACHES["default"]["LOCATION"] = REDIS_URL  # noqa: F405
 # Connections close after each task or thread, so the test database can be dropped at the end.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 CLEANUP_FANOUT_JITTER_S = 0
-# User ids repeat from test to test (rolled-back transactions): no cross-test memory.
-JWT_USER_CACHE_S = 0

@@ -1,9 +1,10 @@
 """URLs of the root host (platform operators)."""
 
 from django.contrib import admin
-from django.urls import path, re_path
+from django.urls import re_path
 
 from config import urls_api
+from core.admin_sites import admin_urls
 from core.spa import spa_index
 
 urlpatterns = [
@@ -11,6 +12,6 @@ urlpatterns = [
     *urls_api.platform,
     *urls_api.docs("config.urls_public"),
     *urls_api.api_not_found,
-    path("admin/", admin.site.urls),
+    *admin_urls(admin.site),
     re_path(r"^(?!api/|admin/|static/)(?P<path>.*)$", spa_index),
 ]

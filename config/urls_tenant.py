@@ -1,9 +1,9 @@
 """URLs of tenant hosts (tenant admins)."""
 
-from django.urls import path, re_path
+from django.urls import re_path
 
 from config import urls_api
-from core.admin_sites import tenant_admin_site
+from core.admin_sites import admin_urls, tenant_admin_site
 from core.spa import spa_index
 
 urlpatterns = [
@@ -11,6 +11,6 @@ urlpatterns = [
     *urls_api.tenant,
     *urls_api.docs("config.urls_tenant"),
     *urls_api.api_not_found,
-    path("admin/", tenant_admin_site.urls),
+    *admin_urls(tenant_admin_site),
     re_path(r"^(?!api/|admin/|static/)(?P<path>.*)$", spa_index),
 ]

@@ -1,16 +1,22 @@
-"""Django admin for tenant hosts: only what lives in a tenant's own schema.
+"""Django admin: the tenant hosts' site, and the throttled login of every admin site.
 
 The default `admin.site` (root host, operators) lists tenants, domains, policies and beat's
 periodic tasks — public-schema data a tenant admin must never see, so tenant hosts get
 this separate site instead.
 """
 
+from collections.abc import Callable
+
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.models import Group
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 
 from accounts.admin import UserAdmin
 from accounts.models import User
+from accounts.throttling import LoginThrottle
 
 
 class TenantAdminSite(admin.AdminSite):
@@ -21,3 +27,38 @@ class TenantAdminSite(admin.AdminSite):
 tenant_admin_site = TenantAdminSite(name="tenant_admin")
 tenant_admin_site.register(User, UserAdmin)
 tenant_admin_site.register(Group, GroupAdmin)
+
+
+def throttled_login(site: admin.AdminSite) -> Callable[[HttpRequest], HttpResponse]:
+    """`site`'s login view, counting failures like `POST /api/auth/token/` does — the same
+    counters (per username, per client IP), so neither door is a way around the other."""
+
+    def login(request: HttpRequest) -> HttpResponse:
+        if request.method != "POST":
+            return site.login(request)
+        throttle = LoginThrottle.for_request(request, request.POST.get("username", ""))
+        if throttle.blocked():
+            return TemplateResponse(
+                request,
+                "accounts/login_throttled.html",
+                {**site.each_context(request), "title": "Log in"},
+                status=429,
+            )
+        response = site.login(request)
+        # The login view redirects once it has logged someone in, and shows the form
+        # again (200) when the credentials were refused.
+        if response.status_code == 302 and request.user.is_authenticated:
+            throttle.succeeded()
+        elif response.status_code == 200:
+            throttle.failed()
+        return response
+
+    return login
+
+
+def admin_urls(site: admin.AdminSite) -> list[URLPattern]:
+    """`site` under /admin/, its login throttled."""
+    return [
+        path("admin/login/", throttled_login(site)),
+        path("admin/", site.urls),  # type: ignore[list-item]
+    ]

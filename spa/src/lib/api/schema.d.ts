@@ -13,7 +13,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke a refresh token */
+        /** Revoke a refresh token; with `everywhere`, every token of its user */
         post: operations["auth_logout_create"];
         delete?: never;
         options?: never;
@@ -297,6 +297,14 @@ export interface components {
             username: string;
             password: string;
         };
+        LogoutRequest: {
+            refresh: string;
+            /**
+             * @description Also revoke every other token of the user, on every device.
+             * @default false
+             */
+            everywhere: boolean;
+        };
         Me: {
             username: string;
             email: string;
@@ -543,7 +551,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RefreshRequest"];
+                "application/json": components["schemas"]["LogoutRequest"];
             };
         };
         responses: {

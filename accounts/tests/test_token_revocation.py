@@ -1,0 +1,225 @@
+"""Tokens die with their session: password change, deactivation, logout everywhere, the
+tenant's deletion, and the session's absolute lifetime (DESIGN §11).
+
+These run with the production settings for authentication (no per-process user memory is
+turned off here): a revoked token must fail on the very next request.
+"""
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import schema_context, tenant_context
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+from accounts.tokens import TenantTokenObtainSerializer
+from core.testing import PASSWORD, TENANT_A, TENANT_B, client, make_user, tokens
+from tenants.models import Tenant
+from tenants.services import tenant_create, tenant_delete
+
+
+def me(host: str, access: str) -> int:
+    return client(host, access).get("/api/me/").status_code
+
+
+def refresh(host: str, token: str) -> Any:
+    return client(host).post("/api/auth/token/refresh/", {"refresh": token}, format="json")
+
+
+def logout(host: str, token: str, **extra: object) -> Any:
+    return client(host).post("/api/auth/logout/", {"refresh": token, **extra}, format="json")
+
+
+def alpha_user(username: str) -> Any:
+    with schema_context("alpha"):
+        return get_user_model().objects.get(username=username)
+
+
+def test_a_password_change_revokes_every_token_of_the_user_at_once(tenant_a: Tenant) -> None:
+    make_user("alpha", "changer")
+    laptop, phone = tokens(TENANT_A, "changer"), tokens(TENANT_A, "changer")
+    assert me(TENANT_A, laptop["access"]) == 200  # seen (and remembered, were it cached)
+
+    with schema_context("alpha"):
+        user = get_user_model().objects.get(username="changer")
+        user.set_password("a-new-long-enough-password")
+        user.save()
+
+    for pair in (laptop, phone):
+        assert me(TENANT_A, pair["access"]) == 401
+        assert refresh(TENANT_A, pair["refresh"]).status_code == 401
+    assert tokens(TENANT_A, "changer", "a-new-long-enough-password")["access"]
+
+
+def test_a_password_hash_upgrade_at_login_is_not_a_password_change(
+    tenant_a: Tenant, settings: Any
+) -> None:
+    make_user("alpha", "upgraded")  # hashed with the test suite's MD5 hasher
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+    ]
+    pair = tokens(TENANT_A, "upgraded")  # the login re-hashes the password with PBKDF2
+
+    assert alpha_user("upgraded").password.startswith("pbkdf2_")
+    assert me(TENANT_A, pair["access"]) == 200
+    assert refresh(TENANT_A, pair["refresh"]).status_code == 200
+
+
+def test_a_deactivated_user_is_refused_on_the_next_request(tenant_a: Tenant) -> None:
+    make_user("alpha", "leaving")
+    pair = tokens(TENANT_A, "leaving")
+    assert me(TENANT_A, pair["access"]) == 200
+
+    # As a cleanup run deactivates: one UPDATE, no model save.
+    with schema_context("alpha"):
+        get_user_model().objects.filter(username="leaving").update(is_active=False)
+
+    assert me(TENANT_A, pair["access"]) == 401
+    assert refresh(TENANT_A, pair["refresh"]).status_code == 401
+
+
+def test_a_demoted_admin_loses_the_console_on_the_next_request(tenant_a: Tenant) -> None:
+    make_user("alpha", "boss", is_staff=True)
+    pair = tokens(TENANT_A, "boss")
+    assert client(TENANT_A, pair["access"]).get("/api/reports/").status_code == 200
+
+    with schema_context("alpha"):
+        get_user_model().objects.filter(username="boss").update(is_staff=False)
+
+    assert client(TENANT_A, pair["access"]).get("/api/reports/").status_code == 403
+
+
+def test_logout_everywhere_revokes_every_token_of_the_user_on_every_device(
+    tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    make_user("alpha", "roamer")
+    make_user("alpha", "colleague")
+    laptop, phone = tokens(TENANT_A, "roamer"), tokens(TENANT_A, "roamer")
+    colleague = tokens(TENANT_A, "colleague")
+    # beta's first admin has the same user id as alpha's; alpha's admin logs out everywhere.
+    admin_a, admin_b = (
+        tokens(TENANT_A, "admin", "admin-pass-123"),
+        tokens(TENANT_B, "admin", "admin-pass-123"),
+    )
+
+    assert logout(TENANT_A, phone["refresh"], everywhere=True).status_code == 205
+    assert logout(TENANT_A, admin_a["refresh"], everywhere=True).status_code == 205
+
+    for pair in (laptop, phone, admin_a):
+        assert me(TENANT_A, pair["access"]) == 401
+        assert refresh(TENANT_A, pair["refresh"]).status_code == 401
+    # Nobody else is touched: another user here, the same user id in another tenant.
+    assert me(TENANT_A, colleague["access"]) == 200
+    assert me(TENANT_B, admin_b["access"]) == 200
+    assert refresh(TENANT_B, admin_b["refresh"]).status_code == 200
+    # Logging in again starts a new session.
+    assert me(TENANT_A, tokens(TENANT_A, "roamer")["access"]) == 200
+
+
+def test_a_plain_logout_revokes_only_that_refresh(tenant_a: Tenant) -> None:
+    make_user("alpha", "twodevices")
+    laptop, phone = tokens(TENANT_A, "twodevices"), tokens(TENANT_A, "twodevices")
+
+    assert logout(TENANT_A, phone["refresh"], everywhere=False).status_code == 205
+
+    assert refresh(TENANT_A, phone["refresh"]).status_code == 401
+    assert refresh(TENANT_A, laptop["refresh"]).status_code == 200
+
+
+@pytest.mark.parametrize("everywhere", ["yes", 1, None])
+def test_logout_everywhere_must_be_a_boolean(tenant_a: Tenant, everywhere: object) -> None:
+    make_user("alpha", "strict")
+    pair = tokens(TENANT_A, "strict")
+    response = logout(TENANT_A, pair["refresh"], everywhere=everywhere)
+    assert response.status_code == 400 and "everywhere" in response.json()
+    assert refresh(TENANT_A, pair["refresh"]).status_code == 200  # nothing was revoked
+
+
+def test_logout_everywhere_with_a_revoked_refresh_gets_401(tenant_a: Tenant) -> None:
+    make_user("alpha", "twice")
+    first, second = tokens(TENANT_A, "twice"), tokens(TENANT_A, "twice")
+    assert logout(TENANT_A, first["refresh"], everywhere=True).status_code == 205
+    assert logout(TENANT_A, second["refresh"], everywhere=True).status_code == 401
+
+
+# --- A tenant deleted and re-created under the same schema name
+
+
+def test_tokens_of_a_deleted_tenant_do_not_work_for_a_new_tenant_of_the_same_name(
+    live_db: None,
+) -> None:
+    # Committed: a schema cannot be dropped in the transaction that wrote to its tables.
+    schema = f"reborn_{uuid.uuid4().hex[:8]}"
+    host = f"{schema.replace('_', '-')}.localhost"
+
+    def create() -> Tenant:
+        connection.set_schema_to_public()  # type: ignore[attr-defined]
+        return tenant_create(
+            schema_name=schema,
+            name="Reborn",
+            admin_username="admin",
+            admin_email="admin@reborn.test",
+            admin_password=PASSWORD,
+        )
+
+    old = create()
+    pair = tokens(host, "admin")
+    tenant_delete(tenant=old)
+    new = create()
+    try:
+        assert new.pk != old.pk
+
+        assert me(host, pair["access"]) == 401
+        assert refresh(host, pair["refresh"]).status_code == 401
+        assert logout(host, pair["refresh"]).status_code == 401
+        assert me(host, tokens(host, "admin")["access"]) == 200
+    finally:
+        connection.set_schema_to_public()  # type: ignore[attr-defined]
+        tenant_delete(tenant=new)
+
+
+# --- Absolute session lifetime
+
+
+def refresh_token_logged_in(ago: timedelta, tenant: Tenant, username: str) -> RefreshToken:
+    """A refresh token of a session that started `ago` (signed like any other)."""
+    with tenant_context(tenant):
+        user = get_user_model().objects.get(username=username)
+        token = TenantTokenObtainSerializer.get_token(user)
+    token["auth_time"] = int((timezone.now() - ago).timestamp())
+    return token
+
+
+def test_refresh_is_refused_once_the_session_is_older_than_its_maximum(
+    tenant_a: Tenant, settings: Any
+) -> None:
+    settings.JWT_SESSION_MAX_DAYS = 30
+    make_user("alpha", "marathon")
+    old = refresh_token_logged_in(timedelta(days=30, minutes=1), tenant_a, "marathon")
+
+    assert refresh(TENANT_A, str(old)).status_code == 401
+
+
+def test_rotation_never_extends_a_session_beyond_its_maximum(
+    tenant_a: Tenant, settings: Any
+) -> None:
+    settings.JWT_SESSION_MAX_DAYS = 30
+    make_user("alpha", "steady")
+    token = refresh_token_logged_in(timedelta(days=29), tenant_a, "steady")
+    session_end = token["auth_time"] + 30 * 86400
+
+    first = refresh(TENANT_A, str(token))
+    assert first.status_code == 200
+    second = refresh(TENANT_A, first.json()["refresh"])
+    assert second.status_code == 200
+
+    for pair in (first.json(), second.json()):
+        rotated = RefreshToken(pair["refresh"], verify=False)
+        assert rotated["auth_time"] == token["auth_time"]  # copied, never renewed
+        assert rotated["exp"] <= session_end
+        assert AccessToken(pair["access"], verify=False)["exp"] <= session_end

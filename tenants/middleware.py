@@ -1,0 +1,29 @@
+"""A suspended tenant's host refuses its API and Django admin (DESIGN §11)."""
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+SUSPENDED = "This tenant is suspended."
+
+
+class SuspendedTenantMiddleware:
+    """Answers 403 on `/api/` and `/admin/` of a tenant whose `is_active` is off.
+
+    After django-tenants' TenantMainMiddleware, which loads the tenant fresh on every
+    request, so suspending (or reinstating) takes effect at once on every web process; before
+    anything that authenticates, so a suspended tenant's tokens, logins and throttle counters
+    are not even looked at. `/healthz` and `/readyz` are answered earlier, on any host.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        tenant = getattr(request, "tenant", None)
+        if tenant is not None and not tenant.is_active:
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": SUSPENDED}, status=403)
+            if request.path.startswith("/admin/"):
+                return HttpResponse(SUSPENDED, status=403, content_type="text/plain")
+        return self.get_response(request)

@@ -123,9 +123,10 @@ SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 MIDDLEWARE = [
     "core.health.HealthCheckMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
-    "tenants.middleware.SuspendedTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After the security headers (its 403s carry them too), before anything authenticates.
+    "tenants.middleware.SuspendedTenantMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

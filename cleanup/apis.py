@@ -190,6 +190,7 @@ class PreviewApi(TenantAdminApi):
     def post(self, request: Request) -> Response:
         serializer = PreviewRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        services.policy_input_validate(schema_name=self.schema_name, data=serializer.validated_data)
         saved = PolicySpec.from_policy(services.policy_get(self.schema_name))
         spec = replace(saved, **serializer.validated_data)
         return Response(PreviewSerializer(selectors.cleanup_preview(spec, timezone.now())).data)

@@ -8,7 +8,7 @@
 Callers import from here.
 """
 
-from cleanup.services.policy import policy_get, policy_update
+from cleanup.services.policy import policy_get, policy_input_validate, policy_update
 from cleanup.services.runs import (
     BrokerUnavailable,
     CleanupAlreadyActive,
@@ -30,5 +30,6 @@ __all__ = [
     "cleanup_report_create",
     "cleanup_run",
     "policy_get",
+    "policy_input_validate",
     "policy_update",
 ]

@@ -81,12 +81,23 @@ class _Echo:
 AUDIT_COLUMNS = AuditEntrySerializer.Meta.fields
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (CSV injection, OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: object) -> str:
+    """The value as a CSV cell a spreadsheet shows as text: a cell that would start a formula
+    is prefixed with `'`. Usernames and emails come from people, so any of them may."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
 def _audit_csv_rows(report: CleanupReport) -> Iterator[str]:
     """The whole audit list as CSV lines, read with a server-side cursor: flat memory."""
     writer = csv.writer(_Echo())
     yield writer.writerow(AUDIT_COLUMNS)
     for row in selectors.report_audit(report).values_list(*AUDIT_COLUMNS).iterator(chunk_size=2000):
-        yield writer.writerow(["" if value is None else value for value in row])
+        yield writer.writerow([_csv_cell(value) for value in row])
 
 
 class ReportAuditApi(TenantAdminApi, ListAPIView):

@@ -9,6 +9,7 @@ import logging
 import re
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
@@ -131,6 +132,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """DRF's handler, plus the domain's exceptions, all in the documented shape."""
     if isinstance(exc, ServiceError):
         return Response(exc.body(), status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        # Django's check of DATA_UPLOAD_MAX_MEMORY_SIZE; unhandled it becomes an HTML 400.
+        return Response(
+            {"detail": "The request body is too large."},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, DjangoValidationError):
         detail = (
             exc.message_dict if hasattr(exc, "error_dict") else {"detail": " ".join(exc.messages)}

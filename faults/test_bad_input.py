@@ -37,6 +37,8 @@ JSON = {"Content-Type": "application/json"}
         ("/api/cleanup/preview/", b'{"inactive_days": 1e999}', JSON),
         ("/api/cleanup/preview/", b'{"exempt_groups": {"a": 1}}', JSON),
         ("/api/cleanup/preview/", b'{"schedule": "\\u0000"}', JSON),
+        ("/api/cleanup/preview/", b"[" * 100_000, JSON),  # deeper than json can recurse
+        ("/api/cleanup/trigger/", b'{"a":' * 100_000, JSON),
         ("/api/cleanup/trigger/", b"dry_run=true", {"Content-Type": "text/plain"}),
         ("/api/cleanup/trigger/", b"dry_run=true", {"Content-Type": "application/xml"}),
         (

@@ -144,3 +144,21 @@ def test_unsafe_methods_on_unknown_api_paths_get_the_json_404_not_a_csrf_page(
     response = getattr(browser, method)("/api/nothing-here/", "{}", content_type="application/json")
 
     assert response.status_code == 404 and response.json() == {"detail": "Not found."}
+
+
+@pytest.mark.parametrize("path", ["/api/auth/token/", "/api/cleanup/preview/"])
+@pytest.mark.parametrize("opening", ["[", '{"a":'])
+def test_json_nested_too_deep_to_parse_is_a_400_not_a_500(
+    admin_a: dict[str, str], path: str, opening: str
+) -> None:
+    response = client(TENANT_A, admin_a["access"]).post(
+        path, opening * 100_000, content_type="application/json"
+    )
+    assert response.status_code == 400 and "nested too deeply" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("path", ["/api/auth/token/", "/api/cleanup/preview/"])
+def test_a_body_over_the_upload_limit_is_a_json_413(admin_a: dict[str, str], path: str) -> None:
+    body = '{"username": "admin", "password": "%s"}' % ("x" * (3 * 2**20))
+    response = client(TENANT_A, admin_a["access"]).post(path, body, content_type="application/json")
+    assert response.status_code == 413 and set(response.json()) == {"detail"}

@@ -162,3 +162,16 @@ def test_a_body_over_the_upload_limit_is_a_json_413(admin_a: dict[str, str], pat
     body = '{"username": "admin", "password": "%s"}' % ("x" * (3 * 2**20))
     response = client(TENANT_A, admin_a["access"]).post(path, body, content_type="application/json")
     assert response.status_code == 413 and set(response.json()) == {"detail"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/platform/tenants/alpha%00/reports/",  # PostgreSQL refuses NUL in a string
+        "/api/platform/tenants/%C2%B2/reports/",
+        "/api/platform/tenants/" + "a" * 3000 + "/reports/",
+    ],
+)
+def test_odd_tenant_names_in_a_path_are_a_json_404(operator: dict[str, str], path: str) -> None:
+    response = client(ROOT, operator["access"]).get(path)
+    assert response.status_code == 404 and set(response.json()) == {"detail"}

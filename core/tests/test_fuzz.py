@@ -4,8 +4,9 @@ operator: no input may produce a 5xx or a response that contradicts the document
 Schemathesis draws query values from each parameter's JSON Schema, and from that alone it
 rarely sends what people and scripts do send: `?page_size=²` (a 500 found by hand: `"²".
 isdigit()` is true, `int("²")` fails), digits of other scripts, signs, zero, floats, huge
-numbers, repeated parameters. A hook mixes those into every operation's query, and each test
-checks that every query parameter the document declares was sent them.
+numbers, repeated parameters, NUL. Hooks mix those into every operation's query and path
+parameters, and each test checks that every query parameter the document declares was sent
+them.
 """
 
 import re
@@ -19,6 +20,7 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django_tenants.utils import schema_context
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import (
@@ -26,6 +28,7 @@ from schemathesis.specs.openapi.checks import (
     positive_data_acceptance,
 )
 
+from cleanup.models import CleanupReport
 from core.testing import ROOT, TENANT_A
 
 # Every check runs but two that judge the *request* side:
@@ -89,6 +92,8 @@ HOSTILE_SAMPLES = [
     "",
     "NaN",
     "Infinity",
+    "\x00",
+    "1\x00",
     "9" * 30,
     "9" * 5000,  # past int()'s digit limit
 ]
@@ -102,11 +107,28 @@ HOSTILE_VALUE = st.one_of(
 HOSTILE_QUERY_VALUE = st.one_of(HOSTILE_VALUE, st.lists(HOSTILE_VALUE, min_size=2, max_size=3))
 
 
+# PostgreSQL refuses NUL in a string: "alpha\x00" once reached a query as a tenant name.
+HOSTILE_PATH_VALUE = st.one_of(
+    st.sampled_from(["\x00", "alpha\x00", "alpha", "a" * 300]), HOSTILE_VALUE
+)
+
+
+def with_hostile(
+    values: dict[str, Any] | None, names: list[str], hostile: st.SearchStrategy
+) -> st.SearchStrategy:
+    """`values` as generated, or with some of the parameters `names` given hostile values."""
+    replaced = st.fixed_dictionaries({}, optional=dict.fromkeys(names, hostile))
+    return st.one_of(st.just(values), replaced.map(lambda new: {**(values or {}), **new}))
+
+
 def flatmap_query(context: Any, query: dict[str, Any] | None) -> st.SearchStrategy:
-    """The generated query as it is, or with some of its parameters given hostile values."""
     names = [parameter.name for parameter in context.operation.query]
-    hostile = st.fixed_dictionaries({}, optional=dict.fromkeys(names, HOSTILE_QUERY_VALUE))
-    return st.one_of(st.just(query), hostile.map(lambda values: {**(query or {}), **values}))
+    return with_hostile(query, names, HOSTILE_QUERY_VALUE)
+
+
+def flatmap_path_parameters(context: Any, path: dict[str, Any] | None) -> st.SearchStrategy:
+    names = [parameter.name for parameter in context.operation.path_parameters]
+    return with_hostile(path, names, HOSTILE_PATH_VALUE)
 
 
 # What a valid value looks like; anything else that reached a parameter counts as hostile.
@@ -167,20 +189,58 @@ def hostile_coverage() -> Iterator[HostileCoverage]:
     assert coverage.missing() == {}, "documented query parameters the fuzz never attacked"
 
 
-def fuzzed_schema(host: str) -> Any:
+# Sent to every documented query parameter as explicit cases, whatever the random draws do.
+ALWAYS_SENT: list[Any] = [
+    "²",
+    "٣",
+    "\uff11\uff10",
+    "-1",
+    "0",
+    "1e3",
+    "1.5",
+    "0x10",
+    "9" * 30,
+    "\x00",
+    ["1", "2"],
+]
+
+
+def fuzzed_schema(host: str, path_values: dict[str, str]) -> Any:
+    """The host's document with the hostile hooks. `path_values` name objects that exist (a
+    tenant, a report), so the explicit hostile queries reach the pagination behind the 404
+    a random id gets."""
     schema = schemathesis.openapi.from_wsgi("/api/schema/", app_for_host(host))
     schema.hook(flatmap_query)
+    schema.hook(flatmap_path_parameters)
+
+    @schema.hook
+    def before_add_examples(context: Any, examples: list[Any]) -> None:
+        operation = context.operation
+        path = {p.name: path_values.get(p.name, "1") for p in operation.path_parameters}
+        for parameter in operation.query:
+            for value in ALWAYS_SENT:
+                examples.append(operation.Case(path_parameters=path, query={parameter.name: value}))
+
     return schema
 
 
 @pytest.fixture
-def tenant_schema(admin_a: dict[str, str], keep_test_transaction: None) -> Any:
-    return fuzzed_schema(TENANT_A)
+def report_id(tenant_a: Any) -> str:
+    with schema_context("alpha"):
+        report = CleanupReport.objects.create(
+            status="succeeded", trigger="manual", dry_run=True, action="deactivate", policy={}
+        )
+    return str(report.pk)
 
 
 @pytest.fixture
-def root_schema(operator: dict[str, str], keep_test_transaction: None) -> Any:
-    return fuzzed_schema(ROOT)
+def tenant_schema(admin_a: dict[str, str], report_id: str, keep_test_transaction: None) -> Any:
+    return fuzzed_schema(TENANT_A, {"report_id": report_id})
+
+
+@pytest.fixture
+def root_schema(operator: dict[str, str], report_id: str, keep_test_transaction: None) -> Any:
+    return fuzzed_schema(ROOT, {"schema_name": "alpha"})
 
 
 tenant_api = schemathesis.pytest.from_fixture("tenant_schema")

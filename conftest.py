@@ -73,6 +73,8 @@ def live_db(django_db_blocker: pytest.FixtureRequest) -> Iterator[None]:
     pytest-django's transactional flush would wipe the session's tenants too.
     """
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        # A test client request to a tenant host leaves the connection in that tenant's schema.
+        connection.set_schema_to_public()  # type: ignore[attr-defined]
         yield
         connection.set_schema_to_public()  # type: ignore[attr-defined]
 

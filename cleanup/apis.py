@@ -81,12 +81,23 @@ class _Echo:
 AUDIT_COLUMNS = AuditEntrySerializer.Meta.fields
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (CSV injection, OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: object) -> str:
+    """The value as a CSV cell a spreadsheet shows as text: a cell that would start a formula
+    is prefixed with `'`. Usernames and emails come from people, so any of them may."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
 def _audit_csv_rows(report: CleanupReport) -> Iterator[str]:
     """The whole audit list as CSV lines, read with a server-side cursor: flat memory."""
     writer = csv.writer(_Echo())
     yield writer.writerow(AUDIT_COLUMNS)
     for row in selectors.report_audit(report).values_list(*AUDIT_COLUMNS).iterator(chunk_size=2000):
-        yield writer.writerow(["" if value is None else value for value in row])
+        yield writer.writerow([_csv_cell(value) for value in row])
 
 
 class ReportAuditApi(TenantAdminApi, ListAPIView):
@@ -190,6 +201,7 @@ class PreviewApi(TenantAdminApi):
     def post(self, request: Request) -> Response:
         serializer = PreviewRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        services.policy_input_validate(schema_name=self.schema_name, data=serializer.validated_data)
         saved = PolicySpec.from_policy(services.policy_get(self.schema_name))
         spec = replace(saved, **serializer.validated_data)
         return Response(PreviewSerializer(selectors.cleanup_preview(spec, timezone.now())).data)

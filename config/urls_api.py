@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
@@ -22,8 +23,12 @@ def ping(request: Request) -> Response:
     return Response({"status": "ok"})
 
 
+@csrf_exempt
 def not_found(request: HttpRequest, path: str = "") -> JsonResponse:
-    """Any other /api/ path: a JSON 404 in the API's error shape, not Django's HTML page."""
+    """Any other /api/ path: a JSON 404 in the API's error shape, not Django's HTML page.
+
+    CSRF-exempt (it changes nothing): otherwise a POST from a browser holding a session
+    cookie gets Django's HTML CSRF page (403) instead of this 404."""
     return JsonResponse({"detail": "Not found."}, status=404)
 
 

@@ -6,8 +6,10 @@ permission class in a view.
 """
 
 import logging
+import re
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
@@ -37,20 +39,52 @@ VALIDATION_ERROR = OpenApiResponse(
 AUTH_ERRORS = {401: ERROR, 403: ERROR}
 
 
+# A whole number from 1, in ASCII digits only (`[0-9]`, not `\d`, which matches every script).
+_WHOLE_NUMBER = re.compile(r"[1-9][0-9]{0,9}")
+
+
 class Pagination(PageNumberPagination):
-    """`?page=N&page_size=M` (M up to 1000). A malformed page_size is a 400, not ignored."""
+    """`?page=N&page_size=M`, M from 1 to 1000. A malformed or repeated value is a 400 naming
+    the parameter; a page past the last is DRF's 404 `{"detail": "Invalid page."}`."""
 
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 1000
+    max_page = 999_999_999
 
     def get_page_size(self, request: Request) -> int:
-        raw = request.query_params.getlist(self.page_size_query_param)
-        if not raw:
-            return self.page_size
-        if len(raw) > 1 or not raw[0].isdigit() or int(raw[0]) < 1:
-            raise exceptions.ValidationError({"page_size": ["Must be one positive integer."]})
-        return min(int(raw[0]), self.max_page_size)
+        size = self._positive_int(request, self.page_size_query_param, self.max_page_size)
+        return self.page_size if size is None else size
+
+    def get_page_number(self, request: Request, paginator: Any) -> int:
+        page = self._positive_int(request, self.page_query_param, self.max_page)
+        return 1 if page is None else page
+
+    @staticmethod
+    def _positive_int(request: Request, name: str, maximum: int) -> int | None:
+        """The parameter's value, None when absent. Only ASCII digits count: `str.isdigit()`
+        accepts "²" (which int() then refuses) and int() accepts "٣" (Arabic-Indic 3), so neither is
+        a safe test; a bounded regex also keeps int() clear of its digit limit."""
+        values = request.query_params.getlist(name)
+        if not values:
+            return None
+        if len(values) == 1 and _WHOLE_NUMBER.fullmatch(values[0]):
+            number = int(values[0])
+            if number <= maximum:
+                return number
+        raise exceptions.ValidationError(
+            {name: [f"Must be one whole number from 1 to {maximum}, in digits 0-9."]}
+        )
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        bounds = {
+            self.page_query_param: {"minimum": 1, "maximum": self.max_page},
+            self.page_size_query_param: {"minimum": 1, "maximum": self.max_page_size},
+        }
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"].update(bounds.get(parameter["name"], {}))
+        return parameters
 
 
 class IsTenantAdmin(BasePermission):
@@ -98,6 +132,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """DRF's handler, plus the domain's exceptions, all in the documented shape."""
     if isinstance(exc, ServiceError):
         return Response(exc.body(), status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        # Django's check of DATA_UPLOAD_MAX_MEMORY_SIZE; unhandled it becomes an HTML 400.
+        return Response(
+            {"detail": "The request body is too large."},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, DjangoValidationError):
         detail = (
             exc.message_dict if hasattr(exc, "error_dict") else {"detail": " ".join(exc.messages)}

@@ -1,11 +1,11 @@
 """Cron schedules evaluated in a tenant's timezone, with croniter and cron-descriptor."""
 
 import zoneinfo
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from cron_descriptor import ExpressionDescriptor
-from croniter import croniter
+from croniter import CroniterError, croniter
 from django.core.exceptions import ValidationError
 
 
@@ -22,6 +22,14 @@ def validate_cron(expression: str) -> None:
         )
     if not croniter.is_valid(expression):
         raise ValidationError(f"'{expression}' is not a valid cron expression.")
+    try:
+        # croniter searches a bounded number of years ahead (its max_years_between_matches)
+        # and gives up on a date that does not exist, such as 31 February.
+        croniter(expression, datetime.now(UTC)).get_next(datetime)
+    except (CroniterError, ValueError, OverflowError) as exc:
+        raise ValidationError(
+            f"'{expression}' never fires: no such date (e.g. 31 February or 31 April)."
+        ) from exc
 
 
 def validate_timezone(name: str) -> None:

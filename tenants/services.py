@@ -16,18 +16,26 @@ from tenants.models import CleanupPolicy, Domain, Tenant
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+SCHEMA_NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,62}")  # fullmatch: `$` would allow a final "\n"
 DOMAIN_RE = re.compile(
     r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
+# Names no tenant may take, as its schema name or as the first label of its host: django-tenants
+# strips `www.` from the request's host, so tenant `www` would be unreachable, and the others
+# would pass for part of the platform.
+RESERVED_NAMES = frozenset(
+    {"www", "api", "admin", "static", "media", "mail", "app", "root", "public"}
 )
 
 
 def schema_name_validate(schema_name: str) -> None:
-    if not isinstance(schema_name, str) or not SCHEMA_NAME_RE.match(schema_name):
+    if not isinstance(schema_name, str) or not SCHEMA_NAME_RE.fullmatch(schema_name):
         raise ValidationError(
             "Use 1-63 characters: a lowercase letter, then lowercase letters, digits or '_'."
         )
-    if schema_name == "public" or schema_name.startswith("pg_"):
+    if schema_name in RESERVED_NAMES:
+        raise ValidationError(f"'{schema_name}' is reserved: choose another schema name.")
+    if schema_name.startswith("pg_"):
         raise ValidationError(f"'{schema_name}' is reserved by PostgreSQL.")
     if schema_name == settings.TENANT_BASE_SCHEMA:
         raise ValidationError(f"'{schema_name}' is reserved for the tenant template.")
@@ -52,6 +60,7 @@ def tenant_create(
     failure leaves nothing behind: no schema, no tenant row, no domain. Raises
     ValidationError with per-field messages on bad input or a taken schema name or domain.
     """
+    domain_given = bool(domain)
     domain = (domain or tenant_default_domain(schema_name or "")).strip().lower()
     errors: dict[str, list[str]] = {}
     try:
@@ -60,8 +69,11 @@ def tenant_create(
         errors["schema_name"] = exc.messages
     if not name or not name.strip():
         errors["name"] = ["A tenant needs a name."]
-    if not DOMAIN_RE.match(domain):
+    if not DOMAIN_RE.fullmatch(domain):
         errors["domain"] = [f"'{domain}' is not a valid host name."]
+    elif domain_given and (label := domain.split(".")[0]) in RESERVED_NAMES:
+        # A default domain's first label is the schema name, refused above if reserved.
+        errors["domain"] = [f"'{label}' is reserved: choose another first label for the host."]
     if not admin_username:
         errors["admin_username"] = ["The first admin needs a username."]
     try:

@@ -8,7 +8,7 @@
 Callers import from here.
 """
 
-from cleanup.services.policy import policy_get, policy_update
+from cleanup.services.policy import policy_get, policy_input_validate, policy_update
 from cleanup.services.runs import (
     BrokerUnavailable,
     CleanupAlreadyActive,
@@ -44,5 +44,6 @@ __all__ = [
     "cleanup_run",
     "cleanup_start",
     "policy_get",
+    "policy_input_validate",
     "policy_update",
 ]

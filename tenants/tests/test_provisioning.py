@@ -67,7 +67,19 @@ def test_a_tenant_cloned_from_the_template_has_every_table_migrated() -> None:
 
 @pytest.mark.parametrize(
     "schema_name",
-    ["", "1abc", "Abc", "a-b", "a b", "a" * 64, "public", "pg_temp", "tenant_template", "ä"],
+    [
+        "",
+        "1abc",
+        "Abc",
+        "a-b",
+        "a b",
+        "a" * 64,
+        "public",
+        "pg_temp",
+        "tenant_template",
+        "ä",
+        "abc\n",
+    ],
 )
 def test_a_bad_schema_name_is_rejected_and_nothing_is_left_behind(schema_name: str) -> None:
     before_schemas, before_tenants = schemas(), Tenant.objects.count()

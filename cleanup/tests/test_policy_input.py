@@ -1,0 +1,137 @@
+"""Policy input the shape checks cannot catch: crons that never fire, groups that do not exist."""
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from core.testing import TENANT_A, TENANT_B, client, make_user, tokens
+from tenants.models import CleanupPolicy
+
+pytestmark = pytest.mark.django_db
+
+NEVER_FIRES = ["0 0 31 2 *", "0 0 30 2 *", "0 0 31 4,6,9,11 *"]
+FULL_POLICY = {
+    "enabled": True,
+    "inactive_days": 90,
+    "never_logged_in_days": 30,
+    "action": "deactivate",
+    "dry_run": True,
+    "exempt_groups": [],
+    "max_removal_ratio": 0.5,
+    "schedule": "0 3 * * *",
+    "timezone": "UTC",
+}
+
+
+def policy_row(schema: str = "alpha") -> dict[str, Any]:
+    return dict(CleanupPolicy.objects.filter(tenant__schema_name=schema).values().get())
+
+
+def send(admin: dict[str, str], method: str, body: dict[str, Any]) -> Any:
+    api = client(TENANT_A, admin["access"])
+    if method == "preview":
+        return api.post("/api/cleanup/preview/", body, format="json")
+    return getattr(api, method)("/api/cleanup/policy/", body, format="json")
+
+
+@pytest.fixture
+def groups(tenant_a: Any) -> None:
+    with schema_context("alpha"):
+        Group.objects.create(name="vip")
+        Group.objects.create(name="Staff")
+    with schema_context("beta"):
+        Group.objects.create(name="beta-only")
+
+
+@pytest.mark.parametrize("expression", NEVER_FIRES)
+@pytest.mark.parametrize("method", ["patch", "put", "preview"])
+def test_a_schedule_that_never_fires_is_a_400_and_changes_nothing(
+    admin_a: dict[str, str], method: str, expression: str
+) -> None:
+    before = policy_row()
+
+    response = send(admin_a, method, {**FULL_POLICY, "schedule": expression})
+
+    assert response.status_code == 400, response.content
+    assert "never" in response.json()["schedule"][0]
+    assert policy_row() == before
+
+
+def test_a_schedule_that_fires_once_in_four_years_is_accepted(admin_a: dict[str, str]) -> None:
+    response = send(admin_a, "patch", {"schedule": "0 0 29 2 *"})
+    assert response.status_code == 200 and response.json()["next_run_at"][5:10] == "02-29"
+
+
+@pytest.mark.parametrize("expression", NEVER_FIRES)
+def test_the_operators_policy_form_refuses_a_schedule_that_never_fires(
+    tenant_a: Any, expression: str
+) -> None:
+    make_user("public", "op", is_superuser=True, is_staff=True)
+    browser = Client(HTTP_HOST="localhost")
+    browser.post("/admin/login/", {"username": "op", "password": "a-long-enough-password"})
+    before = policy_row()
+
+    response = browser.post(
+        f"/admin/tenants/cleanuppolicy/{tenant_a.pk}/change/",
+        {**FULL_POLICY, "tenant": tenant_a.pk, "exempt_groups": "", "schedule": expression},
+    )
+
+    assert response.status_code == 200  # the form again, with the error
+    assert "never" in response.context["adminform"].form.errors["schedule"][0]
+    assert policy_row() == before
+
+
+@pytest.mark.parametrize(
+    ("exempt_groups", "unknown"),
+    [
+        (["vip", "vpi"], "vpi"),
+        (["staff"], "staff"),  # names are exact: the group is "Staff"
+        (["beta-only"], "beta-only"),  # another tenant's group
+        (["vip", "nope", "also-nope"], "also-nope, nope"),
+    ],
+)
+@pytest.mark.parametrize("method", ["patch", "put", "preview"])
+def test_unknown_exempt_groups_are_a_400_naming_them_and_change_nothing(
+    admin_a: dict[str, str], groups: None, method: str, exempt_groups: list[str], unknown: str
+) -> None:
+    before = policy_row()
+
+    response = send(admin_a, method, {**FULL_POLICY, "exempt_groups": exempt_groups})
+
+    assert response.status_code == 400, response.content
+    assert response.json() == {"exempt_groups": [f"No such group in this tenant: {unknown}."]}
+    assert policy_row() == before
+
+
+@pytest.mark.parametrize("method", ["patch", "put", "preview"])
+def test_existing_exempt_groups_are_accepted(
+    admin_a: dict[str, str], groups: None, method: str
+) -> None:
+    response = send(admin_a, method, {**FULL_POLICY, "exempt_groups": ["vip", "Staff"]})
+
+    assert response.status_code == 200, response.content
+    if method != "preview":
+        assert policy_row()["exempt_groups"] == ["vip", "Staff"]
+
+
+def test_a_group_deleted_later_does_not_block_unrelated_changes(
+    admin_a: dict[str, str], groups: None
+) -> None:
+    assert send(admin_a, "patch", {"exempt_groups": ["vip"]}).status_code == 200
+    with schema_context("alpha"):
+        Group.objects.filter(name="vip").delete()
+
+    response = send(admin_a, "patch", {"inactive_days": 120})
+
+    assert response.status_code == 200 and response.json()["exempt_groups"] == ["vip"]
+
+
+def test_beta_keeps_its_own_groups(groups: None, tenant_b: Any) -> None:
+    admin_b = tokens(TENANT_B, "admin", "admin-pass-123")
+    response = client(TENANT_B, admin_b["access"]).patch(
+        "/api/cleanup/policy/", {"exempt_groups": ["beta-only"]}, format="json"
+    )
+    assert response.status_code == 200 and policy_row("beta")["exempt_groups"] == ["beta-only"]

@@ -15,23 +15,36 @@ class User(AbstractUser):
     # who only uses the API does not look inactive. See DESIGN §4.
     last_seen = models.DateTimeField(null=True, blank=True)
     # Every token carries the version it was minted under and dies when it changes: bumped
-    # by a password change and by logout-everywhere (accounts.tokens). A database default,
+    # by a password change, a deactivation (so reactivating an account does not revive its
+    # old sessions) and logout-everywhere (accounts.tokens). A database default,
     # so rows inserted with SQL (benchmarks, drills) need not name it.
     token_version = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
+    # is_active as loaded from the database: saving it off is a deactivation.
+    _loaded_active: bool | None = None
+
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
+
+    @classmethod
+    def from_db(cls, *args: Any, **kwargs: Any) -> "User":
+        user = super().from_db(*args, **kwargs)
+        user._loaded_active = user.__dict__.get("is_active")
+        return user
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # `_password` is set by set_password() — from a form, the admin, a shell or
         # `changepassword` — and cleared by Django before it saves a mere hash upgrade at
         # login, which must not end the session being opened.
-        bump = self._password is not None and not self._state.adding  # type: ignore[attr-defined]
+        password_changed = self._password is not None  # type: ignore[attr-defined]
+        deactivated = not self.is_active and bool(self._loaded_active)
+        bump = (password_changed or deactivated) and not self._state.adding
         if bump:
             # Incremented in SQL: a stale copy of the user cannot write an old version back.
             self.token_version = F("token_version") + 1  # type: ignore[assignment]
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "token_version"}
         super().save(*args, **kwargs)
+        self._loaded_active = self.is_active
         if bump:
             self.refresh_from_db(fields=["token_version"])

@@ -85,7 +85,11 @@ def sql_floor(schema: str, action: str, audited: bool = False) -> float:
                     params,
                 )
             if action == "deactivate":
-                cursor.execute(f"UPDATE accounts_user SET is_active = false WHERE id IN ({doomed})")
+                # The product's deactivation also revokes the user's tokens (token_version).
+                cursor.execute(
+                    "UPDATE accounts_user SET is_active = false, "
+                    f"token_version = token_version + 1 WHERE id IN ({doomed})"
+                )
                 return
             cursor.execute(f"DELETE FROM accounts_user_groups WHERE user_id IN ({doomed})")
             cursor.execute(

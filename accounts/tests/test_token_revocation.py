@@ -83,6 +83,47 @@ def test_a_deactivated_user_is_refused_on_the_next_request(tenant_a: Tenant) -> 
     assert refresh(TENANT_A, pair["refresh"]).status_code == 401
 
 
+def test_a_deactivation_by_a_save_revokes_tokens_for_good(tenant_a: Tenant) -> None:
+    make_user("alpha", "paused")
+    pair = tokens(TENANT_A, "paused")
+
+    with schema_context("alpha"):  # as the admin's change form does
+        user = get_user_model().objects.get(username="paused")
+        user.is_active = False
+        user.save()
+        user.is_active = True
+        user.save()
+
+    assert me(TENANT_A, pair["access"]) == 401
+    assert refresh(TENANT_A, pair["refresh"]).status_code == 401
+    assert me(TENANT_A, tokens(TENANT_A, "paused")["access"]) == 200
+
+
+def test_a_cleanup_deactivation_revokes_tokens_for_good(tenant_a: Tenant) -> None:
+    from cleanup.services import cleanup_report_create, cleanup_run
+    from tenants.models import CleanupPolicy
+
+    make_user("alpha", "dormant")
+    make_user("alpha", "busy")
+    dormant, busy = tokens(TENANT_A, "dormant"), tokens(TENANT_A, "busy")
+    long_ago = timezone.now() - timedelta(days=400)
+    CleanupPolicy.objects.filter(tenant=tenant_a).update(
+        action="deactivate", dry_run=False, max_removal_ratio=1
+    )
+    with schema_context("alpha"):
+        get_user_model().objects.filter(username="dormant").update(
+            last_login=long_ago, last_seen=None
+        )
+        report = cleanup_report_create(schema_name="alpha", trigger="manual")
+        assert cleanup_run(report_id=report.pk).users_removed == 1
+        # Reactivated by hand: the account comes back, its old session does not.
+        get_user_model().objects.filter(username="dormant").update(is_active=True)
+
+    assert me(TENANT_A, dormant["access"]) == 401
+    assert refresh(TENANT_A, dormant["refresh"]).status_code == 401
+    assert me(TENANT_A, busy["access"]) == 200
+
+
 def test_a_demoted_admin_loses_the_console_on_the_next_request(tenant_a: Tenant) -> None:
     make_user("alpha", "boss", is_staff=True)
     pair = tokens(TENANT_A, "boss")

@@ -46,7 +46,10 @@ def users_remove(action: str, ids: list[int]) -> int:
     opts = user_model._meta
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {opts.db_table} SET is_active = false WHERE {opts.pk.column} = ANY(%s)",  # type: ignore[union-attr]
+            # A deactivation also revokes the user's tokens for good (accounts.tokens): a
+            # later reactivation gives the account back, not its old sessions.
+            f"UPDATE {opts.db_table} SET is_active = false, token_version = token_version + 1 "
+            f"WHERE {opts.pk.column} = ANY(%s)",  # type: ignore[union-attr]
             [ids],
         )
         return cursor.rowcount

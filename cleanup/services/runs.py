@@ -284,16 +284,16 @@ def report_finish(
     status: str,
     error: str = "",
     *,
-    from_statuses: tuple[str, ...] = CleanupReport.ACTIVE_STATUSES,
+    from_statuses: tuple[str, ...],
 ) -> bool:
     """End a run with `status`, only if it is still in one of `from_statuses`; say whether
     it took.
 
     Conditional, because a worker and the reaper can both reach a run's end: the run the
-    reaper ended stays ended when its worker later finishes. The worker passes `running`;
-    the reaper's default also ends `queued` runs. The public summary is written in the
-    same transaction, and only when this call ended the run. `report` is reloaded either
-    way, so it shows what the database holds.
+    reaper ended stays ended when its worker later finishes. The worker and the reaper end
+    `running` runs; a run whose tenant was suspended ends from `queued`. The public summary
+    is written in the same transaction, and only when this call ended the run. `report` is
+    reloaded either way, so it shows what the database holds.
     """
     fields: dict[str, object] = {"status": status, "error": error, "finished_at": timezone.now()}
     if status == Status.SUCCEEDED:

@@ -207,6 +207,7 @@ def _reap_tenant(schema_name: str, now: datetime, republish: bool) -> tuple[list
                 "Worker lost: no heartbeat since "
                 f"{report.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC; the batch in flight was "
                 "rolled back. Start a new run to finish the job.",
+                from_statuses=(Status.RUNNING,),
             )
             ended.append(report.pk)
             logger.warning(

@@ -93,8 +93,9 @@ def test_report_finish_takes_only_on_an_active_run_and_says_so(in_tenant_a: Tena
     report = cleanup_report_create(schema_name="alpha", trigger="manual")
     CleanupReport.objects.filter(pk=report.pk).update(status="running")
 
-    assert runs.report_finish(report, "failed", "first") is True
-    assert runs.report_finish(report, "succeeded") is False
+    running = ("running",)
+    assert runs.report_finish(report, "failed", "first", from_statuses=running) is True
+    assert runs.report_finish(report, "succeeded", from_statuses=running) is False
 
     report.refresh_from_db()
     assert (report.status, report.error) == ("failed", "first")

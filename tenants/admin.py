@@ -1,11 +1,13 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils import timezone
 from django_tenants.admin import TenantAdminMixin
 
 from cleanup.policy import POLICY_FIELDS
+from cleanup.services.policy import policy_input_validate
 from tenants.models import CleanupPolicy, Domain, Tenant
 from tenants.schedule import next_run
 
@@ -37,8 +39,24 @@ class DomainAdmin(admin.ModelAdmin):
     list_display = ("domain", "tenant", "is_primary")
 
 
+class CleanupPolicyForm(forms.ModelForm):
+    """The admin's policy form (its fields come from CleanupPolicyAdmin)."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        tenant = cleaned.get("tenant") or getattr(self.instance, "tenant", None)
+        if tenant is not None and "exempt_groups" in self.changed_data:
+            # The API's rule: an exempt group must exist in the tenant (a typo exempts nobody).
+            policy_input_validate(
+                schema_name=tenant.schema_name,
+                data={"exempt_groups": cleaned.get("exempt_groups")},
+            )
+        return cleaned
+
+
 @admin.register(CleanupPolicy)
 class CleanupPolicyAdmin(admin.ModelAdmin):
+    form = CleanupPolicyForm
     list_display = (
         "tenant",
         "enabled",

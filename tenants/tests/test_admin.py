@@ -62,3 +62,23 @@ def test_saving_a_policy_in_the_admin_keeps_a_run_summary_written_meanwhile(
     policy = CleanupPolicy.objects.get(tenant=tenant_a)
     assert policy.inactive_days == 120 and policy.next_run_at is not None
     assert {name: getattr(policy, name) for name in SUMMARY} == SUMMARY
+
+
+def test_the_admin_refuses_an_exempt_group_the_tenant_does_not_have(
+    operators_admin: Client, tenant_a: Tenant
+) -> None:
+    from django.contrib.auth.models import Group
+
+    with schema_context("alpha"):
+        Group.objects.create(name="vip")
+    url = f"/admin/tenants/cleanuppolicy/{tenant_a.pk}/change/"
+    data = form_data(operators_admin.get(url).context["adminform"].form)
+
+    refused = operators_admin.post(url, {**data, "exempt_groups": "vip,vpi"})
+    assert refused.status_code == 200
+    assert "vpi" in str(refused.context["adminform"].form.errors["exempt_groups"])
+    assert CleanupPolicy.objects.get(tenant=tenant_a).exempt_groups == []
+
+    accepted = operators_admin.post(url, {**data, "exempt_groups": "vip"})
+    assert accepted.status_code == 302
+    assert CleanupPolicy.objects.get(tenant=tenant_a).exempt_groups == ["vip"]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from cleanup.models import CleanupAuditEntry, CleanupReport
-from core.testing import ROOT, TENANT_A, TENANT_B, client, make_user, tokens
+from core.testing import FULL_POLICY, ROOT, TENANT_A, TENANT_B, client, make_user, tokens
 from core.testing.broker import broker_at, free_port, hung_redis
 from tenants.models import CleanupPolicy
 
@@ -24,21 +24,7 @@ ENDPOINTS = [
     ("post", "/api/cleanup/trigger/", {"dry_run": True}),
     ("get", "/api/cleanup/policy/", None),
     ("patch", "/api/cleanup/policy/", {"inactive_days": 120}),
-    (
-        "put",
-        "/api/cleanup/policy/",
-        {
-            "enabled": True,
-            "inactive_days": 90,
-            "never_logged_in_days": 30,
-            "action": "deactivate",
-            "dry_run": True,
-            "exempt_groups": [],
-            "max_removal_ratio": 0.5,
-            "schedule": "0 3 * * *",
-            "timezone": "UTC",
-        },
-    ),
+    ("put", "/api/cleanup/policy/", FULL_POLICY),
     ("post", "/api/cleanup/preview/", {}),
 ]
 

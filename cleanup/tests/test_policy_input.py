@@ -7,23 +7,12 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from core.testing import TENANT_A, TENANT_B, client, make_user, tokens
+from core.testing import FULL_POLICY, TENANT_A, TENANT_B, client, make_user, tokens
 from tenants.models import CleanupPolicy
 
 pytestmark = pytest.mark.django_db
 
 NEVER_FIRES = ["0 0 31 2 *", "0 0 30 2 *", "0 0 31 4,6,9,11 *"]
-FULL_POLICY = {
-    "enabled": True,
-    "inactive_days": 90,
-    "never_logged_in_days": 30,
-    "action": "deactivate",
-    "dry_run": True,
-    "exempt_groups": [],
-    "max_removal_ratio": 0.5,
-    "schedule": "0 3 * * *",
-    "timezone": "UTC",
-}
 
 
 def policy_row(schema: str = "alpha") -> dict[str, Any]:

@@ -8,6 +8,18 @@ from rest_framework.test import APIClient
 
 TENANT_A, TENANT_B, ROOT = "alpha.localhost", "beta.localhost", "localhost"
 PASSWORD = "a-long-enough-password"
+# A whole policy body (PUT), every field at its default.
+FULL_POLICY = {
+    "enabled": True,
+    "inactive_days": 90,
+    "never_logged_in_days": 30,
+    "action": "deactivate",
+    "dry_run": True,
+    "exempt_groups": [],
+    "max_removal_ratio": 0.5,
+    "schedule": "0 3 * * *",
+    "timezone": "UTC",
+}
 
 
 def client(host: str, access: str | None = None) -> APIClient:

@@ -162,6 +162,24 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+# PgBouncer in front of PostgreSQL: session pooling only. django-tenants picks the tenant
+# with `SET search_path`, a session setting issued in its own statement; under transaction
+# pooling the next transaction may run on another server connection (with whatever
+# search_path its last client left), so one tenant could read another's rows. In session
+# pooling a client keeps its server connection until it disconnects, and PgBouncer's
+# server_reset_query (DISCARD ALL) clears search_path before the next client gets it.
+DATABASE_POOL_MODE = env.str("DATABASE_POOL_MODE", default="session")
+if DATABASE_POOL_MODE == "transaction":
+    raise ImproperlyConfigured(
+        "DATABASE_POOL_MODE=transaction is not supported: django-tenants switches tenants "
+        "with SET search_path, which leaks between clients under transaction pooling. Run "
+        "PgBouncer with pool_mode = session (README, Connection pooling)."
+    )
+if DATABASE_POOL_MODE != "session":
+    raise ImproperlyConfigured(
+        f"DATABASE_POOL_MODE must be session (PgBouncer's pool_mode, or no pooler), "
+        f"not {DATABASE_POOL_MODE!r}"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

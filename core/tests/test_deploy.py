@@ -154,7 +154,7 @@ needs_compose = pytest.mark.skipif(
     shutil.which("docker-compose") is None, reason="docker-compose is not installed"
 )
 CONTAINER_URLS = {
-    "DATABASE_URL": "postgres://dbuser:dbpass@db:5432/dockerdjango",
+    "DATABASE_URL": "postgres://dbuser:dbpass@pgbouncer:6432/dockerdjango",
     "REDIS_URL": "redis://redis:6379/0",
 }
 # Variables of compose itself, and the ones only the web container's entrypoint reads.
@@ -165,6 +165,8 @@ WEB_ONLY = {"RUN_MIGRATIONS", "SEED_DEMO"}
 def compose_config(directory: Path, dot_env: str | None) -> dict:
     """`docker-compose config` of a copy of the compose file, with or without a `.env`."""
     shutil.copy(ROOT / "docker-compose.yml", directory / "docker-compose.yml")
+    # Build contexts must exist for `config` to accept the file.
+    shutil.copytree(ROOT / "infra" / "pgbouncer", directory / "infra" / "pgbouncer")
     if dot_env is not None:
         (directory / ".env").write_text(dot_env)
     env = {k: v for k, v in clean_env().items() if k != "ENV_FILE"}

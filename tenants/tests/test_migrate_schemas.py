@@ -167,3 +167,19 @@ def test_schemas_behind_are_migrated_in_parallel_processes(
 
     schemas = [tenant.schema_name for tenant in tenants]
     assert schemas_up_to_date(schemas, migrations_on_disk()) == set(schemas)
+
+
+def test_check_with_schemas_behind_exits_non_zero_rather_than_hanging_a_process_pool(
+    make_live_tenant: Callable[..., Tenant], settings: Any
+) -> None:
+    settings.MIGRATION_EXECUTOR = "multiprocessing"
+    tenants = [make_live_tenant() for _ in range(2)]
+    for tenant in tenants:
+        unapply_last_cleanup_migration(tenant.schema_name)
+
+    with pytest.raises(SystemExit) as exit_:
+        migrate_tenants(check_unapplied=True)
+
+    assert exit_.value.code == 1
+    schemas = [tenant.schema_name for tenant in tenants]
+    assert schemas_up_to_date(schemas, migrations_on_disk()) == set()

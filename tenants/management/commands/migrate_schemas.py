@@ -33,7 +33,10 @@ class Command(MigrateSchemasCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         every_schema = not options.get("schema_name")
         if every_schema and not options.get("executor"):
-            options["executor"] = settings.MIGRATION_EXECUTOR
+            # `--check` ends migrate with sys.exit(), which a pool worker cannot report:
+            # django-tenants' multiprocessing executor would wait for it forever.
+            parallel_ok = not options.get("check_unapplied")
+            options["executor"] = settings.MIGRATION_EXECUTOR if parallel_ok else "standard"
         if not every_schema or any(options.get(o) for o in _OPTIONS_THAT_VISIT_EVERY_SCHEMA):
             super().handle(*args, **options)
             if self.sync_tenant and every_schema and not options.get("app_label"):

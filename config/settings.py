@@ -116,6 +116,11 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 # running every migration: ~10x faster tenant creation.
 TENANT_BASE_SCHEMA = "tenant_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# `migrate_schemas` migrates the schemas that are behind (schemas already up to date are
+# skipped) in parallel processes: `multiprocessing` (django-tenants' executor) or `standard`
+# (one after another). Each process holds its own database connection.
+MIGRATION_EXECUTOR = env("MIGRATION_EXECUTOR", default="multiprocessing")
+TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("MIGRATION_PROCESSES", default=4)
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 ROOT_URLCONF = "config.urls_tenant"
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False

@@ -278,8 +278,9 @@ test('operator signs in, creates a tenant and triggers it', async ({ page }) => 
   // However many tenants there are, a search finds it on the first page, and the URL keeps it.
   await page.getByRole('searchbox', { name: 'Search tenants' }).fill(schema);
   await page.waitForURL((url) => url.searchParams.get('search') === schema, { timeout: TIMEOUT });
+  // The previous page stays on screen until the search's answers: wait for the count.
+  await page.getByText('1 tenant', { exact: true }).waitFor({ timeout: TIMEOUT });
   const checkbox = page.getByRole('checkbox', { name: `Select E2E ${stamp}` });
-  await checkbox.waitFor({ timeout: TIMEOUT });
   assert((await page.getByRole('table', { name: 'Tenants' }).getByRole('checkbox').count()) === 2, 'search left other tenants');
   await shot(page, 'tenants-search');
   await checkbox.check();

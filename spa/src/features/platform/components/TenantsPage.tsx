@@ -266,7 +266,7 @@ function TenantFilters({ params, onChange }: { params: TenantListParams; onChang
   }
   return (
     <div className="toolbar" role="search" aria-label="Filter tenants">
-      <div className="toolbar-actions">
+      <div className="toolbar-actions table-filters">
         <input
           type="search"
           className="input"

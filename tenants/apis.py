@@ -5,7 +5,8 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django_tenants.utils import schema_context
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import ListAPIView
@@ -20,9 +21,12 @@ from core.api import AUTH_ERRORS, ERROR, VALIDATION_ERROR, OperatorApi
 from tenants import selectors
 from tenants.models import Tenant
 from tenants.serializers import (
+    TENANT_SEARCH_MAX_LENGTH,
+    TENANT_STATUSES,
     PlatformTriggerResponseSerializer,
     PlatformTriggerSerializer,
     TenantCreateSerializer,
+    TenantListQuerySerializer,
     TenantSerializer,
 )
 from tenants.services import tenant_create
@@ -38,15 +42,38 @@ class TenantListCreateApi(OperatorApi, ListAPIView):
     serializer_class = TenantSerializer
 
     def get_queryset(self) -> QuerySet[Tenant]:
-        return selectors.tenant_list()
+        query = TenantListQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return selectors.tenant_list(**query.validated_data)
 
     @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "search",
+                {"type": "string", "maxLength": TENANT_SEARCH_MAX_LENGTH},
+                description="Case-insensitive substring of the name, schema name or primary "
+                "domain; no control characters",
+            ),
+            OpenApiParameter(
+                "status",
+                OpenApiTypes.STR,
+                enum=TENANT_STATUSES,
+                description="The last run's status, or `never` (no run yet)",
+            ),
+            OpenApiParameter(
+                "ordering",
+                OpenApiTypes.STR,
+                enum=selectors.TENANT_ORDERINGS,
+                description="Sort key (`-` for descending; nulls last, ties by schema name); "
+                "`last_run` is the last run's end. Default: schema name",
+            ),
+        ],
         responses={
             200: TenantSerializer(many=True),
             400: VALIDATION_ERROR,
             404: ERROR,
             **AUTH_ERRORS,
-        }
+        },
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.list(request, *args, **kwargs)

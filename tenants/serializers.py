@@ -1,9 +1,13 @@
+import unicodedata
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cleanup.models import CleanupReport
 from core.fields import StrictBooleanField, StrictCharField, StrictEmailField
 from tenants.models import Tenant
+from tenants.selectors import TENANT_ORDERINGS, TENANT_STATUS_NEVER
 
 
 class LastReportSerializer(serializers.Serializer):
@@ -61,6 +65,46 @@ class TenantSerializer(serializers.ModelSerializer):
                 "users_removed": policy.last_report_users_removed,
             }
         ).data
+
+
+# The longest thing a search can match: a domain name (253 characters).
+TENANT_SEARCH_MAX_LENGTH = 253
+TENANT_STATUSES = [*CleanupReport.Status.values, TENANT_STATUS_NEVER]
+
+
+def _no_control_characters(value: str) -> None:
+    # PostgreSQL refuses NUL in text, and no name, schema or domain holds any control character:
+    # such a search is a mistake, not a query to run.
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        raise serializers.ValidationError("Must not contain control characters.")
+
+
+class TenantListQuerySerializer(serializers.Serializer):
+    """The operators' tenants list's query parameters. An empty value means the parameter is
+    absent; a repeated one is refused rather than silently taking the last."""
+
+    search = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=TENANT_SEARCH_MAX_LENGTH,
+        validators=[_no_control_characters],
+    )
+    status = serializers.ChoiceField(choices=TENANT_STATUSES, required=False, allow_blank=True)
+    ordering = serializers.ChoiceField(
+        choices=list(TENANT_ORDERINGS), required=False, allow_blank=True
+    )
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        names: list[str] = list(self.fields)
+        repeated = {
+            name: ["Give this parameter once."]
+            for name in names
+            if hasattr(data, "getlist") and len(data.getlist(name)) > 1
+        }
+        if repeated:
+            raise serializers.ValidationError(repeated)
+        values = super().to_internal_value(data)
+        return {name: value for name, value in values.items() if value}
 
 
 class TenantAdminInputSerializer(serializers.Serializer):

@@ -275,15 +275,14 @@ test('operator signs in, creates a tenant and triggers it', async ({ page }) => 
   await own.getByText(`E2E ${stamp}`).first().waitFor();
   await own.close();
 
-  // The new tenant may be on a later page of the table.
-  let checkbox = page.getByRole('checkbox', { name: `Select E2E ${stamp}` });
-  for (let i = 0; i < 20 && !(await checkbox.isVisible()); i++) {
-    const next = page.getByRole('button', { name: 'Next →' });
-    if (!(await next.isVisible()) || !(await next.isEnabled())) break;
-    await next.click();
-    await page.waitForTimeout(300);
-    checkbox = page.getByRole('checkbox', { name: `Select E2E ${stamp}` });
-  }
+  // However many tenants there are, a search finds it on the first page, and the URL keeps it.
+  await page.getByRole('searchbox', { name: 'Search tenants' }).fill(schema);
+  await page.waitForURL((url) => url.searchParams.get('search') === schema, { timeout: TIMEOUT });
+  // The previous page stays on screen until the search's answers: wait for the count.
+  await page.getByText('1 tenant', { exact: true }).waitFor({ timeout: TIMEOUT });
+  const checkbox = page.getByRole('checkbox', { name: `Select E2E ${stamp}` });
+  assert((await page.getByRole('table', { name: 'Tenants' }).getByRole('checkbox').count()) === 2, 'search left other tenants');
+  await shot(page, 'tenants-search');
   await checkbox.check();
   await page.getByRole('button', { name: 'Trigger selected' }).click();
   const confirm = page.getByRole('dialog', { name: 'Run cleanup on selected tenants?' });

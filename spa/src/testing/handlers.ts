@@ -78,7 +78,17 @@ export const handlers = [
     return HttpResponse.json({ report_id: report.id, task_id: 'task-100', status: 'queued' }, { status: 202 });
   }),
 
-  http.get('/api/platform/tenants/', ({ request }) => HttpResponse.json(paginate(db.tenants, pageOf(request), '/api/platform/tenants/'))),
+  http.get('/api/platform/tenants/', ({ request }) => {
+    const query = new URL(request.url).searchParams;
+    const search = (query.get('search') ?? '').toLowerCase();
+    const status = query.get('status') ?? '';
+    const tenants = db.tenants.filter(
+      (t) =>
+        [t.name, t.schema_name, t.domain ?? ''].some((text) => text.toLowerCase().includes(search)) &&
+        (!status || (status === 'never' ? t.last_report === null : t.last_report?.status === status)),
+    );
+    return HttpResponse.json(paginate(tenants, pageOf(request), '/api/platform/tenants/'));
+  }),
   http.post('/api/platform/tenants/', async ({ request }) => {
     const body = (await request.json()) as { name: string; schema_name: string; domain?: string };
     const tenant = makeTenant(body.schema_name, { name: body.name, domain: body.domain ?? `${body.schema_name}.localhost`, last_report: null });

@@ -132,6 +132,91 @@ describe('operator console', () => {
   });
 });
 
+describe('tenants table: search, filter, sort', () => {
+  /** The query strings the tenants list was fetched with, in order. */
+  function recordListQueries(): URLSearchParams[] {
+    const seen: URLSearchParams[] = [];
+    server.events.on('request:start', ({ request }) => {
+      const url = new URL(request.url);
+      if (request.method === 'GET' && url.pathname === '/api/platform/tenants/') seen.push(url.searchParams);
+    });
+    return seen;
+  }
+  afterEach(() => server.events.removeAllListeners());
+
+  beforeEach(() => {
+    db.tenants = [
+      makeTenant('acme', { last_report: { id: 4, status: 'succeeded', finished_at: new Date().toISOString(), users_removed: 7 } }),
+      makeTenant('globex', { last_report: { id: 5, status: 'failed', finished_at: new Date().toISOString(), users_removed: 0 } }),
+      makeTenant('initech', { last_report: null }),
+    ];
+  });
+
+  it('searches on the server once the typing settles', async () => {
+    const seen = recordListQueries();
+    const { user } = renderApp({ host: platformHost, path: '/tenants' });
+    const table = await screen.findByRole('table', { name: 'Tenants' });
+    await user.type(screen.getByRole('searchbox', { name: 'Search tenants' }), 'GLOB');
+
+    await waitFor(() => expect(within(table).queryByRole('row', { name: /Acme Inc/ })).not.toBeInTheDocument());
+    expect(within(table).getByRole('row', { name: /Globex Inc/ })).toBeInTheDocument();
+    expect(seen.map((q) => q.get('search'))).toEqual([null, 'GLOB']);
+  });
+
+  it('filters by the last run status', async () => {
+    const seen = recordListQueries();
+    const { user } = renderApp({ host: platformHost, path: '/tenants' });
+    const table = await screen.findByRole('table', { name: 'Tenants' });
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Last run status' }), 'Never run');
+
+    await waitFor(() => expect(within(table).queryByRole('row', { name: /Acme Inc/ })).not.toBeInTheDocument());
+    expect(within(table).getByRole('row', { name: /Initech Inc/ })).toBeInTheDocument();
+    expect(seen.at(-1)?.get('status')).toBe('never');
+  });
+
+  it('sorts by a column header, and a second click reverses it', async () => {
+    const seen = recordListQueries();
+    const { user } = renderApp({ host: platformHost, path: '/tenants' });
+    await screen.findByRole('table', { name: 'Tenants' });
+    const header = () => screen.getByRole('columnheader', { name: /Last run/ });
+    expect(header()).toHaveAttribute('aria-sort', 'none');
+
+    await user.click(within(header()).getByRole('button', { name: /Last run/ }));
+    await waitFor(() => expect(seen.at(-1)?.get('ordering')).toBe('last_run'));
+    expect(header()).toHaveAttribute('aria-sort', 'ascending');
+
+    await user.click(within(header()).getByRole('button', { name: /Last run/ }));
+    await waitFor(() => expect(seen.at(-1)?.get('ordering')).toBe('-last_run'));
+    expect(header()).toHaveAttribute('aria-sort', 'descending');
+    expect(screen.getByRole('columnheader', { name: /Tenant/ })).toHaveAttribute('aria-sort', 'none');
+  });
+
+  it('says when no tenant matches, and clears the filters', async () => {
+    const { user } = renderApp({ host: platformHost, path: '/tenants' });
+    await screen.findByRole('table', { name: 'Tenants' });
+    await user.type(screen.getByRole('searchbox', { name: 'Search tenants' }), 'nothing like it');
+
+    expect(await screen.findByText('No tenants match')).toBeInTheDocument();
+    expect(screen.queryByText('No tenants yet')).not.toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Clear filters' }));
+    expect(await screen.findByRole('row', { name: /Acme Inc/ })).toBeInTheDocument();
+    expect(screen.getByRole('searchbox', { name: 'Search tenants' })).toHaveValue('');
+  });
+
+  it('keeps the view of the URL across a reload', async () => {
+    const seen = recordListQueries();
+    renderApp({ host: platformHost, path: '/tenants?search=glob&status=failed&ordering=-name' });
+    expect(await screen.findByRole('row', { name: /Globex Inc/ })).toBeInTheDocument();
+
+    expect(seen[0]?.get('search')).toBe('glob');
+    expect(seen[0]?.get('status')).toBe('failed');
+    expect(seen[0]?.get('ordering')).toBe('-name');
+    expect(screen.getByRole('searchbox', { name: 'Search tenants' })).toHaveValue('glob');
+    expect(screen.getByRole('combobox', { name: 'Last run status' })).toHaveValue('failed');
+    expect(screen.getByRole('columnheader', { name: /Tenant/ })).toHaveAttribute('aria-sort', 'descending');
+  });
+});
+
 describe('tenant drill-in', () => {
   it('starts a dry run for just this tenant and says when it is skipped', async () => {
     let sent: unknown = null;

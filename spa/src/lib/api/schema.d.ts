@@ -1033,10 +1033,16 @@ export interface operations {
     platform_tenants_list: {
         parameters: {
             query?: {
+                /** @description Sort key (`-` for descending; nulls last, ties by schema name); `last_run` is the last run's end. Default: schema name */
+                ordering?: "-created_at" | "-last_run" | "-name" | "-next_run_at" | "created_at" | "last_run" | "name" | "next_run_at";
                 /** @description A page number within the paginated result set. */
                 page?: number;
                 /** @description Number of results to return per page. */
                 page_size?: number;
+                /** @description Case-insensitive substring of the name, schema name or primary domain; no control characters */
+                search?: string;
+                /** @description The last run's status, or `never` (no run yet) */
+                status?: "aborted" | "failed" | "never" | "queued" | "running" | "succeeded";
             };
             header?: never;
             path?: never;

@@ -1,24 +1,42 @@
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 import { api } from '@/lib/api/client';
+import type { operations } from '@/lib/api/schema';
 import type { TenantPage } from '@/lib/api/types';
 import { useScope } from '@/lib/host';
 import { platformKeys } from './keys';
 
-/** GET /api/platform/tenants/?page=N — each tenant with its schedule and last run. */
-export function getTenants(page: number, signal?: AbortSignal): Promise<TenantPage> {
-  return api.get<TenantPage>('/api/platform/tenants/', { page }, signal);
+type ListQuery = NonNullable<operations['platform_tenants_list']['parameters']['query']>;
+export type TenantStatusFilter = NonNullable<ListQuery['status']>;
+export type TenantOrdering = NonNullable<ListQuery['ordering']>;
+
+/** What the tenants table shows: a page of tenants matching a search and a last-run status, in an order. */
+export interface TenantListParams {
+  page: number;
+  search: string;
+  status: TenantStatusFilter | '';
+  ordering: TenantOrdering | '';
 }
 
-export function tenantsQueryOptions(scope: string, page: number) {
+/** GET /api/platform/tenants/?page=N&search=&status=&ordering= — each tenant with its schedule and last run. */
+export function getTenants(params: TenantListParams, signal?: AbortSignal): Promise<TenantPage> {
+  const { page, search, status, ordering } = params;
+  return api.get<TenantPage>(
+    '/api/platform/tenants/',
+    { page, search: search || undefined, status: status || undefined, ordering: ordering || undefined },
+    signal,
+  );
+}
+
+export function tenantsQueryOptions(scope: string, params: TenantListParams) {
   return queryOptions({
-    queryKey: platformKeys.tenantPage(scope, page),
-    queryFn: ({ signal }) => getTenants(page, signal),
+    queryKey: platformKeys.tenantPage(scope, params),
+    queryFn: ({ signal }) => getTenants(params, signal),
     placeholderData: keepPreviousData,
     // Last-run columns change while runs progress.
     refetchInterval: 15_000,
   });
 }
 
-export function useTenants(page: number) {
-  return useQuery(tenantsQueryOptions(useScope(), page));
+export function useTenants(params: TenantListParams) {
+  return useQuery(tenantsQueryOptions(useScope(), params));
 }

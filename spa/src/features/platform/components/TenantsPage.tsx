@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { Alert, ErrorAlert } from '@/components/ui/Alert';
 import { Badge, StatusBadge } from '@/components/ui/Badge';
@@ -10,9 +10,10 @@ import { Pagination } from '@/components/ui/Pagination';
 import { Loading } from '@/components/ui/Spinner';
 import type { PlatformTenant, PlatformTriggerResponse } from '@/lib/api/types';
 import { formatDateTime, formatNumber, formatRelative } from '@/lib/format';
-import { asReportStatus } from '@/lib/report-status';
-import { usePageParam } from '@/lib/pagination';
-import { useTenants } from '../api/get-tenants';
+import { asReportStatus, STATUS_LABEL } from '@/lib/report-status';
+import { useDebouncedValue } from '@/lib/use-debounced-value';
+import { useTenants, type TenantListParams, type TenantOrdering, type TenantStatusFilter } from '../api/get-tenants';
+import { TENANT_STATUS_FILTERS, useTenantListParams } from '../use-tenant-list-params';
 import { useTriggerTenants } from '../api/trigger-tenants';
 import { CreateTenantDialog } from './CreateTenantDialog';
 import { useDocumentTitle } from '@/lib/use-document-title';
@@ -27,8 +28,10 @@ type Target = { kind: 'selected'; tenants: string[] } | { kind: 'all' };
 
 export function TenantsPage() {
   useDocumentTitle('Tenants');
-  const [page, setPage] = usePageParam();
-  const tenants = useTenants(page);
+  const [params, setFilters, setPage] = useTenantListParams();
+  const { page } = params;
+  const tenants = useTenants(params);
+  const filtered = !!(params.search || params.status);
   const trigger = useTriggerTenants();
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [dryRun, setDryRun] = useState(true);
@@ -103,10 +106,15 @@ export function TenantsPage() {
             <Button onClick={() => setConfirm({ kind: 'all' })}>Trigger all tenants</Button>
           </div>
         </div>
+        <TenantFilters params={params} onChange={setFilters} />
         {tenants.isPending ? (
           <Loading label="Loading tenants…" />
         ) : tenants.isError ? (
           <ErrorAlert error={tenants.error} onRetry={() => void tenants.refetch()} title="Could not load tenants" />
+        ) : tenants.data.count === 0 && filtered ? (
+          <EmptyState title="No tenants match" action={<Button onClick={() => setFilters({ search: '', status: '' })}>Clear filters</Button>}>
+            Try another search or status.
+          </EmptyState>
         ) : tenants.data.count === 0 ? (
           <EmptyState
             title="No tenants yet"
@@ -128,15 +136,16 @@ export function TenantsPage() {
                     <th scope="col" className="check">
                       <input type="checkbox" aria-label="Select all tenants on this page" checked={allOnPage} onChange={toggleAll} />
                     </th>
-                    <th scope="col">Tenant</th>
+                    <SortableHeader label="Tenant" field="name" params={params} onSort={(ordering) => setFilters({ ordering })} />
                     <th scope="col" className="hide-sm">
                       Domain
                     </th>
                     <th scope="col" className="hide-sm">
                       Schedule
                     </th>
-                    <th scope="col">Next run</th>
-                    <th scope="col">Last run</th>
+                    <SortableHeader label="Created" field="created_at" params={params} onSort={(ordering) => setFilters({ ordering })} className="hide-sm" />
+                    <SortableHeader label="Next run" field="next_run_at" params={params} onSort={(ordering) => setFilters({ ordering })} />
+                    <SortableHeader label="Last run" field="last_run" params={params} onSort={(ordering) => setFilters({ ordering })} />
                     <th scope="col" className="num">
                       Removed
                     </th>
@@ -213,6 +222,7 @@ function TenantRow({ tenant, checked, onToggle }: { tenant: PlatformTenant; chec
           <span className="muted">No policy</span>
         )}
       </td>
+      <td className="hide-sm">{formatDateTime(tenant.created_at)}</td>
       <td>
         {schedule?.enabled && schedule.next_run_at ? (
           <>
@@ -235,6 +245,81 @@ function TenantRow({ tenant, checked, onToggle }: { tenant: PlatformTenant; chec
       </td>
       <td className="num strong">{last ? formatNumber(last.users_removed) : '—'}</td>
     </tr>
+  );
+}
+
+const SEARCH_DEBOUNCE_MS = 300;
+
+function TenantFilters({ params, onChange }: { params: TenantListParams; onChange: (change: Partial<TenantListParams>) => void }) {
+  const [search, setSearch] = useState(params.search);
+  const debounced = useDebouncedValue(search, SEARCH_DEBOUNCE_MS);
+  useEffect(() => {
+    if (debounced.trim() !== params.search) onChange({ search: debounced.trim() });
+    // Only a settled change of the box reaches the URL (and the API); not every keystroke.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [debounced]);
+  // Clearing the filters (or going back) changes the URL: the box follows.
+  const [shown, setShown] = useState(params.search);
+  if (shown !== params.search) {
+    setShown(params.search);
+    if (search.trim() !== params.search) setSearch(params.search);
+  }
+  return (
+    <div className="toolbar" role="search" aria-label="Filter tenants">
+      <div className="toolbar-actions table-filters">
+        <input
+          type="search"
+          className="input"
+          aria-label="Search tenants"
+          placeholder="Search name, schema or domain"
+          maxLength={253}
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+        />
+        <select
+          className="input"
+          aria-label="Last run status"
+          value={params.status}
+          onChange={(e) => onChange({ status: e.target.value as TenantStatusFilter | '' })}
+        >
+          <option value="">Any last run</option>
+          {TENANT_STATUS_FILTERS.map((status) => (
+            <option key={status} value={status}>
+              {status === 'never' ? 'Never run' : STATUS_LABEL[status]}
+            </option>
+          ))}
+        </select>
+      </div>
+    </div>
+  );
+}
+
+type SortField = 'name' | 'created_at' | 'next_run_at' | 'last_run';
+
+function SortableHeader({
+  label,
+  field,
+  params,
+  onSort,
+  className,
+}: {
+  label: ReactNode;
+  field: SortField;
+  params: TenantListParams;
+  onSort: (ordering: TenantOrdering) => void;
+  className?: string;
+}) {
+  const direction = params.ordering === field ? 'ascending' : params.ordering === `-${field}` ? 'descending' : 'none';
+  const next: TenantOrdering = direction === 'ascending' ? `-${field}` : field;
+  return (
+    <th scope="col" className={className} aria-sort={direction}>
+      <button type="button" className="sort-button" onClick={() => onSort(next)}>
+        {label}
+        <span aria-hidden="true" className="sort-indicator">
+          {direction === 'ascending' ? ' ▲' : direction === 'descending' ? ' ▼' : ''}
+        </span>
+      </button>
+    </th>
   );
 }
 

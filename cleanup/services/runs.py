@@ -166,12 +166,17 @@ def cleanup_enqueue(
                 retry_policy=settings.CLEANUP_PUBLISH_RETRY_POLICY,
             )
         except Exception as exc:  # kombu/redis raise many types for "broker unreachable"
-            CleanupReport.objects.filter(pk=report.pk).delete()
+            # Only while still `queued`: a publish whose reply timed out may have reached
+            # Redis, and a worker may already run it (removing users, writing their audit).
+            # Deleting that report would delete the audit with it.
+            withdrawn, _ = CleanupReport.objects.filter(pk=report.pk, status=Status.QUEUED).delete()
             logger.warning(
                 "cleanup.enqueue.broker_unavailable",
-                extra={"tenant": schema_name, "error": repr(exc)},
+                extra={"tenant": schema_name, "error": repr(exc), "withdrawn": bool(withdrawn)},
             )
-            raise BrokerUnavailable() from exc
+            if withdrawn:
+                raise BrokerUnavailable() from exc
+            report.refresh_from_db()
     logger.info(
         "cleanup.enqueued",
         extra={"tenant": schema_name, "report_id": report.pk, "trigger": trigger},
@@ -195,13 +200,19 @@ def cleanup_enqueue_many(
     """Queue a platform-triggered run in each named tenant (default: every active tenant).
 
     Names are de-duplicated, order kept. A tenant that cannot start a run now (unknown,
-    suspended, busy, or the broker refused it) is skipped with the reason, and the others
-    still run. Raises BrokerUnavailable only when the broker refused and nothing was queued.
+    suspended, busy) is skipped with the reason, and the others still run. Once the broker
+    refuses, the remaining tenants are skipped without trying it again. Raises
+    BrokerUnavailable only when the broker refused and nothing was queued.
     """
     queued: list[QueuedRun] = []
     skipped: list[SkippedRun] = []
     broker_failed = False
     for schema_name in dict.fromkeys(schema_names or tenant_active_schemas()):
+        if broker_failed:
+            # Once refused, every further publish would wait out the broker's timeouts too:
+            # with a hung Redis, a trigger-all would outlive the web server's timeout.
+            skipped.append(SkippedRun(schema_name, "The task queue is unavailable."))
+            continue
         try:
             report = cleanup_enqueue(
                 schema_name=schema_name,
@@ -362,11 +373,14 @@ def cleanup_run(*, report_id: int, batch_size: int | None = None) -> CleanupRepo
     Matched users are walked in keyset batches over the primary key, one transaction per
     batch — re-check, audit, remove, count — so memory stays flat and a crash loses at most
     the batch in flight, which rolls back whole. Never raises for a failure of the run
-    itself: the report ends `failed` with the error.
+    itself: the report ends `failed` with the error. Raises ReportNotFound when the report
+    is gone.
     """
     batch_size = batch_size or settings.CLEANUP_BATCH_SIZE
     with transaction.atomic():
-        report = CleanupReport.objects.select_for_update().get(pk=report_id)
+        report = CleanupReport.objects.select_for_update().filter(pk=report_id).first()
+        if report is None:  # withdrawn: its publish failed (cleanup_enqueue)
+            raise ReportNotFound()
         if report.status != Status.QUEUED:
             logger.info(
                 "cleanup.run.skipped", extra={"report_id": report_id, "status": report.status}

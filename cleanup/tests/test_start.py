@@ -122,3 +122,52 @@ def test_the_command_refuses_a_suspended_tenant_and_writes_no_report(tenant_a: T
         call_command("cleanup_run", "--schema", "alpha", stdout=StringIO())
 
     assert reports("alpha") == []
+
+
+def test_a_publish_whose_reply_was_lost_after_a_worker_started_keeps_the_report_and_audit(
+    tenant_a: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The broker got the task, a worker started it, then the publish call timed out: the
+    running report (and the audit of whoever it already removed) must not be withdrawn."""
+    from cleanup.models import CleanupAuditEntry
+
+    def delivered_then_reply_lost(*args: object, **kwargs: object) -> None:
+        with schema_context("alpha"):
+            report_id = kwargs["kwargs"]["report_id"]  # type: ignore[index]
+            CleanupReport.objects.filter(pk=report_id).update(status="running")
+            CleanupAuditEntry.objects.create(
+                report_id=report_id, user_id=7, username="gone", date_joined=timezone.now()
+            )
+        raise TimeoutError("no reply from the broker")
+
+    monkeypatch.setattr(run_tenant, "apply_async", delivered_then_reply_lost)
+    report = cleanup_enqueue(schema_name="alpha", trigger="manual")
+
+    assert report.status == "running"
+    with schema_context("alpha"):
+        assert CleanupReport.objects.filter(pk=report.pk, status="running").exists()
+        assert CleanupAuditEntry.objects.filter(report_id=report.pk).count() == 1
+
+
+def test_trigger_all_stops_trying_a_refusing_broker_after_the_first_tenant(
+    tenant_a: Tenant, tenant_b: Tenant, operator: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cleanup.services import runs
+    from core.testing import ROOT
+    from core.testing.broker import broker_at, free_port
+
+    real_enqueue, tried = runs.cleanup_enqueue, []
+
+    def counting(**kwargs: object) -> CleanupReport:
+        tried.append(kwargs["schema_name"])
+        return real_enqueue(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runs, "cleanup_enqueue", counting)
+    with broker_at(f"redis://127.0.0.1:{free_port()}/0"):
+        response = client(ROOT, operator["access"]).post(
+            "/api/platform/cleanup/trigger/", {"tenants": ["alpha", "beta"]}, format="json"
+        )
+
+    assert response.status_code == 503
+    assert tried == ["alpha"]
+    assert reports("alpha") == [] and reports("beta") == []

@@ -69,7 +69,12 @@ class TenantSerializer(serializers.ModelSerializer):
 
 # The longest thing a search can match: a domain name (253 characters).
 TENANT_SEARCH_MAX_LENGTH = 253
-TENANT_STATUSES = [*CleanupReport.Status.values, TENANT_STATUS_NEVER]
+# The summary on the policy row is of the last *finished* run: queued and running runs are
+# never in it, so filtering on them could only ever answer an empty list.
+TENANT_STATUSES = [
+    *(s for s in CleanupReport.Status.values if s not in CleanupReport.ACTIVE_STATUSES),
+    TENANT_STATUS_NEVER,
+]
 
 
 def _no_control_characters(value: str) -> None:

@@ -3,7 +3,7 @@ import { useSearchParams } from 'react-router';
 import { usePageParam } from '@/lib/pagination';
 import type { TenantListParams, TenantOrdering, TenantStatusFilter } from './api/get-tenants';
 
-export const TENANT_STATUS_FILTERS: readonly TenantStatusFilter[] = ['succeeded', 'failed', 'aborted', 'running', 'queued', 'never'];
+export const TENANT_STATUS_FILTERS: readonly TenantStatusFilter[] = ['succeeded', 'failed', 'aborted', 'never'];
 const ORDERINGS: readonly string[] = ['name', 'created_at', 'next_run_at', 'last_run'].flatMap((key) => [key, `-${key}`]);
 
 type Filters = Pick<TenantListParams, 'search' | 'status' | 'ordering'>;

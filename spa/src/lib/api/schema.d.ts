@@ -1042,7 +1042,7 @@ export interface operations {
                 /** @description Case-insensitive substring of the name, schema name or primary domain; no control characters */
                 search?: string;
                 /** @description The last run's status, or `never` (no run yet) */
-                status?: "aborted" | "failed" | "never" | "queued" | "running" | "succeeded";
+                status?: "aborted" | "failed" | "never" | "succeeded";
             };
             header?: never;
             path?: never;

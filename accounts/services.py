@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
+from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.activity import last_seen_touch
@@ -21,7 +22,12 @@ def session_refresh(*, refresh: RefreshToken, user: Any) -> dict[str, str]:
     outlives the session.
     """
     with transaction.atomic():
-        refresh.blacklist()
+        # simplejwt annotates one object but returns get_or_create's (token, created).
+        first_use: bool
+        _, first_use = refresh.blacklist()  # type: ignore[misc]
+        if not first_use:
+            # Two requests raced with the same refresh token: only the first may rotate it.
+            raise InvalidToken("Token is blacklisted")
         refresh.set_jti()
         refresh.set_exp()
         refresh.set_iat()

@@ -264,3 +264,19 @@ def test_rotation_never_extends_a_session_beyond_its_maximum(
         assert rotated["auth_time"] == token["auth_time"]  # copied, never renewed
         assert rotated["exp"] <= session_end
         assert AccessToken(pair["access"], verify=False)["exp"] <= session_end
+
+
+def test_a_refresh_token_rotates_once_even_when_two_requests_race(tenant_a: Tenant) -> None:
+    from rest_framework_simplejwt.exceptions import InvalidToken
+
+    from accounts.services import session_refresh
+    from accounts.tokens import refresh_token_load
+
+    make_user("alpha", "racer")
+    raw = tokens(TENANT_A, "racer")["refresh"]
+    with tenant_context(tenant_a):
+        # Both requests load and check the token before either rotates it.
+        first, second = refresh_token_load(raw), refresh_token_load(raw)
+        assert session_refresh(refresh=first[0], user=first[1])["refresh"]
+        with pytest.raises(InvalidToken):
+            session_refresh(refresh=second[0], user=second[1])

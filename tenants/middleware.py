@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django_tenants.utils import get_public_schema_name
 
 SUSPENDED = "This tenant is suspended."
 
@@ -21,9 +22,15 @@ class SuspendedTenantMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         tenant = getattr(request, "tenant", None)
-        if tenant is not None and not tenant.is_active:
-            if request.path.startswith("/api/"):
+        # The public tenant is the operators' site, never suspended: its is_active box, if
+        # unticked in the root admin, must not lock the operators out of that admin.
+        if (
+            tenant is not None
+            and not tenant.is_active
+            and tenant.schema_name != get_public_schema_name()
+        ):
+            if request.path_info.startswith("/api/"):
                 return JsonResponse({"detail": SUSPENDED}, status=403)
-            if request.path.startswith("/admin/"):
+            if request.path_info.startswith("/admin/"):
                 return HttpResponse(SUSPENDED, status=403, content_type="text/plain")
         return self.get_response(request)

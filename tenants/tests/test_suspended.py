@@ -88,3 +88,12 @@ def test_a_reinstated_tenant_works_again_with_its_old_tokens(
     assert client(TENANT_A, admin_a["access"]).get("/api/me/").status_code == 403
     Tenant.objects.filter(pk=tenant_a.pk).update(is_active=True)
     assert client(TENANT_A, admin_a["access"]).get("/api/me/").status_code == 200
+
+
+def test_the_public_tenant_cannot_lock_the_operators_out(operator: dict[str, str]) -> None:
+    # Its is_active box is in the root admin like any tenant's; unticking it must not turn
+    # the operators' own API and admin into 403s that only a shell could undo.
+    Tenant.objects.filter(schema_name="public").update(is_active=False)
+
+    assert client(ROOT, operator["access"]).get("/api/me/").status_code == 200
+    assert Client(HTTP_HOST=ROOT).get("/admin/login/").status_code == 200

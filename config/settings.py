@@ -25,9 +25,11 @@ if ENV_FILE:
     environ.Env.read_env(ENV_FILE)
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="")
+# Read literally, not through django-environ, which takes a value starting with "$" for the
+# name of another variable: about one key in 50 that Django generates starts with "$".
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
 # Tokens are signed with SECRET_KEY unless a key of their own is set.
-JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="")
+JWT_SIGNING_KEY = os.environ.get("JWT_SIGNING_KEY", "")
 if not DEBUG:
     require_strong_secret("SECRET_KEY", SECRET_KEY)
     if JWT_SIGNING_KEY:

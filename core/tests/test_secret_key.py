@@ -119,3 +119,28 @@ def test_test_settings_read_no_env_file(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "1000"]
+
+
+def test_a_generated_key_that_starts_with_a_dollar_is_taken_literally() -> None:
+    # Django's get_random_secret_key() draws from a set with "$": about one key in 50
+    # starts with it, and django-environ reads "$NAME" as "the value of NAME".
+    key = "$" + secrets.token_urlsafe(50)
+    result = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.SECRET_KEY)"],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "JWT_SIGNING_KEY"},
+            "ENV_FILE": "",
+            "PYTHONPATH": str(ROOT),
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DEBUG": "0",
+            "SECRET_KEY": key,
+            "JWT_SIGNING_KEY": "$" + secrets.token_urlsafe(50),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == key

@@ -5,6 +5,7 @@ import secrets
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -43,13 +44,13 @@ def test_a_generated_secret_is_accepted(value: str) -> None:
     require_strong_secret("SECRET_KEY", value)
 
 
-def import_settings(**env: str) -> subprocess.CompletedProcess[str]:
-    """Import the production settings in a fresh process that reads no `.env` file."""
+def import_settings(code: str = "import config.settings", **env: str) -> Any:
+    """Run `code` (importing the settings) in a fresh process that reads no `.env` file."""
     base = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "JWT_SIGNING_KEY")}
     base.update(ENV_FILE="", PYTHONPATH=str(ROOT))
     base.update(env)
     return subprocess.run(
-        [sys.executable, "-c", "import config.settings"],
+        [sys.executable, "-c", code],
         cwd=ROOT,
         env=base,
         capture_output=True,
@@ -125,21 +126,11 @@ def test_a_generated_key_that_starts_with_a_dollar_is_taken_literally() -> None:
     # Django's get_random_secret_key() draws from a set with "$": about one key in 50
     # starts with it, and django-environ reads "$NAME" as "the value of NAME".
     key = "$" + secrets.token_urlsafe(50)
-    result = subprocess.run(
-        [sys.executable, "-c", "from django.conf import settings; print(settings.SECRET_KEY)"],
-        cwd=ROOT,
-        env={
-            **{k: v for k, v in os.environ.items() if k != "JWT_SIGNING_KEY"},
-            "ENV_FILE": "",
-            "PYTHONPATH": str(ROOT),
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DEBUG": "0",
-            "SECRET_KEY": key,
-            "JWT_SIGNING_KEY": "$" + secrets.token_urlsafe(50),
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = import_settings(
+        "import config.settings as s; print(s.SECRET_KEY)",
+        DEBUG="0",
+        SECRET_KEY=key,
+        JWT_SIGNING_KEY="$" + secrets.token_urlsafe(50),
     )
 
     assert result.returncode == 0, result.stderr

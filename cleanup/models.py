@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -11,15 +12,17 @@ class CleanupReport(models.Model):
         SUCCEEDED = "succeeded"
         FAILED = "failed"
         ABORTED = "aborted"
+        AWAITING_APPROVAL = "awaiting_approval"
 
-    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+    # The statuses that hold the tenant's single active slot (DESIGN §4).
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING, Status.AWAITING_APPROVAL)
 
     class Trigger(models.TextChoices):
         MANUAL = "manual"
         SCHEDULE = "schedule"
         PLATFORM = "platform"
 
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     trigger = models.CharField(max_length=10, choices=Trigger.choices)
     triggered_by = models.CharField(max_length=150, null=True, blank=True)  # noqa: DJ001 -- null: no person (the scheduler)
     dry_run = models.BooleanField()
@@ -30,6 +33,10 @@ class CleanupReport(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     users_eligible = models.IntegerField(null=True, blank=True)
     users_matched = models.IntegerField(null=True, blank=True)
+    users_warned = models.IntegerField(default=0)
+    users_deactivated = models.IntegerField(default=0)
+    users_deleted = models.IntegerField(default=0)
+    # = users_deactivated + users_deleted, kept as a column for the API and the summaries.
     users_removed = models.IntegerField(default=0)
     progress = models.FloatField(default=0.0)
     error = models.TextField(blank=True, default="")
@@ -38,16 +45,20 @@ class CleanupReport(models.Model):
     # When the reaper last re-published a run still `queued` (null: only its first publish,
     # at created_at), so it re-publishes at most once per CLEANUP_QUEUED_TIMEOUT_S.
     published_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.CharField(max_length=150, null=True, blank=True)  # noqa: DJ001 -- null: not approved
+    approved_at = models.DateTimeField(null=True, blank=True)
+    # Set on approval: the run removes at most this many users (what it showed when it asked).
+    removal_limit = models.IntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            # At most one queued-or-running run per tenant, enforced by the database so two
-            # concurrent triggers can never both start one: a unique index over a constant,
-            # restricted to the active rows.
+            # At most one queued, running or awaiting-approval run per tenant, enforced by the
+            # database so two concurrent triggers can never both start one: a unique index
+            # over a constant, restricted to the active rows.
             models.UniqueConstraint(
                 models.Value(True),
-                condition=Q(status__in=["queued", "running"]),
+                condition=Q(status__in=["queued", "running", "awaiting_approval"]),
                 name="cleanup_one_active_run",
             ),
         ]
@@ -66,6 +77,12 @@ class CleanupAuditEntry(models.Model):
     class Reason(models.TextChoices):
         INACTIVE = "inactive"
         NEVER_LOGGED_IN = "never_logged_in"
+        # Deactivated by an earlier run, never reactivated, past delete_after_days (§9).
+        DEACTIVATION_EXPIRED = "deactivation_expired"
+
+    class Action(models.TextChoices):
+        DEACTIVATED = "deactivated"
+        DELETED = "deleted"
 
     # Indexed by audit_report_idx (report, id), which also serves keyset pages.
     report = models.ForeignKey(
@@ -78,6 +95,11 @@ class CleanupAuditEntry(models.Model):
     last_seen = models.DateTimeField(null=True)
     date_joined = models.DateTimeField()
     reason = models.CharField(max_length=20, choices=Reason.choices)
+    action = models.CharField(max_length=12, choices=Action.choices)
+    # When the user's notice was sent; null when they had no email address to warn.
+    noticed_at = models.DateTimeField(null=True, blank=True)
+    restored_at = models.DateTimeField(null=True, blank=True)
+    restored_by = models.CharField(max_length=150, null=True, blank=True)  # noqa: DJ001 -- null: not restored
 
     class Meta:
         ordering = ["id"]
@@ -85,3 +107,60 @@ class CleanupAuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} ({self.reason})"
+
+
+class CleanupNotice(models.Model):
+    """A warning email owed to a user before a run removes them (DESIGN §9): the outbox.
+
+    The run writes the row; the `notices` queue's sender sends it and sets `sent_at`. A
+    notice protects its user until `notice_days` after `sent_at`, so an unsent one (the mail
+    server is down) delays the removal and loses nothing. `user_id` is a plain integer, as
+    in the audit: notices outlive a deleted user as history, and a foreign key would add one
+    more dependant table to every batch of a delete run.
+    """
+
+    user_id = models.BigIntegerField()
+    email = models.CharField(max_length=254)
+    report = models.ForeignKey(
+        CleanupReport, on_delete=models.CASCADE, related_name="notices", db_index=False
+    )
+    # When the user will be removed unless they are active again (or follow the keep link).
+    due_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # The sender's retry state: how often sending failed, why, and when to try again.
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["user_id", "-created_at"], name="notice_user_idx"),
+            models.Index(fields=["report", "id"], name="notice_report_idx"),
+            # The sender's query: what is still to send.
+            models.Index(
+                fields=["id"], name="notice_unsent_idx", condition=Q(sent_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"notice to user {self.user_id} ({'sent' if self.sent_at else 'unsent'})"
+
+
+class CleanupExemption(models.Model):
+    """One user no run may touch, with a reason, until `expires_at` (null: for good). §10."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cleanup_exemption"
+    )
+    reason = models.CharField(max_length=500)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"exemption of user {self.user_id}"

@@ -13,6 +13,10 @@ POLICY_FIELDS = (
     "dry_run",
     "exempt_groups",
     "max_removal_ratio",
+    "on_cap",
+    "notice_days",
+    "delete_after_days",
+    "notify_admins",
     "schedule",
     "timezone",
 )
@@ -26,6 +30,10 @@ class PolicySpec:
     dry_run: bool = True
     exempt_groups: list[str] = field(default_factory=list)
     max_removal_ratio: float = 0.5
+    on_cap: str = "ask"
+    notice_days: int = 14
+    delete_after_days: int | None = None
+    notify_admins: bool = True
     enabled: bool = True
     schedule: str = "0 3 * * *"
     timezone: str = "UTC"

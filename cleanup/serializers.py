@@ -104,6 +104,10 @@ class PolicyFieldsSerializer(serializers.Serializer):
         child=StrictCharField(max_length=150), max_length=100, allow_empty=True
     )
     max_removal_ratio = RatioField()
+    on_cap = serializers.ChoiceField(choices=CleanupPolicy.OnCap.choices)
+    notice_days = StrictIntegerField(min_value=0, max_value=365)
+    delete_after_days = StrictIntegerField(min_value=1, max_value=3650, allow_null=True)
+    notify_admins = StrictBooleanField()
     schedule = StrictRegexField(
         CRON_PATTERN,
         max_length=100,

@@ -98,6 +98,8 @@ SHARED_APPS = [
     "drf_spectacular_sidecar",
     "csp",
     "django_celery_beat",
+    # Also a tenant app: operators' actions are logged in public, tenant admins' in their schema.
+    "activity",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -109,6 +111,7 @@ TENANT_APPS = [
     # Blacklisted refresh tokens point at the per-schema user table.
     "rest_framework_simplejwt.token_blacklist",
     "cleanup",
+    "activity",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

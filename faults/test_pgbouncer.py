@@ -145,9 +145,10 @@ def test_tenants_behind_pgbouncer_never_see_each_others_rows(
         # The same report ids in both schemas, told apart by who triggered them.
         stack.sql(
             "INSERT INTO cleanup_cleanupreport (status, trigger, triggered_by, dry_run, action, "
-            "created_at, users_removed, progress, error, policy, task_id) "
+            "created_at, users_warned, users_deactivated, users_deleted, users_removed, progress, "
+            "error, policy, task_id) "
             "SELECT 'succeeded', 'manual', %(schema)s || '-' || i, true, 'deactivate', now(), "
-            "0, 1.0, '', '{}', '' FROM generate_series(1, %(n)s) AS i",
+            "0, 0, 0, 0, 1.0, '', '{}', '' FROM generate_series(1, %(n)s) AS i",
             {"schema": schema, "n": REPORTS},
             schema=schema,
         )

@@ -41,6 +41,10 @@ class CleanupPolicy(models.Model):
         DEACTIVATE = "deactivate"
         DELETE = "delete"
 
+    class OnCap(models.TextChoices):
+        ASK = "ask"
+        ABORT = "abort"
+
     tenant = models.OneToOneField(
         Tenant, on_delete=models.CASCADE, primary_key=True, related_name="policy"
     )
@@ -55,6 +59,14 @@ class CleanupPolicy(models.Model):
     dry_run = models.BooleanField(default=True)
     exempt_groups = ArrayField(models.CharField(max_length=150), default=list, blank=True)
     max_removal_ratio = models.FloatField(default=0.5)
+    on_cap = models.CharField(max_length=5, choices=OnCap.choices, default=OnCap.ASK)
+    notice_days = models.PositiveSmallIntegerField(
+        default=14, validators=[MinValueValidator(0), MaxValueValidator(365)]
+    )
+    delete_after_days = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(3650)]
+    )
+    notify_admins = models.BooleanField(default=True)
     schedule = models.CharField(max_length=100, default="0 3 * * *", validators=[validate_cron])
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     next_run_at = models.DateTimeField(null=True, blank=True)
@@ -87,6 +99,18 @@ class CleanupPolicy(models.Model):
             models.CheckConstraint(
                 condition=models.Q(never_logged_in_days__gte=1, never_logged_in_days__lte=3650),
                 name="policy_never_logged_in_days_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(notice_days__lte=365),
+                name="policy_notice_days_range",
+            ),
+            # The restore window only follows a deactivation (DESIGN §9).
+            models.CheckConstraint(
+                condition=models.Q(delete_after_days__isnull=True)
+                | models.Q(
+                    action="deactivate", delete_after_days__gte=1, delete_after_days__lte=3650
+                ),
+                name="policy_delete_after_days_range",
             ),
         ]
 

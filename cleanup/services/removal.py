@@ -22,7 +22,10 @@ class Batch:
     next_after: int | None
 
 
-def audit_insert(report_id: int, batch: Batch) -> None:
+AUDIT_ACTIONS = {"deactivate": "deactivated", "delete": "deleted"}
+
+
+def audit_insert(report_id: int, batch: Batch, action: str) -> None:
     """Copy the batch's users into the audit list, set-based, before they are removed."""
     user_table = get_user_model()._meta.db_table
     audit_table = CleanupAuditEntry._meta.db_table
@@ -30,12 +33,14 @@ def audit_insert(report_id: int, batch: Batch) -> None:
         cursor.execute(
             f"""
             INSERT INTO {audit_table}
-                (report_id, user_id, username, email, last_login, last_seen, date_joined, reason)
-            SELECT %s, u.id, u.username, u.email, u.last_login, u.last_seen, u.date_joined, b.reason
+                (report_id, user_id, username, email, last_login, last_seen, date_joined, reason,
+                 action)
+            SELECT %s, u.id, u.username, u.email, u.last_login, u.last_seen, u.date_joined,
+                b.reason, %s
             FROM {user_table} u
             JOIN unnest(%s::bigint[], %s::text[]) AS b(id, reason) ON b.id = u.id
             """,
-            [report_id, batch.ids, batch.reasons],
+            [report_id, AUDIT_ACTIONS[action], batch.ids, batch.reasons],
         )
 
 

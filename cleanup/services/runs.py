@@ -290,6 +290,33 @@ def cleanup_start(
 # --- Running --------------------------------------------------------------------------------
 
 
+def report_transition(
+    report: CleanupReport, status: str, *, from_statuses: tuple[str, ...], **fields: object
+) -> bool:
+    """Move a run to `status` (writing `fields` too), only if it is still in one of
+    `from_statuses`; say whether it took. `report` is reloaded either way, so it shows what
+    the database holds.
+
+    Every status change of an existing report comes here, so each is conditional — a worker
+    and the reaper can both reach a run's end, and the run the reaper ended stays ended —
+    and whatever mirrors a report's status in the public schema is written in the same
+    transaction, only when the change took.
+    """
+    with transaction.atomic():
+        took = bool(
+            CleanupReport.objects.filter(pk=report.pk, status__in=from_statuses).update(
+                status=status, **fields
+            )
+        )
+        report.refresh_from_db()
+        if took and status in FINISHED_STATUSES:
+            _summary_publish(report)
+    return took
+
+
+FINISHED_STATUSES = (Status.SUCCEEDED, Status.FAILED, Status.ABORTED)
+
+
 def report_finish(
     report: CleanupReport,
     status: str,
@@ -297,25 +324,15 @@ def report_finish(
     *,
     from_statuses: tuple[str, ...],
 ) -> bool:
-    """End a run with `status`, only if it is still in one of `from_statuses`; say whether
-    it took.
+    """End a run with `status` and `error` (a report_transition); say whether it took.
 
-    Conditional, because a worker and the reaper can both reach a run's end: the run the
-    reaper ended stays ended when its worker later finishes. The worker and the reaper end
-    `running` runs; a run whose tenant was suspended ends from `queued`. The public summary
-    is written in the same transaction, and only when this call ended the run. `report` is
-    reloaded either way, so it shows what the database holds.
+    The worker and the reaper end `running` runs; a run whose tenant was suspended ends from
+    `queued`.
     """
-    fields: dict[str, object] = {"status": status, "error": error, "finished_at": timezone.now()}
+    fields: dict[str, object] = {"error": error, "finished_at": timezone.now()}
     if status == Status.SUCCEEDED:
         fields["progress"] = 1.0
-    with transaction.atomic():
-        took = bool(
-            CleanupReport.objects.filter(pk=report.pk, status__in=from_statuses).update(**fields)
-        )
-        report.refresh_from_db()
-        if took:
-            _summary_publish(report)
+    took = report_transition(report, status, from_statuses=from_statuses, **fields)
     if not took:
         logger.warning(
             "cleanup.run.already_ended",
@@ -519,7 +536,7 @@ def _run(report: CleanupReport, spec: PolicySpec, now: datetime, batch_size: int
             _lock_timeout_set()
             batch = _batch_next(spec, now, after_pk, batch_size)
             if batch.ids:
-                audit_insert(report.pk, batch)
+                audit_insert(report.pk, batch, spec.action)
                 report.users_removed += users_remove(spec.action, batch.ids)
                 report.progress = min(1.0, report.users_removed / max(report.users_matched, 1))
             # Conditional on still `running`: if the reaper ended this run, roll the batch

@@ -65,7 +65,13 @@ def test_the_operators_policy_form_refuses_a_schedule_that_never_fires(
 
     response = browser.post(
         f"/admin/tenants/cleanuppolicy/{tenant_a.pk}/change/",
-        {**FULL_POLICY, "tenant": tenant_a.pk, "exempt_groups": "", "schedule": expression},
+        {
+            **FULL_POLICY,
+            "tenant": tenant_a.pk,
+            "exempt_groups": "",
+            "delete_after_days": "",
+            "schedule": expression,
+        },
     )
 
     assert response.status_code == 200  # the form again, with the error

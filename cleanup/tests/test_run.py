@@ -249,7 +249,7 @@ def test_a_failing_run_ends_failed_with_the_error_and_keeps_its_batch(
     set_policy(in_tenant_a, action="delete")
     from cleanup.services import runs
 
-    def boom(report_id: int, batch: Any) -> None:
+    def boom(report_id: int, batch: Any, action: str) -> None:
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(runs, "audit_insert", boom)

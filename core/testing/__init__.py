@@ -17,6 +17,10 @@ FULL_POLICY = {
     "dry_run": True,
     "exempt_groups": [],
     "max_removal_ratio": 0.5,
+    "on_cap": "ask",
+    "notice_days": 14,
+    "delete_after_days": None,
+    "notify_admins": True,
     "schedule": "0 3 * * *",
     "timezone": "UTC",
 }

@@ -1,12 +1,12 @@
 import type { ReportStatus } from './api/types';
 
-export const ACTIVE_STATUSES: readonly ReportStatus[] = ['queued', 'running'];
+export const ACTIVE_STATUSES: readonly ReportStatus[] = ['queued', 'running', 'awaiting_approval'];
 
 export function isActiveStatus(status: ReportStatus | undefined | null): boolean {
   return !!status && ACTIVE_STATUSES.includes(status);
 }
 
-const STATUSES: readonly ReportStatus[] = ['queued', 'running', 'succeeded', 'failed', 'aborted'];
+const STATUSES: readonly ReportStatus[] = ['queued', 'running', 'awaiting_approval', 'succeeded', 'failed', 'aborted'];
 
 /** Summaries type their status as a plain string; anything unknown shows as failed rather than crashing. */
 export function asReportStatus(status: string): ReportStatus {
@@ -24,6 +24,7 @@ export const STATUS_LABEL: Record<ReportStatus, string> = {
   succeeded: 'Succeeded',
   failed: 'Failed',
   aborted: 'Aborted',
+  awaiting_approval: 'Awaiting approval',
 };
 
 export const REASON_LABEL: Record<string, string> = {

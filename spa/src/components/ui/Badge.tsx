@@ -18,6 +18,7 @@ const STATUS_TONE: Record<ReportStatus, Tone> = {
   succeeded: 'success',
   failed: 'danger',
   aborted: 'warning',
+  awaiting_approval: 'accent',
 };
 
 export function StatusBadge({ status }: { status: ReportStatus }) {

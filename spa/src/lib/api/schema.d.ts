@@ -312,6 +312,12 @@ export interface components {
             is_tenant_admin: boolean;
             tenant: components["schemas"]["TenantRef"] | null;
         };
+        /**
+         * @description * `ask` - Ask
+         *     * `abort` - Abort
+         * @enum {string}
+         */
+        OnCapEnum: "ask" | "abort";
         PaginatedAuditEntryList: {
             /** @example 123 */
             count: number;
@@ -366,6 +372,10 @@ export interface components {
             dry_run?: boolean;
             exempt_groups?: string[];
             max_removal_ratio?: number;
+            on_cap?: components["schemas"]["OnCapEnum"];
+            notice_days?: number;
+            delete_after_days?: number | null;
+            notify_admins?: boolean;
             schedule?: string;
             timezone?: string;
         };
@@ -378,6 +388,10 @@ export interface components {
             dry_run?: boolean;
             exempt_groups?: string[];
             max_removal_ratio?: number;
+            on_cap?: components["schemas"]["OnCapEnum"];
+            notice_days?: number;
+            delete_after_days?: number | null;
+            notify_admins?: boolean;
             schedule?: string;
             timezone?: string;
         };
@@ -406,6 +420,10 @@ export interface components {
             dry_run: boolean;
             exempt_groups: string[];
             max_removal_ratio: number;
+            on_cap: components["schemas"]["OnCapEnum"];
+            notice_days: number;
+            delete_after_days: number | null;
+            notify_admins: boolean;
             schedule: string;
             timezone: string;
             /** Format: date-time */
@@ -421,6 +439,10 @@ export interface components {
             dry_run: boolean;
             exempt_groups: string[];
             max_removal_ratio: number;
+            on_cap: components["schemas"]["OnCapEnum"];
+            notice_days: number;
+            delete_after_days: number | null;
+            notify_admins: boolean;
             schedule: string;
             timezone: string;
         };
@@ -445,9 +467,10 @@ export interface components {
         /**
          * @description * `inactive` - Inactive
          *     * `never_logged_in` - Never Logged In
+         *     * `deactivation_expired` - Deactivation Expired
          * @enum {string}
          */
-        ReasonEnum: "inactive" | "never_logged_in";
+        ReasonEnum: "inactive" | "never_logged_in" | "deactivation_expired";
         RefreshRequest: {
             refresh: string;
         };
@@ -478,9 +501,10 @@ export interface components {
          *     * `succeeded` - Succeeded
          *     * `failed` - Failed
          *     * `aborted` - Aborted
+         *     * `awaiting_approval` - Awaiting Approval
          * @enum {string}
          */
-        ReportStatusEnum: "queued" | "running" | "succeeded" | "failed" | "aborted";
+        ReportStatusEnum: "queued" | "running" | "succeeded" | "failed" | "aborted" | "awaiting_approval";
         Tenant: {
             readonly schema_name: string;
             readonly name: string;

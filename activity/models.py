@@ -21,6 +21,10 @@ class ActivityEvent(models.Model):
         TENANT_CREATED = "tenant.created"
         PLATFORM_TRIGGERED = "platform.triggered"
 
+    # The actor of what no person did (a management command, the demo seed). Parentheses
+    # cannot occur in a username, so it never reads as someone's account.
+    SYSTEM_ACTOR = "(system)"
+
     at = models.DateTimeField(auto_now_add=True)
     actor = models.CharField(max_length=150)
     verb = models.CharField(max_length=40, choices=Verb.choices)

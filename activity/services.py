@@ -8,6 +8,13 @@ from django_tenants.utils import get_public_schema_name, schema_context
 from activity.models import ActivityEvent
 
 
+def operator_actor(username: str) -> str:
+    """How a tenant's log names an operator who acted on the tenant (from the root host's
+    Django admin): not a bare username, which could be one of the tenant's own users' —
+    spaces and parentheses never occur in one."""
+    return f"{username} (operator)"
+
+
 def activity_record(
     *, actor: str, verb: str, target: str = "", data: dict[str, Any] | None = None
 ) -> ActivityEvent:

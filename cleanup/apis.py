@@ -1,4 +1,5 @@
-"""Tenant endpoints: reports, audit lists, trigger, policy, preview. Tenant admins only."""
+"""Tenant endpoints: reports, audit lists, trigger, policy, preview, exemptions. Tenant admins
+only."""
 
 import csv
 from collections.abc import Iterator
@@ -19,11 +20,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cleanup import selectors, services
-from cleanup.models import CleanupAuditEntry, CleanupReport
+from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupReport
 from cleanup.policy import PolicySpec
 from cleanup.serializers import (
     AuditEntrySerializer,
     ConflictSerializer,
+    ExemptionCreateSerializer,
+    ExemptionSerializer,
     PolicySerializer,
     PreviewRequestSerializer,
     PreviewSerializer,
@@ -188,7 +191,11 @@ class PolicyApi(TenantAdminApi):
         policy = services.policy_get(self.schema_name)
         serializer = PolicySerializer(policy, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        policy = services.policy_update(policy=policy, data=dict(serializer.validated_data))
+        policy = services.policy_update(
+            policy=policy,
+            data=dict(serializer.validated_data),
+            actor=request.user.get_username(),
+        )
         return Response(PolicySerializer(policy).data)
 
 
@@ -205,3 +212,46 @@ class PreviewApi(TenantAdminApi):
         saved = PolicySpec.from_policy(services.policy_get(self.schema_name))
         spec = replace(saved, **serializer.validated_data)
         return Response(PreviewSerializer(selectors.cleanup_preview(spec, timezone.now())).data)
+
+
+class ExemptionListCreateApi(TenantAdminApi, ListAPIView):
+    """Users no run may touch (DESIGN §10), newest first."""
+
+    serializer_class = ExemptionSerializer
+
+    def get_queryset(self) -> QuerySet[CleanupExemption]:
+        return selectors.exemption_list(timezone.now())
+
+    @extend_schema(
+        responses={
+            200: ExemptionSerializer(many=True),
+            400: VALIDATION_ERROR,
+            404: ERROR,
+            **AUTH_ERRORS,
+        }
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.list(request, *args, **kwargs)
+
+    @extend_schema(
+        request=ExemptionCreateSerializer,
+        responses={201: ExemptionSerializer, 400: VALIDATION_ERROR, **AUTH_ERRORS},
+        summary="Exempt a user from every run, with a reason and an optional expiry",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = ExemptionCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        exemption = services.exemption_create(
+            **serializer.validated_data, actor=request.user.get_username()
+        )
+        created = self.get_queryset().get(pk=exemption.pk)
+        return Response(ExemptionSerializer(created).data, status=status.HTTP_201_CREATED)
+
+
+class ExemptionDetailApi(TenantAdminApi):
+    """One exemption: removing it makes its user eligible again at the next run."""
+
+    @extend_schema(responses={204: None, 404: ERROR, **AUTH_ERRORS})
+    def delete(self, request: Request, exemption_id: int) -> Response:
+        services.exemption_delete(exemption_id=exemption_id, actor=request.user.get_username())
+        return Response(status=status.HTTP_204_NO_CONTENT)

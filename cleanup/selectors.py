@@ -3,21 +3,51 @@
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Greatest
 
 from accounts.models import User
-from cleanup.models import CleanupAuditEntry, CleanupReport
+from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupReport
 from cleanup.policy import PolicySpec
 
 
+def exemption_in_force_q(now: datetime) -> Q:
+    """An exemption protects its user at `now` when it has no expiry or one still ahead —
+    the rule in SQL; `exemption_in_force` is the same rule for one loaded row."""
+    return Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+
+
+def exemption_in_force(exemption: CleanupExemption, now: datetime) -> bool:
+    return exemption.expires_at is None or exemption.expires_at > now
+
+
+def exemptions_in_force(now: datetime) -> QuerySet[CleanupExemption]:
+    return CleanupExemption.objects.filter(exemption_in_force_q(now))
+
+
 def eligible_users(policy: PolicySpec, now: datetime) -> QuerySet[User]:
-    """Users the policy may touch: not superusers, not staff, not in an exempt group, and —
-    when deactivating — still active. `now` is unused today but keeps the signature of
-    `matched_users`, so callers can swap one for the other."""
+    """Users the policy may touch: not superusers, not staff, not in an exempt group, without
+    an exemption in force at `now` (DESIGN §10), and — when deactivating — still active.
+
+    The exemption is a NOT EXISTS on its unique user_id index, so the planner can probe it
+    per candidate: a run's keyset batches stay as cheap at the end of the table as at the
+    start however many exemptions there are (see `_batch_next`).
+    """
     users = get_user_model().objects.filter(is_superuser=False, is_staff=False)
     if policy.exempt_groups:
         users = users.exclude(groups__name__in=policy.exempt_groups)
+    users = users.filter(~Exists(exemptions_in_force(now).filter(user=OuterRef("pk"))))
     if policy.action == "deactivate":
         users = users.filter(is_active=True)
     return users
@@ -49,6 +79,22 @@ def matched_users(policy: PolicySpec, now: datetime) -> QuerySet[User]:
                 output_field=CharField(),
             )
         )
+    )
+
+
+def exemption_list(now: datetime) -> QuerySet[CleanupExemption]:
+    """Every exemption, newest first, with its user's name and whether it has `expired` at
+    `now` (the dashboard greys those: the server's clock decides, not the browser's)."""
+    return (
+        CleanupExemption.objects.select_related("user")
+        .annotate(
+            expired=Case(
+                When(exemption_in_force_q(now), then=Value(False)),
+                default=Value(True),
+                output_field=BooleanField(),
+            )
+        )
+        .order_by("-created_at", "-id")
     )
 
 

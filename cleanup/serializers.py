@@ -6,10 +6,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cleanup.models import CleanupAuditEntry, CleanupReport
+from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupReport
 from core.fields import (
     StrictBooleanField,
     StrictCharField,
+    StrictDateTimeField,
     StrictFloatField,
     StrictIntegerField,
     StrictRegexField,
@@ -162,3 +163,36 @@ class TriggerResponseSerializer(serializers.Serializer):
 class ConflictSerializer(serializers.Serializer):
     detail = serializers.CharField()
     report_id = serializers.IntegerField(allow_null=True)
+
+
+class ExemptionSerializer(serializers.ModelSerializer):
+    user_id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(source="user.username", read_only=True)
+    expired = serializers.BooleanField(
+        read_only=True, help_text="Past its expiry: it protects nobody any more."
+    )
+
+    class Meta:
+        model = CleanupExemption
+        fields = [
+            "id",
+            "user_id",
+            "username",
+            "reason",
+            "expires_at",
+            "expired",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ExemptionCreateSerializer(serializers.Serializer):
+    username = StrictCharField(max_length=150)
+    reason = StrictCharField(max_length=CleanupExemption._meta.get_field("reason").max_length)
+    expires_at = StrictDateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When the exemption ends (must be in the future); absent or null: never.",
+    )

@@ -10,4 +10,6 @@ urlpatterns = [
     path("cleanup/trigger/", apis.CleanupTriggerApi.as_view()),
     path("cleanup/policy/", apis.PolicyApi.as_view()),
     path("cleanup/preview/", apis.PreviewApi.as_view()),
+    path("exemptions/", apis.ExemptionListCreateApi.as_view()),
+    path("exemptions/<int:exemption_id>/", apis.ExemptionDetailApi.as_view()),
 ]

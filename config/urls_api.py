@@ -10,6 +10,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from activity import urls as activity_urls
 from core.spa import host_api
 
 
@@ -48,7 +49,13 @@ auth = [
     path("api/ping/", ping),
     path("api/host/", host_api),
 ]
-tenant = [path("api/", include("cleanup.urls"))]
-platform = [path("api/", include("tenants.urls"))]
+tenant = [
+    path("api/", include("cleanup.urls")),
+    path("api/", include(activity_urls.tenant_urlpatterns)),
+]
+platform = [
+    path("api/", include("tenants.urls")),
+    path("api/", include(activity_urls.platform_urlpatterns)),
+]
 # Last in each URL conf, after every real API path.
 api_not_found = [re_path(r"^api/(?P<path>.*)$", not_found)]

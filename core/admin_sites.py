@@ -1,8 +1,9 @@
 """Django admin: the tenant hosts' site, and the throttled login of every admin site.
 
-The default `admin.site` (root host, operators) lists tenants, domains, policies and beat's
-periodic tasks — public-schema data a tenant admin must never see, so tenant hosts get
-this separate site instead.
+The default `admin.site` (root host, operators) lists tenants, domains, policies, beat's
+periodic tasks and the operators' activity — public-schema data a tenant admin must never
+see, so tenant hosts get this separate site instead: users, groups, exemptions and the
+tenant's activity.
 """
 
 from collections.abc import Callable
@@ -17,6 +18,10 @@ from django.urls import URLPattern, path
 from accounts.admin import UserAdmin
 from accounts.models import User
 from accounts.throttling import LoginThrottle
+from activity.admin import ActivityEventAdmin
+from activity.models import ActivityEvent
+from cleanup.admin import CleanupExemptionAdmin
+from cleanup.models import CleanupExemption
 
 
 class TenantAdminSite(admin.AdminSite):
@@ -27,6 +32,9 @@ class TenantAdminSite(admin.AdminSite):
 tenant_admin_site = TenantAdminSite(name="tenant_admin")
 tenant_admin_site.register(User, UserAdmin)
 tenant_admin_site.register(Group, GroupAdmin)
+tenant_admin_site.register(CleanupExemption, CleanupExemptionAdmin)
+# Read-only; on this site it shows the tenant's own log (the schema the host resolves to).
+tenant_admin_site.register(ActivityEvent, ActivityEventAdmin)
 
 
 def throttled_login(site: admin.AdminSite) -> Callable[[HttpRequest], HttpResponse]:

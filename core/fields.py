@@ -51,3 +51,13 @@ class StrictFloatField(serializers.FloatField):
         if isinstance(data, bool) or not isinstance(data, int | float):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class StrictDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 string in ASCII only. DRF also takes a datetime object, and Django's parser
+    matches `\\d`, which accepts any script's digits (Arabic-Indic ones spell a valid date)."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        if not isinstance(value, str) or not value.isascii():
+            self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]")
+        return super().to_internal_value(value)

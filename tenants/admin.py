@@ -6,8 +6,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_tenants.admin import TenantAdminMixin
 
+from activity.services import operator_actor
 from cleanup.policy import POLICY_FIELDS
-from cleanup.services.policy import policy_input_validate
+from cleanup.services.policy import policy_input_validate, policy_update
 from tenants.models import CleanupPolicy, Domain, Tenant
 from tenants.schedule import next_run
 
@@ -71,13 +72,21 @@ class CleanupPolicyAdmin(admin.ModelAdmin):
     list_filter = ("enabled", "action", "dry_run")
 
     def save_model(self, request: HttpRequest, obj: CleanupPolicy, form: Any, change: bool) -> None:
-        # A changed cron or timezone moves the next scheduled run, as the API does.
-        obj.next_run_at = next_run(obj.schedule, obj.timezone, timezone.now())
         if change:
-            # Only the policy's own columns: a run may have written the summary columns
-            # (last_report_*) since this form was loaded.
-            obj.save(update_fields=[*POLICY_FIELDS, "next_run_at"])
+            # Through the API's service: the changed fields only (a run may have written the
+            # summary columns since this form was loaded), the next run recomputed, and
+            # `policy.updated` logged in the tenant's schema naming the operator.
+            saved = policy_update(
+                policy=CleanupPolicy.objects.select_related("tenant").get(pk=obj.pk),
+                data={
+                    name: getattr(obj, name) for name in form.changed_data if name in POLICY_FIELDS
+                },
+                actor=operator_actor(request.user.get_username()),
+            )
+            obj.next_run_at = saved.next_run_at
         else:
+            # A changed cron or timezone moves the next scheduled run, as the API does.
+            obj.next_run_at = next_run(obj.schedule, obj.timezone, timezone.now())
             super().save_model(request, obj, form, change)
 
     readonly_fields = (

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from cleanup import selectors as cleanup_selectors
 from cleanup.models import CleanupReport
 from cleanup.serializers import ReportSerializer
-from cleanup.services import cleanup_enqueue_many
+from cleanup.services import cleanup_platform_trigger
 from core.api import AUTH_ERRORS, ERROR, VALIDATION_ERROR, OperatorApi
 from tenants import selectors
 from tenants.models import Tenant
@@ -95,6 +95,7 @@ class TenantListCreateApi(OperatorApi, ListAPIView):
                 admin_username=data["admin"]["username"],
                 admin_email=data["admin"]["email"],
                 admin_password=data["admin"]["password"],
+                actor=request.user.get_username(),
             )
         except DjangoValidationError as exc:
             errors: dict = {}
@@ -141,10 +142,10 @@ class PlatformTriggerApi(OperatorApi):
     def post(self, request: Request) -> Response:
         serializer = PlatformTriggerSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        runs, skipped = cleanup_enqueue_many(
+        runs, skipped = cleanup_platform_trigger(
             schema_names=serializer.validated_data.get("tenants"),
             dry_run=serializer.validated_data["dry_run"],
-            triggered_by=request.user.get_username(),
+            actor=request.user.get_username(),
         )
         return Response(
             PlatformTriggerResponseSerializer({"runs": runs, "skipped": skipped}).data,

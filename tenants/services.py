@@ -11,6 +11,8 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context, schema_exists
 
+from activity.models import ActivityEvent
+from activity.services import platform_activity_record
 from tenants import schedule
 from tenants.models import CleanupPolicy, Domain, Tenant
 
@@ -53,11 +55,14 @@ def tenant_create(
     admin_email: str,
     admin_password: str,
     domain: str | None = None,
+    actor: str = ActivityEvent.SYSTEM_ACTOR,
 ) -> Tenant:
-    """Create a tenant: schema (cloned from the template), domain, policy and first admin.
+    """Create a tenant: schema (cloned from the template), domain, policy and first admin,
+    and log `tenant.created` in the public schema naming `actor` (the operator; the default
+    is for commands, the demo seed and tests).
 
     All of it happens in one transaction — PostgreSQL's DDL is transactional — so any
-    failure leaves nothing behind: no schema, no tenant row, no domain. Raises
+    failure leaves nothing behind: no schema, no tenant row, no domain, no event. Raises
     ValidationError with per-field messages on bad input or a taken schema name or domain.
     """
     domain_given = bool(domain)
@@ -107,6 +112,12 @@ def tenant_create(
                     # users and groups; it grants nothing outside the schema.
                     is_superuser=True,
                 )
+            platform_activity_record(
+                actor=actor,
+                verb=ActivityEvent.Verb.TENANT_CREATED,
+                target=schema_name,
+                data={"name": tenant.name, "domain": domain, "admin": admin_username},
+            )
     except DatabaseError as exc:
         # Lost a race with a concurrent creation of the same schema or domain.
         logger.warning(

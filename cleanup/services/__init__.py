@@ -3,11 +3,20 @@
 - `policy`: the tenant's policy;
 - `runs`: starting a run (report + task) and running it in batches;
 - `removal`: the set-based audit and removal each batch does;
-- `scheduling`: beat's fan-out and the reaper.
+- `scheduling`: beat's fan-out and the reaper;
+- `exemptions`: users no run may touch;
+- `platform`: the operators' trigger of many tenants.
 
 Callers import from here.
 """
 
+from cleanup.services.exemptions import (
+    ExemptionNotFound,
+    exemption_create,
+    exemption_delete,
+    exemption_input_validate,
+)
+from cleanup.services.platform import cleanup_platform_trigger
 from cleanup.services.policy import policy_get, policy_input_validate, policy_update
 from cleanup.services.runs import (
     BrokerUnavailable,
@@ -29,6 +38,7 @@ from cleanup.services.scheduling import cleanup_due_claim, cleanup_fan_out, clea
 __all__ = [
     "BrokerUnavailable",
     "CleanupAlreadyActive",
+    "ExemptionNotFound",
     "QueuedRun",
     "ReportNotFound",
     "RunCancelled",
@@ -39,10 +49,14 @@ __all__ = [
     "cleanup_enqueue",
     "cleanup_enqueue_many",
     "cleanup_fan_out",
+    "cleanup_platform_trigger",
     "cleanup_reap_stale",
     "cleanup_report_create",
     "cleanup_run",
     "cleanup_start",
+    "exemption_create",
+    "exemption_delete",
+    "exemption_input_validate",
     "policy_get",
     "policy_input_validate",
     "policy_update",

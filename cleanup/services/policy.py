@@ -5,9 +5,12 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from activity.models import ActivityEvent
+from activity.services import activity_record
 from cleanup.policy import POLICY_FIELDS
 from tenants import schedule
 from tenants.models import CleanupPolicy
@@ -39,23 +42,44 @@ def policy_input_validate(*, schema_name: str, data: dict[str, Any]) -> None:
         )
 
 
-def policy_update(*, policy: CleanupPolicy, data: dict[str, Any]) -> CleanupPolicy:
-    """Apply `data` (any policy fields), validate the whole policy, recompute `next_run_at`.
+def policy_update(*, policy: CleanupPolicy, data: dict[str, Any], actor: str) -> CleanupPolicy:
+    """Apply `data` (any policy fields), validate the whole policy, recompute `next_run_at`,
+    and log `policy.updated` in the tenant's schema, in the same transaction as the save,
+    with each changed field's `{old, new}`.
 
-    Raises ValidationError with per-field messages and saves nothing on bad input.
+    `actor` is who changed it: a tenant admin's username, `<name> (operator)` from the
+    operators' Django admin, or ActivityEvent.SYSTEM_ACTOR. A save that changes no field
+    still saves (and recomputes the next run) but logs nothing: the log answers "who changed
+    what", and an unchanged PUT changed nothing. Raises ValidationError with per-field
+    messages and saves nothing on bad input.
     """
     unknown = set(data) - set(POLICY_FIELDS)
     if unknown:
         raise ValidationError({name: ["Unknown policy field."] for name in sorted(unknown)})
     policy_input_validate(schema_name=policy.tenant.schema_name, data=data)
+    before = {name: getattr(policy, name) for name in data}
     for name, value in data.items():
         setattr(policy, name, value)
     policy.full_clean(exclude=["tenant"])
     policy.next_run_at = schedule.next_run(policy.schedule, policy.timezone, timezone.now())
-    # Only the policy's own columns: a run may have written the operators' summary
-    # (last_report_*) since `policy` was loaded.
-    policy.save(update_fields=[*POLICY_FIELDS, "next_run_at"])
+    changes = {
+        name: {"old": old, "new": getattr(policy, name)}
+        for name, old in before.items()
+        if getattr(policy, name) != old
+    }
+    with transaction.atomic():
+        # Only the policy's own columns: a run may have written the operators' summary
+        # (last_report_*) since `policy` was loaded.
+        policy.save(update_fields=[*POLICY_FIELDS, "next_run_at"])
+        if changes:
+            with schema_context(policy.tenant.schema_name):
+                activity_record(
+                    actor=actor,
+                    verb=ActivityEvent.Verb.POLICY_UPDATED,
+                    target="cleanup policy",
+                    data=changes,
+                )
     logger.info(
-        "cleanup.policy.updated", extra={"tenant": policy.tenant_id, "fields": sorted(data)}
+        "cleanup.policy.updated", extra={"tenant": policy.tenant_id, "fields": sorted(changes)}
     )
     return policy

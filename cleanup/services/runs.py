@@ -27,6 +27,8 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 from psycopg2 import errors as pg_errors
 
+from activity.models import ActivityEvent
+from activity.services import activity_record
 from cleanup.models import CleanupReport
 from cleanup.policy import PolicySpec
 from cleanup.selectors import eligible_users, matched_users, report_active
@@ -145,19 +147,30 @@ def cleanup_enqueue(
     When the broker refuses or times out, the report is deleted again and
     BrokerUnavailable raised: no run is left `queued` forever. TenantNotFound and
     TenantSuspended are raised before any report is created.
+
+    A tenant admin's run (`manual`, with `triggered_by`) is logged as `cleanup.triggered`
+    in the report's own transaction, and withdrawn with the report.
     """
     from cleanup.tasks import run_tenant  # tasks import services; avoid the cycle
 
     _tenant_check(schema_name)
     task_id = str(uuid.uuid4())
     with schema_context(schema_name):
-        report = cleanup_report_create(
-            schema_name=schema_name,
-            trigger=trigger,
-            triggered_by=triggered_by,
-            dry_run=dry_run,
-            task_id=task_id,
-        )
+        with transaction.atomic():
+            report = cleanup_report_create(
+                schema_name=schema_name,
+                trigger=trigger,
+                triggered_by=triggered_by,
+                dry_run=dry_run,
+                task_id=task_id,
+            )
+            if trigger == CleanupReport.Trigger.MANUAL and triggered_by:
+                activity_record(
+                    actor=triggered_by,
+                    verb=ActivityEvent.Verb.CLEANUP_TRIGGERED,
+                    target=f"report {report.pk}",
+                    data={"report_id": report.pk, "dry_run": report.dry_run},
+                )
         try:
             run_tenant.apply_async(
                 args=[schema_name],
@@ -169,7 +182,7 @@ def cleanup_enqueue(
             # Only while still `queued`: a publish whose reply timed out may have reached
             # Redis, and a worker may already run it (removing users, writing their audit).
             # Deleting that report would delete the audit with it.
-            withdrawn, _ = CleanupReport.objects.filter(pk=report.pk, status=Status.QUEUED).delete()
+            withdrawn = _report_withdraw(report)
             logger.warning(
                 "cleanup.enqueue.broker_unavailable",
                 extra={"tenant": schema_name, "error": repr(exc), "withdrawn": bool(withdrawn)},
@@ -182,6 +195,21 @@ def cleanup_enqueue(
         extra={"tenant": schema_name, "report_id": report.pk, "trigger": trigger},
     )
     return report
+
+
+def _report_withdraw(report: CleanupReport) -> bool:
+    """Delete a run whose publish failed, and its `cleanup.triggered` event, in one
+    transaction — only while still `queued`; say whether it was."""
+    with transaction.atomic():
+        withdrawn, _ = CleanupReport.objects.filter(pk=report.pk, status=Status.QUEUED).delete()
+        if withdrawn:
+            # Written after the report in its transaction: `at` bounds the index scan.
+            ActivityEvent.objects.filter(
+                verb=ActivityEvent.Verb.CLEANUP_TRIGGERED,
+                at__gte=report.created_at,
+                data__report_id=report.pk,
+            ).delete()
+    return bool(withdrawn)
 
 
 class QueuedRun(NamedTuple):

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from activity.models import ActivityEvent
 from cleanup.services import policy_get, policy_update
 from tenants.models import Domain, Tenant
 from tenants.services import tenant_create
@@ -56,7 +57,11 @@ class Command(BaseCommand):
             if schema == "acme":
                 # Every 15 minutes (still a dry run), so a fresh `make run` shows scheduled
                 # runs appearing without waiting for 03:00.
-                policy_update(policy=policy_get(schema), data={"schedule": "*/15 * * * *"})
+                policy_update(
+                    policy=policy_get(schema),
+                    data={"schedule": "*/15 * * * *"},
+                    actor=ActivityEvent.SYSTEM_ACTOR,
+                )
 
         port = 8000
         self.stdout.write(self.style.SUCCESS("Demo data ready."))

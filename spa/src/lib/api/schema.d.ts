@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/api/activity/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who did what, newest first: on a tenant host its admins' actions (tenant admins only), on the root host the operators' (operators only)
+         * @description The activity log of the host's schema, newest first. Tenant hosts: what its tenant admins (and operators, from Django admin) did to its policy, runs and exemptions. Root host: tenants created and platform-wide triggers.
+         */
+        get: operations["activity_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/logout/": {
         parameters: {
             query?: never;
@@ -109,6 +129,44 @@ export interface paths {
          */
         post: operations["cleanup_trigger_create"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/exemptions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Users no run may touch (DESIGN §10), newest first. */
+        get: operations["exemptions_list"];
+        put?: never;
+        /**
+         * Exempt a user from every run, with a reason and an optional expiry
+         * @description Users no run may touch (DESIGN §10), newest first.
+         */
+        post: operations["exemptions_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/exemptions/{exemption_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** @description One exemption: removing it makes its user eligible again at the next run. */
+        delete: operations["exemptions_destroy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -267,6 +325,19 @@ export interface components {
          * @enum {string}
          */
         ActionEnum: "deactivate" | "delete";
+        ActivityEvent: {
+            readonly id: number;
+            /** Format: date-time */
+            readonly at: string;
+            /** @description A username; `<username> (operator)` for an operator acting on a tenant; `(system)` for what no person did (a command). */
+            readonly actor: string;
+            readonly verb: components["schemas"]["VerbEnum"];
+            readonly target: string;
+            /** @description What the action did, by verb. `policy.updated`: each changed field's `{old, new}`; `cleanup.triggered`: `{report_id, dry_run}`; `exemption.*`: `{exemption_id, reason, expires_at}`; `platform.triggered`: `{tenants (null: all; at most 50 named), dry_run, queued, skipped (counts), skipped_tenants: [{tenant, reason}] (at most 50)}`; `tenant.created`: `{name, domain, admin}`. */
+            readonly data: {
+                [key: string]: unknown;
+            };
+        };
         AuditEntry: {
             readonly user_id: number;
             readonly username: string;
@@ -285,6 +356,28 @@ export interface components {
         };
         Detail: {
             detail: string;
+        };
+        Exemption: {
+            readonly id: number;
+            readonly user_id: number;
+            readonly username: string;
+            readonly reason: string;
+            /** Format: date-time */
+            readonly expires_at: string | null;
+            /** @description Past its expiry: it protects nobody any more. */
+            readonly expired: boolean;
+            readonly created_by: string;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        ExemptionCreateRequest: {
+            username: string;
+            reason: string;
+            /**
+             * Format: date-time
+             * @description When the exemption ends (must be in the future); absent or null: never.
+             */
+            expires_at?: string | null;
         };
         LastReport: {
             id: number;
@@ -318,6 +411,21 @@ export interface components {
          * @enum {string}
          */
         OnCapEnum: "ask" | "abort";
+        PaginatedActivityEventList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["ActivityEvent"][];
+        };
         PaginatedAuditEntryList: {
             /** @example 123 */
             count: number;
@@ -332,6 +440,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["AuditEntry"][];
+        };
+        PaginatedExemptionList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Exemption"][];
         };
         PaginatedReportList: {
             /** @example 123 */
@@ -557,6 +680,20 @@ export interface components {
             task_id: string;
             status: string;
         };
+        /**
+         * @description * `policy.updated` - Policy Updated
+         *     * `cleanup.triggered` - Cleanup Triggered
+         *     * `run.approved` - Run Approved
+         *     * `run.rejected` - Run Rejected
+         *     * `run.undone` - Run Undone
+         *     * `user.reactivated` - User Reactivated
+         *     * `exemption.created` - Exemption Created
+         *     * `exemption.deleted` - Exemption Deleted
+         *     * `tenant.created` - Tenant Created
+         *     * `platform.triggered` - Platform Triggered
+         * @enum {string}
+         */
+        VerbEnum: "policy.updated" | "cleanup.triggered" | "run.approved" | "run.rejected" | "run.undone" | "user.reactivated" | "exemption.created" | "exemption.deleted" | "tenant.created" | "platform.triggered";
     };
     responses: never;
     parameters: never;
@@ -566,6 +703,68 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    activity_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedActivityEventList"];
+                };
+            };
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
     auth_logout_create: {
         parameters: {
             query?: never;
@@ -956,6 +1155,167 @@ export interface operations {
             };
             /** @description `{detail}` */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    exemptions_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedExemptionList"];
+                };
+            };
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    exemptions_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExemptionCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Exemption"];
+                };
+            };
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    exemptions_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                exemption_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -378,5 +378,6 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "cleanup.models.CleanupReport.Status",
         "ReasonEnum": "cleanup.models.CleanupAuditEntry.Reason",
         "ActionEnum": "tenants.models.CleanupPolicy.Action",
+        "ActivityVerbEnum": "activity.models.ActivityEvent.Verb",
     },
 }

@@ -331,13 +331,27 @@ export interface components {
             readonly at: string;
             /** @description A username; `<username> (operator)` for an operator acting on a tenant; `(system)` for what no person did (a command). */
             readonly actor: string;
-            readonly verb: components["schemas"]["VerbEnum"];
+            readonly verb: components["schemas"]["ActivityVerbEnum"];
             readonly target: string;
             /** @description What the action did, by verb. `policy.updated`: each changed field's `{old, new}`; `cleanup.triggered`: `{report_id, dry_run}`; `exemption.*`: `{exemption_id, reason, expires_at}`; `platform.triggered`: `{tenants (null: all; at most 50 named), dry_run, queued, skipped (counts), skipped_tenants: [{tenant, reason}] (at most 50)}`; `tenant.created`: `{name, domain, admin}`. */
             readonly data: {
                 [key: string]: unknown;
             };
         };
+        /**
+         * @description * `policy.updated` - Policy Updated
+         *     * `cleanup.triggered` - Cleanup Triggered
+         *     * `run.approved` - Run Approved
+         *     * `run.rejected` - Run Rejected
+         *     * `run.undone` - Run Undone
+         *     * `user.reactivated` - User Reactivated
+         *     * `exemption.created` - Exemption Created
+         *     * `exemption.deleted` - Exemption Deleted
+         *     * `tenant.created` - Tenant Created
+         *     * `platform.triggered` - Platform Triggered
+         * @enum {string}
+         */
+        ActivityVerbEnum: "policy.updated" | "cleanup.triggered" | "run.approved" | "run.rejected" | "run.undone" | "user.reactivated" | "exemption.created" | "exemption.deleted" | "tenant.created" | "platform.triggered";
         AuditEntry: {
             readonly user_id: number;
             readonly username: string;
@@ -680,20 +694,6 @@ export interface components {
             task_id: string;
             status: string;
         };
-        /**
-         * @description * `policy.updated` - Policy Updated
-         *     * `cleanup.triggered` - Cleanup Triggered
-         *     * `run.approved` - Run Approved
-         *     * `run.rejected` - Run Rejected
-         *     * `run.undone` - Run Undone
-         *     * `user.reactivated` - User Reactivated
-         *     * `exemption.created` - Exemption Created
-         *     * `exemption.deleted` - Exemption Deleted
-         *     * `tenant.created` - Tenant Created
-         *     * `platform.triggered` - Platform Triggered
-         * @enum {string}
-         */
-        VerbEnum: "policy.updated" | "cleanup.triggered" | "run.approved" | "run.rejected" | "run.undone" | "user.reactivated" | "exemption.created" | "exemption.deleted" | "tenant.created" | "platform.triggered";
     };
     responses: never;
     parameters: never;

@@ -8,6 +8,11 @@ export function formatDateTime(value: string | null | undefined): string {
   return Number.isNaN(date.getTime()) ? '—' : dateTime.format(date);
 }
 
+/** The start of `date` (YYYY-MM-DD, as a date input gives it) in the browser's timezone, as an ISO instant. */
+export function startOfLocalDay(date: string): string {
+  return new Date(`${date}T00:00:00`).toISOString();
+}
+
 export function formatNumber(value: number | null | undefined): string {
   return value === null || value === undefined ? '—' : number.format(value);
 }

@@ -130,4 +130,5 @@ export const api = {
     request<T>(path, { ...options, method: 'POST', body: body ?? {} }),
   put: <T>(path: string, body: unknown) => request<T>(path, { method: 'PUT', body }),
   patch: <T>(path: string, body: unknown) => request<T>(path, { method: 'PATCH', body }),
+  delete: (path: string) => request<undefined>(path, { method: 'DELETE' }),
 };

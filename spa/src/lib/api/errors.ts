@@ -48,6 +48,11 @@ function parseErrorBody(body: unknown): { detail: string | null; fieldErrors: Fi
   return { detail, fieldErrors };
 }
 
+/** A 400 whose body names what was wrong: show `fieldErrors` next to the fields. */
+export function isValidationError(error: unknown): error is ApiError {
+  return error instanceof ApiError && error.status === 400;
+}
+
 /** Nested serializers (e.g. `admin: {password: [...]}`) flatten to `admin.password`. */
 function flatten(value: unknown): string[] {
   if (typeof value === 'string') return [value];

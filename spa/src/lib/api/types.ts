@@ -37,6 +37,14 @@ export type TriggerRequest = S['TriggerRequestRequest'];
 export type TriggerResponse = S['TriggerResponse'];
 export type TriggerConflict = S['Conflict'];
 
+export type Exemption = S['Exemption'];
+export type ExemptionPage = S['PaginatedExemptionList'];
+export type ExemptionInput = S['ExemptionCreateRequest'];
+
+export type ActivityEvent = S['ActivityEvent'];
+export type ActivityPage = S['PaginatedActivityEventList'];
+export type ActivityVerb = S['ActivityVerbEnum'];
+
 export type PlatformTenant = S['Tenant'];
 export type TenantSchedule = S['TenantSchedule'];
 export type LastReportSummary = S['LastReport'];

@@ -1,5 +1,5 @@
 import type { HostConfig } from '@/lib/host';
-import type { AuditEntry, Me, PlatformTenant, Policy, Preview, PreviewUser, Report } from '@/lib/api/types';
+import type { ActivityEvent, AuditEntry, Exemption, Me, PlatformTenant, Policy, Preview, PreviewUser, Report } from '@/lib/api/types';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -106,6 +106,32 @@ export function makeTenant(schema: string, overrides: Partial<PlatformTenant> = 
     created_at: iso(NOW - 30 * DAY),
     schedule: { enabled: true, schedule: '0 3 * * *', timezone: 'UTC', next_run_at: iso(NOW + 15 * HOUR) },
     last_report: { id: 4, status: 'succeeded', finished_at: iso(NOW - DAY), users_removed: 7 },
+    ...overrides,
+  };
+}
+
+export function makeExemption(id: number, overrides: Partial<Exemption> = {}): Exemption {
+  return {
+    id,
+    user_id: 100 + id,
+    username: `user${id}`,
+    reason: 'On sabbatical',
+    expires_at: iso(NOW + 30 * DAY),
+    expired: false,
+    created_by: 'admin',
+    created_at: iso(NOW - id * HOUR),
+    ...overrides,
+  };
+}
+
+export function makeActivityEvent(id: number, overrides: Partial<ActivityEvent> = {}): ActivityEvent {
+  return {
+    id,
+    at: iso(NOW - id * HOUR),
+    actor: 'admin',
+    verb: 'policy.updated',
+    target: 'cleanup policy',
+    data: { inactive_days: { old: 90, new: 7 } },
     ...overrides,
   };
 }

@@ -1,7 +1,7 @@
 import { http, HttpResponse } from 'msw';
 import type { HostConfig } from '@/lib/host';
-import type { Me, Paginated, PlatformTenant, Policy, Report } from '@/lib/api/types';
-import { acmeHost, makeAuditEntry, makePolicy, makePreview, makeReport, makeTenant, tenantAdmin } from './fixtures';
+import type { ActivityEvent, Exemption, ExemptionInput, Me, Paginated, PlatformTenant, Policy, Report } from '@/lib/api/types';
+import { acmeHost, makeAuditEntry, makeExemption, makePolicy, makePreview, makeReport, makeTenant, tenantAdmin } from './fixtures';
 
 /** Mutable in-memory backend that the default handlers read; reset after each test. */
 export const db = {
@@ -10,6 +10,10 @@ export const db = {
   reports: [] as Report[],
   policy: makePolicy() as Policy,
   tenants: [] as PlatformTenant[],
+  exemptions: [] as Exemption[],
+  activity: [] as ActivityEvent[],
+  /** The tenant's users, by username, that an exemption may name. */
+  usernames: [] as string[],
 };
 
 export function resetDb(): void {
@@ -18,6 +22,9 @@ export function resetDb(): void {
   db.reports = [3, 2, 1].map((id) => makeReport({ id }));
   db.policy = makePolicy();
   db.tenants = [makeTenant('acme'), makeTenant('globex', { last_report: null })];
+  db.exemptions = [];
+  db.activity = [];
+  db.usernames = ['ceo', 'sleepy', 'member'];
 }
 resetDb();
 
@@ -77,6 +84,42 @@ export const handlers = [
     db.reports.unshift(report);
     return HttpResponse.json({ report_id: report.id, task_id: 'task-100', status: 'queued' }, { status: 202 });
   }),
+
+  http.get('/api/exemptions/', ({ request }) => HttpResponse.json(paginate(db.exemptions, pageOf(request), '/api/exemptions/'))),
+  http.post('/api/exemptions/', async ({ request }) => {
+    const body = (await request.json()) as ExemptionInput;
+    const errors: Record<string, string[]> = {};
+    if (!db.usernames.includes(body.username)) errors.username = ['No user with this username in this tenant.'];
+    else if (db.exemptions.some((e) => e.username === body.username && !e.expired))
+      errors.username = [`'${body.username}' is already exempt; remove that exemption first.`];
+    if (!body.reason.trim()) errors.reason = ['Say why this user must not be removed.'];
+    if (body.expires_at && Date.parse(body.expires_at) <= Date.now()) errors.expires_at = ['Must be in the future (leave it out for no expiry).'];
+    if (Object.keys(errors).length) return HttpResponse.json(errors, { status: 400 });
+    const id = Math.max(0, ...db.exemptions.map((e) => e.id)) + 1;
+    const exemption = makeExemption(id, {
+      username: body.username,
+      reason: body.reason.trim(),
+      expires_at: body.expires_at ?? null,
+      created_at: new Date().toISOString(),
+    });
+    db.exemptions.unshift(exemption);
+    db.activity.unshift({
+      id: 1000 + id,
+      at: new Date().toISOString(),
+      actor: db.me.username,
+      verb: 'exemption.created',
+      target: body.username,
+      data: { exemption_id: id, reason: exemption.reason, expires_at: exemption.expires_at },
+    });
+    return HttpResponse.json(exemption, { status: 201 });
+  }),
+  http.delete('/api/exemptions/:id/', ({ params }) => {
+    const exemption = db.exemptions.find((e) => e.id === Number(params.id));
+    if (!exemption) return HttpResponse.json({ detail: 'No such exemption.' }, { status: 404 });
+    db.exemptions = db.exemptions.filter((e) => e !== exemption);
+    return new HttpResponse(null, { status: 204 });
+  }),
+  http.get('/api/activity/', ({ request }) => HttpResponse.json(paginate(db.activity, pageOf(request), '/api/activity/'))),
 
   http.get('/api/platform/tenants/', ({ request }) => {
     const query = new URL(request.url).searchParams;

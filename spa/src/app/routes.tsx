@@ -14,6 +14,8 @@ import { ReportDetailPage } from '@/features/reports/components/ReportDetailPage
 import { PolicyPage } from '@/features/cleanup/components/PolicyPage';
 import { TenantsPage } from '@/features/platform/components/TenantsPage';
 import { TenantReportsPage } from '@/features/platform/components/TenantReportsPage';
+import { ExemptionsPage } from '@/features/exemptions/components/ExemptionsPage';
+import { ActivityPage } from '@/features/activity/components/ActivityPage';
 
 export function AppRoutes() {
   return (
@@ -75,11 +77,19 @@ function Console() {
       );
     }
     return (
-      <Shell user={user} kind="operator" nav={[{ to: '/tenants', label: 'Tenants' }]}>
+      <Shell
+        user={user}
+        kind="operator"
+        nav={[
+          { to: '/tenants', label: 'Tenants' },
+          { to: '/activity', label: 'Activity' },
+        ]}
+      >
         <Routes>
           <Route path="/" element={<Navigate to="/tenants" replace />} />
           <Route path="/tenants" element={<TenantsPage />} />
           <Route path="/tenants/:schema" element={<TenantReportsPage />} />
+          <Route path="/activity" element={<ActivityPage />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </Shell>
@@ -104,6 +114,8 @@ function Console() {
         { to: '/', label: 'Overview', end: true },
         { to: '/reports', label: 'Reports' },
         { to: '/policy', label: 'Policy' },
+        { to: '/exemptions', label: 'Exemptions' },
+        { to: '/activity', label: 'Activity' },
       ]}
     >
       <Routes>
@@ -111,6 +123,8 @@ function Console() {
         <Route path="/reports" element={<ReportsRoute />} />
         <Route path="/reports/:id" element={<ReportDetailPage />} />
         <Route path="/policy" element={<PolicyPage />} />
+        <Route path="/exemptions" element={<ExemptionsPage />} />
+        <Route path="/activity" element={<ActivityPage />} />
         <Route path="*" element={<NotFound />} />
       </Routes>
     </Shell>

@@ -189,7 +189,10 @@ class ExemptionSerializer(serializers.ModelSerializer):
 
 class ExemptionCreateSerializer(serializers.Serializer):
     username = StrictCharField(max_length=150)
-    reason = StrictCharField(max_length=CleanupExemption._meta.get_field("reason").max_length)
+    # Blank passes here: the service says why a reason is needed, with the other fields' errors.
+    reason = StrictCharField(
+        max_length=CleanupExemption._meta.get_field("reason").max_length, allow_blank=True
+    )
     expires_at = StrictDateTimeField(
         required=False,
         allow_null=True,

@@ -78,7 +78,11 @@ def exemption_create(
     user, an empty reason, a past expiry, or an exemption still in force; nothing is written.
     """
     now = timezone.now()
-    reason = exemption_input_validate(reason=reason, expires_at=expires_at, now=now)
+    errors: dict[str, list[str]] = {}
+    try:
+        reason = exemption_input_validate(reason=reason, expires_at=expires_at, now=now)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     with transaction.atomic():
         user = (
             get_user_model()
@@ -88,7 +92,9 @@ def exemption_create(
             .first()
         )
         if user is None:
-            raise ValidationError({"username": ["No user with this username in this tenant."]})
+            errors["username"] = ["No user with this username in this tenant."]
+        if errors or user is None:  # every field's problem at once, for the form to show
+            raise ValidationError(errors)
         existing = CleanupExemption.objects.filter(user=user).first()
         replaced: dict[str, str | None] | None = None
         if existing is not None:

@@ -319,6 +319,14 @@ def test_bad_input_is_a_400_naming_the_field_and_writes_nothing(api: Any, refusa
     assert events() == []
 
 
+def test_every_fields_problem_is_named_at_once(api: Any) -> None:
+    response = create(
+        api, {"username": "nobody", "reason": "  ", "expires_at": "2001-01-01T00:00:00Z"}
+    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"username", "reason", "expires_at"}
+
+
 @pytest.mark.parametrize(
     ("body", "content_type"),
     [

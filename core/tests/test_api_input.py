@@ -5,11 +5,13 @@ from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from cleanup.models import CleanupAuditEntry, CleanupReport
+from activity.models import ActivityEvent
+from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupReport
 from core.testing import ROOT, TENANT_A, client
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +28,9 @@ PAGINATED = [
     Endpoint(TENANT_A, "/api/reports/{report}/users/", "admin_a"),
     Endpoint(ROOT, "/api/platform/tenants/", "operator"),
     Endpoint(ROOT, "/api/platform/tenants/alpha/reports/", "operator"),
+    Endpoint(TENANT_A, "/api/exemptions/", "admin_a"),
+    Endpoint(TENANT_A, "/api/activity/", "admin_a"),
+    Endpoint(ROOT, "/api/activity/", "operator"),  # the session's tenants' creation is on it
 ]
 
 # Each is malformed: not one plain whole number in range, written in ASCII digits.
@@ -67,6 +72,10 @@ def report(tenant_a: Any) -> CleanupReport:
             date_joined=timezone.now(),
             reason="inactive",
         )
+        # Something on the tenant's other lists too.
+        exempt = get_user_model().objects.create(username="exempt")
+        CleanupExemption.objects.create(user=exempt, reason="x", created_by="admin")
+        ActivityEvent.objects.create(actor="admin", verb="exemption.created", target="exempt")
         return report
 
 

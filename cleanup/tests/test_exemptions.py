@@ -449,6 +449,10 @@ def test_the_tenant_admin_site_adds_and_removes_exemptions_through_the_services(
 ) -> None:
     user = make_user("alpha", "ceo")
     assert tenant_admin_site.get("/admin/cleanup/cleanupexemption/").status_code == 200
+    assert tenant_admin_site.get("/admin/cleanup/cleanupexemption/add/").status_code == 200
+    assert (
+        tenant_admin_site.get("/admin/cleanup/cleanupexemption/?status=expired").status_code == 200
+    )
 
     refused = tenant_admin_site.post(
         "/admin/cleanup/cleanupexemption/add/",

@@ -3,11 +3,26 @@
 - `policy`: the tenant's policy;
 - `runs`: starting a run (report + task) and running it in batches;
 - `removal`: the set-based audit and removal each batch does;
-- `scheduling`: beat's fan-out and the reaper.
+- `scheduling`: beat's fan-out and the reaper;
+- `notices`: sending users' notices (the outbox), `admin_mail`: emails to tenant admins,
+  `keep`: the notices' keep links, `mail`: what every cleanup email knows of its tenant.
 
 Callers import from here.
 """
 
+from cleanup.services.admin_mail import (
+    AdminMailIncomplete,
+    admin_event,
+    admins_notify,
+    admins_notify_enqueue,
+)
+from cleanup.services.keep import KeepLinkInvalid, keep_link_follow, keep_token_read
+from cleanup.services.mail import mail_retry_delay
+from cleanup.services.notices import (
+    notices_pending_enqueue,
+    notices_send,
+    notices_send_enqueue,
+)
 from cleanup.services.policy import policy_get, policy_input_validate, policy_update
 from cleanup.services.runs import (
     BrokerUnavailable,
@@ -27,14 +42,19 @@ from cleanup.services.runs import (
 from cleanup.services.scheduling import cleanup_due_claim, cleanup_fan_out, cleanup_reap_stale
 
 __all__ = [
+    "AdminMailIncomplete",
     "BrokerUnavailable",
     "CleanupAlreadyActive",
+    "KeepLinkInvalid",
     "QueuedRun",
     "ReportNotFound",
     "RunCancelled",
     "SkippedRun",
     "TenantNotFound",
     "TenantSuspended",
+    "admin_event",
+    "admins_notify",
+    "admins_notify_enqueue",
     "cleanup_due_claim",
     "cleanup_enqueue",
     "cleanup_enqueue_many",
@@ -43,6 +63,12 @@ __all__ = [
     "cleanup_report_create",
     "cleanup_run",
     "cleanup_start",
+    "keep_link_follow",
+    "keep_token_read",
+    "mail_retry_delay",
+    "notices_pending_enqueue",
+    "notices_send",
+    "notices_send_enqueue",
     "policy_get",
     "policy_input_validate",
     "policy_update",

@@ -140,7 +140,8 @@ def test_the_link_in_the_email_keeps_its_user(smtp_server: SmtpServer, tenant_a:
     assert response.status_code == 200
     with schema_context("alpha"):
         user.refresh_from_db()
-    assert user.last_seen is not None and user.last_seen > user.last_login
+    assert user.last_seen is not None and user.last_login is not None
+    assert user.last_seen > user.last_login
 
 
 def test_a_head_request_only_checks_the_link(tenant_a: Tenant) -> None:
@@ -260,7 +261,7 @@ def test_a_link_of_one_tenant_followed_on_anothers_host_changes_neither(
 ) -> None:
     """Signed for alpha, naming the ids of beta's user and notice: ids repeat across
     tenants, so only the tenant's salt tells the two apart."""
-    user_a, notice_a = warned_user("alpha", "sam")
+    user_a, _ = warned_user("alpha", "sam")
     user_b, notice_b = warned_user("beta", "sam")
     before = state("alpha", user_a), state("beta", user_b)
 

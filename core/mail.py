@@ -27,7 +27,12 @@ class MailUnavailable(Exception):
 
 class MailRejected(Exception):
     """The mail server (or the address itself) refused this one message; the connection is
-    still good for the next."""
+    still good for the next. `temporary`: the server said to try again later (a 4xx reply:
+    greylisting, a full mailbox, a rate limit)."""
+
+    def __init__(self, message: str, *, temporary: bool = False):
+        super().__init__(message)
+        self.temporary = temporary
 
 
 def header_text(text: str) -> str:
@@ -112,13 +117,21 @@ def deliver(connection: BaseEmailBackend, message: EmailMultiAlternatives) -> No
     except _SESSION_ERRORS as exc:
         raise MailUnavailable(_describe(exc)) from exc
     except smtplib.SMTPException as exc:
-        raise MailRejected(_describe(exc)) from exc
+        raise MailRejected(_describe(exc), temporary=_temporary(exc)) from exc
     except OSError as exc:
         raise MailUnavailable(_describe(exc)) from exc
     except ValueError as exc:  # an address Django cannot encode (sanitize_address)
         raise MailRejected(_describe(exc)) from exc
     if not sent:
         raise MailRejected("The mail backend accepted no message.")
+
+
+def _temporary(exc: smtplib.SMTPException) -> bool:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+    else:
+        codes = [getattr(exc, "smtp_code", 0)]
+    return bool(codes) and all(400 <= code < 500 for code in codes)
 
 
 def _describe(exc: BaseException) -> str:

@@ -16,7 +16,7 @@ from django_tenants.utils import schema_context
 
 from cleanup.models import CleanupReport
 from cleanup.policy import PolicySpec
-from cleanup.services.mail import ACTION_WORDS, TenantMail, date_text, tenant_mail
+from cleanup.services.mail import TenantMail, date_text, tenant_mail
 from core.mail import (
     MailRejected,
     MailUnavailable,
@@ -109,10 +109,11 @@ def admins_notify(
     report; return how many messages the server accepted.
 
     Returns 0 when the tenant, the report or any admin with an email address is gone, or the
-    event is unknown. A message the server refuses is logged and skipped. Raises
-    AdminMailIncomplete, naming the admins still owed the email, when the server is or
-    becomes unavailable. Delivery is at least once: a crash after the server accepted a
-    message and before the task was acknowledged sends it again.
+    event is unknown. A message the server refuses for good (5xx) is logged and skipped.
+    Raises AdminMailIncomplete, naming the admins still owed the email, when the server is
+    or becomes unavailable, or asked to try some of them again later (4xx). Delivery is at
+    least once: a crash after the server accepted a message and before the task was
+    acknowledged sends it again.
     """
     tenant = tenant_mail(schema_name)
     if tenant is None or event not in EVENTS:
@@ -143,7 +144,6 @@ def admins_notify(
         "tenant_name": tenant.name,
         "report": report,
         "report_url": tenant.link(f"reports/{report.pk}"),
-        "action_word": ACTION_WORDS.get(report.action, report.action),
         "finished": date_text(report.finished_at, spec.timezone) if report.finished_at else "",
         "share": (
             f"{report.users_matched / report.users_eligible:.0%}"
@@ -158,6 +158,7 @@ def admins_notify(
     except MailUnavailable as exc:
         raise AdminMailIncomplete(str(exc), addresses) from exc
     sent = 0
+    later: list[str] = []  # refused for now (a 4xx reply): part of the retry
     try:
         for index, address in enumerate(addresses):
             message = message_render(
@@ -173,14 +174,23 @@ def admins_notify(
             except MailRejected as exc:
                 logger.warning(
                     "cleanup.admin_mail.rejected",
-                    extra={"tenant": schema_name, "report_id": report_id, "error": str(exc)},
+                    extra={
+                        "tenant": schema_name,
+                        "report_id": report_id,
+                        "error": str(exc),
+                        "temporary": exc.temporary,
+                    },
                 )
+                if exc.temporary:
+                    later.append(address)
                 continue
             except MailUnavailable as exc:
-                raise AdminMailIncomplete(str(exc), addresses[index:]) from exc
+                raise AdminMailIncomplete(str(exc), later + addresses[index:]) from exc
             sent += 1
     finally:
         connection_close(connection)
+    if later:
+        raise AdminMailIncomplete("The mail server asked to try again later.", later)
     logger.info(
         "cleanup.admin_mail.sent",
         extra={"tenant": schema_name, "report_id": report_id, "event": event, "sent": sent},

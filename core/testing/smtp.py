@@ -4,6 +4,8 @@ import email
 import email.policy
 import logging
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.header import decode_header, make_header
 from email.message import EmailMessage
@@ -52,11 +54,14 @@ class _Recorder:
     # address -> SMTP reply refusing it at RCPT ("550 ...") or at DATA ("421 ..." closes).
     refuse_rcpt: dict[str, str] = field(default_factory=dict)
     refuse_data: dict[str, str] = field(default_factory=dict)
+    # Every address refused at RCPT, in order: what a test waits on to know a try was made.
+    refused: list[str] = field(default_factory=list)
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
     ) -> str:
         if address in self.refuse_rcpt:
+            self.refused.append(address)
             return self.refuse_rcpt[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
@@ -82,10 +87,11 @@ class SmtpServer:
         self.messages: list[Received] = []
         self.refuse_rcpt: dict[str, str] = {}
         self.refuse_data: dict[str, str] = {}
+        self.refused: list[str] = []
         self._controller: Controller | None = None
 
     def start(self) -> None:
-        handler = _Recorder(self.messages, self.refuse_rcpt, self.refuse_data)
+        handler = _Recorder(self.messages, self.refuse_rcpt, self.refuse_data, self.refused)
         self._controller = Controller(handler, hostname="127.0.0.1", port=self.port)
         self._controller.start()
 
@@ -93,6 +99,16 @@ class SmtpServer:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+    def wait_for(self, condition: Callable[[], bool], timeout: float = 60) -> None:
+        """Wait until `condition()` holds (a worker's mail arrived, a try was refused)."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"still waiting after {timeout} s: {len(self.messages)} messages"
+                )
+            time.sleep(0.05)
 
     def to(self, address: str) -> list[Received]:
         return [message for message in self.messages if address in message.rcpt_tos]

@@ -4,10 +4,11 @@ queue.
 A run only writes `CleanupNotice` rows. `notices_send(schema_name=...)` (the task
 `cleanup.send_notices`) sends a tenant's unsent notices in batches over one SMTP
 connection, at most NOTICE_RATE_PER_MINUTE per tenant, and schedules itself again (a Celery
-countdown) for whatever it could not send yet: the rest of the budget's overflow, or the
+countdown) for whatever it could not send yet: what is over this minute's budget, or the
 notices waiting out a retry. Nothing periodic looks for unsent notices in every schema: a
-run enqueues the sender when it ends (`report_mail_schedule`), and the sender's own
-countdowns carry the tenant until its outbox is empty.
+real run that ends (or stops for approval) enqueues the sender when its tenant has unsent
+notices (`report_transition`, after the commit: `notices_pending_enqueue`), and the
+sender's own countdowns carry the tenant until its outbox is empty.
 
 Delivery is at least once, never "at most": a notice counts (protects its user, starts the
 `notice_days` clock) only once `sent_at` is set, and `sent_at` is set only for a message the

@@ -26,10 +26,11 @@ spa: $(SPA_STAMP)
 
 # A fresh checkout gets a development .env (DEBUG=1 and a key of its own), so the README's
 # `.venv/bin/python manage.py ...` commands work in any new shell. Never overwritten.
+# Emails (users' notices, admins' run emails) are printed in the worker's output.
 .env:
-	@printf '# Local development (written by make). Production: see README, "Production".\nDEBUG=1\nSECRET_KEY=%s\n' \
+	@printf '# Local development (written by make). Production: see README, "Production".\nDEBUG=1\nSECRET_KEY=%s\nEMAIL_URL=consolemail://\n' \
 		"$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')" >$@
-	@echo "wrote .env: DEBUG=1 and a generated SECRET_KEY"
+	@echo "wrote .env: DEBUG=1, a generated SECRET_KEY, and EMAIL_URL=consolemail://"
 
 check-services: install .env
 	$(RUN_ENV) $(PY) infra/check_services.py

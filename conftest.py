@@ -12,6 +12,7 @@ from django_tenants.utils import schema_context
 
 from config.celery import app as celery_app
 from core.testing import ROOT, TENANT_A, make_user, tokens
+from core.testing.smtp import SmtpServer
 from tenants.models import Domain, Tenant
 from tenants.services import tenant_create, tenant_delete
 
@@ -110,6 +111,18 @@ def celery_worker(live_db: None) -> Iterator[None]:
     with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
         yield
     celery_app.control.purge()
+
+
+@pytest.fixture
+def smtp_server(settings: Any) -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) that this process's mail goes to, a worker's included:
+    pytest-django's locmem backend is replaced by Django's SMTP backend pointed at it."""
+    server = SmtpServer()
+    server.start()
+    for name, value in server.email_settings().items():
+        setattr(settings, name, value)
+    yield server
+    server.stop()
 
 
 # --- API callers

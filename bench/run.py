@@ -35,6 +35,9 @@ TARGETS: dict[str, tuple[str, Callable[[Any, dict[str, Any]], bool]]] = {
     "api_latest_p99_ms": ("reported", lambda v, r: True),
     "tenant_create_s": ("≤ 2", lambda v, r: v <= 2),
     "tenant_create_migrate_s": ("reported", lambda v, r: True),
+    "notice_send_per_s": ("reported", lambda v, r: True),
+    "notice_send_vs_raw_smtp": ("reported", lambda v, r: True),
+    "notice_send_peak_rss_mb": ("≤ 200", lambda v, r: v <= 200),
 }
 
 
@@ -46,6 +49,7 @@ def plan(quick: bool) -> list[list[str]]:
         ["bench.fanout", "--repeat", "5"],
         ["bench.api", "--seconds", "5" if quick else "10", "--rounds", "3" if quick else "5"],
         ["bench.tenant_create", "--repeat", "5", "--migrate-repeat", "3"],
+        ["bench.notices", "--notices", "2000" if quick else "10000", "--repeat", "3"],
     ]
 
 

@@ -2,7 +2,7 @@
 
 import logging
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from cleanup import services
 from cleanup.models import CleanupReport
@@ -51,3 +51,48 @@ def fan_out() -> int:
 def reap_stale_runs() -> int:
     """Every minute: end runs whose worker died, so their tenants are not locked out."""
     return len(services.cleanup_reap_stale())
+
+
+@shared_task(name="cleanup.send_notices", ignore_result=True)
+def send_notices(schema_name: str) -> int:
+    """Send a tenant's due notices within its per-minute budget (`services.notices_send`);
+    the service enqueues this task again, with a countdown, for whatever is left.
+
+    Failures of the mail server are the service's to record and retry (per notice, with
+    backoff); an error of anything else (the database) propagates and is logged by Celery,
+    and the notices stay in the outbox for the next run of the tenant to enqueue."""
+    return services.notices_send(schema_name=schema_name).sent
+
+
+@shared_task(
+    name="cleanup.notify_admins",
+    bind=True,
+    ignore_result=True,
+    max_retries=50,
+)
+def notify_admins(
+    self: Task,
+    schema_name: str,
+    report_id: int,
+    event: str,
+    recipients: list[str] | None = None,
+) -> int:
+    """Email the tenant's admins about a run (`services.admins_notify`). While the mail
+    server is unavailable, retried with exponential backoff (NOTICE_RETRY_BASE_S doubling,
+    at most NOTICE_RETRY_MAX_S), for the admins not yet emailed only."""
+    try:
+        return services.admins_notify(
+            schema_name=schema_name, report_id=report_id, event=event, recipients=recipients
+        )
+    except services.AdminMailIncomplete as exc:
+        logger.warning(
+            "cleanup.admin_mail.retry",
+            extra={"tenant": schema_name, "report_id": report_id, "error": str(exc)},
+        )
+        countdown = services.mail_retry_delay(self.request.retries + 1)
+        raise self.retry(
+            args=[schema_name, report_id, event],
+            kwargs={"recipients": exc.remaining},
+            countdown=countdown,
+            exc=exc,
+        ) from exc

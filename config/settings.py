@@ -273,6 +273,8 @@ CELERY_TASK_ROUTES = {
     "cleanup.run_tenant": {"queue": "cleanup"},
     "cleanup.fan_out": {"queue": "default"},
     "cleanup.reap_stale_runs": {"queue": "default"},
+    "cleanup.send_notices": {"queue": "notices"},
+    "cleanup.notify_admins": {"queue": "notices"},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
@@ -320,6 +322,45 @@ CLEANUP_PUBLISH_RETRY_POLICY = {
 }
 # The report in the database is a run's result; nothing reads Celery's result backend.
 CELERY_TASK_IGNORE_RESULT = True
+
+# --- Email (DESIGN §9): users' notices and tenant admins' run emails.
+# EMAIL_URL (django-environ): smtp://host:25, smtp+tls://user:password@host:587 (STARTTLS),
+# smtp+ssl://user:password@host:465, consolemail:// (printed by the worker). Development
+# prints mails; production defaults to an SMTP server on localhost. A notice that cannot be
+# sent protects its user, so a mail server that is missing or down removes nobody early.
+_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _email["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS", False))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL", False))
+# Seconds any SMTP call may take: a hung mail server counts as down instead of holding a
+# worker (and the notices it has locked) until the task's time limit.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# Mails come from this address; notices show the tenant's name as the sender's name.
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"noreply@{BASE_DOMAIN}")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Links in emails: `{domain}` is the tenant's primary domain.
+TENANT_URL = env.str(
+    "TENANT_URL", default="http://{domain}:8000/" if DEBUG else "https://{domain}/"
+)
+if "{domain}" not in TENANT_URL or not TENANT_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        f"TENANT_URL must be an http(s) URL containing {{domain}}, not {TENANT_URL!r}"
+    )
+# Notices sent per tenant per minute (0: no limit), and per transaction: a batch shares one
+# SMTP connection, and is what a crash between the mail server's "accepted" and the commit
+# can send twice.
+NOTICE_RATE_PER_MINUTE = env.int("NOTICE_RATE_PER_MINUTE", default=600)
+NOTICE_BATCH_SIZE = env.int("NOTICE_BATCH_SIZE", default=100)
+# After a failed send a notice waits NOTICE_RETRY_BASE_S * 2**(attempts - 1) seconds, at
+# most NOTICE_RETRY_MAX_S, and is tried again; it is never given up.
+NOTICE_RETRY_BASE_S = env.int("NOTICE_RETRY_BASE_S", default=60)
+NOTICE_RETRY_MAX_S = env.int("NOTICE_RETRY_MAX_S", default=3600)
+# A keep link works until this many days after the removal date its notice announced.
+NOTICE_KEEP_LINK_DAYS = env.int("NOTICE_KEEP_LINK_DAYS", default=7)
 
 # --- REST API
 REST_FRAMEWORK = {

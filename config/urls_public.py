@@ -1,8 +1,9 @@
 """URLs of the root host (platform operators)."""
 
 from django.contrib import admin
-from django.urls import re_path
+from django.urls import path, re_path
 
+from cleanup.views import keep_link
 from config import urls_api
 from core.admin_sites import admin_urls
 from core.spa import spa_index
@@ -13,5 +14,7 @@ urlpatterns = [
     *urls_api.docs("config.urls_public"),
     *urls_api.api_not_found,
     *admin_urls(admin.site),
+    # Keep links belong to tenant hosts: here they get the same 400 page as a bad token.
+    path("keep/<str:token>/", keep_link),
     re_path(r"^(?!api/|admin/|static/)(?P<path>.*)$", spa_index),
 ]

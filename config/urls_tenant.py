@@ -1,7 +1,8 @@
 """URLs of tenant hosts (tenant admins)."""
 
-from django.urls import re_path
+from django.urls import path, re_path
 
+from cleanup.views import keep_link
 from config import urls_api
 from core.admin_sites import admin_urls, tenant_admin_site
 from core.spa import spa_index
@@ -12,5 +13,7 @@ urlpatterns = [
     *urls_api.docs("config.urls_tenant"),
     *urls_api.api_not_found,
     *admin_urls(tenant_admin_site),
+    # A notice's keep link (DESIGN §9).
+    path("keep/<str:token>/", keep_link),
     re_path(r"^(?!api/|admin/|static/)(?P<path>.*)$", spa_index),
 ]

@@ -1,9 +1,11 @@
+from django.conf import settings
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django_tenants.utils import get_public_schema_name
 
 from tenants.models import Domain, Tenant
+from tenants.services import tenant_default_domain
 
 # The `status` of a tenant whose policy has no run summary yet.
 TENANT_STATUS_NEVER = "never"
@@ -60,6 +62,17 @@ def tenant_list(search: str = "", status: str = "", ordering: str = "") -> Query
 
 def tenant_get(schema_name: str) -> Tenant | None:
     return tenant_list().filter(schema_name=schema_name).first()
+
+
+def tenant_url(tenant: Tenant, path: str = "") -> str:
+    """The absolute URL of `path` on the tenant's host, for links that leave the site (emails):
+    TENANT_URL with the tenant's primary domain (the default domain if it has none)."""
+    domain = (
+        Domain.objects.filter(tenant=tenant, is_primary=True)
+        .values_list("domain", flat=True)
+        .first()
+    ) or tenant_default_domain(tenant.schema_name)
+    return settings.TENANT_URL.format(domain=domain) + path.lstrip("/")
 
 
 def tenant_active_schemas() -> list[str]:

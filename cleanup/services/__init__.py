@@ -5,16 +5,31 @@
 - `removal`: the set-based audit and removal each batch does;
 - `scheduling`: beat's fan-out and the reaper;
 - `exemptions`: users no run may touch;
-- `platform`: the operators' trigger of many tenants.
+- `platform`: the operators' trigger of many tenants;
+- `notices`: sending users' notices (the outbox), `admin_mail`: emails to tenant admins,
+  `keep`: the notices' keep links, `mail`: what every cleanup email knows of its tenant.
 
 Callers import from here.
 """
 
+from cleanup.services.admin_mail import (
+    AdminMailIncomplete,
+    admin_event,
+    admins_notify,
+    admins_notify_enqueue,
+)
 from cleanup.services.exemptions import (
     ExemptionNotFound,
     exemption_create,
     exemption_delete,
     exemption_input_validate,
+)
+from cleanup.services.keep import KeepLinkInvalid, keep_link_follow, keep_token_read
+from cleanup.services.mail import mail_retry_delay
+from cleanup.services.notices import (
+    notices_pending_enqueue,
+    notices_send,
+    notices_send_enqueue,
 )
 from cleanup.services.platform import cleanup_platform_trigger
 from cleanup.services.policy import policy_get, policy_input_validate, policy_update
@@ -36,15 +51,20 @@ from cleanup.services.runs import (
 from cleanup.services.scheduling import cleanup_due_claim, cleanup_fan_out, cleanup_reap_stale
 
 __all__ = [
+    "AdminMailIncomplete",
     "BrokerUnavailable",
     "CleanupAlreadyActive",
     "ExemptionNotFound",
+    "KeepLinkInvalid",
     "QueuedRun",
     "ReportNotFound",
     "RunCancelled",
     "SkippedRun",
     "TenantNotFound",
     "TenantSuspended",
+    "admin_event",
+    "admins_notify",
+    "admins_notify_enqueue",
     "cleanup_due_claim",
     "cleanup_enqueue",
     "cleanup_enqueue_many",
@@ -57,6 +77,12 @@ __all__ = [
     "exemption_create",
     "exemption_delete",
     "exemption_input_validate",
+    "keep_link_follow",
+    "keep_token_read",
+    "mail_retry_delay",
+    "notices_pending_enqueue",
+    "notices_send",
+    "notices_send_enqueue",
     "policy_get",
     "policy_input_validate",
     "policy_update",

@@ -11,6 +11,7 @@ import logging
 import time
 import uuid
 from datetime import datetime
+from functools import partial
 from typing import NamedTuple
 
 from django.conf import settings
@@ -32,6 +33,8 @@ from activity.services import activity_record
 from cleanup.models import CleanupReport
 from cleanup.policy import PolicySpec
 from cleanup.selectors import eligible_users, matched_users, report_active
+from cleanup.services.admin_mail import admin_event, admins_notify_enqueue
+from cleanup.services.notices import notices_pending_enqueue
 from cleanup.services.policy import policy_get
 from cleanup.services.removal import Batch, audit_insert, users_remove
 from core.errors import ServiceError
@@ -339,6 +342,8 @@ def report_transition(
         report.refresh_from_db()
         if took and status in FINISHED_STATUSES:
             _summary_publish(report)
+        if took:
+            _mail_schedule(report)
     return took
 
 
@@ -367,6 +372,22 @@ def report_finish(
             extra={"report_id": report.pk, "status": report.status, "wanted": status},
         )
     return took
+
+
+def _mail_schedule(report: CleanupReport) -> None:
+    """What the report's new status owes by mail, published once the transition commits (a
+    rolled-back transition sends nothing): the tenant admins' email when `admin_event` says
+    so, and — when a real run ends or stops for approval — the sender of the tenant's unsent
+    notices, those its warn stage wrote and any an earlier run left (DESIGN §12: nothing
+    periodic looks for them). Neither publish can fail the transition."""
+    schema_name = current_schema()
+    event = admin_event(report)
+    if event:
+        transaction.on_commit(
+            partial(admins_notify_enqueue, schema_name, report.pk, event), robust=True
+        )
+    if not report.dry_run and report.status in (*FINISHED_STATUSES, Status.AWAITING_APPROVAL):
+        transaction.on_commit(partial(notices_pending_enqueue, schema_name), robust=True)
 
 
 def _summary_publish(report: CleanupReport) -> None:

@@ -3,12 +3,17 @@ inline script, and the API docs load nothing from a CDN."""
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
+from django_tenants.utils import schema_context
 
+from cleanup.models import CleanupNotice, CleanupReport
+from cleanup.services.keep import keep_token_make
 from core.testing import PASSWORD, ROOT, TENANT_A, make_user
 from tenants.models import Tenant
 
@@ -98,3 +103,29 @@ def test_the_api_docs_init_script_is_served_as_javascript(tenant_a: Tenant) -> N
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/javascript")
     assert b"SwaggerUIBundle" in response.content
+
+
+def test_the_keep_link_pages_run_no_inline_script(tenant_a: Tenant) -> None:
+    """A notice's keep link (DESIGN §9): the "kept" page and the 400 page of a bad link."""
+    user = make_user("alpha", "warned", email="warned@alpha.test")
+    with schema_context("alpha"):
+        report = CleanupReport.objects.create(
+            status="succeeded", trigger="manual", dry_run=False, action="deactivate", policy={}
+        )
+        notice = CleanupNotice.objects.create(
+            user_id=user.pk, email=user.email, report=report, due_at=timezone.now()
+        )
+    token = keep_token_make(
+        tenant_pk=tenant_a.pk,
+        user_id=user.pk,
+        notice_id=notice.pk,
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+
+    for path, status in ((f"/keep/{token}/", 200), ("/keep/not-a-token/", 400)):
+        response = Client(HTTP_HOST=TENANT_A).get(path)
+        assert response.status_code == status
+        scripts = Scripts()
+        scripts.feed(response.content.decode())
+        assert script_src(response["Content-Security-Policy"]) == "'self'"
+        assert scripts.sources == []

@@ -133,6 +133,7 @@ def test_make_writes_a_development_env_with_a_generated_key(tmp_path: Path) -> N
     )
     assert values["DEBUG"] == "1"
     assert len(values["SECRET_KEY"]) >= 50
+    assert values["EMAIL_URL"] == "consolemail://"  # mails in the worker's output
     other = tmp_path.parent / "other"
     other.mkdir()
     make_dot_env(other)
@@ -156,9 +157,10 @@ needs_compose = pytest.mark.skipif(
 CONTAINER_URLS = {
     "DATABASE_URL": "postgres://dbuser:dbpass@pgbouncer:6432/dockerdjango",
     "REDIS_URL": "redis://redis:6379/0",
+    "EMAIL_URL": "smtp://mailpit:1025",
 }
 # Variables of compose itself, and the ones only the web container's entrypoint reads.
-COMPOSE_ONLY = {"COMPOSE_DATABASE_URL", "COMPOSE_REDIS_URL"}
+COMPOSE_ONLY = {"COMPOSE_DATABASE_URL", "COMPOSE_REDIS_URL", "COMPOSE_EMAIL_URL"}
 WEB_ONLY = {"RUN_MIGRATIONS", "SEED_DEMO"}
 
 
@@ -191,6 +193,7 @@ def test_compose_starts_in_development_without_an_env_file(tmp_path: Path) -> No
         assert environment["DEBUG"] == "1"
         assert environment["DATABASE_URL"] == CONTAINER_URLS["DATABASE_URL"]
         assert environment["REDIS_URL"] == CONTAINER_URLS["REDIS_URL"]
+        assert environment["EMAIL_URL"] == CONTAINER_URLS["EMAIL_URL"]
 
 
 @needs_compose
@@ -219,12 +222,14 @@ def test_compose_containers_ignore_the_database_and_redis_of_make_run(tmp_path: 
     dot_env = (
         "DATABASE_URL=postgres://postgres@127.0.0.1:5432/cleanup_console\n"
         "REDIS_URL=redis://127.0.0.1:6379/0\n"
+        "EMAIL_URL=consolemail://\n"
     )
 
     environment = compose_config(tmp_path, dot_env=dot_env)["services"]["worker"]["environment"]
 
     assert environment["DATABASE_URL"] == CONTAINER_URLS["DATABASE_URL"]
     assert environment["REDIS_URL"] == CONTAINER_URLS["REDIS_URL"]
+    assert environment["EMAIL_URL"] == CONTAINER_URLS["EMAIL_URL"]
 
 
 @needs_compose
@@ -232,9 +237,11 @@ def test_compose_container_urls_are_overridden_only_deliberately(tmp_path: Path)
     dot_env = (
         "COMPOSE_DATABASE_URL=postgres://app:pw@managed-db:5432/app\n"
         "COMPOSE_REDIS_URL=redis://managed-redis:6379/0\n"
+        "COMPOSE_EMAIL_URL=smtp+tls://user:pw@smtp.example.com:587\n"
     )
 
     environment = compose_config(tmp_path, dot_env=dot_env)["services"]["worker"]["environment"]
 
     assert environment["DATABASE_URL"] == "postgres://app:pw@managed-db:5432/app"
     assert environment["REDIS_URL"] == "redis://managed-redis:6379/0"
+    assert environment["EMAIL_URL"] == "smtp+tls://user:pw@smtp.example.com:587"

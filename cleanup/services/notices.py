@@ -1,0 +1,388 @@
+"""Sending users' notices (DESIGN §9): the outbox the run writes, emptied by the `notices`
+queue.
+
+A run only writes `CleanupNotice` rows. `notices_send(schema_name=...)` (the task
+`cleanup.send_notices`) sends a tenant's unsent notices in batches over one SMTP
+connection, at most NOTICE_RATE_PER_MINUTE per tenant, and schedules itself again (a Celery
+countdown) for whatever it could not send yet: what is over this minute's budget, or the
+notices waiting out a retry. Nothing periodic looks for unsent notices in every schema: a
+real run that ends (or stops for approval) enqueues the sender when its tenant has unsent
+notices (`report_transition`, after the commit: `notices_pending_enqueue`), and the
+sender's own countdowns carry the tenant until its outbox is empty.
+
+Delivery is at least once, never "at most": a notice counts (protects its user, starts the
+`notice_days` clock) only once `sent_at` is set, and `sent_at` is set only for a message the
+mail server accepted. Each batch is one transaction: lock up to NOTICE_BATCH_SIZE unsent
+notices (FOR UPDATE SKIP LOCKED, so concurrent senders split the outbox and never send one
+notice twice), send them, mark the accepted ones sent, commit. A crash after the server
+accepted messages and before the commit rolls the batch back: those notices are sent again
+later, so a user may get the same email twice. The other order — commit `sent_at`, then
+send — would let a crash mark unsent notices sent, and remove users who were never told;
+a duplicate email is the cheaper failure. NOTICE_BATCH_SIZE bounds the duplicates.
+"""
+
+import contextlib
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from cleanup.models import CleanupNotice, CleanupReport
+from cleanup.policy import PolicySpec
+from cleanup.services.keep import keep_token_make
+from cleanup.services.mail import (
+    ACTION_WORDS,
+    TenantMail,
+    date_text,
+    mail_retry_delay,
+    tenant_mail,
+)
+from core.mail import (
+    MailRejected,
+    MailUnavailable,
+    connection_close,
+    connection_open,
+    deliver,
+    message_render,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    sent: int = 0
+    failed: int = 0
+    # Seconds until the sender runs again for this tenant (None: nothing left to send).
+    follow_up_in: float | None = None
+
+
+# --- Enqueueing -----------------------------------------------------------------------------
+
+
+def notices_send_enqueue(schema_name: str, *, countdown: float = 0) -> bool:
+    """Publish the sender for `schema_name` (task `cleanup.send_notices`, queue `notices`)
+    to run in `countdown` seconds; say whether the broker took it.
+
+    Never raises for a broker that is down: the caller (a run that has just committed) must
+    not fail for it, and the notices stay in the outbox for the next run to enqueue. Two
+    senders of one tenant at once are harmless (they split the outbox), only wasteful.
+    """
+    from cleanup.tasks import send_notices  # tasks import services; avoid the cycle
+
+    try:
+        send_notices.apply_async(
+            args=[schema_name],
+            countdown=max(0.0, countdown),
+            retry_policy=settings.CLEANUP_PUBLISH_RETRY_POLICY,
+        )
+    except Exception as exc:  # kombu/redis raise many types for "broker unreachable"
+        logger.warning(
+            "cleanup.notices.enqueue_failed", extra={"tenant": schema_name, "error": repr(exc)}
+        )
+        return False
+    return True
+
+
+def notices_pending_enqueue(schema_name: str) -> bool:
+    """Enqueue the sender for `schema_name` if its outbox holds any unsent notice; say
+    whether it did. One indexed query (the partial index on unsent notices)."""
+    with schema_context(schema_name):
+        pending = CleanupNotice.objects.filter(sent_at__isnull=True).exists()
+    return pending and notices_send_enqueue(schema_name)
+
+
+# --- Sending --------------------------------------------------------------------------------
+
+
+def notices_send(*, schema_name: str, batch_size: int | None = None) -> SendOutcome:
+    """Send the tenant's unsent, due notices, at most NOTICE_RATE_PER_MINUTE this minute,
+    and enqueue the sender again for whatever is left. Returns what it did.
+
+    Safe to run twice, and concurrently: batches are locked with SKIP LOCKED. A mail server
+    that cannot be reached, or that refuses a message, leaves the notices unsent with
+    `attempts`, `last_error` and `next_attempt_at` (exponential backoff) recorded; after a
+    server failure the rest of the outbox waits with them, rather than knock on a dead
+    server batch after batch. Does nothing for a tenant that is gone or suspended (its
+    outbox waits for its next run).
+    """
+    tenant = tenant_mail(schema_name)
+    if tenant is None or not tenant.is_active:
+        logger.info(
+            "cleanup.notices.skipped",
+            extra={"tenant": schema_name, "reason": "gone" if tenant is None else "suspended"},
+        )
+        return SendOutcome()
+    batch_size = batch_size or settings.NOTICE_BATCH_SIZE
+    budget = _Budget(schema_name, settings.NOTICE_RATE_PER_MINUTE)
+    sent = failed = 0
+    server_down_until: datetime | None = None
+    connection: BaseEmailBackend | None = None
+    with schema_context(schema_name):
+        try:
+            while server_down_until is None:
+                granted = budget.take(batch_size)
+                if not granted:
+                    break
+                with transaction.atomic():
+                    now = timezone.now()
+                    batch = list(
+                        _due(now)
+                        .order_by("id")
+                        .select_for_update(skip_locked=True, of=("self",))[:granted]
+                    )
+                    budget.give_back(granted - len(batch))
+                    if not batch:
+                        break
+                    if connection is None:
+                        try:
+                            connection = connection_open()
+                        except MailUnavailable as exc:
+                            logger.warning(
+                                "cleanup.notices.mail_unavailable",
+                                extra={"tenant": schema_name, "error": str(exc)},
+                            )
+                            server_down_until = _failures_record(batch, str(exc), now)
+                            budget.give_back(len(batch))
+                            failed += len(batch)
+                            break
+                    result = _batch_send(connection, tenant, batch, now)
+                    # Marked sent in the transaction that locked them: see the module's note.
+                    CleanupNotice.objects.filter(pk__in=result.accepted).update(
+                        sent_at=timezone.now(), next_attempt_at=None
+                    )
+                    for error, notices in result.rejected.items():
+                        retry_at = _failures_record(notices, error, now)
+                        if error == result.unavailable:
+                            server_down_until = retry_at
+                    budget.give_back(len(batch) - len(result.accepted))
+                sent += len(result.accepted)
+                failed += len(batch) - len(result.accepted)
+        finally:
+            if connection is not None:
+                connection_close(connection)
+        follow_up_in = _follow_up_in(budget, server_down_until)
+    if follow_up_in is not None:
+        notices_send_enqueue(schema_name, countdown=follow_up_in)
+    logger.info(
+        "cleanup.notices.sent",
+        extra={
+            "tenant": schema_name,
+            "sent": sent,
+            "failed": failed,
+            "follow_up_in": follow_up_in,
+        },
+    )
+    return SendOutcome(sent=sent, failed=failed, follow_up_in=follow_up_in)
+
+
+def _outbox() -> QuerySet[CleanupNotice]:
+    """Unsent notices that still matter: their user exists, is active, and has not been
+    active since the notice was written (activity voids a notice, DESIGN §9; warning someone
+    who has just signed in would be a false alarm). The others are left as they are and
+    never picked again."""
+    users = get_user_model().objects.filter(pk=OuterRef("user_id"), is_active=True)
+    users = users.exclude(last_login__gt=OuterRef("created_at")).exclude(
+        last_seen__gt=OuterRef("created_at")
+    )
+    return CleanupNotice.objects.filter(Exists(users), sent_at__isnull=True)
+
+
+def _due(now: datetime) -> QuerySet[CleanupNotice]:
+    """The outbox's notices whose (re)try time has come."""
+    return _outbox().filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+
+
+@dataclass
+class _BatchResult:
+    accepted: list[int]
+    # Notices not sent, by error.
+    rejected: dict[str, list[CleanupNotice]]
+    # The error that made the server unavailable (its key in `rejected`), if one did.
+    unavailable: str | None = None
+
+
+def _batch_send(
+    connection: BaseEmailBackend, tenant: TenantMail, batch: list[CleanupNotice], now: datetime
+) -> _BatchResult:
+    """Send `batch` over `connection`, one message after the other. A message the server
+    refuses is skipped; when the server becomes unavailable the failed notice and the rest
+    of the batch are left unsent."""
+    policies = dict(
+        CleanupReport.objects.filter(pk__in={n.report_id for n in batch}).values_list(
+            "pk", "policy"
+        )
+    )
+    usernames = dict(
+        get_user_model()
+        .objects.filter(pk__in=[n.user_id for n in batch])
+        .values_list("pk", "username")
+    )
+    result = _BatchResult(accepted=[], rejected=defaultdict(list))
+    for index, notice in enumerate(batch):
+        spec = PolicySpec.from_snapshot(policies.get(notice.report_id) or {})
+        message = notice_message(
+            notice, tenant=tenant, spec=spec, username=usernames.get(notice.user_id, ""), now=now
+        )
+        try:
+            deliver(connection, message)
+        except MailRejected as exc:
+            logger.warning(
+                "cleanup.notice.rejected",
+                extra={"tenant": tenant.schema_name, "notice_id": notice.pk, "error": str(exc)},
+            )
+            result.rejected[str(exc)].append(notice)
+            continue
+        except MailUnavailable as exc:
+            logger.warning(
+                "cleanup.notices.mail_unavailable",
+                extra={"tenant": tenant.schema_name, "error": str(exc)},
+            )
+            result.unavailable = str(exc)
+            result.rejected[result.unavailable].extend(batch[index:])
+            break
+        result.accepted.append(notice.pk)
+    return result
+
+
+def notice_removal_at(notice: CleanupNotice, spec: PolicySpec, sent_at: datetime) -> datetime:
+    """The earliest moment a run may remove the notice's user, if they stay inactive: their
+    due date, but never less than `notice_days` after the notice is sent (a notice sent late,
+    after the mail server was down, still gives its full notice)."""
+    return max(notice.due_at, sent_at + timedelta(days=spec.notice_days))
+
+
+def notice_message(
+    notice: CleanupNotice, *, tenant: TenantMail, spec: PolicySpec, username: str, now: datetime
+) -> EmailMultiAlternatives:
+    """The email of one notice, as if sent at `now`."""
+    removal_at = notice_removal_at(notice, spec, now)
+    token = keep_token_make(
+        tenant_pk=tenant.pk,
+        user_id=notice.user_id,
+        notice_id=notice.pk,
+        expires_at=removal_at + timedelta(days=settings.NOTICE_KEEP_LINK_DAYS),
+    )
+    action = ACTION_WORDS.get(spec.action, ACTION_WORDS["deactivate"])
+    date = date_text(removal_at, spec.timezone)
+    context = {
+        "tenant_name": tenant.name,
+        "username": username,
+        "action": action,
+        "date": date,
+        "deleted_later_days": spec.delete_after_days if spec.action == "deactivate" else None,
+        "sign_in_url": tenant.url,
+        "keep_url": tenant.link(f"keep/{token}/"),
+        "keep_until": date_text(
+            removal_at + timedelta(days=settings.NOTICE_KEEP_LINK_DAYS), spec.timezone
+        ),
+    }
+    return message_render(
+        template="cleanup/email/notice",
+        context=context,
+        subject=f"{tenant.name}: your account will be {action} on {date}",
+        to=notice.email,
+        from_email=tenant.from_email,
+        # Bulk mail, not a reply-to-me conversation: no out-of-office replies, please.
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+
+
+def notice_retry_at(now: datetime, attempts: int) -> datetime:
+    """When to try a notice again after its `attempts`-th failure (`mail_retry_delay`). A
+    notice is never given up: an unsent notice protects its user, so giving up would keep
+    that user forever."""
+    return now + timedelta(seconds=mail_retry_delay(attempts))
+
+
+def _failures_record(notices: list[CleanupNotice], error: str, now: datetime) -> datetime:
+    """Count one more failed attempt for each notice, and when to try it again; return the
+    earliest of those times."""
+    by_attempts: dict[int, list[int]] = defaultdict(list)
+    for notice in notices:
+        by_attempts[notice.attempts + 1].append(notice.pk)
+    retry_times = []
+    for attempts, ids in by_attempts.items():
+        retry_at = notice_retry_at(now, attempts)
+        CleanupNotice.objects.filter(pk__in=ids).update(
+            attempts=attempts, last_error=error, next_attempt_at=retry_at
+        )
+        retry_times.append(retry_at)
+    return min(retry_times)
+
+
+def _follow_up_in(budget: "_Budget", server_down_until: datetime | None) -> float | None:
+    """Seconds until this tenant's sender should run again, or None when its outbox holds
+    nothing to send later. In the current (tenant) schema.
+
+    After a server failure: when the failed batch's retry is due. Otherwise, with due
+    notices left (the budget is spent, or another sender holds them locked): at the next
+    minute. Otherwise: when the first notice waiting out a retry is due.
+    """
+    now = timezone.now()
+    if server_down_until is not None:
+        return max(1.0, (server_down_until - now).total_seconds())
+    if _due(now).exists():
+        return budget.resets_in()
+    waiting = (
+        _outbox()
+        .filter(next_attempt_at__gt=now)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    if waiting is None:
+        return None
+    return max(1.0, (waiting - now).total_seconds())
+
+
+class _Budget:
+    """This call's share of the tenant's NOTICE_RATE_PER_MINUTE, counted in Redis (the
+    cache) per tenant and per clock minute, so every sender of the tenant draws on the same
+    budget, on any worker.
+
+    The minute is fixed when the call starts: a call that outlasts its minute keeps drawing
+    on that minute's (spent) budget and stops, and its follow-up starts on a fresh one. A
+    fixed window, so over a minute boundary up to twice the rate may go out within 60 s.
+    Taken before a batch is locked; what a batch did not send is given back.
+    """
+
+    def __init__(self, schema_name: str, per_minute: int):
+        self.per_minute = per_minute
+        self.started = time.time()
+        self.minute = int(self.started // 60)
+        self.key = f"cleanup:notices:sent:{schema_name}:{self.minute}"
+
+    def take(self, wanted: int) -> int:
+        """Up to `wanted` sends from this minute's budget (0: it is spent)."""
+        if not self.per_minute:
+            return wanted
+        cache.add(self.key, 0, timeout=120)
+        try:
+            used = cache.incr(self.key, wanted)
+        except ValueError:  # the key expired between add and incr: a stale minute
+            return 0
+        over = min(max(used - self.per_minute, 0), wanted)
+        if over:
+            cache.decr(self.key, over)
+        return wanted - over
+
+    def give_back(self, count: int) -> None:
+        if self.per_minute and count > 0:
+            with contextlib.suppress(ValueError):
+                cache.decr(self.key, count)
+
+    def resets_in(self) -> float:
+        """Seconds until the next minute's budget (at least 1)."""
+        return max(1.0, (self.minute + 1) * 60 - time.time())

@@ -1,0 +1,293 @@
+"""The keep link of a notice: `GET /keep/<token>/` on the tenant's host keeps the account it
+names (last_seen = now) and nothing else; any other token gets a 400 page and changes
+nothing, on any host."""
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.core import signing
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from accounts.models import User
+from cleanup.models import CleanupNotice, CleanupReport
+from cleanup.policy import PolicySpec
+from cleanup.services import notices_send
+from cleanup.services.keep import keep_token_make
+from core.testing import ROOT, TENANT_A, TENANT_B
+from core.testing.smtp import SmtpServer
+from tenants.models import Tenant
+
+pytestmark = pytest.mark.django_db
+
+LONG_AGO = timedelta(days=80)
+
+
+@pytest.fixture(autouse=True)
+def _back_to_public() -> Iterator[None]:
+    """Requests to a tenant host leave the connection on its schema: don't pass it on."""
+    yield
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
+
+
+def warned_user(schema: str, username: str = "ann", **fields: Any) -> tuple[User, CleanupNotice]:
+    """A user inactive for 80 days and the (sent) notice a run wrote for them."""
+    with schema_context(schema):
+        user = User.objects.create_user(
+            username=username,
+            email=f"{username}@{schema}.test",
+            last_login=timezone.now() - LONG_AGO,
+            **fields,
+        )
+        report = CleanupReport.objects.create(
+            status=CleanupReport.Status.SUCCEEDED,
+            trigger=CleanupReport.Trigger.MANUAL,
+            dry_run=False,
+            action="deactivate",
+            policy=PolicySpec(dry_run=False).snapshot(),
+        )
+        notice = CleanupNotice.objects.create(
+            user_id=user.pk,
+            email=user.email,
+            report=report,
+            due_at=timezone.now() + timedelta(days=14),
+            sent_at=timezone.now(),
+        )
+    return user, notice
+
+
+def token_for(
+    tenant: Tenant, user: User, notice: CleanupNotice, *, expires_in: timedelta = timedelta(days=21)
+) -> str:
+    return keep_token_make(
+        tenant_pk=tenant.pk,
+        user_id=user.pk,
+        notice_id=notice.pk,
+        expires_at=timezone.now() + expires_in,
+    )
+
+
+def state(schema: str, user: User) -> tuple[Any, ...]:
+    """Everything a keep link could change, so a refusal can be shown to change none of it."""
+    with schema_context(schema):
+        row = User.objects.values_list("last_seen", "last_login", "is_active", "token_version")
+        return (*row.get(pk=user.pk), Session.objects.count())
+
+
+def keep(host: str, token: str, method: str = "get") -> Any:
+    return getattr(Client(HTTP_HOST=host), method)(f"/keep/{token}/")
+
+
+# --- The good path
+
+
+def test_a_valid_link_keeps_the_account_and_says_so_without_signing_anyone_in(
+    tenant_a: Tenant,
+) -> None:
+    user, notice = warned_user("alpha")
+    before = timezone.now()
+
+    response = keep(TENANT_A, token_for(tenant_a, user, notice))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Your account is kept" in page
+    assert "ann" in page
+    with schema_context("alpha"):
+        user.refresh_from_db()
+    assert user.last_seen is not None and user.last_seen >= before
+    assert user.is_active
+    # No session, no cookie: the link proves presence, it is no login.
+    assert "sessionid" not in response.cookies
+    assert "Set-Cookie" not in response
+    with schema_context("alpha"):
+        assert Session.objects.count() == 0
+    assert "no-store" in response["Cache-Control"]
+    assert response["Referrer-Policy"] == "no-referrer"
+
+
+def test_following_the_link_again_keeps_the_account_again(tenant_a: Tenant) -> None:
+    user, notice = warned_user("alpha")
+    token = token_for(tenant_a, user, notice)
+
+    first, second = keep(TENANT_A, token), keep(TENANT_A, token)
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    with schema_context("alpha"):
+        user.refresh_from_db()
+    assert user.is_active and user.last_seen is not None
+
+
+def test_the_link_in_the_email_keeps_its_user(smtp_server: SmtpServer, tenant_a: Tenant) -> None:
+    user, notice = warned_user("alpha")
+    with schema_context("alpha"):
+        CleanupNotice.objects.filter(pk=notice.pk).update(sent_at=None)
+    notices_send(schema_name="alpha")
+    [received] = smtp_server.messages
+    url = re.search(r"https?://\S+/keep/\S+?/", received.part("text/plain"))
+    assert url is not None
+
+    parts = urlsplit(url.group(0))
+    response = Client(HTTP_HOST=parts.hostname).get(parts.path)
+
+    assert response.status_code == 200
+    with schema_context("alpha"):
+        user.refresh_from_db()
+    assert user.last_seen is not None and user.last_login is not None
+    assert user.last_seen > user.last_login
+
+
+def test_a_head_request_only_checks_the_link(tenant_a: Tenant) -> None:
+    """Link checkers and mail scanners send HEAD: that must not keep the account."""
+    user, notice = warned_user("alpha")
+    unchanged = state("alpha", user)
+
+    good = keep(TENANT_A, token_for(tenant_a, user, notice), method="head")
+    bad = keep(TENANT_A, "garbage", method="head")
+
+    assert (good.status_code, bad.status_code) == (200, 400)
+    assert state("alpha", user) == unchanged
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_other_methods_are_not_allowed(tenant_a: Tenant, method: str) -> None:
+    user, notice = warned_user("alpha")
+    unchanged = state("alpha", user)
+
+    response = keep(TENANT_A, token_for(tenant_a, user, notice), method=method)
+
+    assert response.status_code == 405
+    assert state("alpha", user) == unchanged
+
+
+# --- Bad links: a 400 page, nothing changed
+
+
+def tampered(token: str) -> str:
+    payload, rest = token.split(":", 1)
+    # Flip one character of the signed payload (still valid base64).
+    flipped = payload[:-1] + ("A" if payload[-1] != "A" else "B")
+    return f"{flipped}:{rest}"
+
+
+def bad_tokens(tenant_a: Tenant, tenant_b: Tenant, user: User, notice: CleanupNotice) -> dict:
+    good = token_for(tenant_a, user, notice)
+    salt = f"cleanup.keep.{tenant_a.pk}"
+    in_a_week = int((timezone.now() + timedelta(days=7)).timestamp())
+    return {
+        "another_tenants_token": token_for(tenant_b, user, notice),
+        "expired": token_for(tenant_a, user, notice, expires_in=-timedelta(seconds=1)),
+        "tampered_payload": tampered(good),
+        "tampered_signature": good[:-2] + ("xy" if not good.endswith("xy") else "zz"),
+        "truncated": good[: len(good) // 2],
+        "garbage": "not-a-token",
+        "colons": "a:b:c",
+        "very_long": "a" * 5000,
+        "unknown_user": keep_token_make(
+            tenant_pk=tenant_a.pk,
+            user_id=999_999,
+            notice_id=notice.pk,
+            expires_at=timezone.now() + timedelta(days=7),
+        ),
+        "unknown_notice": keep_token_make(
+            tenant_pk=tenant_a.pk,
+            user_id=user.pk,
+            notice_id=notice.pk + 1000,
+            expires_at=timezone.now() + timedelta(days=7),
+        ),
+        "signed_but_wrong_shape": signing.dumps({"u": str(user.pk), "n": notice.pk}, salt=salt),
+        "signed_but_a_list": signing.dumps([user.pk, notice.pk, in_a_week], salt=salt),
+        "signed_but_negative": signing.dumps(
+            {"u": -user.pk, "n": notice.pk, "e": in_a_week}, salt=salt
+        ),
+        "signed_but_expiry_out_of_range": signing.dumps(
+            {"u": user.pk, "n": notice.pk, "e": 10**30}, salt=salt
+        ),
+    }
+
+
+BAD = [
+    "another_tenants_token",
+    "expired",
+    "tampered_payload",
+    "tampered_signature",
+    "truncated",
+    "garbage",
+    "colons",
+    "very_long",
+    "unknown_user",
+    "unknown_notice",
+    "signed_but_wrong_shape",
+    "signed_but_a_list",
+    "signed_but_negative",
+    "signed_but_expiry_out_of_range",
+]
+
+
+@pytest.mark.parametrize("case", BAD)
+def test_a_bad_link_gets_a_400_page_and_changes_nothing(
+    tenant_a: Tenant, tenant_b: Tenant, case: str
+) -> None:
+    user, notice = warned_user("alpha")
+    token = bad_tokens(tenant_a, tenant_b, user, notice)[case]
+    unchanged = state("alpha", user)
+
+    response = keep(TENANT_A, token)
+
+    assert response.status_code == 400
+    assert "This link does not work" in response.content.decode()
+    assert response["Content-Type"].startswith("text/html")
+    assert state("alpha", user) == unchanged
+
+
+def test_an_expired_link_says_it_expired(tenant_a: Tenant) -> None:
+    user, notice = warned_user("alpha")
+
+    response = keep(TENANT_A, token_for(tenant_a, user, notice, expires_in=-timedelta(days=1)))
+
+    assert response.status_code == 400
+    assert "expired" in response.content.decode()
+
+
+def test_a_link_of_one_tenant_followed_on_anothers_host_changes_neither(
+    tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    """Signed for alpha, naming the ids of beta's user and notice: ids repeat across
+    tenants, so only the tenant's salt tells the two apart."""
+    user_a, _ = warned_user("alpha", "sam")
+    user_b, notice_b = warned_user("beta", "sam")
+    before = state("alpha", user_a), state("beta", user_b)
+
+    response = keep(TENANT_B, token_for(tenant_a, user_b, notice_b))
+
+    assert response.status_code == 400
+    assert (state("alpha", user_a), state("beta", user_b)) == before
+
+
+def test_the_root_host_has_no_accounts_to_keep(tenant_a: Tenant) -> None:
+    user, notice = warned_user("alpha")
+    unchanged = state("alpha", user)
+
+    response = keep(ROOT, token_for(tenant_a, user, notice))
+
+    assert response.status_code == 400
+    assert "This link does not work" in response.content.decode()
+    assert state("alpha", user) == unchanged
+
+
+def test_a_deactivated_account_is_not_brought_back_by_its_link(tenant_a: Tenant) -> None:
+    user, notice = warned_user("alpha", is_active=False)
+    unchanged = state("alpha", user)
+
+    response = keep(TENANT_A, token_for(tenant_a, user, notice))
+
+    assert response.status_code == 400
+    assert "already been deactivated" in response.content.decode()
+    assert state("alpha", user) == unchanged

@@ -1,0 +1,39 @@
+"""HTML pages outside the API: the keep link of a notice (DESIGN §9)."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+from django_tenants.utils import get_public_schema_name
+
+from cleanup import services
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def keep_link(request: HttpRequest, token: str) -> HttpResponse:
+    """`GET /keep/<token>/`: keep the account the token names, and say so; any bad token
+    (or the root host, which has no users to keep) gets a 400 page and changes nothing.
+
+    A HEAD request (link checkers, mail scanners) only says whether the link is valid: it
+    never changes anything. The token is in the URL, so the page sends no Referer.
+    """
+    tenant = request.tenant  # type: ignore[attr-defined]
+    public = tenant.schema_name == get_public_schema_name()
+    context: dict[str, object] = {"tenant_name": "" if public else tenant.name}
+    status = 200
+    try:
+        if public:
+            raise services.KeepLinkInvalid()
+        if request.method == "HEAD":
+            services.keep_token_read(tenant_pk=tenant.pk, token=token)
+        else:
+            user = services.keep_link_follow(tenant_pk=tenant.pk, token=token)
+            context.update(kept=True, username=user.get_username())
+    except services.KeepLinkInvalid as exc:
+        context["detail"] = exc.detail
+        status = 400
+    response = render(request, "cleanup/keep.html", context, status=status)
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex"
+    return response

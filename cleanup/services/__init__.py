@@ -3,11 +3,24 @@
 - `policy`: the tenant's policy;
 - `runs`: starting a run (report + task) and running it in batches;
 - `removal`: the set-based audit and removal each batch does;
-- `scheduling`: beat's fan-out and the reaper.
+- `scheduling`: beat's fan-out and the reaper;
+- `oversight`: what tenant admins do to runs — approve, reject, reactivate, undo.
 
 Callers import from here.
 """
 
+from cleanup.services.oversight import (
+    AccountAlreadyActive,
+    AccountDeleted,
+    AuditEntryNotFound,
+    ReportConflict,
+    UndoResult,
+    report_approve,
+    report_reject,
+    report_undo,
+    report_undo_check,
+    user_reactivate,
+)
 from cleanup.services.policy import policy_get, policy_input_validate, policy_update
 from cleanup.services.runs import (
     BrokerUnavailable,
@@ -27,14 +40,19 @@ from cleanup.services.runs import (
 from cleanup.services.scheduling import cleanup_due_claim, cleanup_fan_out, cleanup_reap_stale
 
 __all__ = [
+    "AccountAlreadyActive",
+    "AccountDeleted",
+    "AuditEntryNotFound",
     "BrokerUnavailable",
     "CleanupAlreadyActive",
     "QueuedRun",
+    "ReportConflict",
     "ReportNotFound",
     "RunCancelled",
     "SkippedRun",
     "TenantNotFound",
     "TenantSuspended",
+    "UndoResult",
     "cleanup_due_claim",
     "cleanup_enqueue",
     "cleanup_enqueue_many",
@@ -46,4 +64,9 @@ __all__ = [
     "policy_get",
     "policy_input_validate",
     "policy_update",
+    "report_approve",
+    "report_reject",
+    "report_undo",
+    "report_undo_check",
+    "user_reactivate",
 ]

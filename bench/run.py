@@ -34,6 +34,9 @@ TARGETS: dict[str, tuple[str, Callable[[Any, dict[str, Any]], bool]]] = {
     "api_latest_vs_ping": ("≥ 0.5", lambda v, r: v >= 0.5),
     "api_latest_p99_ms": ("reported", lambda v, r: True),
     "tenant_create_s": ("≤ 2", lambda v, r: v <= 2),
+    "undo_vs_sql": ("≤ 2.0", lambda v, r: v <= 2.0),
+    "undo_vs_sql_audited": ("≤ 2.0 (floor + audit)", lambda v, r: v <= 2.0),
+    "undo_s": ("reported", lambda v, r: True),
     "tenant_create_migrate_s": ("reported", lambda v, r: True),
     "notice_send_per_s": ("reported", lambda v, r: True),
     "notice_send_vs_raw_smtp": ("reported", lambda v, r: True),
@@ -50,6 +53,7 @@ def plan(quick: bool) -> list[list[str]]:
         ["bench.api", "--seconds", "5" if quick else "10", "--rounds", "3" if quick else "5"],
         ["bench.tenant_create", "--repeat", "5", "--migrate-repeat", "3"],
         ["bench.notices", "--notices", "2000" if quick else "10000", "--repeat", "3"],
+        ["bench.undo_speed", "--run-users", "10000" if quick else "50000", "--repeat", "3"],
     ]
 
 

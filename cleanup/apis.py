@@ -1,5 +1,5 @@
-"""Tenant endpoints: reports, audit lists, trigger, policy, preview, exemptions. Tenant admins
-only."""
+"""Tenant endpoints: reports, audit lists, trigger, policy, preview, exemptions, and oversight
+of runs (approve, reject, reactivate, undo). Tenant admins only."""
 
 import csv
 from collections.abc import Iterator
@@ -30,9 +30,13 @@ from cleanup.serializers import (
     PolicySerializer,
     PreviewRequestSerializer,
     PreviewSerializer,
+    ReactivatedSerializer,
+    ReportConflictSerializer,
     ReportSerializer,
     TriggerRequestSerializer,
     TriggerResponseSerializer,
+    UndoPreviewSerializer,
+    UndoSerializer,
     report_data,
 )
 from core.api import AUTH_ERRORS, ERROR, VALIDATION_ERROR, TenantAdminApi
@@ -255,3 +259,79 @@ class ExemptionDetailApi(TenantAdminApi):
     def delete(self, request: Request, exemption_id: int) -> Response:
         services.exemption_delete(exemption_id=exemption_id, actor=request.user.get_username())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Oversight (DESIGN §10) -----------------------------------------------------------------
+
+
+class ReportApproveApi(TenantAdminApi):
+    @extend_schema(
+        request=None,
+        responses={
+            202: ReportSerializer,
+            404: ERROR,
+            409: ReportConflictSerializer,
+            503: ERROR,
+            **AUTH_ERRORS,
+        },
+        summary="Approve a run awaiting approval: it is queued again and removes at most the "
+        "users_matched it showed",
+    )
+    def post(self, request: Request, report_id: int) -> Response:
+        report = services.report_approve(
+            schema_name=self.schema_name, report_id=report_id, actor=request.user.get_username()
+        )
+        return Response(report_data(report), status=status.HTTP_202_ACCEPTED)
+
+
+class ReportRejectApi(TenantAdminApi):
+    @extend_schema(
+        request=None,
+        responses={200: ReportSerializer, 404: ERROR, 409: ReportConflictSerializer, **AUTH_ERRORS},
+        summary="Reject a run awaiting approval: it ends aborted, removing nobody",
+    )
+    def post(self, request: Request, report_id: int) -> Response:
+        report = services.report_reject(report_id=report_id, actor=request.user.get_username())
+        return Response(report_data(report))
+
+
+class ReportUndoApi(TenantAdminApi):
+    @extend_schema(
+        responses={
+            200: UndoPreviewSerializer,
+            404: ERROR,
+            409: ReportConflictSerializer,
+            **AUTH_ERRORS,
+        },
+        summary="What undoing a finished run would do now (changes nothing)",
+    )
+    def get(self, request: Request, report_id: int) -> Response:
+        return Response(UndoPreviewSerializer(services.report_undo_check(report_id=report_id)).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: UndoSerializer, 404: ERROR, 409: ReportConflictSerializer, **AUTH_ERRORS},
+        summary="Undo a finished run: reactivate the accounts it deactivated that are still "
+        "inactive because of it",
+    )
+    def post(self, request: Request, report_id: int) -> Response:
+        result = services.report_undo(report_id=report_id, actor=request.user.get_username())
+        return Response(UndoSerializer(result._asdict()).data)
+
+
+class AuditUserReactivateApi(TenantAdminApi):
+    @extend_schema(
+        request=None,
+        responses={
+            200: ReactivatedSerializer,
+            404: ERROR,
+            409: ERROR,
+            **AUTH_ERRORS,
+        },
+        summary="Reactivate one account this run deactivated",
+    )
+    def post(self, request: Request, report_id: int, user_id: int) -> Response:
+        entry = services.user_reactivate(
+            report_id=report_id, user_id=user_id, actor=request.user.get_username()
+        )
+        return Response(ReactivatedSerializer(entry).data)

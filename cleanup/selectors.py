@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -135,3 +136,74 @@ def cleanup_preview(policy: PolicySpec, now: datetime) -> dict[str, object]:
         "would_abort": bool(eligible) and matched_count / eligible > policy.max_removal_ratio,
         "sample": sample,
     }
+
+
+class UndoFate:
+    """What undoing a run does to each account in its audit list (DESIGN §10)."""
+
+    REACTIVATE = "reactivate"
+    # Active again already: reactivated by an earlier undo, by Reactivate, or by hand.
+    ALREADY_ACTIVE = "already_active"
+    # Deleted by the run itself, or since: counted, never restored.
+    DELETED = "deleted"
+    # Inactive, but not (only) because of this run: since the run, someone reactivated the
+    # account and it was deactivated again — by hand or by a later run. A later decision is
+    # not this run's to undo; Reactivate on the audit row still can, one account at a time.
+    DEACTIVATED_AGAIN = "deactivated_again"
+
+    ALL = (REACTIVATE, ALREADY_ACTIVE, DELETED, DEACTIVATED_AGAIN)
+
+
+def undo_fates_sql() -> str:
+    """SQL selecting `(audit_id, user_id, fate)` for each audit row of run `%(report)s`: the
+    one home of the rule for which accounts an undo reactivates.
+
+    An account is reactivated only if its inactivity is still this run's doing: the run
+    deactivated it, it exists, it is inactive, and nothing has happened to it since —
+    - no restore through the console (`restored_at`: reactivated, then deactivated again);
+    - no sign-in or API use since (the later of `last_login` and `last_seen` is still the
+      one the audit copied: an inactive account cannot sign in, so a change means someone
+      reactivated it and it was deactivated again afterwards);
+    - no later run's audit row (a later run deactivated it again).
+    A reactivation by hand followed by a deactivation by hand with no sign-in in between
+    leaves no trace in these columns; the audit would need the account's `token_version`
+    after the run (a deactivation bumps it) to see that too.
+
+    The later-runs check is a hash anti-join over the audit rows of later runs only (the
+    audit index on (report, id) finds them), so its cost does not grow with old history.
+    """
+    user_table = connection.ops.quote_name(get_user_model()._meta.db_table)
+    audit_table = connection.ops.quote_name(CleanupAuditEntry._meta.db_table)
+    deactivated = CleanupAuditEntry.Action.DEACTIVATED.value
+    return f"""
+        SELECT a.id AS audit_id, a.user_id,
+            CASE
+                WHEN a.action <> '{deactivated}' OR u.id IS NULL THEN '{UndoFate.DELETED}'
+                WHEN u.is_active THEN '{UndoFate.ALREADY_ACTIVE}'
+                WHEN a.restored_at IS NOT NULL
+                    OR GREATEST(u.last_login, u.last_seen)
+                        IS DISTINCT FROM GREATEST(a.last_login, a.last_seen)
+                    OR later.user_id IS NOT NULL
+                    THEN '{UndoFate.DEACTIVATED_AGAIN}'
+                ELSE '{UndoFate.REACTIVATE}'
+            END AS fate
+        FROM {audit_table} a
+        LEFT JOIN {user_table} u ON u.id = a.user_id
+        LEFT JOIN (
+            SELECT DISTINCT user_id FROM {audit_table} WHERE report_id > %(report)s
+        ) later ON later.user_id = a.user_id
+        WHERE a.report_id = %(report)s
+    """
+
+
+def report_undo_preview(report: CleanupReport) -> dict[str, int]:
+    """How many accounts of the run's audit list an undo would reactivate now, and how many
+    it would leave, by fate (the counts the confirmation shows). Changes nothing."""
+    counts = dict.fromkeys(UndoFate.ALL, 0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT fate, count(*) FROM ({undo_fates_sql()}) f GROUP BY fate",
+            {"report": report.pk},
+        )
+        counts.update(dict(cursor.fetchall()))
+    return counts

@@ -36,10 +36,16 @@ class ReportSerializer(serializers.ModelSerializer):
             "finished_at",
             "users_eligible",
             "users_matched",
+            "users_warned",
+            "users_deactivated",
+            "users_deleted",
             "users_removed",
             "progress",
             "error",
             "policy",
+            "approved_by",
+            "approved_at",
+            "removal_limit",
         ]
         read_only_fields = fields
 
@@ -65,6 +71,9 @@ class AuditEntrySerializer(serializers.ModelSerializer):
             "last_seen",
             "date_joined",
             "reason",
+            "action",
+            "restored_at",
+            "restored_by",
         ]
         read_only_fields = fields
 
@@ -199,3 +208,37 @@ class ExemptionCreateSerializer(serializers.Serializer):
         default=None,
         help_text="When the exemption ends (must be in the future); absent or null: never.",
     )
+
+
+class ReportConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    status = serializers.ChoiceField(choices=CleanupReport.Status.choices)
+
+
+class ReactivatedSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField()
+    username = serializers.CharField()
+    restored_at = serializers.DateTimeField()
+
+
+class UndoSerializer(serializers.Serializer):
+    """What an undo did, one count per account of the run's audit list."""
+
+    reactivated = serializers.IntegerField(help_text="Accounts reactivated now.")
+    already_active = serializers.IntegerField(help_text="Accounts active already.")
+    deleted = serializers.IntegerField(
+        help_text="Accounts the run deleted, or deleted since: counted, never restored."
+    )
+    deactivated_again = serializers.IntegerField(
+        help_text="Accounts reactivated and deactivated again since the run (by hand or by a "
+        "later run): left inactive; Reactivate on the audit row still can."
+    )
+
+
+class UndoPreviewSerializer(serializers.Serializer):
+    """What an undo would do now."""
+
+    reactivate = serializers.IntegerField(help_text="Accounts an undo would reactivate.")
+    already_active = serializers.IntegerField()
+    deleted = serializers.IntegerField()
+    deactivated_again = serializers.IntegerField()

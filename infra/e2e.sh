@@ -41,7 +41,8 @@ drop_db
 python infra/check_services.py          # creates the database
 redis-cli -n "$REDIS_DB" flushdb >/dev/null
 python manage.py migrate --noinput -v 0
-python manage.py seed_demo >/dev/null
+# globex also gets a finished run to undo and a run awaiting approval (the oversight flows).
+python manage.py seed_demo --oversight >/dev/null
 
 honcho start -e /dev/null -f Procfile >"$LOG" 2>&1 &
 STACK=$!

@@ -7,7 +7,8 @@
 - `exemptions`: users no run may touch;
 - `platform`: the operators' trigger of many tenants;
 - `notices`: sending users' notices (the outbox), `admin_mail`: emails to tenant admins,
-  `keep`: the notices' keep links, `mail`: what every cleanup email knows of its tenant.
+  `keep`: the notices' keep links, `mail`: what every cleanup email knows of its tenant;
+- `oversight`: what tenant admins do to runs — approve, reject, reactivate, undo.
 
 Callers import from here.
 """
@@ -31,6 +32,18 @@ from cleanup.services.notices import (
     notices_send,
     notices_send_enqueue,
 )
+from cleanup.services.oversight import (
+    AccountAlreadyActive,
+    AccountDeleted,
+    AuditEntryNotFound,
+    ReportConflict,
+    UndoResult,
+    report_approve,
+    report_reject,
+    report_undo,
+    report_undo_check,
+    user_reactivate,
+)
 from cleanup.services.platform import cleanup_platform_trigger
 from cleanup.services.policy import policy_get, policy_input_validate, policy_update
 from cleanup.services.runs import (
@@ -51,17 +64,22 @@ from cleanup.services.runs import (
 from cleanup.services.scheduling import cleanup_due_claim, cleanup_fan_out, cleanup_reap_stale
 
 __all__ = [
+    "AccountAlreadyActive",
+    "AccountDeleted",
     "AdminMailIncomplete",
+    "AuditEntryNotFound",
     "BrokerUnavailable",
     "CleanupAlreadyActive",
     "ExemptionNotFound",
     "KeepLinkInvalid",
     "QueuedRun",
+    "ReportConflict",
     "ReportNotFound",
     "RunCancelled",
     "SkippedRun",
     "TenantNotFound",
     "TenantSuspended",
+    "UndoResult",
     "admin_event",
     "admins_notify",
     "admins_notify_enqueue",
@@ -86,4 +104,9 @@ __all__ = [
     "policy_get",
     "policy_input_validate",
     "policy_update",
+    "report_approve",
+    "report_reject",
+    "report_undo",
+    "report_undo_check",
+    "user_reactivate",
 ]

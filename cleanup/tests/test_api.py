@@ -51,6 +51,7 @@ def report(tenant_a: Any) -> CleanupReport:
                 email=f"gone{i}@x.test",
                 date_joined=timezone.now() - timedelta(days=400),
                 reason="inactive",
+                action="deleted",
             )
         return report
 
@@ -126,13 +127,19 @@ def test_the_audit_list_pages_and_downloads_as_csv(
         "last_seen",
         "date_joined",
         "reason",
+        "action",
+        "restored_at",
+        "restored_by",
     }
 
     download = api.get(f"/api/reports/{report.pk}/users/?format=csv")
     assert download.status_code == 200 and download["Content-Type"].startswith("text/csv")
     assert download.streaming
     lines = b"".join(download.streaming_content).decode().splitlines()
-    assert lines[0] == "user_id,username,email,last_login,last_seen,date_joined,reason"
+    assert lines[0] == (
+        "user_id,username,email,last_login,last_seen,date_joined,reason,"
+        "action,restored_at,restored_by"
+    )
     assert len(lines) == 3 and lines[1].startswith("100,gone0,gone0@x.test,,,")
 
 

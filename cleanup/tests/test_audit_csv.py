@@ -27,6 +27,7 @@ def download(admin: dict[str, str], entries: list[dict[str, Any]]) -> list[dict[
                 user_id=100 + i,
                 date_joined=JOINED,
                 reason="inactive",
+                action="deleted",
                 **{"username": f"user{i}", "email": "", **fields},
             )
     response = client(TENANT_A, admin["access"]).get(f"/api/reports/{report.pk}/users/?format=csv")
@@ -69,4 +70,7 @@ def test_ordinary_values_are_written_unchanged(admin_a: dict[str, str]) -> None:
         "last_seen": "",
         "date_joined": "2024-01-02 03:04:05+00:00",
         "reason": "inactive",
+        "action": "deleted",
+        "restored_at": "",
+        "restored_by": "",
     }

@@ -28,6 +28,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const port = process.env.E2E_BASE_PORT ?? '8000';
 const BASE_DOMAIN = process.env.E2E_BASE_DOMAIN ?? 'localhost';
 const TENANT = `http://acme.${BASE_DOMAIN}:${port}`;
+// Seeded with a finished run to undo and a run awaiting approval (seed_demo --oversight).
+const GLOBEX = `http://globex.${BASE_DOMAIN}:${port}`;
 const ROOT = `http://${BASE_DOMAIN}:${port}`;
 const SHOTS = path.resolve(here, process.env.E2E_SCREENSHOTS ?? '../../docs/screenshots');
 const FAILURES = path.resolve(here, 'output');
@@ -279,6 +281,81 @@ test('the overview is readable at phone width', async ({ page }) => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert(overflow <= 1, `page scrolls sideways by ${overflow}px at phone width`);
   await shot(page, 'overview-mobile');
+});
+
+// ---------------------------------------------------------------- oversight (globex)
+
+test('tenant admin reactivates one account, then undoes the whole run', async ({ page }) => {
+  await login(page, GLOBEX, creds.admin);
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  // Run #1 is the seeded deactivation run that finished.
+  await page.goto(`${GLOBEX}/reports/1`);
+  await page.getByRole('heading', { level: 1, name: /Run #1/ }).waitFor();
+  const audit = page.getByRole('table', { name: 'Audit list of run #1' });
+  await audit.waitFor();
+
+  const first = audit.getByRole('row').nth(1);
+  const reactivate = first.getByRole('button', { name: /^Reactivate / });
+  await reactivate.click();
+  await first.getByText('Reactivated').waitFor({ timeout: TIMEOUT });
+  await first.getByText(/by admin/).waitFor();
+  await shot(page, 'audit-reactivated');
+
+  const card = page.getByRole('region', { name: 'Undo this run' });
+  await card.getByRole('button', { name: 'Undo this run' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Undo run #1?' });
+  const count = dialog.getByText(/^\d[\d,]* accounts? this run deactivated will be active again/);
+  await count.waitFor({ timeout: TIMEOUT });
+  const expected = Number((await count.textContent())?.match(/^[\d,]+/)?.[0].replace(/,/g, ''));
+  // The one reactivated by hand is not counted again.
+  await dialog.getByText('1 account active already.').waitFor();
+  await shot(page, 'undo-confirmation', { fullPage: false });
+  await dialog.getByRole('button', { name: /^Reactivate \d/ }).click();
+
+  const done = card.getByRole('status');
+  await done.waitFor({ timeout: TIMEOUT });
+  const text = (await done.textContent()) ?? '';
+  assert(text.includes(`Run #1 undone: ${expected.toLocaleString('en-US')} account`), `unexpected undo result: ${text}`);
+  // Every row of the audit list now says it was reactivated.
+  await audit
+    .getByRole('button', { name: /^Reactivate / })
+    .first()
+    .waitFor({ state: 'detached', timeout: TIMEOUT });
+  await shot(page, 'undo-done');
+});
+
+test('tenant admin answers a run that waits for approval', async ({ page }) => {
+  await login(page, GLOBEX, creds.admin);
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  const banner = page.getByRole('region', { name: /is waiting for your approval/ });
+  await banner.waitFor({ timeout: TIMEOUT });
+  const text = (await banner.textContent()) ?? '';
+  assert(/It would deactivate [\d,]+ users of [\d,]+ eligible \(\d/.test(text), `unexpected banner: ${text}`);
+  await shot(page, 'approval-banner');
+
+  // Rejecting says what it does; cancelled here, it sends nothing.
+  await banner.getByRole('button', { name: 'Reject' }).click();
+  const reject = page.getByRole('dialog', { name: /Reject run #\d+\?/ });
+  await reject.getByText('The run ends as aborted and removes nobody.').waitFor();
+  await reject.getByRole('button', { name: 'Cancel' }).click();
+  await reject.waitFor({ state: 'detached' });
+
+  await banner.getByRole('button', { name: 'Approve' }).click();
+  const approve = page.getByRole('dialog', { name: /Approve run #\d+\?/ });
+  await approve.getByText(/The run is queued again and will deactivate at most [\d,]+ users/).waitFor();
+  await shot(page, 'approve-confirmation', { fullPage: false });
+  await approve.getByRole('button', { name: 'Approve and run' }).click();
+  await banner.waitFor({ state: 'detached', timeout: TIMEOUT });
+
+  // The worker takes the approved run; its page says who approved it and the limit.
+  await page.getByRole('link', { name: 'Reports', exact: true }).click();
+  await page.getByRole('link', { name: 'Run #2' }).click();
+  await page.getByText(/Approved by admin on .*, to remove at most [\d,]+ users\./).waitFor({ timeout: TIMEOUT });
+  await page
+    .getByRole('heading', { level: 1, name: /Run #2/ })
+    .getByText(/Succeeded|Aborted|Failed/)
+    .waitFor({ timeout: 60_000 });
+  await shot(page, 'approved-run');
 });
 
 // ---------------------------------------------------------------- operator

@@ -1,5 +1,5 @@
 import type { HostConfig } from '@/lib/host';
-import type { ActivityEvent, AuditEntry, Exemption, Me, PlatformTenant, Policy, Preview, PreviewUser, Report } from '@/lib/api/types';
+import type { ActivityEvent, AuditEntry, Exemption, Me, PlatformTenant, Policy, Preview, PreviewUser, Report, UndoPreview } from '@/lib/api/types';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -20,10 +20,16 @@ export function makeReport(overrides: Partial<Report> = {}): Report {
     finished_at: iso(NOW - id * DAY + 9000),
     users_eligible: 120,
     users_matched: 12,
+    users_warned: 0,
+    users_deactivated: 12,
+    users_deleted: 0,
     users_removed: 12,
     progress: 1,
     error: '',
-    policy: { inactive_days: 90, action: 'deactivate' },
+    policy: { inactive_days: 90, action: 'deactivate', max_removal_ratio: 0.5 },
+    approved_by: null,
+    approved_at: null,
+    removal_limit: null,
     ...overrides,
   };
 }
@@ -37,12 +43,34 @@ export function makeAuditEntry(i: number, overrides: Partial<AuditEntry> = {}): 
     last_seen: null,
     date_joined: iso(NOW - 400 * DAY),
     reason: i % 2 ? 'inactive' : 'never_logged_in',
+    action: 'deactivated',
+    restored_at: null,
+    restored_by: null,
     ...overrides,
   };
 }
 
 export function makePreviewUser(i: number): PreviewUser {
-  return makeAuditEntry(i);
+  const { user_id, username, email, last_login, last_seen, date_joined, reason } = makeAuditEntry(i);
+  return { user_id, username, email, last_login, last_seen, date_joined, reason };
+}
+
+/** A run stopped over the cap, waiting for an admin: counted, nobody removed. */
+export function makeAwaitingReport(overrides: Partial<Report> = {}): Report {
+  return makeReport({
+    status: 'awaiting_approval',
+    finished_at: null,
+    progress: 0,
+    users_eligible: 300,
+    users_matched: 180,
+    users_deactivated: 0,
+    users_removed: 0,
+    ...overrides,
+  });
+}
+
+export function makeUndoPreview(overrides: Partial<UndoPreview> = {}): UndoPreview {
+  return { reactivate: 9, already_active: 1, deleted: 2, deactivated_again: 0, ...overrides };
 }
 
 export function makePolicy(overrides: Partial<Policy> = {}): Policy {

@@ -1,7 +1,7 @@
 import { http, HttpResponse } from 'msw';
 import type { HostConfig } from '@/lib/host';
-import type { ActivityEvent, Exemption, ExemptionInput, Me, Paginated, PlatformTenant, Policy, Report } from '@/lib/api/types';
-import { acmeHost, makeAuditEntry, makeExemption, makePolicy, makePreview, makeReport, makeTenant, tenantAdmin } from './fixtures';
+import type { ActivityEvent, AuditEntry, Exemption, ExemptionInput, Me, Paginated, PlatformTenant, Policy, Report, UndoPreview } from '@/lib/api/types';
+import { acmeHost, makeAuditEntry, makeExemption, makePolicy, makePreview, makeReport, makeTenant, makeUndoPreview, tenantAdmin } from './fixtures';
 
 /** Mutable in-memory backend that the default handlers read; reset after each test. */
 export const db = {
@@ -14,6 +14,9 @@ export const db = {
   activity: [] as ActivityEvent[],
   /** The tenant's users, by username, that an exemption may name. */
   usernames: [] as string[],
+  /** The audit list every run answers with. */
+  audit: [] as AuditEntry[],
+  undoPreview: makeUndoPreview() as UndoPreview,
 };
 
 export function resetDb(): void {
@@ -25,6 +28,25 @@ export function resetDb(): void {
   db.exemptions = [];
   db.activity = [];
   db.usernames = ['ceo', 'sleepy', 'member'];
+  db.audit = Array.from({ length: 25 }, (_, i) => makeAuditEntry(i + 1));
+  db.undoPreview = makeUndoPreview();
+}
+
+const NOW_ISO = '2025-06-01T12:00:00.000Z';
+
+/** The run, or the 404/409 the server would answer instead. */
+function awaitingReport(id: unknown): Report | Response {
+  const report = db.reports.find((r) => r.id === Number(id));
+  if (!report) return HttpResponse.json({ detail: 'No such report.' }, { status: 404 });
+  if (report.status !== 'awaiting_approval') {
+    return HttpResponse.json({ detail: `Run #${report.id} is not awaiting approval (it is ${report.status}).`, status: report.status }, { status: 409 });
+  }
+  return report;
+}
+
+function replaceReport(report: Report): Report {
+  db.reports = db.reports.map((r) => (r.id === report.id ? report : r));
+  return report;
 }
 resetDb();
 
@@ -57,9 +79,32 @@ export const handlers = [
     const report = db.reports.find((r) => r.id === Number(params.id));
     return report ? HttpResponse.json(report) : HttpResponse.json({ detail: 'Not found.' }, { status: 404 });
   }),
-  http.get('/api/reports/:id/users/', ({ request }) => {
-    const users = Array.from({ length: 25 }, (_, i) => makeAuditEntry(i + 1));
-    return HttpResponse.json(paginate(users, pageOf(request), '/api/reports/1/users/'));
+  http.get('/api/reports/:id/users/', ({ request }) => HttpResponse.json(paginate(db.audit, pageOf(request), '/api/reports/1/users/'))),
+  http.post('/api/reports/:id/approve/', ({ params }) => {
+    const found = awaitingReport(params.id);
+    if (found instanceof Response) return found;
+    const report = replaceReport({ ...found, status: 'queued', approved_by: db.me.username, approved_at: NOW_ISO, removal_limit: found.users_matched });
+    return HttpResponse.json(report, { status: 202 });
+  }),
+  http.post('/api/reports/:id/reject/', ({ params }) => {
+    const found = awaitingReport(params.id);
+    if (found instanceof Response) return found;
+    const report = replaceReport({ ...found, status: 'aborted', finished_at: NOW_ISO, error: `Rejected by ${db.me.username}. Nobody was removed.` });
+    return HttpResponse.json(report);
+  }),
+  http.get('/api/reports/:id/undo/', () => HttpResponse.json(db.undoPreview)),
+  http.post('/api/reports/:id/undo/', () => {
+    const { reactivate, ...rest } = db.undoPreview;
+    db.undoPreview = { ...rest, reactivate: 0, already_active: rest.already_active + reactivate };
+    return HttpResponse.json({ reactivated: reactivate, ...rest });
+  }),
+  http.post('/api/reports/:id/users/:userId/reactivate/', ({ params }) => {
+    const entry = db.audit.find((u) => u.user_id === Number(params.userId));
+    if (!entry) return HttpResponse.json({ detail: 'This run did not remove that user.' }, { status: 404 });
+    if (entry.action === 'deleted') return HttpResponse.json({ detail: `${entry.username}'s account was deleted by this run.` }, { status: 409 });
+    const restored = { ...entry, restored_at: NOW_ISO, restored_by: db.me.username };
+    db.audit = db.audit.map((u) => (u.user_id === entry.user_id ? restored : u));
+    return HttpResponse.json({ user_id: entry.user_id, username: entry.username, restored_at: NOW_ISO });
   }),
 
   http.get('/api/cleanup/policy/', () => HttpResponse.json(db.policy)),

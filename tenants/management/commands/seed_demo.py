@@ -1,4 +1,5 @@
 import random
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +13,10 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from activity.models import ActivityEvent
-from cleanup.services import policy_get, policy_update
+from cleanup.models import CleanupReport
+from cleanup.policy import PolicySpec
+from cleanup.selectors import cleanup_preview
+from cleanup.services import cleanup_report_create, cleanup_run, policy_get, policy_update
 from tenants.models import Domain, Tenant
 from tenants.services import tenant_create
 
@@ -21,10 +25,19 @@ ADMIN = ("admin", "admin-pass")
 MEMBER = ("member", "member-pass")
 DEMO_TENANTS = {"acme": "Acme Inc.", "globex": "Globex Corporation"}
 USERS_PER_TENANT = 300
+OVERSIGHT_TENANT = "globex"
 
 
 class Command(BaseCommand):
     help = "Create the demo: an operator, tenants acme and globex with users. Idempotent."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--oversight",
+            action="store_true",
+            help="Also give globex a finished deactivation run (to reactivate and undo) and a "
+            "run waiting for approval (the end-to-end flows use them).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         # The demo's logins are published in the README: never on a production site.
@@ -62,6 +75,9 @@ class Command(BaseCommand):
                     data={"schedule": "*/15 * * * *"},
                     actor=ActivityEvent.SYSTEM_ACTOR,
                 )
+
+        if options["oversight"]:
+            seed_oversight(OVERSIGHT_TENANT)
 
         port = 8000
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
@@ -109,3 +125,47 @@ def seed_users(schema: str) -> None:
         )
     created = User.objects.bulk_create(users)
     vip.user_set.add(*[u for u in created if rng.random() < 0.05])
+
+
+def seed_oversight(schema: str) -> None:
+    """In `schema`: a real deactivation run that finished, then a run waiting for approval.
+
+    The first is a real run (the worker's own `cleanup_run`) of the tenant's policy made
+    real for once — deactivate, no notice, no cap, inactive for a year — so its audit list
+    and the accounts it deactivated are what a run leaves. The second stands in for what a
+    scheduled run over the cap with `on_cap: "ask"` leaves: counted by the preview of a
+    stricter policy (30 days, cap 20%), nobody removed. The tenant's saved policy is not
+    changed. Does nothing if the tenant already has runs.
+    """
+    with schema_context(schema):
+        if CleanupReport.objects.exists():
+            return
+        saved = PolicySpec.from_policy(policy_get(schema))
+        report = cleanup_report_create(
+            schema_name=schema, trigger="manual", triggered_by=ADMIN[0], dry_run=False
+        )
+        real = replace(
+            saved,
+            action="deactivate",
+            dry_run=False,
+            notice_days=0,
+            max_removal_ratio=1.0,
+            inactive_days=365,
+        )
+        CleanupReport.objects.filter(pk=report.pk).update(policy=real.snapshot())
+        cleanup_run(report_id=report.pk)
+
+        strict = replace(real, inactive_days=30, max_removal_ratio=0.2, on_cap="ask")
+        now = timezone.now()
+        preview = cleanup_preview(strict, now)
+        CleanupReport.objects.create(
+            status=CleanupReport.Status.AWAITING_APPROVAL,
+            trigger=CleanupReport.Trigger.SCHEDULE,
+            dry_run=False,
+            action=strict.action,
+            policy=strict.snapshot(),
+            started_at=now,
+            heartbeat_at=now,
+            users_eligible=int(str(preview["users_eligible"])),
+            users_matched=int(str(preview["users_matched"])),
+        )

@@ -10,6 +10,7 @@ import { ScheduleSummary } from '@/features/cleanup/components/ScheduleSummary';
 import { useLatestReport } from '@/features/reports/api/get-latest-report';
 import { useReport } from '@/features/reports/api/get-report';
 import { useReports } from '@/features/reports/api/get-reports';
+import { ApprovalBanner } from '@/features/reports/components/ApprovalBanner';
 import { LatestRunSummary } from '@/features/reports/components/LatestRunSummary';
 import { RemovalsChart } from '@/features/reports/components/RemovalsChart';
 import { RunProgress } from '@/features/reports/components/RunProgress';
@@ -36,8 +37,9 @@ export function OverviewRoute() {
   return (
     <>
       <PageHeader title="Overview" description="The latest cleanup at a glance, what runs next, and removals over time." />
+      {latest.data && <ApprovalBanner report={latest.data} />}
       <RunCleanupCard running={active} onRun={setStartedId}>
-        {followed.data && isActiveStatus(followed.data.status) && <RunProgress report={followed.data} />}
+        {followed.data && isActiveStatus(followed.data.status) && followed.data.status !== 'awaiting_approval' && <RunProgress report={followed.data} />}
         {followed.data && startedId !== null && !isActiveStatus(followed.data.status) && (
           <p className="finished-line">
             <StatusBadge status={followed.data.status} /> Run #{followed.data.id} finished: {formatNumber(followed.data.users_matched)} matched,{' '}

@@ -281,6 +281,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/reports/{report_id}/approve/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a run awaiting approval: it is queued again and removes at most the users_matched it showed
+         * @description Base of every tenant endpoint: a tenant host, a valid token of it, a staff user.
+         */
+        post: operations["reports_approve_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/{report_id}/reject/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a run awaiting approval: it ends aborted, removing nobody
+         * @description Base of every tenant endpoint: a tenant host, a valid token of it, a staff user.
+         */
+        post: operations["reports_reject_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/{report_id}/undo/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What undoing a finished run would do now (changes nothing)
+         * @description Base of every tenant endpoint: a tenant host, a valid token of it, a staff user.
+         */
+        get: operations["reports_undo_retrieve"];
+        put?: never;
+        /**
+         * Undo a finished run: reactivate the accounts it deactivated that are still inactive because of it
+         * @description Base of every tenant endpoint: a tenant host, a valid token of it, a staff user.
+         */
+        post: operations["reports_undo_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/reports/{report_id}/users/": {
         parameters: {
             query?: never;
@@ -292,6 +356,26 @@ export interface paths {
         get: operations["reports_users_list"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/{report_id}/users/{user_id}/reactivate/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reactivate one account this run deactivated
+         * @description Base of every tenant endpoint: a tenant host, a valid token of it, a staff user.
+         */
+        post: operations["reports_users_reactivate_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -363,7 +447,17 @@ export interface components {
             /** Format: date-time */
             readonly date_joined: string;
             readonly reason: components["schemas"]["ReasonEnum"];
+            readonly action: components["schemas"]["AuditEntryActionEnum"];
+            /** Format: date-time */
+            readonly restored_at: string | null;
+            readonly restored_by: string | null;
         };
+        /**
+         * @description * `deactivated` - Deactivated
+         *     * `deleted` - Deleted
+         * @enum {string}
+         */
+        AuditEntryActionEnum: "deactivated" | "deleted";
         Conflict: {
             detail: string;
             report_id: number | null;
@@ -601,6 +695,12 @@ export interface components {
             date_joined: string;
             reason: components["schemas"]["ReasonEnum"];
         };
+        Reactivated: {
+            user_id: number;
+            username: string;
+            /** Format: date-time */
+            restored_at: string;
+        };
         /**
          * @description * `inactive` - Inactive
          *     * `never_logged_in` - Never Logged In
@@ -626,11 +726,22 @@ export interface components {
             readonly finished_at: string | null;
             readonly users_eligible: number | null;
             readonly users_matched: number | null;
+            readonly users_warned: number;
+            readonly users_deactivated: number;
+            readonly users_deleted: number;
             readonly users_removed: number;
             /** Format: double */
             readonly progress: number;
             readonly error: string;
             readonly policy: unknown;
+            readonly approved_by: string | null;
+            /** Format: date-time */
+            readonly approved_at: string | null;
+            readonly removal_limit: number | null;
+        };
+        ReportConflict: {
+            detail: string;
+            status: components["schemas"]["ReportStatusEnum"];
         };
         /**
          * @description * `queued` - Queued
@@ -693,6 +804,25 @@ export interface components {
             report_id: number;
             task_id: string;
             status: string;
+        };
+        /** @description What an undo did, one count per account of the run's audit list. */
+        Undo: {
+            /** @description Accounts reactivated now. */
+            reactivated: number;
+            /** @description Accounts active already. */
+            already_active: number;
+            /** @description Accounts the run deleted, or deleted since: counted, never restored. */
+            deleted: number;
+            /** @description Accounts reactivated and deactivated again since the run (by hand or by a later run): left inactive; Reactivate on the audit row still can. */
+            deactivated_again: number;
+        };
+        /** @description What an undo would do now. */
+        UndoPreview: {
+            /** @description Accounts an undo would reactivate. */
+            reactivate: number;
+            already_active: number;
+            deleted: number;
+            deactivated_again: number;
         };
     };
     responses: never;
@@ -1708,6 +1838,239 @@ export interface operations {
             };
         };
     };
+    reports_approve_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportConflict"];
+                };
+            };
+            /** @description `{detail}` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    reports_reject_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportConflict"];
+                };
+            };
+        };
+    };
+    reports_undo_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UndoPreview"];
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportConflict"];
+                };
+            };
+        };
+    };
+    reports_undo_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Undo"];
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportConflict"];
+                };
+            };
+        };
+    };
     reports_users_list: {
         parameters: {
             query?: {
@@ -1777,6 +2140,64 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Detail"];
                     "text/csv": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    reports_users_reactivate_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: number;
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reactivated"];
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
                 };
             };
         };

@@ -17,6 +17,10 @@ export type Me = S['Me'];
 
 export type Report = S['Report'];
 export type AuditEntry = S['AuditEntry'];
+export type ReportConflict = S['ReportConflict'];
+export type UndoPreview = S['UndoPreview'];
+export type UndoResult = S['Undo'];
+export type Reactivated = S['Reactivated'];
 
 /** DRF's page-number pagination envelope, as every list endpoint answers. */
 export interface Paginated<T> {

@@ -3,7 +3,7 @@ import { api } from '@/lib/api/client';
 import { ApiError } from '@/lib/api/errors';
 import type { Report } from '@/lib/api/types';
 import { useScope } from '@/lib/host';
-import { isActiveStatus } from '@/lib/report-status';
+import { reportPollInterval } from '@/lib/report-status';
 import { reportKeys } from './keys';
 
 /** GET /api/reports/latest/ — the newest run, or null when none has run yet (404). */
@@ -21,7 +21,7 @@ export function latestReportQueryOptions(scope: string) {
     queryKey: reportKeys.latest(scope),
     queryFn: ({ signal }) => getLatestReport(signal),
     // Fast while a run is in flight; otherwise slow, to notice scheduled runs starting.
-    refetchInterval: (query) => (isActiveStatus(query.state.data?.status) ? 2000 : 30_000),
+    refetchInterval: (query) => reportPollInterval(query.state.data?.status, 2000) || 30_000,
   });
 }
 

@@ -3,7 +3,7 @@ import { useEffect, useRef } from 'react';
 import { api } from '@/lib/api/client';
 import type { Report } from '@/lib/api/types';
 import { useScope } from '@/lib/host';
-import { isActiveStatus } from '@/lib/report-status';
+import { isActiveStatus, reportPollInterval } from '@/lib/report-status';
 import { reportKeys } from './keys';
 
 /** GET /api/reports/{id}/ */
@@ -18,7 +18,7 @@ export function reportQueryOptions(scope: string, id: number) {
     queryKey: reportKeys.detail(scope, id),
     queryFn: ({ signal }) => getReport(id, signal),
     // A queued or running report is polled every second for the progress bar.
-    refetchInterval: (query) => (isActiveStatus(query.state.data?.status) ? RUN_POLL_INTERVAL_MS : false),
+    refetchInterval: (query) => reportPollInterval(query.state.data?.status, RUN_POLL_INTERVAL_MS),
     refetchIntervalInBackground: true,
   });
 }

@@ -26,7 +26,11 @@ export function LatestRunSummary({ report }: { report: Report }) {
         </span>
       </div>
       {isActiveStatus(report.status) ? (
-        <p className="muted">This run is {report.status === 'queued' ? 'waiting for a worker' : 'in progress'}; its figures appear here when it finishes.</p>
+        <p className="muted">
+          {report.status === 'awaiting_approval'
+            ? 'This run stopped before removing anyone: it waits for a tenant admin to approve or reject it.'
+            : `This run is ${report.status === 'queued' ? 'waiting for a worker' : 'in progress'}; its figures appear here when it finishes.`}
+        </p>
       ) : (
         <dl className="stats">
           {wouldRemove(report) ? (

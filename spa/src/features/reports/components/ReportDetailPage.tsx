@@ -9,11 +9,16 @@ import { ApiError } from '@/lib/api/errors';
 import type { Report } from '@/lib/api/types';
 import { formatDateTime, formatDuration, formatNumber, formatRelative } from '@/lib/format';
 import { usePageParam } from '@/lib/pagination';
-import { isActiveStatus, REASON_LABEL, wouldRemove } from '@/lib/report-status';
+import { canUndo, isActiveStatus, REASON_LABEL, wouldRemove } from '@/lib/report-status';
+import type { AuditEntry } from '@/lib/api/types';
+import { errorMessage } from '@/lib/api/errors';
 import { useDownloadReportCsv } from '../api/download-report-csv';
 import { useReport } from '../api/get-report';
 import { useReportUsers } from '../api/get-report-users';
+import { useReactivateUser } from '../api/reactivate-user';
+import { ApprovalBanner } from './ApprovalBanner';
 import { RunProgress } from './RunProgress';
+import { UndoRunCard } from './UndoRunCard';
 import { useDocumentTitle } from '@/lib/use-document-title';
 
 const TRIGGER: Record<string, string> = { manual: 'Manual', schedule: 'Schedule', platform: 'Platform operator' };
@@ -64,7 +69,8 @@ function ReportDetail({ report }: { report: Report }) {
         }
       />
       {download.isError && <ErrorAlert error={download.error} title="The CSV download failed" />}
-      {active && (
+      <ApprovalBanner report={report} />
+      {active && report.status !== 'awaiting_approval' && (
         <Card title="In progress">
           <RunProgress report={report} />
         </Card>
@@ -95,6 +101,12 @@ function ReportDetail({ report }: { report: Report }) {
             {report.error || 'The run would have removed more than the maximum share of eligible users allowed by the policy.'}
           </Alert>
         )}
+        {report.approved_by && (
+          <p className="muted small">
+            Approved by {report.approved_by}
+            {report.approved_at ? ` on ${formatDateTime(report.approved_at)}` : ''}, to remove at most {formatNumber(report.removal_limit)} users.
+          </p>
+        )}
         {report.status === 'failed' && (
           <Alert tone="error" title="The run failed">
             {report.error || 'No error message was recorded.'}
@@ -102,6 +114,7 @@ function ReportDetail({ report }: { report: Report }) {
         )}
         <PolicySnapshot policy={report.policy} />
       </Card>
+      {canUndo(report) && <UndoRunCard report={report} />}
       <AuditList report={report} />
     </>
   );
@@ -165,6 +178,7 @@ function AuditList({ report }: { report: Report }) {
                   <th scope="col" className="hide-sm">
                     Joined
                   </th>
+                  <th scope="col">Account</th>
                 </tr>
               </thead>
               <tbody>
@@ -180,6 +194,9 @@ function AuditList({ report }: { report: Report }) {
                     <td>{u.last_login ? formatDateTime(u.last_login) : <span className="muted">never</span>}</td>
                     <td className="hide-sm">{u.last_seen ? formatDateTime(u.last_seen) : <span className="muted">never</span>}</td>
                     <td className="hide-sm">{formatDateTime(u.date_joined)}</td>
+                    <td>
+                      <AuditOutcome entry={u} reportId={report.id} />
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -189,5 +206,34 @@ function AuditList({ report }: { report: Report }) {
         </>
       )}
     </Card>
+  );
+}
+
+/** What became of one removed account: deleted, reactivated (when, by whom), or Reactivate. */
+function AuditOutcome({ entry, reportId }: { entry: AuditEntry; reportId: number }) {
+  const reactivate = useReactivateUser(reportId);
+  if (entry.action === 'deleted') return <Badge tone="danger">Deleted</Badge>;
+  if (entry.restored_at) {
+    return (
+      <span className="small">
+        <Badge tone="success">Reactivated</Badge>
+        <span className="muted block">
+          {formatDateTime(entry.restored_at)}
+          {entry.restored_by ? ` by ${entry.restored_by}` : ''}
+        </span>
+      </span>
+    );
+  }
+  return (
+    <span className="small">
+      <Button size="sm" onClick={() => reactivate.mutate(entry.user_id)} busy={reactivate.isPending} aria-label={`Reactivate ${entry.username}`}>
+        Reactivate
+      </Button>
+      {reactivate.isError && (
+        <span className="field-error block" role="alert">
+          {errorMessage(reactivate.error)}
+        </span>
+      )}
+    </span>
   );
 }

@@ -8,7 +8,13 @@
 Callers import from here.
 """
 
-from cleanup.services.policy import policy_get, policy_input_validate, policy_update
+from cleanup.services.policy import (
+    policy_get,
+    policy_input_validate,
+    policy_save,
+    policy_try,
+    policy_update,
+)
 from cleanup.services.runs import (
     BrokerUnavailable,
     CleanupAlreadyActive,
@@ -45,5 +51,7 @@ __all__ = [
     "cleanup_start",
     "policy_get",
     "policy_input_validate",
+    "policy_save",
+    "policy_try",
     "policy_update",
 ]

@@ -1,7 +1,7 @@
 """Who a run keeps and who it removes — for both actions, at the exact boundaries."""
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from django.contrib.admin.models import ADDITION, LogEntry
@@ -25,34 +25,38 @@ D, G = 90, 30
 DAY = timedelta(days=1)
 LONG_AGO = timedelta(days=2000)
 
-# name: (attributes relative to now, removed when deactivating, removed when deleting, reason)
-CASES: dict[str, tuple[dict[str, Any], bool, bool, str | None]] = {
-    "active_within_window": ({"last_login": -(D - 1)}, False, False, None),
-    "inactive_past_window": ({"last_login": -(D + 1)}, True, True, "inactive"),
-    "seen_recently_logged_in_long_ago": (
-        {"last_login": -(D + 100), "last_seen": -(D - 1)},
-        False,
-        False,
-        None,
+
+class Case(NamedTuple):
+    """A user of the boundary table: attributes relative to now (days), and what happens."""
+
+    attrs: dict[str, Any]
+    deactivated: bool  # removed when the action is deactivate
+    deleted: bool  # removed when the action is delete
+    reason: str | None
+
+
+CASES: dict[str, Case] = {
+    "active_within_window": Case({"last_login": -(D - 1)}, False, False, None),
+    "inactive_past_window": Case({"last_login": -(D + 1)}, True, True, "inactive"),
+    "seen_recently_logged_in_long_ago": Case(
+        {"last_login": -(D + 100), "last_seen": -(D - 1)}, False, False, None
     ),
-    "logged_in_recently_seen_long_ago": (
-        {"last_login": -(D - 1), "last_seen": -(D + 10)},
-        False,
-        False,
-        None,
+    "logged_in_recently_seen_long_ago": Case(
+        {"last_login": -(D - 1), "last_seen": -(D + 10)}, False, False, None
     ),
-    "only_seen_past_window": ({"last_seen": -(D + 1)}, True, True, "inactive"),
-    "never_active_joined_within_grace": ({"date_joined": -(G - 1)}, False, False, None),
-    "never_active_joined_past_grace": ({"date_joined": -(G + 1)}, True, True, "never_logged_in"),
-    "staff_inactive": ({"last_login": -(D + 1), "is_staff": True}, False, False, None),
-    "superuser_inactive": ({"last_login": -(D + 1), "is_superuser": True}, False, False, None),
-    "exempt_group_inactive": ({"last_login": -(D + 1), "group": "vip"}, False, False, None),
-    "other_group_inactive": ({"last_login": -(D + 1), "group": "staffers"}, True, True, "inactive"),
-    "already_deactivated_inactive": (
-        {"last_login": -(D + 1), "is_active": False},
-        False,
-        True,
-        "inactive",
+    "only_seen_past_window": Case({"last_seen": -(D + 1)}, True, True, "inactive"),
+    "never_active_joined_within_grace": Case({"date_joined": -(G - 1)}, False, False, None),
+    "never_active_joined_past_grace": Case(
+        {"date_joined": -(G + 1)}, True, True, "never_logged_in"
+    ),
+    "staff_inactive": Case({"last_login": -(D + 1), "is_staff": True}, False, False, None),
+    "superuser_inactive": Case({"last_login": -(D + 1), "is_superuser": True}, False, False, None),
+    "exempt_group_inactive": Case({"last_login": -(D + 1), "group": "vip"}, False, False, None),
+    "other_group_inactive": Case(
+        {"last_login": -(D + 1), "group": "staffers"}, True, True, "inactive"
+    ),
+    "already_deactivated_inactive": Case(
+        {"last_login": -(D + 1), "is_active": False}, False, True, "inactive"
     ),
 }
 
@@ -77,6 +81,9 @@ def set_policy(tenant: Tenant, **fields: Any) -> None:
         "exempt_groups": ["vip"],
         "max_removal_ratio": 1.0,
         "dry_run": False,
+        # These tests are about who is removed: no warning first (the lifecycle's tests
+        # below and in test_lifecycle.py set notice_days themselves).
+        "notice_days": 0,
     }
     CleanupPolicy.objects.filter(tenant=tenant).update(**{**defaults, **fields})
 
@@ -91,7 +98,7 @@ def run(tenant: Tenant, batch_size: int = 1000, **report_fields: Any) -> Cleanup
 @pytest.fixture
 def population(in_tenant_a: Tenant) -> dict[str, User]:
     now = timezone.now()
-    return {name: make_user(name, now, attrs) for name, (attrs, *_rest) in CASES.items()}
+    return {name: make_user(name, now, case.attrs) for name, case in CASES.items()}
 
 
 @pytest.mark.parametrize("batch_size", [1000, 2])
@@ -102,20 +109,23 @@ def test_deactivate_removes_exactly_the_matched_users_and_audits_each_with_its_r
 
     report = run(in_tenant_a, batch_size=batch_size)
 
-    expected = {name for name, (_, deactivated, _, _) in CASES.items() if deactivated}
+    expected = {name for name, case in CASES.items() if case.deactivated}
     now_inactive = set(
         User.objects.filter(username__in=CASES, is_active=False).values_list("username", flat=True)
     )
     assert now_inactive - {"already_deactivated_inactive"} == expected
     assert User.objects.filter(username__in=CASES).count() == len(CASES)  # nobody deleted
     audit = dict(CleanupAuditEntry.objects.filter(report=report).values_list("username", "reason"))
-    assert audit == {name: CASES[name][3] for name in expected}
+    assert audit == {name: CASES[name].reason for name in expected}
+    assert set(CleanupAuditEntry.objects.values_list("action", flat=True)) == {"deactivated"}
     assert report.status == "succeeded"
-    assert (report.users_matched, report.users_removed, report.progress) == (
-        len(expected),
-        len(expected),
-        1.0,
-    )
+    assert (
+        report.users_matched,
+        report.users_deactivated,
+        report.users_deleted,
+        report.users_removed,
+        report.progress,
+    ) == (len(expected), len(expected), 0, len(expected), 1.0)
 
 
 @pytest.mark.parametrize("batch_size", [1000, 2])
@@ -126,13 +136,15 @@ def test_delete_removes_exactly_the_matched_users_and_audits_each_with_its_reaso
 
     report = run(in_tenant_a, batch_size=batch_size)
 
-    expected = {name for name, (_, _, deleted, _) in CASES.items() if deleted}
+    expected = {name for name, case in CASES.items() if case.deleted}
     remaining = set(User.objects.filter(username__in=CASES).values_list("username", flat=True))
     assert remaining == set(CASES) - expected
     audit = list(CleanupAuditEntry.objects.filter(report=report).values())
     assert {row["username"]: row["reason"] for row in audit} == {
-        name: CASES[name][3] for name in expected
+        name: CASES[name].reason for name in expected
     }
+    assert {row["action"] for row in audit} == {"deleted"}
+    assert {row["noticed_at"] for row in audit} == {None}
     removed_user = population["inactive_past_window"]
     row = next(r for r in audit if r["username"] == "inactive_past_window")
     assert (row["user_id"], row["email"], row["last_login"], row["date_joined"]) == (
@@ -141,7 +153,12 @@ def test_delete_removes_exactly_the_matched_users_and_audits_each_with_its_reaso
         removed_user.last_login,
         removed_user.date_joined,
     )
-    assert report.status == "succeeded" and report.users_removed == len(expected)
+    assert report.status == "succeeded"
+    assert (report.users_deactivated, report.users_deleted, report.users_removed) == (
+        0,
+        len(expected),
+        len(expected),
+    )
 
 
 def test_delete_also_removes_what_cascades_from_a_user(in_tenant_a: Tenant) -> None:
@@ -189,9 +206,18 @@ def test_a_dry_run_removes_nothing_and_records_the_would_be_count(
 
     report = run(in_tenant_a)
 
-    expected = sum(1 for _, d, x, _ in CASES.values() if (d if action == "deactivate" else x))
+    expected = sum(
+        1 for c in CASES.values() if (c.deactivated if action == "deactivate" else c.deleted)
+    )
     assert report.status == "succeeded" and report.dry_run
-    assert (report.users_matched, report.users_removed) == (expected, 0)
+    # A dry run's counters say what it would have done.
+    would_deactivate, would_delete = (expected, 0) if action == "deactivate" else (0, expected)
+    assert (
+        report.users_matched,
+        report.users_deactivated,
+        report.users_deleted,
+        report.users_removed,
+    ) == (expected, would_deactivate, would_delete, expected)
     assert list(User.objects.order_by("pk").values_list("pk", "is_active")) == before
     assert not CleanupAuditEntry.objects.filter(report=report).exists()
 
@@ -209,7 +235,7 @@ def test_a_manual_run_may_override_the_policys_dry_run(
 def test_the_safety_cap_aborts_and_removes_nothing(
     in_tenant_a: Tenant, population: dict[str, User]
 ) -> None:
-    set_policy(in_tenant_a, action="delete", max_removal_ratio=0.1)
+    set_policy(in_tenant_a, action="delete", max_removal_ratio=0.1, on_cap="abort")
     before = User.objects.count()
 
     report = run(in_tenant_a)
@@ -247,12 +273,12 @@ def test_a_failing_run_ends_failed_with_the_error_and_keeps_its_batch(
     in_tenant_a: Tenant, population: dict[str, User], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     set_policy(in_tenant_a, action="delete")
-    from cleanup.services import runs
+    from cleanup.services import stages
 
-    def boom(report_id: int, batch: Any, action: str) -> None:
+    def boom(report_id: int, picked: Any, action: str) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(runs, "audit_insert", boom)
+    monkeypatch.setattr(stages, "users_remove_audited", boom)
     before = User.objects.count()
 
     report = run(in_tenant_a)
@@ -273,18 +299,18 @@ def test_a_run_killed_mid_way_loses_only_its_batch_and_the_reaper_frees_the_tena
     now = timezone.now()
     stale = {make_user(f"stale{i}", now, {"last_login": -(D + 1)}).pk for i in range(10)}
     keep = {make_user(f"fresh{i}", now, {"last_login": -1}).pk for i in range(10)}
-    from cleanup.services import runs
+    from cleanup.services import stages
 
-    real_remove, calls = runs.users_remove, []
+    real_remove, calls = stages.users_remove_audited, []
 
-    def remove_then_die(action: str, ids: list[int]) -> int:
-        calls.append(ids)
-        removed = real_remove(action, ids)
+    def remove_then_die(report_id: int, picked: Any, action: str) -> Any:
+        removed = real_remove(report_id, picked, action)
+        calls.append(removed)
         if len(calls) == 3:
             raise WorkerKilled()
         return removed
 
-    monkeypatch.setattr(runs, "users_remove", remove_then_die)
+    monkeypatch.setattr(stages, "users_remove_audited", remove_then_die)
     report = cleanup_report_create(schema_name="alpha", trigger="manual")
     with pytest.raises(WorkerKilled):
         cleanup_run(report_id=report.pk, batch_size=3)
@@ -306,7 +332,7 @@ def test_a_run_killed_mid_way_loses_only_its_batch_and_the_reaper_frees_the_tena
     assert reaped == [("alpha", report.pk)]
     assert report.status == "failed" and "Worker lost" in report.error
 
-    monkeypatch.setattr(runs, "users_remove", real_remove)
+    monkeypatch.setattr(stages, "users_remove_audited", real_remove)
     second = run(in_tenant_a)
     assert second.status == "succeeded" and second.users_removed == 4
     assert set(User.objects.values_list("pk", flat=True)) & stale == set()

@@ -12,7 +12,6 @@ from django.db.models import (
     Count,
     DateTimeField,
     Exists,
-    ExpressionWrapper,
     F,
     OuterRef,
     Q,
@@ -117,24 +116,16 @@ def _warn_condition(policy: PolicySpec, now: datetime) -> Q:
 
 
 def users_to_warn(policy: PolicySpec, now: datetime) -> QuerySet[User]:
-    """The warn stage's users (none when notice_days is 0), annotated with `due_at`: when
-    they become removable — when they are matched, but never before notice_days from now."""
+    """The warn stage's users (none when notice_days is 0), annotated with `due_at`: now +
+    notice_days. A due-soon user is matched by then, and no sooner may a run remove them."""
     if not policy.notice_days:
         return get_user_model().objects.none()
-    matched_from = Coalesce(
-        F("last_active") + Value(timedelta(days=policy.inactive_days)),
-        F("date_joined") + Value(timedelta(days=policy.never_logged_in_days)),
-    )
-    earliest = now + timedelta(days=policy.notice_days)
+    due_at = now + timedelta(days=policy.notice_days)
     return (
         eligible_users(policy, now)
         .annotate(last_active=_last_active())
         .filter(_warn_condition(policy, now))
-        .annotate(
-            due_at=ExpressionWrapper(
-                Greatest(Value(earliest), matched_from), output_field=DateTimeField()
-            )
-        )
+        .annotate(due_at=Value(due_at, output_field=DateTimeField()))
     )
 
 

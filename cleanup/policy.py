@@ -23,9 +23,6 @@ from tenants import schedule
 if TYPE_CHECKING:
     from tenants.models import CleanupPolicy
 
-ACTIONS = ("deactivate", "delete")
-ON_CAP = ("ask", "abort")
-
 # Inclusive bounds of the whole-number fields.
 RANGES: dict[str, tuple[int, int]] = {
     "inactive_days": (1, 3650),

@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cleanup.models import CleanupAuditEntry, CleanupReport
-from cleanup.policy import ACTIONS, LIFECYCLE_FIELDS, ON_CAP, RANGES, RATIO_MAX, RATIO_MIN_EXCLUSIVE
+from cleanup.policy import LIFECYCLE_FIELDS, RANGES, RATIO_MAX, RATIO_MIN_EXCLUSIVE
 from core.fields import (
     StrictBooleanField,
     StrictCharField,
@@ -20,7 +20,7 @@ from tenants.schedule import describe, validate_cron, validate_timezone
 
 
 class ReportSerializer(serializers.ModelSerializer):
-    action = serializers.ChoiceField(choices=ACTIONS, read_only=True)
+    action = serializers.ChoiceField(choices=CleanupPolicy.Action.choices, read_only=True)
 
     class Meta:
         model = CleanupReport
@@ -36,10 +36,15 @@ class ReportSerializer(serializers.ModelSerializer):
             "finished_at",
             "users_eligible",
             "users_matched",
+            "users_warned",
+            "users_deactivated",
+            "users_deleted",
             "users_removed",
             "progress",
             "error",
             "policy",
+            "approved_by",
+            "approved_at",
         ]
         read_only_fields = fields
 
@@ -65,6 +70,10 @@ class AuditEntrySerializer(serializers.ModelSerializer):
             "last_seen",
             "date_joined",
             "reason",
+            "action",
+            "noticed_at",
+            "restored_at",
+            "restored_by",
         ]
         read_only_fields = fields
 
@@ -112,14 +121,14 @@ class PolicyFieldsSerializer(serializers.Serializer):
     enabled = StrictBooleanField()
     inactive_days = _days("inactive_days")
     never_logged_in_days = _days("never_logged_in_days")
-    action = serializers.ChoiceField(choices=ACTIONS)
+    action = serializers.ChoiceField(choices=CleanupPolicy.Action.choices)
     dry_run = StrictBooleanField()
     exempt_groups = serializers.ListField(
         child=StrictCharField(max_length=150), max_length=100, allow_empty=True
     )
     max_removal_ratio = RatioField()
     on_cap = serializers.ChoiceField(
-        choices=ON_CAP,
+        choices=CleanupPolicy.OnCap.choices,
         help_text="Over the safety cap: `ask` waits for a tenant admin's approval, `abort` "
         "ends the run.",
     )
@@ -183,8 +192,24 @@ class PreviewUserSerializer(serializers.Serializer):
 
 class PreviewSerializer(serializers.Serializer):
     users_eligible = serializers.IntegerField()
-    users_matched = serializers.IntegerField()
-    would_abort = serializers.BooleanField()
+    users_matched = serializers.IntegerField(
+        help_text="Eligible users past the inactivity limits now."
+    )
+    users_to_warn = serializers.IntegerField(
+        help_text="Users a run would send a notice now (due within notice_days)."
+    )
+    users_to_deactivate = serializers.IntegerField(
+        help_text="Users a run would deactivate now: matched, and warned long enough ago "
+        "(or without an email address)."
+    )
+    users_to_delete = serializers.IntegerField(
+        help_text="Users a run would delete now: matched (action delete), or past the "
+        "restore window."
+    )
+    would_abort = serializers.BooleanField(
+        help_text="Over the safety cap: the run would remove nobody, and wait for approval "
+        "or stop (on_cap)."
+    )
     sample = PreviewUserSerializer(many=True)
 
 

@@ -383,5 +383,6 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "cleanup.models.CleanupReport.Status",
         "ReasonEnum": "cleanup.models.CleanupAuditEntry.Reason",
         "ActionEnum": "tenants.models.CleanupPolicy.Action",
+        "AuditActionEnum": "cleanup.models.CleanupAuditEntry.Action",
     },
 }

@@ -27,6 +27,7 @@ def download(admin: dict[str, str], entries: list[dict[str, Any]]) -> list[dict[
                 user_id=100 + i,
                 date_joined=JOINED,
                 reason="inactive",
+                action="deactivated",
                 **{"username": f"user{i}", "email": "", **fields},
             )
     response = client(TENANT_A, admin["access"]).get(f"/api/reports/{report.pk}/users/?format=csv")
@@ -47,7 +48,7 @@ def download(admin: dict[str, str], entries: list[dict[str, Any]]) -> list[dict[
         ("=1+2", "'=1+2"),
     ],
 )
-@pytest.mark.parametrize("column", ["username", "email"])
+@pytest.mark.parametrize("column", ["username", "email", "restored_by"])
 def test_a_cell_that_starts_like_a_formula_is_prefixed_with_a_quote(
     admin_a: dict[str, str], column: str, value: str, written: str
 ) -> None:
@@ -69,4 +70,8 @@ def test_ordinary_values_are_written_unchanged(admin_a: dict[str, str]) -> None:
         "last_seen": "",
         "date_joined": "2024-01-02 03:04:05+00:00",
         "reason": "inactive",
+        "action": "deactivated",
+        "noticed_at": "",
+        "restored_at": "",
+        "restored_by": "",
     }

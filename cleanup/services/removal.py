@@ -17,18 +17,23 @@ AUDIT_ACTIONS = {"deactivate": "deactivated", "delete": "deleted"}
 
 
 class Removed(NamedTuple):
-    """What one batch removed: how many users, and the greatest primary key among them."""
+    """What one batch removed: how many users, the greatest primary key among them, and the
+    value of the caller's `also` expression."""
 
     users: int
     last_pk: int | None
+    also: Any = None
 
 
 def _quote(name: object) -> str:
     return connection.ops.quote_name(str(name))
 
 
-def users_remove_audited(report_id: int, picked: QuerySet[Any], action: str) -> Removed:
+def users_remove_audited(
+    report_id: int, picked: QuerySet[Any], action: str, also: tuple[str, list[Any]] = ("NULL", [])
+) -> Removed:
     """Deactivate or delete the users `picked` selects, and audit each, in one statement.
+    `also` is a scalar SQL expression (and its parameters) the statement returns as well.
 
     `picked` yields `user` (the primary key), `reason` and `noticed_at` (and usually locks
     its rows: see the stages). It becomes the statement's first CTE; the removal reads it
@@ -79,12 +84,11 @@ def users_remove_audited(report_id: int, picked: QuerySet[Any], action: str) -> 
             FROM removed r JOIN picked p ON p.user = r.id
             RETURNING user_id
         )
-        SELECT count(*), max(user_id) FROM audited
+        SELECT count(*), max(user_id), {also[0]} FROM audited
     """
     with connection.cursor() as cursor:
-        cursor.execute(statement, [*picked_params, report_id, AUDIT_ACTIONS[action]])
-        count, last_pk = cursor.fetchone()
-    return Removed(count, last_pk)
+        cursor.execute(statement, [*picked_params, report_id, AUDIT_ACTIONS[action], *also[1]])
+        return Removed(*cursor.fetchone())
 
 
 def _check_distinct_tables(steps: list[tuple[str, str]], root_table: str) -> None:

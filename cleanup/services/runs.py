@@ -10,7 +10,8 @@ A run removes people's accounts, so the invariants are strict (DESIGN §4):
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import NamedTuple
 
@@ -478,14 +479,31 @@ def _run_fail(report: CleanupReport, exc: Exception) -> None:
             )
 
 
-def _lock_timeout_set() -> None:
-    """Bound how long this batch's transaction waits for a row lock (a user someone else is
-    editing): it fails with a clear error instead of hanging until the task's time limit."""
+@contextmanager
+def _lock_timeout_bounded() -> Iterator[None]:
+    """Bound how long each batch waits for a row lock (a user someone else is editing): the
+    batch fails with a clear error instead of hanging until the task's time limit.
+
+    Set once for the connection's session while the stages run, not in every batch's
+    transaction — one statement per run instead of one per batch — and reset after, so a
+    worker's persistent connection does not carry it into its next task. A connection that
+    broke meanwhile is closed instead: a new one starts without it.
+    """
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT set_config('lock_timeout', %s, true)",
+            "SELECT set_config('lock_timeout', %s, false)",
             [f"{settings.CLEANUP_LOCK_TIMEOUT_MS}ms"],
         )
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+        except Error:
+            # The connection broke (or its transaction did): whatever the run raised is the
+            # error worth reporting, and cleanup_run's handler closes a broken connection.
+            logger.warning("cleanup.run.lock_timeout_reset_failed", exc_info=True)
 
 
 COUNTERS = ("users_warned", "users_deactivated", "users_deleted", "users_removed")
@@ -541,36 +559,51 @@ def _run(report: CleanupReport, spec: PolicySpec, now: datetime, batch_size: int
 
     removing = counts.removing if limit is None else min(counts.removing, limit)
     total = max(counts.to_warn + removing, 1)
-    for stage in _stages(spec):
-        budget = None if not stage.removes or limit is None else limit - report.users_removed
-        after_pk: int | None = 0
-        while after_pk is not None and (budget is None or budget > 0):
-            size = batch_size if budget is None else min(batch_size, budget)
-            with transaction.atomic():
-                _lock_timeout_set()
-                batch = stage.batch(report.pk, spec, now, after_pk, size)
-                written = {stage.counter: getattr(report, stage.counter) + batch.count}
-                if stage.removes:
-                    written["users_removed"] = report.users_removed + batch.count
-                    if budget is not None:
-                        budget -= batch.count
-                done = report.users_warned + report.users_removed + batch.count
-                written["progress"] = min(1.0, done / total)
-                # Conditional on still `running`: if the reaper ended this run, roll the
-                # batch back and stop rather than write anything more. Also the heartbeat,
-                # so it beats through windows where nobody was selected.
-                updated = CleanupReport.objects.filter(pk=report.pk, status=Status.RUNNING).update(
-                    heartbeat_at=timezone.now(), **written
-                )
-                if not updated:
-                    raise RunCancelled()
-                for name, value in written.items():
-                    setattr(report, name, value)
-            after_pk = batch.next_after
-            if settings.DEBUG:
-                # DEBUG keeps every statement's text on the connection: keep memory flat.
-                reset_queries()
+    with _lock_timeout_bounded():
+        for stage in _stages(spec):
+            _stage_run(report, spec, now, stage, batch_size, limit, total)
     report_finish(report, Status.SUCCEEDED, from_statuses=(Status.RUNNING,))
+
+
+def _stage_run(
+    report: CleanupReport,
+    spec: PolicySpec,
+    now: datetime,
+    stage: Stage,
+    batch_size: int,
+    limit: int | None,
+    total: int,
+) -> None:
+    """Run one stage's batches to the end of the users (or of the run's `limit` of
+    removals), one transaction each: the batch, then the report's counters, progress and
+    heartbeat — conditional on the run still `running`."""
+    budget = None if not stage.removes or limit is None else limit - report.users_removed
+    after_pk: int | None = 0
+    while after_pk is not None and (budget is None or budget > 0):
+        size = batch_size if budget is None else min(batch_size, budget)
+        with transaction.atomic():
+            batch = stage.batch(report.pk, spec, now, after_pk, size)
+            written = {stage.counter: getattr(report, stage.counter) + batch.count}
+            if stage.removes:
+                written["users_removed"] = report.users_removed + batch.count
+                if budget is not None:
+                    budget -= batch.count
+            done = report.users_warned + report.users_removed + batch.count
+            written["progress"] = min(1.0, done / total)
+            # Conditional on still `running`: if the reaper ended this run, roll the
+            # batch back and stop rather than write anything more. Also the heartbeat,
+            # so it beats through windows where nobody was selected.
+            updated = CleanupReport.objects.filter(pk=report.pk, status=Status.RUNNING).update(
+                heartbeat_at=timezone.now(), **written
+            )
+            if not updated:
+                raise RunCancelled()
+            for name, value in written.items():
+                setattr(report, name, value)
+        after_pk = batch.next_after
+        if settings.DEBUG:
+            # DEBUG keeps every statement's text on the connection: keep memory flat.
+            reset_queries()
 
 
 def _cap_reached(

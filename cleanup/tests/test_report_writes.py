@@ -239,6 +239,10 @@ def test_a_batch_blocked_on_a_locked_user_fails_on_the_lock_timeout_and_rolls_ba
             report.refresh_from_db()
             audited = set(CleanupAuditEntry.objects.values_list("user_id", flat=True))
             active = active_users()
+            with connection.cursor() as cursor:
+                # The run's lock timeout does not outlive it on the worker's connection.
+                cursor.execute("SHOW lock_timeout")
+                lock_timeout_after = cursor.fetchone()[0]
     finally:
         release.cancel()
         holder.rollback()
@@ -246,6 +250,7 @@ def test_a_batch_blocked_on_a_locked_user_fails_on_the_lock_timeout_and_rolls_ba
 
     assert report.status == "failed" and returned.status == "failed"
     assert "lock timeout" in report.error.lower() and "CLEANUP_LOCK_TIMEOUT_MS" in report.error
+    assert lock_timeout_after == "0"
     assert audited == set(matched[:2]) and report.users_removed == 2
     assert set(matched[2:]) <= active  # batch 2 rolled back whole: nobody in it touched
     assert_removed_exactly_the_audited(audited, active, matched)

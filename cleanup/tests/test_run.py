@@ -248,7 +248,7 @@ def test_a_failing_run_ends_failed_with_the_error_and_keeps_its_batch(
     set_policy(in_tenant_a, action="delete")
     from cleanup.services import stages
 
-    def boom(report_id: int, picked: Any, action: str) -> None:
+    def boom(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(stages, "users_remove_audited", boom)
@@ -276,8 +276,8 @@ def test_a_run_killed_mid_way_loses_only_its_batch_and_the_reaper_frees_the_tena
 
     real_remove, calls = stages.users_remove_audited, []
 
-    def remove_then_die(report_id: int, picked: Any, action: str) -> Any:
-        removed = real_remove(report_id, picked, action)
+    def remove_then_die(*args: Any, **kwargs: Any) -> Any:
+        removed = real_remove(*args, **kwargs)
         calls.append(removed)
         if len(calls) == 3:
             raise WorkerKilled()

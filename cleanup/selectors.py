@@ -21,6 +21,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Greatest
+from django.db.models.lookups import IsNull
 
 from accounts.models import User
 from cleanup.models import CleanupAuditEntry, CleanupNotice, CleanupReport
@@ -29,6 +30,23 @@ from cleanup.policy import PolicySpec, cap_exceeded
 Reason = CleanupAuditEntry.Reason
 # Stands for "never" where SQL compares timestamps that may be null.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _none(related: QuerySet[Any]) -> IsNull:
+    """True where the correlated subquery `related` finds no row.
+
+    Written as a scalar subquery, not NOT EXISTS: PostgreSQL turns NOT EXISTS into an
+    anti-join, and on a table it has no fresh statistics for — the notices a run is writing,
+    batch after batch — it plans a scan of the whole table per batch, so the warn stage grew
+    with the square of the notices it wrote. A scalar subquery stays a per-row probe of the
+    index on the correlated column.
+    """
+    return IsNull(Subquery(related.values("pk")[:1]), True)
+
+
+def _some(related: QuerySet[Any]) -> IsNull:
+    """True where the correlated subquery `related` finds a row (see `_none`)."""
+    return IsNull(Subquery(related.values("pk")[:1]), False)
 
 
 def _last_active() -> Greatest:
@@ -111,7 +129,7 @@ def _warn_condition(policy: PolicySpec, now: datetime) -> Q:
     return (
         _matched_at(policy, now + timedelta(days=policy.notice_days))
         & has_email()
-        & Q(~Exists(_unvoided_notices()))
+        & Q(_none(_unvoided_notices()))
     )
 
 
@@ -199,7 +217,7 @@ def expired_deactivations(policy: PolicySpec, now: datetime) -> QuerySet[User]:
     return (
         untouchable_excluded(policy)
         .filter(is_active=False)
-        .filter(Exists(deactivation))
+        .filter(_some(deactivation))
         .annotate(
             reason=Value(Reason.DEACTIVATION_EXPIRED, output_field=CharField()),
             noticed_at=Subquery(deactivation.order_by("-id").values("noticed_at")[:1]),
@@ -232,7 +250,7 @@ def stage_counts(policy: PolicySpec, now: datetime) -> StageCounts:
     aggregates: dict[str, Any] = {"eligible": Count("pk"), "matched": Count("pk", filter=matched)}
     if policy.notice_days:
         aggregates["to_warn"] = Count("pk", filter=_warn_condition(policy, now))
-        live = Exists(_live_notices_of_user(policy, now))
+        live = _some(_live_notices_of_user(policy, now))
         aggregates["to_remove"] = Count("pk", filter=matched & (Q(live) | ~has_email()))
     counts = users.aggregate(**aggregates)
     to_remove = counts.get("to_remove", counts["matched"])

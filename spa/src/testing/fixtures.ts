@@ -20,10 +20,15 @@ export function makeReport(overrides: Partial<Report> = {}): Report {
     finished_at: iso(NOW - id * DAY + 9000),
     users_eligible: 120,
     users_matched: 12,
+    users_warned: 4,
+    users_deactivated: 12,
+    users_deleted: 0,
     users_removed: 12,
     progress: 1,
     error: '',
     policy: { inactive_days: 90, action: 'deactivate' },
+    approved_by: null,
+    approved_at: null,
     ...overrides,
   };
 }
@@ -37,12 +42,18 @@ export function makeAuditEntry(i: number, overrides: Partial<AuditEntry> = {}): 
     last_seen: null,
     date_joined: iso(NOW - 400 * DAY),
     reason: i % 2 ? 'inactive' : 'never_logged_in',
+    action: 'deactivated',
+    // Every third user had no email address: removed without a notice.
+    noticed_at: i % 3 ? iso(NOW - 15 * DAY) : null,
+    restored_at: null,
+    restored_by: null,
     ...overrides,
   };
 }
 
 export function makePreviewUser(i: number): PreviewUser {
-  return makeAuditEntry(i);
+  const { user_id, username, email, last_login, last_seen, date_joined, reason } = makeAuditEntry(i);
+  return { user_id, username, email, last_login, last_seen, date_joined, reason };
 }
 
 export function makePolicy(overrides: Partial<Policy> = {}): Policy {
@@ -70,6 +81,9 @@ export function makePreview(overrides: Partial<Preview> = {}): Preview {
   return {
     users_eligible: 120,
     users_matched: 3,
+    users_to_warn: 5,
+    users_to_deactivate: 2,
+    users_to_delete: 0,
     would_abort: false,
     sample: [makePreviewUser(1), makePreviewUser(2), makePreviewUser(3)],
     ...overrides,

@@ -19,4 +19,16 @@ class Migration(migrations.Migration):
             model_name='cleanupauditentry',
             index=models.Index(condition=models.Q(('action', 'deactivated'), ('restored_at__isnull', True)), fields=['user_id'], name='audit_deactivated_user_idx'),
         ),
+        # A dry run's counters now say what it would have done (DESIGN §4); before, its
+        # would-be removals were only in users_matched (nobody was warned then).
+        migrations.RunSQL(
+            """
+            UPDATE cleanup_cleanupreport SET users_removed = users_matched,
+                users_deactivated = CASE WHEN action = 'deactivate' THEN users_matched ELSE 0 END,
+                users_deleted = CASE WHEN action = 'delete' THEN users_matched ELSE 0 END
+            WHERE dry_run AND status = 'succeeded' AND users_removed = 0
+                AND users_matched IS NOT NULL;
+            """,
+            migrations.RunSQL.noop,
+        ),
     ]

@@ -351,7 +351,9 @@ def _summary_publish(report: CleanupReport) -> None:
         last_report_id=report.pk,
         last_report_status=report.status,
         last_report_finished_at=report.finished_at,
-        last_report_users_removed=report.users_removed,
+        # A dry run's counters say what it would have removed; the operators' figures
+        # count removals, and it removed nobody.
+        last_report_users_removed=0 if report.dry_run else report.users_removed,
     )
 
 

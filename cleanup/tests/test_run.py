@@ -313,6 +313,18 @@ def test_a_run_killed_mid_way_loses_only_its_batch_and_the_reaper_frees_the_tena
     assert CleanupAuditEntry.objects.count() == len(stale)  # nobody removed twice
 
 
+def test_a_dry_runs_summary_for_the_operators_removed_nobody(
+    in_tenant_a: Tenant, population: dict[str, User]
+) -> None:
+    set_policy(in_tenant_a, action="deactivate", dry_run=True)
+
+    report = run(in_tenant_a)
+
+    assert report.users_removed > 0  # what it would have removed
+    policy = CleanupPolicy.objects.get(tenant=in_tenant_a)
+    assert (policy.last_report_id, policy.last_report_users_removed) == (report.pk, 0)
+
+
 def test_a_finished_run_is_summarised_for_the_operators(
     in_tenant_a: Tenant, population: dict[str, User]
 ) -> None:

@@ -4,6 +4,7 @@ run's limit (DESIGN §9, §10)."""
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts.models import User
@@ -98,13 +99,14 @@ def test_the_restore_window_keeps_staff_and_exempt_accounts(
     in_tenant_a: Tenant, deactivated_at_day_0: CleanupReport
 ) -> None:
     User.objects.filter(username="untouched").update(is_staff=True)
+    vip = Group.objects.create(name="vip")  # the policy's exempt group
+    User.objects.get(username="reactivated").groups.add(vip)
     days_pass(R + 1)
 
     report = run(in_tenant_a)
 
-    assert present(["untouched", "reactivated", "signed_in"]) == {"untouched"}
+    assert present(["untouched", "reactivated", "signed_in"]) == {"untouched", "reactivated"}
     assert usernames(CleanupAuditEntry.objects.filter(report=report)) == {
-        "reactivated",
         "reactivated_then_deactivated",
         "signed_in",
     }

@@ -58,12 +58,14 @@ def sql_floor(schema: str, action: str, audited: bool = False) -> float:
         "exempt": data.EXEMPT_GROUPS,
         "inactive_before": now - timedelta(days=data.INACTIVE_DAYS),
         "joined_before": now - timedelta(days=data.NEVER_LOGGED_IN_DAYS),
+        "audit_action": "deactivated" if action == "deactivate" else "deleted",
     }
     with connection.cursor() as cursor:
         cursor.execute(
             f'INSERT INTO "{schema}".cleanup_cleanupreport (status, trigger, dry_run, action, '
-            "created_at, users_removed, progress, error, policy, task_id) VALUES "
-            "('succeeded', 'manual', false, %s, now(), 0, 1, '', '{}', '') RETURNING id",
+            "created_at, users_warned, users_deactivated, users_deleted, users_removed, "
+            "progress, error, policy, task_id) VALUES "
+            "('succeeded', 'manual', false, %s, now(), 0, 0, 0, 0, 1, '', '{}', '') RETURNING id",
             [action],
         )
         params["report"] = cursor.fetchone()[0]
@@ -79,9 +81,10 @@ def sql_floor(schema: str, action: str, audited: bool = False) -> float:
             if audited:
                 cursor.execute(
                     "INSERT INTO cleanup_cleanupauditentry (report_id, user_id, username, "
-                    "email, last_login, last_seen, date_joined, reason) "
+                    "email, last_login, last_seen, date_joined, reason, action) "
                     "SELECT %(report)s, u.id, u.username, u.email, u.last_login, u.last_seen, "
-                    "u.date_joined, d.reason FROM accounts_user u JOIN doomed d ON d.id = u.id",
+                    "u.date_joined, d.reason, %(audit_action)s "
+                    "FROM accounts_user u JOIN doomed d ON d.id = u.id",
                     params,
                 )
             if action == "deactivate":

@@ -22,8 +22,9 @@ from bench import common
 TARGETS: dict[str, tuple[str, Callable[[Any, dict[str, Any]], bool]]] = {
     "cleanup_delete_vs_sql": ("≤ 2.0", lambda v, r: v <= 2.0),
     "cleanup_deactivate_vs_sql": ("≤ 2.0", lambda v, r: v <= 2.0),
-    "cleanup_delete_vs_sql_audited": ("≤ 2.0 (floor + audit)", lambda v, r: v <= 2.0),
-    "cleanup_deactivate_vs_sql_audited": ("≤ 2.0 (floor + audit)", lambda v, r: v <= 2.0),
+    "cleanup_delete_vs_sql_audited": ("≤ 1.5 (floor + audit)", lambda v, r: v <= 1.5),
+    "cleanup_deactivate_vs_sql_audited": ("≤ 1.5 (floor + audit)", lambda v, r: v <= 1.5),
+    "notice_warn_vs_sql": ("≤ 2.0", lambda v, r: v <= 2.0),
     "naive_delete_vs_product": ("reported", lambda v, r: True),
     "cleanup_delete_users_per_s": ("reported", lambda v, r: True),
     "cleanup_peak_rss_mb": ("≤ 200", lambda v, r: v <= 200),
@@ -48,6 +49,7 @@ def plan(quick: bool) -> list[list[str]]:
     users = "20000" if quick else "100000"
     return [
         ["bench.cleanup_speed", "--users", users, "--repeat", "3"],
+        ["bench.notice_warn", "--users", users, "--repeat", "3"],
         ["bench.memory", "--users", users, "--repeat", "2" if quick else "3"],
         ["bench.fanout", "--repeat", "5"],
         ["bench.api", "--seconds", "5" if quick else "10", "--rounds", "3" if quick else "5"],

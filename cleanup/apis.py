@@ -3,7 +3,6 @@ of runs (approve, reject, reactivate, undo). Tenant admins only."""
 
 import csv
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 from django.db.models import QuerySet
@@ -21,13 +20,13 @@ from rest_framework.response import Response
 
 from cleanup import selectors, services
 from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupReport
-from cleanup.policy import PolicySpec
 from cleanup.serializers import (
     AuditEntrySerializer,
     ConflictSerializer,
     ExemptionCreateSerializer,
     ExemptionSerializer,
     PolicySerializer,
+    PolicyWriteSerializer,
     PreviewRequestSerializer,
     PreviewSerializer,
     ReactivatedSerializer,
@@ -178,14 +177,14 @@ class PolicyApi(TenantAdminApi):
         return Response(PolicySerializer(services.policy_get(self.schema_name)).data)
 
     @extend_schema(
-        request=PolicySerializer,
+        request=PolicyWriteSerializer,
         responses={200: PolicySerializer, 400: VALIDATION_ERROR, **AUTH_ERRORS},
     )
     def put(self, request: Request) -> Response:
         return self._update(request, partial=False)
 
     @extend_schema(
-        request=PolicySerializer,
+        request=PolicyWriteSerializer,
         responses={200: PolicySerializer, 400: VALIDATION_ERROR, **AUTH_ERRORS},
     )
     def patch(self, request: Request) -> Response:
@@ -193,7 +192,7 @@ class PolicyApi(TenantAdminApi):
 
     def _update(self, request: Request, partial: bool) -> Response:
         policy = services.policy_get(self.schema_name)
-        serializer = PolicySerializer(policy, data=request.data, partial=partial)
+        serializer = PolicyWriteSerializer(policy, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         policy = services.policy_update(
             policy=policy,
@@ -212,9 +211,9 @@ class PreviewApi(TenantAdminApi):
     def post(self, request: Request) -> Response:
         serializer = PreviewRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.policy_input_validate(schema_name=self.schema_name, data=serializer.validated_data)
-        saved = PolicySpec.from_policy(services.policy_get(self.schema_name))
-        spec = replace(saved, **serializer.validated_data)
+        spec = services.policy_try(
+            schema_name=self.schema_name, overrides=dict(serializer.validated_data)
+        )
         return Response(PreviewSerializer(selectors.cleanup_preview(spec, timezone.now())).data)
 
 

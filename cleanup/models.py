@@ -100,10 +100,23 @@ class CleanupAuditEntry(models.Model):
     noticed_at = models.DateTimeField(null=True, blank=True)
     restored_at = models.DateTimeField(null=True, blank=True)
     restored_by = models.CharField(max_length=150, null=True, blank=True)  # noqa: DJ001 -- null: not restored
+    # The user's token_version right after this run deactivated them (null for deletions).
+    # Every deactivation by hand bumps it (accounts.User.save), so the restore window's
+    # stage (§9) recognises an account still exactly as this run left it — see
+    # cleanup.selectors.expired_deactivations.
+    token_version = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["report", "id"], name="audit_report_idx")]
+        indexes = [
+            models.Index(fields=["report", "id"], name="audit_report_idx"),
+            # The restore window's lookup: a deactivated user's deactivations, from the user.
+            models.Index(
+                fields=["user_id"],
+                name="audit_deactivated_user_idx",
+                condition=Q(action="deactivated", restored_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.username} ({self.reason})"

@@ -1,29 +1,44 @@
-"""The policy a run applies, as a plain value: snapshotted into each report."""
+"""The cleanup policy's rules, in one place (DESIGN §4): its fields, their defaults and
+ranges, the rules between fields, the safety cap and when the next scheduled run is.
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+Everything else derives from here: the model's defaults, validators and check constraints
+(`tenants.models.CleanupPolicy`), the API's shape checks and OpenAPI bounds
+(`cleanup.serializers`), the write service and the admin form (`policy_check`), the run and
+the preview (`cap_exceeded`), and every recompute of `next_run_at` (`next_run_at`).
 
-from tenants.models import CleanupPolicy
+This module imports no model, so `tenants.models` can import it.
+"""
 
-POLICY_FIELDS = (
-    "enabled",
-    "inactive_days",
-    "never_logged_in_days",
-    "action",
-    "dry_run",
-    "exempt_groups",
-    "max_removal_ratio",
-    "on_cap",
-    "notice_days",
-    "delete_after_days",
-    "notify_admins",
-    "schedule",
-    "timezone",
-)
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import Q
+
+from tenants import schedule
+
+if TYPE_CHECKING:
+    from tenants.models import CleanupPolicy
+
+# Inclusive bounds of the whole-number fields.
+RANGES: dict[str, tuple[int, int]] = {
+    "inactive_days": (1, 3650),
+    "never_logged_in_days": (1, 3650),
+    "notice_days": (0, 365),
+    "delete_after_days": (1, 3650),
+}
+# max_removal_ratio is a share: greater than 0, at most 1.
+RATIO_MIN_EXCLUSIVE, RATIO_MAX = 0.0, 1.0
 
 
 @dataclass(frozen=True)
 class PolicySpec:
+    """A policy as a plain value, with every field's default: what a run applies, what the
+    preview tries, what each report snapshots."""
+
     inactive_days: int = 90
     never_logged_in_days: int = 30
     action: str = "deactivate"
@@ -39,12 +54,75 @@ class PolicySpec:
     timezone: str = "UTC"
 
     @classmethod
-    def from_policy(cls, policy: CleanupPolicy) -> "PolicySpec":
+    def from_policy(cls, policy: "CleanupPolicy") -> "PolicySpec":
         return cls(**{name: getattr(policy, name) for name in POLICY_FIELDS})
 
     @classmethod
     def from_snapshot(cls, snapshot: dict[str, Any]) -> "PolicySpec":
+        """The policy a report snapshotted. Fields added since take their defaults (which
+        for notice_days means a report queued before the upgrade warns first: the safe way)."""
         return cls(**{name: snapshot[name] for name in POLICY_FIELDS if name in snapshot})
 
     def snapshot(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# Every field an admin edits.
+POLICY_FIELDS = tuple(f.name for f in fields(PolicySpec))
+# Fields added with the account lifecycle (DESIGN §9): a PUT may leave them out (they keep
+# their value), so scripts written before them keep working.
+LIFECYCLE_FIELDS = ("on_cap", "notice_days", "delete_after_days", "notify_admins")
+DEFAULTS = PolicySpec()
+
+
+def range_validators(name: str) -> list[Any]:
+    """The model field's validators for a whole-number field."""
+    low, high = RANGES[name]
+    return [MinValueValidator(low), MaxValueValidator(high)]
+
+
+def range_condition(name: str) -> Q:
+    """The database's check of a whole-number field's range (nulls pass: see the caller)."""
+    low, high = RANGES[name]
+    return Q(**{f"{name}__gte": low, f"{name}__lte": high})
+
+
+RATIO_CONDITION = Q(max_removal_ratio__gt=RATIO_MIN_EXCLUSIVE, max_removal_ratio__lte=RATIO_MAX)
+# The restore window only follows a deactivation (DESIGN §9).
+DELETE_AFTER_DAYS_CONDITION = Q(delete_after_days__isnull=True) | (
+    Q(action="deactivate") & range_condition("delete_after_days")
+)
+
+
+def policy_check(values: Mapping[str, Any]) -> None:
+    """The rules between fields, on a whole policy (`values` has every field). Raises
+    ValidationError naming the field to change. Ranges and types are checked before this,
+    by the serializer or the model form."""
+    if values.get("delete_after_days") is not None and values.get("action") != "deactivate":
+        raise ValidationError(
+            {
+                "delete_after_days": [
+                    'Only with action "deactivate": a deleted account has no restore window. '
+                    "Set it to null, or the action to deactivate."
+                ]
+            }
+        )
+
+
+def cap_exceeded(removing: int, eligible: int, max_removal_ratio: float) -> bool:
+    """Whether removing `removing` of `eligible` users is more than the policy allows."""
+    return bool(eligible) and removing / eligible > max_removal_ratio
+
+
+def cap_message(removing: int, eligible: int, max_removal_ratio: float, outcome: str) -> str:
+    share = removing / eligible if eligible else 0.0
+    return (
+        f"Safety cap: the run would remove {removing} of {eligible} eligible users "
+        f"({share:.0%}), more than max_removal_ratio {max_removal_ratio:.0%}. {outcome}"
+    )
+
+
+def next_run_at(policy: "CleanupPolicy | PolicySpec", now: datetime) -> datetime:
+    """When the scheduler next runs `policy`: its cron's first time after `now`, in its
+    timezone. Recomputed whenever the policy is saved and whenever a run is claimed."""
+    return schedule.next_run(policy.schedule, policy.timezone, now)

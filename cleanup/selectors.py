@@ -1,6 +1,9 @@
-"""Reads: who a policy applies to, and the reports. Everything runs in the current schema."""
+"""Reads: who a policy applies to, stage by stage, and the reports. Everything runs in the
+current schema."""
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -8,19 +11,63 @@ from django.db.models import (
     BooleanField,
     Case,
     CharField,
+    Count,
+    DateTimeField,
     Exists,
     F,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Greatest
+from django.db.models.functions import Coalesce, Greatest
+from django.db.models.lookups import IsNull
 
 from accounts.models import User
-from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupReport
-from cleanup.policy import PolicySpec
+from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupNotice, CleanupReport
+from cleanup.policy import PolicySpec, cap_exceeded
+
+Reason = CleanupAuditEntry.Reason
+# Stands for "never" where SQL compares timestamps that may be null.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _none(related: QuerySet[Any]) -> IsNull:
+    """True where the correlated subquery `related` finds no row.
+
+    Written as a scalar subquery, not NOT EXISTS: PostgreSQL turns NOT EXISTS into an
+    anti-join, and on a table it has no fresh statistics for — the notices a run is writing,
+    batch after batch — it plans a scan of the whole table per batch, so the warn stage grew
+    with the square of the notices it wrote. A scalar subquery stays a per-row probe of the
+    index on the correlated column.
+    """
+    return IsNull(Subquery(related.values("pk")[:1]), True)
+
+
+def _some(related: QuerySet[Any]) -> IsNull:
+    """True where the correlated subquery `related` finds a row (see `_none`)."""
+    return IsNull(Subquery(related.values("pk")[:1]), False)
+
+
+def _last_active() -> Greatest:
+    """The later of last_login and last_seen (PostgreSQL's GREATEST skips nulls)."""
+    return Greatest("last_login", "last_seen")
+
+
+def untouchable_excluded(policy: PolicySpec, now: datetime) -> QuerySet[User]:
+    """Every user but those no run may touch: superusers, staff, members of an exempt group,
+    users with an exemption in force at `now` (DESIGN §10).
+
+    The exemption is a NOT EXISTS on its unique user_id index, so the planner can probe it
+    per candidate: a run's keyset batches stay as cheap at the end of the table as at the
+    start however many exemptions there are.
+    """
+    users = get_user_model().objects.filter(is_superuser=False, is_staff=False)
+    if policy.exempt_groups:
+        users = users.exclude(groups__name__in=policy.exempt_groups)
+    return users.filter(~Exists(exemptions_in_force(now).filter(user=OuterRef("pk"))))
 
 
 def exemption_in_force_q(now: datetime) -> Q:
@@ -39,47 +86,203 @@ def exemptions_in_force(now: datetime) -> QuerySet[CleanupExemption]:
 
 def eligible_users(policy: PolicySpec, now: datetime) -> QuerySet[User]:
     """Users the policy may touch: not superusers, not staff, not in an exempt group, without
-    an exemption in force at `now` (DESIGN §10), and — when deactivating — still active.
-
-    The exemption is a NOT EXISTS on its unique user_id index, so the planner can probe it
-    per candidate: a run's keyset batches stay as cheap at the end of the table as at the
-    start however many exemptions there are (see `_batch_next`).
-    """
-    users = get_user_model().objects.filter(is_superuser=False, is_staff=False)
-    if policy.exempt_groups:
-        users = users.exclude(groups__name__in=policy.exempt_groups)
-    users = users.filter(~Exists(exemptions_in_force(now).filter(user=OuterRef("pk"))))
+    an exemption in force at `now` (DESIGN §10), and — when deactivating — still active."""
+    users = untouchable_excluded(policy, now)
     if policy.action == "deactivate":
         users = users.filter(is_active=True)
     return users
 
 
-def matched_users(policy: PolicySpec, now: datetime) -> QuerySet[User]:
-    """Eligible users the policy removes, annotated with `last_active` and `reason`.
+def _matched_at(policy: PolicySpec, at: datetime) -> Q:
+    """Matched at `at` (users annotated with `last_active`): last active strictly before
+    at - inactive_days, or never active and joined strictly before at - never_logged_in_days.
+    Exactly on a boundary is not matched."""
+    return Q(last_active__lt=at - timedelta(days=policy.inactive_days)) | Q(
+        last_active__isnull=True, date_joined__lt=at - timedelta(days=policy.never_logged_in_days)
+    )
 
-    last active = the later of last_login and last_seen (PostgreSQL's GREATEST skips nulls).
-    Matched: last active strictly before now - inactive_days (`inactive`), or never active
-    and joined strictly before now - never_logged_in_days (`never_logged_in`). Exactly on a
-    boundary is kept.
-    """
-    inactive_before = now - timedelta(days=policy.inactive_days)
-    joined_before = now - timedelta(days=policy.never_logged_in_days)
+
+_REASON = Case(
+    When(last_active__isnull=True, then=Value(Reason.NEVER_LOGGED_IN)),
+    default=Value(Reason.INACTIVE),
+    output_field=CharField(),
+)
+
+
+def matched_users(policy: PolicySpec, now: datetime) -> QuerySet[User]:
+    """Eligible users past the policy's inactivity limits now, annotated with `last_active`
+    and `reason` (`inactive`, or `never_logged_in` for users never active)."""
     return (
         eligible_users(policy, now)
-        .annotate(last_active=Greatest("last_login", "last_seen"))
-        .filter(
-            Q(last_active__lt=inactive_before)
-            | Q(last_active__isnull=True, date_joined__lt=joined_before)
+        .annotate(last_active=_last_active())
+        .filter(_matched_at(policy, now))
+        .annotate(reason=_REASON)
+    )
+
+
+# --- The account lifecycle (DESIGN §9): warn, remove, delete after the restore window -------
+
+
+def has_email() -> Q:
+    """Users a notice can reach. Nobody can warn a user without an address: such users are
+    removed without a notice, and their audit entry's `noticed_at` stays null."""
+    return ~Q(email="") & Q(email__isnull=False)
+
+
+def _unvoided_notices() -> QuerySet[CleanupNotice]:
+    """The outer user's notices that their activity has not voided: not sent yet (pending
+    in the outbox), or sent at or after their last activity. Activity after a notice was
+    sent voids it: a later episode needs a new one."""
+    last_active = Greatest(OuterRef("last_login"), OuterRef("last_seen"))
+    return CleanupNotice.objects.filter(user_id=OuterRef("pk")).filter(
+        Q(sent_at__isnull=True) | Q(sent_at__gte=Coalesce(last_active, Value(EPOCH)))
+    )
+
+
+def _live_notices_of_user(policy: PolicySpec, now: datetime) -> QuerySet[CleanupNotice]:
+    """The outer user's *live* notices: unvoided and sent at least notice_days ago."""
+    return _unvoided_notices().filter(sent_at__lte=now - timedelta(days=policy.notice_days))
+
+
+def _warn_condition(policy: PolicySpec, now: datetime) -> Q:
+    """Due soon — matched at now + notice_days — with an email address, and without a
+    pending or unvoided notice (users annotated with `last_active`)."""
+    return (
+        _matched_at(policy, now + timedelta(days=policy.notice_days))
+        & has_email()
+        & Q(_none(_unvoided_notices()))
+    )
+
+
+def users_to_warn(policy: PolicySpec, now: datetime) -> QuerySet[User]:
+    """The warn stage's users (none when notice_days is 0), annotated with `due_at`: now +
+    notice_days. A due-soon user is matched by then, and no sooner may a run remove them."""
+    if not policy.notice_days:
+        return get_user_model().objects.none()
+    due_at = now + timedelta(days=policy.notice_days)
+    return (
+        eligible_users(policy, now)
+        .annotate(last_active=_last_active())
+        .filter(_warn_condition(policy, now))
+        .annotate(due_at=Value(due_at, output_field=DateTimeField()))
+    )
+
+
+def removable_users(policy: PolicySpec, now: datetime) -> QuerySet[User]:
+    """The remove stage's users: matched, and — with notice_days > 0 — holding a live notice
+    (sent at least notice_days ago, no activity since) or without an email address.
+    Annotated like `matched_users`, plus `noticed_at`: when their live notice was sent
+    (null: removed without one)."""
+    matched = matched_users(policy, now)
+    if not policy.notice_days:
+        return matched.annotate(noticed_at=Value(None, output_field=DateTimeField()))
+    live = _live_notices_of_user(policy, now).order_by("-sent_at").values("sent_at")[:1]
+    return matched.annotate(noticed_at=Subquery(live)).filter(
+        Q(noticed_at__isnull=False) | ~has_email()
+    )
+
+
+def live_notices(policy: PolicySpec, now: datetime) -> QuerySet[CleanupNotice]:
+    """Notices that let a run remove their user now, seen from the notice: sent at least
+    notice_days ago, and their user not active since (§9; the rule `removable_users` asks
+    per user)."""
+    users = get_user_model().objects.annotate(last_active=_last_active())
+    active_since = users.filter(pk=OuterRef("user_id"), last_active__gt=OuterRef("sent_at"))
+    return CleanupNotice.objects.filter(
+        sent_at__lte=now - timedelta(days=policy.notice_days)
+    ).exclude(Exists(active_since))
+
+
+def _deactivations_before(cutoff: datetime) -> QuerySet[CleanupAuditEntry]:
+    """The outer user's deactivation by a cleanup run that started before `cutoff`, if the
+    account is still exactly as that run left it (see `expired_deactivations`)."""
+    return (
+        CleanupAuditEntry.objects.filter(
+            user_id=OuterRef("pk"),
+            action=CleanupAuditEntry.Action.DEACTIVATED,
+            restored_at__isnull=True,
+            token_version=OuterRef("token_version"),
+            report__started_at__lte=cutoff,
         )
+        # IS NOT DISTINCT FROM: both null, or equal.
         .annotate(
-            reason=Case(
-                When(
-                    last_active__isnull=True, then=Value(CleanupAuditEntry.Reason.NEVER_LOGGED_IN)
-                ),
-                default=Value(CleanupAuditEntry.Reason.INACTIVE),
-                output_field=CharField(),
-            )
+            login=Coalesce("last_login", Value(EPOCH)), seen=Coalesce("last_seen", Value(EPOCH))
         )
+        .filter(
+            login=Coalesce(OuterRef("last_login"), Value(EPOCH)),
+            seen=Coalesce(OuterRef("last_seen"), Value(EPOCH)),
+        )
+    )
+
+
+def expired_deactivations(policy: PolicySpec, now: datetime) -> QuerySet[User]:
+    """The restore window's stage (none unless the action is `deactivate` with
+    delete_after_days set): accounts a cleanup run deactivated at least delete_after_days
+    ago that nobody has touched since. Annotated with `reason` (`deactivation_expired`) and
+    `noticed_at` (from the deactivation's audit entry).
+
+    "Nobody touched it" is read from the deactivation's audit entry, not from the user row
+    alone: the account is still inactive, the entry not restored, and the user's
+    `token_version`, `last_login` and `last_seen` are still what that run left. Every
+    deactivation by hand bumps `token_version` (accounts.User.save), so an account that was
+    reactivated and then deactivated by hand — which looks just like one the run
+    deactivated — is never deleted; a reactivation from the console also sets `last_seen`.
+    The deactivation's time is its run's start, the `now` the run matched against, so a
+    daily schedule deletes on day delete_after_days, not a day later. Deactivations audited
+    before this rule existed carry no token_version and are never deleted by it. Staff,
+    superusers and members of an exempt group are left alone, as everywhere.
+    """
+    if policy.action != "deactivate" or policy.delete_after_days is None:
+        return get_user_model().objects.none()
+    deactivation = _deactivations_before(now - timedelta(days=policy.delete_after_days))
+    return (
+        untouchable_excluded(policy, now)
+        .filter(is_active=False)
+        .filter(_some(deactivation))
+        .annotate(
+            reason=Value(Reason.DEACTIVATION_EXPIRED, output_field=CharField()),
+            noticed_at=Subquery(deactivation.order_by("-id").values("noticed_at")[:1]),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class StageCounts:
+    """What a run of a policy would do now, stage by stage, before it changes anything."""
+
+    eligible: int
+    matched: int
+    to_warn: int
+    to_deactivate: int
+    to_delete: int  # by the remove stage (action delete) and the restore window's
+
+    @property
+    def removing(self) -> int:
+        """What the safety cap weighs against `eligible`: everyone the run would deactivate
+        or delete (§9)."""
+        return self.to_deactivate + self.to_delete
+
+
+def stage_counts(policy: PolicySpec, now: datetime) -> StageCounts:
+    """Count every stage's users in one scan of the eligible users (a filtered count per
+    stage), plus one query for the restore window when the policy has one."""
+    users = eligible_users(policy, now).annotate(last_active=_last_active())
+    matched = _matched_at(policy, now)
+    aggregates: dict[str, Any] = {"eligible": Count("pk"), "matched": Count("pk", filter=matched)}
+    if policy.notice_days:
+        aggregates["to_warn"] = Count("pk", filter=_warn_condition(policy, now))
+        live = _some(_live_notices_of_user(policy, now))
+        aggregates["to_remove"] = Count("pk", filter=matched & (Q(live) | ~has_email()))
+    counts = users.aggregate(**aggregates)
+    to_remove = counts.get("to_remove", counts["matched"])
+    to_expire = expired_deactivations(policy, now).count()
+    deletes = policy.action == "delete"
+    return StageCounts(
+        eligible=counts["eligible"],
+        matched=counts["matched"],
+        to_warn=counts.get("to_warn", 0),
+        to_deactivate=0 if deletes else to_remove,
+        to_delete=(to_remove if deletes else 0) + to_expire,
     )
 
 
@@ -119,21 +322,24 @@ PREVIEW_SAMPLE_SIZE = 50
 
 
 def cleanup_preview(policy: PolicySpec, now: datetime) -> dict[str, object]:
-    """What a run with `policy` would do now: counts, the safety cap's verdict, a sample."""
-    eligible = eligible_users(policy, now).count()
-    matched = matched_users(policy, now)
-    matched_count = matched.count()
+    """What a run with `policy` would do now: each stage's count, the safety cap's verdict,
+    and a sample of the matched users."""
+    counts = stage_counts(policy, now)
     sample = list(
-        matched.order_by("pk")
+        matched_users(policy, now)
+        .order_by("pk")
         .annotate(user_id=F("id"))
         .values(  # type: ignore[misc]  # "reason" and "user_id" are annotated
             "user_id", "username", "email", "last_login", "last_seen", "date_joined", "reason"
         )[:PREVIEW_SAMPLE_SIZE]
     )
     return {
-        "users_eligible": eligible,
-        "users_matched": matched_count,
-        "would_abort": bool(eligible) and matched_count / eligible > policy.max_removal_ratio,
+        "users_eligible": counts.eligible,
+        "users_matched": counts.matched,
+        "users_to_warn": counts.to_warn,
+        "users_to_deactivate": counts.to_deactivate,
+        "users_to_delete": counts.to_delete,
+        "would_abort": cap_exceeded(counts.removing, counts.eligible, policy.max_removal_ratio),
         "sample": sample,
     }
 

@@ -172,6 +172,11 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+# django-tenants then issues `SET search_path` only when the connection may not hold the
+# current schema's — after a schema switch (set_tenant), a new connection, a rollback or a
+# savepoint rollback (which undo a SET made in them) — instead of before every cursor: a
+# cleanup batch sent about eight of them. core/tests/test_search_path.py proves each case.
+TENANT_LIMIT_SET_CALLS = env.bool("TENANT_LIMIT_SET_CALLS", default=True)
 # PgBouncer in front of PostgreSQL: session pooling only. django-tenants picks the tenant
 # with `SET search_path`, a session setting issued in its own statement; under transaction
 # pooling the next transaction may run on another server connection (with whatever
@@ -420,5 +425,6 @@ SPECTACULAR_SETTINGS = {
         "ReasonEnum": "cleanup.models.CleanupAuditEntry.Reason",
         "ActionEnum": "tenants.models.CleanupPolicy.Action",
         "ActivityVerbEnum": "activity.models.ActivityEvent.Verb",
+        "AuditActionEnum": "cleanup.models.CleanupAuditEntry.Action",
     },
 }

@@ -41,7 +41,12 @@ def test_killed_worker_loses_at_most_its_batch_and_a_new_run_finishes_the_job(
 ) -> None:
     schema = "killed"
     host = stack.tenant_create(
-        schema, users=USERS, action="delete", dry_run=False, max_removal_ratio=1.0
+        schema,
+        users=USERS,
+        action="delete",
+        dry_run=False,
+        max_removal_ratio=1.0,
+        notice_days=0,  # removed at once: the drill is about the batches
     )
     stack.sql(SLOW_BATCHES, schema=schema)
     original = user_ids(stack, schema)

@@ -3,14 +3,12 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
-from django.utils import timezone
 from django_tenants.admin import TenantAdminMixin
 
 from activity.services import operator_actor
-from cleanup.policy import POLICY_FIELDS
-from cleanup.services.policy import policy_input_validate, policy_update
+from cleanup.policy import POLICY_FIELDS, policy_check
+from cleanup.services.policy import policy_input_validate, policy_save, policy_update
 from tenants.models import CleanupPolicy, Domain, Tenant
-from tenants.schedule import next_run
 
 
 class DomainInline(admin.TabularInline):
@@ -41,10 +39,15 @@ class DomainAdmin(admin.ModelAdmin):
 
 
 class CleanupPolicyForm(forms.ModelForm):
-    """The admin's policy form (its fields come from CleanupPolicyAdmin)."""
+    """The admin's policy form, with the API's rules (`cleanup.policy`); ranges come from
+    the model fields' validators."""
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        # Fields the form leaves out, or that failed their own checks, keep their value.
+        policy_check(
+            {name: cleaned.get(name, getattr(self.instance, name)) for name in POLICY_FIELDS}
+        )
         tenant = cleaned.get("tenant") or getattr(self.instance, "tenant", None)
         if tenant is not None and "exempt_groups" in self.changed_data:
             # The API's rule: an exempt group must exist in the tenant (a typo exempts nobody).
@@ -85,9 +88,8 @@ class CleanupPolicyAdmin(admin.ModelAdmin):
             )
             obj.next_run_at = saved.next_run_at
         else:
-            # A changed cron or timezone moves the next scheduled run, as the API does.
-            obj.next_run_at = next_run(obj.schedule, obj.timezone, timezone.now())
-            super().save_model(request, obj, form, change)
+            # As the API saves: next run recomputed.
+            policy_save(policy=obj, create=True)
 
     readonly_fields = (
         "last_report_id",

@@ -1,8 +1,15 @@
 from django.contrib.postgres.fields import ArrayField
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
+from cleanup.policy import (
+    DEFAULTS,
+    DELETE_AFTER_DAYS_CONDITION,
+    RANGES,
+    RATIO_CONDITION,
+    range_condition,
+    range_validators,
+)
 from tenants.schedule import validate_cron, validate_timezone
 
 
@@ -34,7 +41,8 @@ class CleanupPolicy(models.Model):
 
     It lives in the public schema, keyed by tenant, so the scheduler finds every due tenant
     — and the operators' console lists every tenant's last run — in one indexed query,
-    without visiting tenant schemas. Rules are validated in `cleanup.policy`.
+    without visiting tenant schemas. Defaults, ranges and the rules between fields come from
+    `cleanup.policy`, their one home.
     """
 
     class Action(models.TextChoices):
@@ -48,27 +56,31 @@ class CleanupPolicy(models.Model):
     tenant = models.OneToOneField(
         Tenant, on_delete=models.CASCADE, primary_key=True, related_name="policy"
     )
-    enabled = models.BooleanField(default=True)
+    enabled = models.BooleanField(default=DEFAULTS.enabled)
     inactive_days = models.PositiveIntegerField(
-        default=90, validators=[MinValueValidator(1), MaxValueValidator(3650)]
+        default=DEFAULTS.inactive_days, validators=range_validators("inactive_days")
     )
     never_logged_in_days = models.PositiveIntegerField(
-        default=30, validators=[MinValueValidator(1), MaxValueValidator(3650)]
+        default=DEFAULTS.never_logged_in_days, validators=range_validators("never_logged_in_days")
     )
-    action = models.CharField(max_length=10, choices=Action.choices, default=Action.DEACTIVATE)
-    dry_run = models.BooleanField(default=True)
+    action = models.CharField(max_length=10, choices=Action.choices, default=DEFAULTS.action)
+    dry_run = models.BooleanField(default=DEFAULTS.dry_run)
     exempt_groups = ArrayField(models.CharField(max_length=150), default=list, blank=True)
-    max_removal_ratio = models.FloatField(default=0.5)
-    on_cap = models.CharField(max_length=5, choices=OnCap.choices, default=OnCap.ASK)
+    max_removal_ratio = models.FloatField(default=DEFAULTS.max_removal_ratio)
+    on_cap = models.CharField(max_length=5, choices=OnCap.choices, default=DEFAULTS.on_cap)
     notice_days = models.PositiveSmallIntegerField(
-        default=14, validators=[MinValueValidator(0), MaxValueValidator(365)]
+        default=DEFAULTS.notice_days, validators=range_validators("notice_days")
     )
     delete_after_days = models.PositiveIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(3650)]
+        null=True, blank=True, validators=range_validators("delete_after_days")
     )
-    notify_admins = models.BooleanField(default=True)
-    schedule = models.CharField(max_length=100, default="0 3 * * *", validators=[validate_cron])
-    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    notify_admins = models.BooleanField(default=DEFAULTS.notify_admins)
+    schedule = models.CharField(
+        max_length=100, default=DEFAULTS.schedule, validators=[validate_cron]
+    )
+    timezone = models.CharField(
+        max_length=64, default=DEFAULTS.timezone, validators=[validate_timezone]
+    )
     next_run_at = models.DateTimeField(null=True, blank=True)
 
     # Summary of the tenant's last finished run, written when a run ends.
@@ -89,28 +101,21 @@ class CleanupPolicy(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(max_removal_ratio__gt=0, max_removal_ratio__lte=1),
-                name="policy_max_removal_ratio_range",
+                condition=RATIO_CONDITION, name="policy_max_removal_ratio_range"
             ),
             models.CheckConstraint(
-                condition=models.Q(inactive_days__gte=1, inactive_days__lte=3650),
-                name="policy_inactive_days_range",
+                condition=range_condition("inactive_days"), name="policy_inactive_days_range"
             ),
             models.CheckConstraint(
-                condition=models.Q(never_logged_in_days__gte=1, never_logged_in_days__lte=3650),
+                condition=range_condition("never_logged_in_days"),
                 name="policy_never_logged_in_days_range",
             ),
             models.CheckConstraint(
-                condition=models.Q(notice_days__lte=365),
+                condition=models.Q(notice_days__lte=RANGES["notice_days"][1]),
                 name="policy_notice_days_range",
             ),
-            # The restore window only follows a deactivation (DESIGN §9).
             models.CheckConstraint(
-                condition=models.Q(delete_after_days__isnull=True)
-                | models.Q(
-                    action="deactivate", delete_after_days__gte=1, delete_after_days__lte=3650
-                ),
-                name="policy_delete_after_days_range",
+                condition=DELETE_AFTER_DAYS_CONDITION, name="policy_delete_after_days_range"
             ),
         ]
 

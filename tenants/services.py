@@ -13,7 +13,7 @@ from django_tenants.utils import schema_context, schema_exists
 
 from activity.models import ActivityEvent
 from activity.services import platform_activity_record
-from tenants import schedule
+from cleanup.policy import next_run_at
 from tenants.models import CleanupPolicy, Domain, Tenant
 
 logger = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ def tenant_create(
             tenant.save(verbosity=0)
             Domain.objects.create(domain=domain, tenant=tenant, is_primary=True)
             policy = CleanupPolicy(tenant=tenant)
-            policy.next_run_at = schedule.next_run(policy.schedule, policy.timezone, timezone.now())
+            policy.next_run_at = next_run_at(policy, timezone.now())
             policy.save()
             with schema_context(schema_name):
                 get_user_model().objects.create_user(

@@ -45,7 +45,13 @@ from cleanup.services.oversight import (
     user_reactivate,
 )
 from cleanup.services.platform import cleanup_platform_trigger
-from cleanup.services.policy import policy_get, policy_input_validate, policy_update
+from cleanup.services.policy import (
+    policy_get,
+    policy_input_validate,
+    policy_save,
+    policy_try,
+    policy_update,
+)
 from cleanup.services.runs import (
     BrokerUnavailable,
     CleanupAlreadyActive,
@@ -103,6 +109,8 @@ __all__ = [
     "notices_send_enqueue",
     "policy_get",
     "policy_input_validate",
+    "policy_save",
+    "policy_try",
     "policy_update",
     "report_approve",
     "report_reject",

@@ -1,6 +1,7 @@
 """The tenant's policy: read and validated write."""
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from django.contrib.auth.models import Group
@@ -11,8 +12,7 @@ from django_tenants.utils import schema_context
 
 from activity.models import ActivityEvent
 from activity.services import activity_record
-from cleanup.policy import POLICY_FIELDS
-from tenants import schedule
+from cleanup.policy import POLICY_FIELDS, PolicySpec, next_run_at, policy_check
 from tenants.models import CleanupPolicy
 
 logger = logging.getLogger(__name__)
@@ -42,10 +42,23 @@ def policy_input_validate(*, schema_name: str, data: dict[str, Any]) -> None:
         )
 
 
+def policy_try(*, schema_name: str, overrides: dict[str, Any]) -> PolicySpec:
+    """The saved policy with `overrides` (any policy fields) applied, checked like a save
+    (the rules between fields, the tenant's groups), for the preview. Writes nothing.
+
+    Raises ValidationError with per-field messages.
+    """
+    policy_input_validate(schema_name=schema_name, data=overrides)
+    spec = replace(PolicySpec.from_policy(policy_get(schema_name)), **overrides)
+    policy_check(spec.snapshot())
+    return spec
+
+
 def policy_update(*, policy: CleanupPolicy, data: dict[str, Any], actor: str) -> CleanupPolicy:
-    """Apply `data` (any policy fields), validate the whole policy, recompute `next_run_at`,
-    and log `policy.updated` in the tenant's schema, in the same transaction as the save,
-    with each changed field's `{old, new}`.
+    """Apply `data` (any policy fields; the others keep their value), validate the whole
+    policy — ranges, the rules between fields (`cleanup.policy.policy_check`), the tenant's
+    groups — save it with its next run recomputed, and log `policy.updated` in the tenant's
+    schema, in the same transaction as the save, with each changed field's `{old, new}`.
 
     `actor` is who changed it: a tenant admin's username, `<name> (operator)` from the
     operators' Django admin, or ActivityEvent.SYSTEM_ACTOR. A save that changes no field
@@ -60,17 +73,15 @@ def policy_update(*, policy: CleanupPolicy, data: dict[str, Any], actor: str) ->
     before = {name: getattr(policy, name) for name in data}
     for name, value in data.items():
         setattr(policy, name, value)
+    policy_check({name: getattr(policy, name) for name in POLICY_FIELDS})
     policy.full_clean(exclude=["tenant"])
-    policy.next_run_at = schedule.next_run(policy.schedule, policy.timezone, timezone.now())
     changes = {
         name: {"old": old, "new": getattr(policy, name)}
         for name, old in before.items()
         if getattr(policy, name) != old
     }
     with transaction.atomic():
-        # Only the policy's own columns: a run may have written the operators' summary
-        # (last_report_*) since `policy` was loaded.
-        policy.save(update_fields=[*POLICY_FIELDS, "next_run_at"])
+        policy_save(policy=policy)
         if changes:
             with schema_context(policy.tenant.schema_name):
                 activity_record(
@@ -82,4 +93,16 @@ def policy_update(*, policy: CleanupPolicy, data: dict[str, Any], actor: str) ->
     logger.info(
         "cleanup.policy.updated", extra={"tenant": policy.tenant_id, "fields": sorted(changes)}
     )
+    return policy
+
+
+def policy_save(*, policy: CleanupPolicy, create: bool = False) -> CleanupPolicy:
+    """Save a validated policy with `next_run_at` recomputed from its (maybe changed) cron
+    and timezone. Only the policy's own columns: a run may have written the operators'
+    summary (last_report_*) since `policy` was loaded."""
+    policy.next_run_at = next_run_at(policy, timezone.now())
+    if create:
+        policy.save(force_insert=True)
+    else:
+        policy.save(update_fields=[*POLICY_FIELDS, "next_run_at"])
     return policy

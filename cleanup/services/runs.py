@@ -10,18 +10,20 @@ A run removes people's accounts, so the invariants are strict (DESIGN §4):
 import logging
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from functools import partial
 from typing import NamedTuple
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import (
     Error,
     IntegrityError,
     InterfaceError,
     OperationalError,
     connection,
+    reset_queries,
     transaction,
 )
 from django.utils import timezone
@@ -31,12 +33,12 @@ from psycopg2 import errors as pg_errors
 from activity.models import ActivityEvent
 from activity.services import activity_record
 from cleanup.models import CleanupReport
-from cleanup.policy import PolicySpec
-from cleanup.selectors import eligible_users, matched_users, report_active
+from cleanup.policy import PolicySpec, cap_exceeded, cap_message
+from cleanup.selectors import report_active, stage_counts
 from cleanup.services.admin_mail import admin_event, admins_notify_enqueue
 from cleanup.services.notices import notices_pending_enqueue
 from cleanup.services.policy import policy_get
-from cleanup.services.removal import Batch, audit_insert, users_remove
+from cleanup.services.stages import Batch, expire_batch, remove_batch, warn_batch
 from core.errors import ServiceError
 from tenants.context import current_schema
 from tenants.models import CleanupPolicy, Tenant
@@ -356,13 +358,15 @@ def report_finish(
     error: str = "",
     *,
     from_statuses: tuple[str, ...],
+    counters: dict[str, int] | None = None,
 ) -> bool:
-    """End a run with `status` and `error` (a report_transition); say whether it took.
+    """End a run with `status` and `error` (a report_transition, writing `counters` with
+    it); say whether it took.
 
     The worker and the reaper end `running` runs; a run whose tenant was suspended ends from
     `queued`.
     """
-    fields: dict[str, object] = {"error": error, "finished_at": timezone.now()}
+    fields: dict[str, object] = {**(counters or {}), "error": error, "finished_at": timezone.now()}
     if status == Status.SUCCEEDED:
         fields["progress"] = 1.0
     took = report_transition(report, status, from_statuses=from_statuses, **fields)
@@ -396,40 +400,10 @@ def _summary_publish(report: CleanupReport) -> None:
         last_report_id=report.pk,
         last_report_status=report.status,
         last_report_finished_at=report.finished_at,
-        last_report_users_removed=report.users_removed,
+        # A dry run's counters say what it would have removed; the operators' figures
+        # count removals, and it removed nobody.
+        last_report_users_removed=0 if report.dry_run else report.users_removed,
     )
-
-
-BATCH_WINDOW = 4
-
-
-def _batch_next(spec: PolicySpec, now: datetime, after_pk: int, size: int) -> Batch:
-    """Up to `size` matched users after `after_pk` by primary key, locked, re-checked against
-    the policy — looked for among the next `size * BATCH_WINDOW` users only.
-
-    The window's upper bound keeps each batch's query as cheap at the end of the table as at
-    its start: with only `pk > after_pk`, PostgreSQL merges the exempt-group anti-join from
-    the first row of the group-membership index on every batch, so a run's cost grew with
-    the square of the tenant's size. A window may hold no matched user at all.
-    """
-    window = size * BATCH_WINDOW
-    following = get_user_model().objects.filter(pk__gt=after_pk).order_by("pk")
-    upper = list(following.values_list("pk", flat=True)[window - 1 : window])
-    candidates = matched_users(spec, now).filter(pk__gt=after_pk)
-    if upper:
-        candidates = candidates.filter(pk__lte=upper[0])
-    rows = (
-        candidates.order_by("pk").select_for_update(of=("self",)).values_list("pk", "reason")[:size]  # type: ignore[misc]  # "reason" is annotated
-    )
-    ids, reasons = [], []
-    for pk, reason in rows:
-        ids.append(pk)
-        reasons.append(reason)
-    if len(ids) == size:
-        next_after: int | None = ids[-1]  # the window may hold more
-    else:
-        next_after = upper[0] if upper else None  # window exhausted; none after it
-    return Batch(ids=ids, reasons=reasons, next_after=next_after)
 
 
 def cleanup_run(*, report_id: int, batch_size: int | None = None) -> CleanupReport:
@@ -453,8 +427,18 @@ def cleanup_run(*, report_id: int, batch_size: int | None = None) -> CleanupRepo
             )
             return report
         now = timezone.now()
-        report.status, report.started_at, report.heartbeat_at = Status.RUNNING, now, now
-        report.save(update_fields=["status", "started_at", "heartbeat_at"])
+        # An approved run comes back `queued` with the counters of what it would have done
+        # (§10): it starts again from zero and counts what it does.
+        report_transition(
+            report,
+            Status.RUNNING,
+            from_statuses=(Status.QUEUED,),  # it is: the row is locked
+            started_at=now,
+            heartbeat_at=now,
+            error="",
+            progress=0.0,
+            **dict.fromkeys(COUNTERS, 0),
+        )
 
     log = {"tenant": current_schema(), "report_id": report.pk}
     logger.info("cleanup.run.started", extra=log)
@@ -546,57 +530,184 @@ def _run_fail(report: CleanupReport, exc: Exception) -> None:
             )
 
 
-def _lock_timeout_set() -> None:
-    """Bound how long this batch's transaction waits for a row lock (a user someone else is
-    editing): it fails with a clear error instead of hanging until the task's time limit."""
+@contextmanager
+def _lock_timeout_bounded() -> Iterator[None]:
+    """Bound how long each batch waits for a row lock (a user someone else is editing): the
+    batch fails with a clear error instead of hanging until the task's time limit.
+
+    Set once for the connection's session while the stages run, not in every batch's
+    transaction — one statement per run instead of one per batch — and reset after, so a
+    worker's persistent connection does not carry it into its next task. A connection that
+    broke meanwhile is closed instead: a new one starts without it.
+    """
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT set_config('lock_timeout', %s, true)",
+            "SELECT set_config('lock_timeout', %s, false)",
             [f"{settings.CLEANUP_LOCK_TIMEOUT_MS}ms"],
         )
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+        except Error:
+            # The connection broke (or its transaction did): whatever the run raised is the
+            # error worth reporting, and cleanup_run's handler closes a broken connection.
+            logger.warning("cleanup.run.lock_timeout_reset_failed", exc_info=True)
+
+
+COUNTERS = ("users_warned", "users_deactivated", "users_deleted", "users_removed")
+
+
+class Stage(NamedTuple):
+    """One stage of a run: its batch function, the report counter it adds to, and how many
+    times CLEANUP_BATCH_SIZE users its batches take."""
+
+    name: str
+    batch: Callable[[int, PolicySpec, datetime, int, int], Batch]
+    counter: str
+    removes: bool
+    scale: int = 1
+
+
+# The warn stage locks no row and sends nothing (the outbox does): its batches only bound a
+# transaction's length and the progress's steps, so they can be larger than the removal's.
+# A commit per 1,000 notices (its fsync and the deferred key checks) made the stage three
+# times an INSERT … SELECT of them all.
+WARN_BATCH_SCALE = 5
+
+
+def stages_for(spec: PolicySpec) -> list[Stage]:
+    """The stages this policy runs, in order (DESIGN §9). Looked up at each run, so tests can
+    stand in for a batch function."""
+    stages = []
+    if spec.notice_days:
+        stages.append(
+            Stage("warn", warn_batch, "users_warned", removes=False, scale=WARN_BATCH_SCALE)
+        )
+    removed_counter = "users_deleted" if spec.action == "delete" else "users_deactivated"
+    stages.append(Stage("remove", remove_batch, removed_counter, removes=True))
+    if spec.action == "deactivate" and spec.delete_after_days is not None:
+        stages.append(Stage("expire", expire_batch, "users_deleted", removes=True))
+    return stages
 
 
 def _run(report: CleanupReport, spec: PolicySpec, now: datetime, batch_size: int) -> None:
-    report.users_eligible = eligible_users(spec, now).count()
-    report.users_matched = matched_users(spec, now).count()
+    """Count, apply the safety cap, then run the stages (or, for a dry run, only count).
+
+    Every count comes first, before any stage changes anything: the safety cap weighs
+    everyone the run would deactivate or delete against the eligible users. An approved run
+    (`removal_limit` set, DESIGN §10) skips the cap and removes at most that many users.
+    """
+    counts = stage_counts(spec, now)
+    would = {
+        "users_warned": counts.to_warn,
+        "users_deactivated": counts.to_deactivate,
+        "users_deleted": counts.to_delete,
+        "users_removed": counts.removing,
+    }
+    report.users_eligible, report.users_matched = counts.eligible, counts.matched
     report.save(update_fields=["users_eligible", "users_matched"])
 
-    if (
-        report.users_eligible
-        and report.users_matched / report.users_eligible > spec.max_removal_ratio
-    ):
-        share = report.users_matched / report.users_eligible
-        report_finish(
-            report,
-            Status.ABORTED,
-            f"Safety cap: the run would remove {report.users_matched} of {report.users_eligible} "
-            f"eligible users ({share:.0%}), more than max_removal_ratio "
-            f"{spec.max_removal_ratio:.0%}. Nothing was removed.",
-            from_statuses=(Status.RUNNING,),
-        )
+    limit = report.removal_limit
+    if limit is None and cap_exceeded(counts.removing, counts.eligible, spec.max_removal_ratio):
+        _cap_reached(report, spec, counts.removing, counts.eligible, would)
         return
     if report.dry_run:
-        report_finish(report, Status.SUCCEEDED, from_statuses=(Status.RUNNING,))
+        # The counters say what the run would have done; nothing is written.
+        report_finish(report, Status.SUCCEEDED, from_statuses=(Status.RUNNING,), counters=would)
         return
 
+    removing = counts.removing if limit is None else min(counts.removing, limit)
+    total = max(counts.to_warn + removing, 1)
+    with _lock_timeout_bounded():
+        for stage in stages_for(spec):
+            stage_run(report, spec, now, stage, batch_size, limit, total)
+    report_finish(report, Status.SUCCEEDED, from_statuses=(Status.RUNNING,))
+
+
+def stage_run(
+    report: CleanupReport,
+    spec: PolicySpec,
+    now: datetime,
+    stage: Stage,
+    batch_size: int,
+    limit: int | None = None,
+    total: int = 1,
+) -> None:
+    """Run one stage's batches to the end of the users (or of the run's `limit` of
+    removals), one transaction each: the batch, then the report's counters, progress (of
+    `total`) and heartbeat — conditional on the run still `running`. Part of `cleanup_run`;
+    on its own only for measuring a stage (bench.notice_warn)."""
+    budget = None if not stage.removes or limit is None else limit - report.users_removed
+    batch_size *= stage.scale
     after_pk: int | None = 0
-    while after_pk is not None:
+    while after_pk is not None and (budget is None or budget > 0):
+        size = batch_size if budget is None else min(batch_size, budget)
         with transaction.atomic():
-            _lock_timeout_set()
-            batch = _batch_next(spec, now, after_pk, batch_size)
-            if batch.ids:
-                audit_insert(report.pk, batch, spec.action)
-                report.users_removed += users_remove(spec.action, batch.ids)
-                report.progress = min(1.0, report.users_removed / max(report.users_matched, 1))
-            # Conditional on still `running`: if the reaper ended this run, roll the batch
-            # back and stop rather than remove anyone more. Also the heartbeat, so it beats
-            # through windows where nobody matched.
+            batch = stage.batch(report.pk, spec, now, after_pk, size)
+            written = {stage.counter: getattr(report, stage.counter) + batch.count}
+            if stage.removes:
+                written["users_removed"] = report.users_removed + batch.count
+                if budget is not None:
+                    budget -= batch.count
+            done = report.users_warned + report.users_removed + batch.count
+            written["progress"] = min(1.0, done / total)
+            # Conditional on still `running`: if the reaper ended this run, roll the
+            # batch back and stop rather than write anything more. Also the heartbeat,
+            # so it beats through windows where nobody was selected.
             updated = CleanupReport.objects.filter(pk=report.pk, status=Status.RUNNING).update(
-                users_removed=report.users_removed,
-                progress=report.progress,
-                heartbeat_at=timezone.now(),
+                heartbeat_at=timezone.now(), **written
             )
             if not updated:
                 raise RunCancelled()
+            for name, value in written.items():
+                setattr(report, name, value)
         after_pk = batch.next_after
-    report_finish(report, Status.SUCCEEDED, from_statuses=(Status.RUNNING,))
+        if settings.DEBUG:
+            # DEBUG keeps every statement's text on the connection: keep memory flat.
+            reset_queries()
+
+
+def _cap_reached(
+    report: CleanupReport,
+    spec: PolicySpec,
+    removing: int,
+    eligible: int,
+    would: dict[str, int],
+) -> None:
+    """Over the safety cap, before anything changed: wait for a tenant admin's approval
+    (`on_cap: ask`, counters filled with what the run would do) or end `aborted`.
+
+    A dry run never waits: there is nothing to approve, so it ends `aborted` and says what
+    a real run would do."""
+    if spec.on_cap == "ask" and not report.dry_run:
+        report_transition(
+            report,
+            Status.AWAITING_APPROVAL,
+            from_statuses=(Status.RUNNING,),
+            error=cap_message(
+                removing,
+                eligible,
+                spec.max_removal_ratio,
+                "Waiting for a tenant admin's approval: nobody was removed and no notice "
+                "was written.",
+            ),
+            heartbeat_at=None,
+            **would,
+        )
+        logger.warning(
+            "cleanup.run.awaiting_approval",
+            extra={"report_id": report.pk, "removing": removing, "eligible": eligible},
+        )
+        return
+    outcome = "Nothing was removed."
+    if report.dry_run and spec.on_cap == "ask":
+        outcome = "A real run would wait for a tenant admin's approval. Nothing was removed."
+    report_finish(
+        report,
+        Status.ABORTED,
+        cap_message(removing, eligible, spec.max_removal_ratio, outcome),
+        from_statuses=(Status.RUNNING,),
+    )

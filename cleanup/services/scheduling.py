@@ -14,8 +14,8 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from cleanup.models import CleanupReport
+from cleanup.policy import next_run_at
 from cleanup.services.runs import report_finish
-from tenants import schedule
 from tenants.models import CleanupPolicy, Tenant
 
 logger = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def cleanup_due_claim(*, now: datetime) -> list[Claim]:
         )
         claims = []
         for policy in due:
-            following = schedule.next_run(policy.schedule, policy.timezone, now)
+            following = next_run_at(policy, now)
             claims.append(
                 Claim(policy.pk, policy.tenant.schema_name, policy.next_run_at, following)
             )

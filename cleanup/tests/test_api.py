@@ -1,7 +1,7 @@
 """Tenant endpoints: who may call them, and what they answer."""
 
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -9,12 +9,14 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from cleanup.models import CleanupAuditEntry, CleanupReport
+from cleanup.models import CleanupAuditEntry, CleanupNotice, CleanupReport
 from core.testing import FULL_POLICY, ROOT, TENANT_A, TENANT_B, client, make_user, tokens
 from core.testing.broker import broker_at, free_port, hung_redis
 from tenants.models import CleanupPolicy
 
 pytestmark = pytest.mark.django_db
+
+NOTICED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 ENDPOINTS = [
     ("get", "/api/reports/", None),
@@ -40,6 +42,8 @@ def report(tenant_a: Any) -> CleanupReport:
             policy={},
             users_eligible=3,
             users_matched=2,
+            users_warned=1,
+            users_deleted=2,
             users_removed=2,
             finished_at=timezone.now(),
         )
@@ -52,6 +56,7 @@ def report(tenant_a: Any) -> CleanupReport:
                 date_joined=timezone.now() - timedelta(days=400),
                 reason="inactive",
                 action="deleted",
+                noticed_at=NOTICED if i == 0 else None,
             )
         return report
 
@@ -128,19 +133,48 @@ def test_the_audit_list_pages_and_downloads_as_csv(
         "date_joined",
         "reason",
         "action",
+        "noticed_at",
         "restored_at",
         "restored_by",
     }
+    assert [(u["action"], u["noticed_at"]) for u in page["results"]] == [
+        ("deleted", "2026-01-02T03:04:05Z"),
+        ("deleted", None),
+    ]
 
     download = api.get(f"/api/reports/{report.pk}/users/?format=csv")
     assert download.status_code == 200 and download["Content-Type"].startswith("text/csv")
     assert download.streaming
     lines = b"".join(download.streaming_content).decode().splitlines()
     assert lines[0] == (
-        "user_id,username,email,last_login,last_seen,date_joined,reason,"
-        "action,restored_at,restored_by"
+        "user_id,username,email,last_login,last_seen,date_joined,reason,action,noticed_at,"
+        "restored_at,restored_by"
     )
     assert len(lines) == 3 and lines[1].startswith("100,gone0,gone0@x.test,,,")
+    assert lines[1].endswith(",inactive,deleted,2026-01-02 03:04:05+00:00,,")
+
+
+def test_a_report_says_what_each_stage_did(report: CleanupReport, admin_a: dict[str, str]) -> None:
+    body = client(TENANT_A, admin_a["access"]).get(f"/api/reports/{report.pk}/").json()
+
+    assert {
+        name: body[name]
+        for name in (
+            "users_warned",
+            "users_deactivated",
+            "users_deleted",
+            "users_removed",
+            "approved_by",
+            "approved_at",
+        )
+    } == {
+        "users_warned": 1,
+        "users_deactivated": 0,
+        "users_deleted": 2,
+        "users_removed": 2,
+        "approved_by": None,
+        "approved_at": None,
+    }
 
 
 def test_trigger_queues_a_run_then_answers_409_while_it_is_active(admin_a: dict[str, str]) -> None:
@@ -263,6 +297,12 @@ def test_preview_counts_and_samples_without_changing_anything(admin_a: dict[str,
     ).json()
 
     assert (saved["users_eligible"], saved["users_matched"], saved["would_abort"]) == (3, 2, True)
+    # Without an email address nobody can be warned: both would be deactivated now.
+    assert (saved["users_to_warn"], saved["users_to_deactivate"], saved["users_to_delete"]) == (
+        0,
+        2,
+        0,
+    )
     assert {(u["username"], u["reason"]) for u in saved["sample"]} == {
         ("sleepy", "inactive"),
         ("lurker", "never_logged_in"),
@@ -272,6 +312,33 @@ def test_preview_counts_and_samples_without_changing_anything(admin_a: dict[str,
         assert get_user_model().objects.filter(is_active=True).count() == 4
         assert not CleanupReport.objects.exists()
     assert api.get("/api/cleanup/policy/").json()["inactive_days"] == 90
+
+
+def test_preview_counts_who_each_stage_would_warn_deactivate_and_delete(
+    admin_a: dict[str, str],
+) -> None:
+    now = timezone.now()
+    make_user("alpha", "due_soon", email="d@x.test", last_login=now - timedelta(days=80))
+    make_user("alpha", "unwarned", email="u@x.test", last_login=now - timedelta(days=200))
+    make_user("alpha", "no_address", last_login=now - timedelta(days=200))
+    make_user("alpha", "busy", email="b@x.test", last_login=now)
+    api = client(TENANT_A, admin_a["access"])
+
+    warning = api.post("/api/cleanup/preview/", {"notice_days": 14}, format="json").json()
+    deleting = api.post(
+        "/api/cleanup/preview/", {"notice_days": 0, "action": "delete"}, format="json"
+    ).json()
+
+    # `unwarned` is past the limit but holds no notice: warned now, removed later.
+    assert {
+        name: warning[name]
+        for name in ("users_matched", "users_to_warn", "users_to_deactivate", "users_to_delete")
+    } == {"users_matched": 2, "users_to_warn": 2, "users_to_deactivate": 1, "users_to_delete": 0}
+    assert (deleting["users_to_warn"], deleting["users_to_deactivate"]) == (0, 0)
+    assert deleting["users_to_delete"] == 2
+    with schema_context("alpha"):
+        assert get_user_model().objects.filter(is_active=True).count() == 5
+        assert not CleanupNotice.objects.exists()
 
 
 def test_preview_rejects_invalid_fields(admin_a: dict[str, str]) -> None:

@@ -48,7 +48,7 @@ def download(admin: dict[str, str], entries: list[dict[str, Any]]) -> list[dict[
         ("=1+2", "'=1+2"),
     ],
 )
-@pytest.mark.parametrize("column", ["username", "email"])
+@pytest.mark.parametrize("column", ["username", "email", "restored_by"])
 def test_a_cell_that_starts_like_a_formula_is_prefixed_with_a_quote(
     admin_a: dict[str, str], column: str, value: str, written: str
 ) -> None:
@@ -71,6 +71,7 @@ def test_ordinary_values_are_written_unchanged(admin_a: dict[str, str]) -> None:
         "date_joined": "2024-01-02 03:04:05+00:00",
         "reason": "inactive",
         "action": "deleted",
+        "noticed_at": "",
         "restored_at": "",
         "restored_by": "",
     }

@@ -130,3 +130,113 @@ def test_beta_keeps_its_own_groups(groups: None, tenant_b: Any) -> None:
         "/api/cleanup/policy/", {"exempt_groups": ["beta-only"]}, format="json"
     )
     assert response.status_code == 200 and policy_row("beta")["exempt_groups"] == ["beta-only"]
+
+
+LIFECYCLE = {"on_cap": "abort", "notice_days": 7, "delete_after_days": 30, "notify_admins": False}
+
+
+def test_a_put_without_the_lifecycle_fields_keeps_them(admin_a: dict[str, str]) -> None:
+    assert send(admin_a, "patch", LIFECYCLE).status_code == 200
+    # A script written before the lifecycle fields existed PUTs the policy as it knew it.
+    older_body = {k: v for k, v in FULL_POLICY.items() if k not in LIFECYCLE}
+
+    response = send(admin_a, "put", {**older_body, "inactive_days": 120})
+
+    assert response.status_code == 200, response.content
+    row = policy_row()
+    assert row["inactive_days"] == 120
+    assert {name: row[name] for name in LIFECYCLE} == LIFECYCLE
+
+
+@pytest.mark.parametrize("method", ["patch", "put", "preview"])
+def test_a_restore_window_with_action_delete_is_a_400_naming_it(
+    admin_a: dict[str, str], method: str
+) -> None:
+    before = policy_row()
+
+    response = send(admin_a, method, {**FULL_POLICY, "action": "delete", "delete_after_days": 30})
+
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == ["delete_after_days"]
+    assert "deactivate" in response.json()["delete_after_days"][0]
+    assert policy_row() == before
+
+
+def test_switching_to_delete_while_a_restore_window_is_saved_is_a_400(
+    admin_a: dict[str, str],
+) -> None:
+    assert send(admin_a, "patch", {"delete_after_days": 30}).status_code == 200
+    before = policy_row()
+
+    refused = send(admin_a, "patch", {"action": "delete"})
+    accepted = send(admin_a, "patch", {"action": "delete", "delete_after_days": None})
+
+    assert refused.status_code == 400 and list(refused.json()) == ["delete_after_days"]
+    assert accepted.status_code == 200, accepted.content
+    assert (policy_row()["action"], policy_row()["delete_after_days"]) == ("delete", None)
+    assert before["action"] == "deactivate"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("notice_days", -1),
+        ("notice_days", 366),
+        ("notice_days", 1.5),
+        ("notice_days", "14"),
+        ("delete_after_days", 0),
+        ("delete_after_days", 3651),
+        ("on_cap", "maybe"),
+        ("on_cap", None),
+        ("notify_admins", "yes"),
+        ("notify_admins", None),
+    ],
+)
+@pytest.mark.parametrize("method", ["patch", "put", "preview"])
+def test_out_of_range_lifecycle_fields_are_a_400_naming_them(
+    admin_a: dict[str, str], method: str, field: str, value: Any
+) -> None:
+    before = policy_row()
+
+    response = send(admin_a, method, {**FULL_POLICY, field: value})
+
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == [field]
+    assert policy_row() == before
+
+
+def test_the_lifecycle_fields_at_their_bounds_are_accepted(admin_a: dict[str, str]) -> None:
+    for body in (
+        {"notice_days": 0},
+        {"notice_days": 365},
+        {"delete_after_days": 1},
+        {"delete_after_days": 3650},
+    ):
+        response = send(admin_a, "patch", body)
+        assert response.status_code == 200, (body, response.content)
+        assert {k: response.json()[k] for k in body} == body
+
+
+def test_the_operators_policy_form_refuses_a_restore_window_with_action_delete(
+    tenant_a: Any,
+) -> None:
+    make_user("public", "op", is_superuser=True, is_staff=True)
+    browser = Client(HTTP_HOST="localhost")
+    browser.post("/admin/login/", {"username": "op", "password": "a-long-enough-password"})
+    before = policy_row()
+
+    response = browser.post(
+        f"/admin/tenants/cleanuppolicy/{tenant_a.pk}/change/",
+        {
+            **FULL_POLICY,
+            "tenant": tenant_a.pk,
+            "exempt_groups": "",
+            "action": "delete",
+            "delete_after_days": "30",
+        },
+    )
+
+    assert response.status_code == 200  # the form again, with the error
+    errors = response.context["adminform"].form.errors
+    assert "deactivate" in errors["delete_after_days"][0]
+    assert policy_row() == before

@@ -71,14 +71,14 @@ def test_a_run_the_reaper_ended_stays_ended_when_its_worker_reaches_the_finish(
     CleanupPolicy.objects.filter(tenant=in_tenant_a).update(dry_run=True, max_removal_ratio=1.0)
     inactive_users(3)
     report = cleanup_report_create(schema_name="alpha", trigger="manual")
-    real_matched = runs.matched_users
+    real_counts = runs.stage_counts
 
     def reaped_while_counting(*args: Any) -> Any:
         # The worker stalls here long enough for the reaper to give up on it.
         cleanup_reap_stale(now=timezone.now() + timedelta(hours=2))
-        return real_matched(*args)
+        return real_counts(*args)
 
-    monkeypatch.setattr(runs, "matched_users", reaped_while_counting)
+    monkeypatch.setattr(runs, "stage_counts", reaped_while_counting)
 
     returned = cleanup_run(report_id=report.pk)
 
@@ -174,10 +174,10 @@ def dies_on_call(real: Callable[..., Any], death: Death) -> Callable[..., Any]:
 @pytest.mark.parametrize(
     ("deaths", "removed"),
     [
-        pytest.param([Death("eligible_users", 1)], 0, id="while counting, outside a batch"),
-        pytest.param([Death("_batch_next", 2)], 2, id="between batches"),
+        pytest.param([Death("stage_counts", 1)], 0, id="while counting, outside a batch"),
+        pytest.param([Death("remove_batch", 2)], 2, id="between batches"),
         pytest.param(
-            [Death("_batch_next", 2), Death("report_finish", 1)],
+            [Death("remove_batch", 2), Death("report_finish", 1)],
             2,
             id="between batches, and again while recording the failure",
         ),
@@ -239,6 +239,10 @@ def test_a_batch_blocked_on_a_locked_user_fails_on_the_lock_timeout_and_rolls_ba
             report.refresh_from_db()
             audited = set(CleanupAuditEntry.objects.values_list("user_id", flat=True))
             active = active_users()
+            with connection.cursor() as cursor:
+                # The run's lock timeout does not outlive it on the worker's connection.
+                cursor.execute("SHOW lock_timeout")
+                lock_timeout_after = cursor.fetchone()[0]
     finally:
         release.cancel()
         holder.rollback()
@@ -246,6 +250,7 @@ def test_a_batch_blocked_on_a_locked_user_fails_on_the_lock_timeout_and_rolls_ba
 
     assert report.status == "failed" and returned.status == "failed"
     assert "lock timeout" in report.error.lower() and "CLEANUP_LOCK_TIMEOUT_MS" in report.error
+    assert lock_timeout_after == "0"
     assert audited == set(matched[:2]) and report.users_removed == 2
     assert set(matched[2:]) <= active  # batch 2 rolled back whole: nobody in it touched
     assert_removed_exactly_the_audited(audited, active, matched)

@@ -99,25 +99,58 @@ test('tenant admin previews a policy and saves it', async ({ page }) => {
   const headline = page.getByTestId('preview-headline');
   await headline.waitFor();
 
-  // A wide net first: the preview warns that such a run would abort.
+  // The seeded policy warns two weeks ahead, in words.
+  const notice = page.getByRole('spinbutton', { name: 'Warn users by email (days before)' });
+  await page.getByText(/Users get an email 14 days before their account is deactivated/).waitFor();
+
+  // A wide net first, with no warning (every seeded user has an email address, so with
+  // notices nobody would be removed yet): the preview says such a run would stop at the cap.
+  await notice.fill('0');
   const days = page.getByRole('spinbutton', { name: 'Inactive for more than (days)' });
   await days.fill('1');
-  await page.getByRole('spinbutton', { name: /Abort when more than/ }).fill('0.1');
-  await page.getByText('A run with these settings would abort').waitFor({ timeout: TIMEOUT });
+  await page.getByRole('spinbutton', { name: /Safety cap/ }).fill('0.1');
+  const overCap = page.getByText(/A run with these settings would (abort|wait for approval)/);
+  await overCap.waitFor({ timeout: TIMEOUT });
 
   // Then settings a dry run can finish with; a varying value keeps the form dirty on re-runs.
   const inactive = String(300 + (Date.now() % 60));
   await days.fill(inactive);
-  await page.getByRole('spinbutton', { name: /Abort when more than/ }).fill('0.95');
-  await page.getByText('A run with these settings would abort').waitFor({ state: 'detached', timeout: TIMEOUT });
+  await page.getByRole('spinbutton', { name: /Safety cap/ }).fill('0.95');
+  await overCap.waitFor({ state: 'detached', timeout: TIMEOUT });
   const text = await headline.textContent();
-  assert(/With these settings \d[\d,]* of \d[\d,]* users would be/.test(text ?? ''), `unexpected preview headline: ${text}`);
+  assert(/With these settings \d[\d,]* of \d[\d,]* users are past the limits/.test(text ?? ''), `unexpected preview headline: ${text}`);
+  await page.getByTestId('preview-stages').getByText('Warn by email').waitFor();
+
+  // The lifecycle: warn 14 days ahead, a 30-day restore window, stop (not ask) over the cap.
+  await notice.fill('14');
+  await page.getByText(/Users get an email 14 days before their account is deactivated/).waitFor();
+  const restore = page.getByRole('switch', { name: /Restore window/ });
+  if (!(await restore.isChecked())) await restore.check({ force: true });
+  const window = page.getByRole('spinbutton', { name: 'Delete deactivated accounts after (days)' });
+  await window.fill('30');
+  await page.getByText(/can be reactivated for 30 days/).waitFor();
+  await page.getByRole('radio', { name: /Stop the run/ }).check({ force: true });
+  const notify = page.getByRole('switch', { name: "Email the tenant's admins" });
+  if (!(await notify.isChecked())) await notify.check({ force: true });
+  // The preview has caught up with the form (debounced): nobody is warned yet, so with a
+  // two weeks' notice nobody would be deactivated now.
+  await page.locator('.preview-card [aria-busy="false"]').waitFor({ timeout: TIMEOUT });
+  await page.getByTestId('preview-stages').getByText('Deactivate').locator('xpath=..').getByText('0', { exact: true }).waitFor({ timeout: TIMEOUT });
   await shot(page, 'policy-editor');
 
   const dryRun = page.getByRole('switch', { name: /Dry run/ });
   if (!(await dryRun.isChecked())) await dryRun.check({ force: true });
   await page.getByRole('button', { name: 'Save policy' }).click();
   await page.getByText('Policy saved.').waitFor();
+
+  // Saved for real: a fresh load shows them.
+  await page.reload();
+  await page.getByRole('heading', { name: 'Cleanup policy' }).waitFor();
+  assert((await notice.inputValue()) === '14', `notice days not saved: ${await notice.inputValue()}`);
+  assert(await restore.isChecked(), 'restore window not saved');
+  assert((await window.inputValue()) === '30', `restore window not saved: ${await window.inputValue()}`);
+  assert(await page.getByRole('radio', { name: /Stop the run/ }).isChecked(), 'on_cap not saved');
+  assert(await notify.isChecked(), 'notify_admins not saved');
 
   // The API's own validation shows next to the field.
   await days.fill('99999');
@@ -157,6 +190,9 @@ test('tenant admin triggers a dry run, watches it finish, opens its audit list a
   await finished.getByRole('link', { name: 'Open the report' }).click();
   await page.getByRole('heading', { level: 1, name: /Run #\d+/ }).waitFor();
   await page.getByRole('region', { name: /Audit list/ }).waitFor();
+  // A dry run says what each stage would have done.
+  await page.getByRole('region', { name: 'Summary' }).getByText('Would warn').waitFor();
+  await page.getByRole('region', { name: 'Summary' }).getByText('Would deactivate').waitFor();
   const audit = page.getByRole('region', { name: /Audit list/ });
   await audit.locator('.empty-state, table').first().waitFor({ timeout: TIMEOUT });
   await shot(page, 'report-detail');

@@ -1,4 +1,4 @@
-import type { ReportStatus } from './api/types';
+import type { AuditAction, CleanupAction, RemovalReason, ReportStatus } from './api/types';
 
 export const ACTIVE_STATUSES: readonly ReportStatus[] = ['queued', 'running', 'awaiting_approval'];
 
@@ -30,9 +30,17 @@ export function asReportStatus(status: string): ReportStatus {
   return (STATUSES as readonly string[]).includes(status) ? (status as ReportStatus) : 'failed';
 }
 
-/** A dry run that completed: it reports who it would have removed (users_matched). */
+/** A dry run that completed: its counters say what it would have done. */
 export function wouldRemove(report: { dry_run: boolean; status: ReportStatus }): boolean {
   return report.dry_run && report.status === 'succeeded';
+}
+
+/**
+ * The run's counters say what it would do, not what it did: a finished dry run, or a run
+ * waiting for approval (it stopped at the safety cap before changing anything).
+ */
+export function countsAreWould(report: { dry_run: boolean; status: ReportStatus }): boolean {
+  return wouldRemove(report) || report.status === 'awaiting_approval';
 }
 
 export const STATUS_LABEL: Record<ReportStatus, string> = {
@@ -44,7 +52,38 @@ export const STATUS_LABEL: Record<ReportStatus, string> = {
   awaiting_approval: 'Awaiting approval',
 };
 
-export const REASON_LABEL: Record<string, string> = {
+export const REASON_LABEL: Record<RemovalReason, string> = {
   inactive: 'Inactive',
   never_logged_in: 'Never logged in',
+  deactivation_expired: 'Restore window over',
 };
+
+/** What an action does to an account, in the past tense: "deactivated", "deleted". */
+export const ACTION_DONE: Record<CleanupAction, AuditAction> = { deactivate: 'deactivated', delete: 'deleted' };
+
+export const AUDIT_ACTION_LABEL: Record<AuditAction, string> = { deactivated: 'Deactivated', deleted: 'Deleted' };
+
+/** What a run did (or, dry or previewed, would do) in each stage of the lifecycle. */
+export interface StageCounts {
+  warned: number;
+  deactivated: number;
+  deleted: number;
+}
+
+export function reportStages(report: { users_warned: number; users_deactivated: number; users_deleted: number }): StageCounts {
+  return { warned: report.users_warned, deactivated: report.users_deactivated, deleted: report.users_deleted };
+}
+
+export function previewStages(preview: { users_to_warn: number; users_to_deactivate: number; users_to_delete: number }): StageCounts {
+  return { warned: preview.users_to_warn, deactivated: preview.users_to_deactivate, deleted: preview.users_to_delete };
+}
+
+/** "3 warned by email, 5 deactivated, 1 deleted" — the stages that touch anyone; "nobody" when none does. */
+export function describeStages(stages: StageCounts): string {
+  const parts = [
+    stages.warned ? `${stages.warned.toLocaleString()} warned by email` : '',
+    stages.deactivated ? `${stages.deactivated.toLocaleString()} deactivated` : '',
+    stages.deleted ? `${stages.deleted.toLocaleString()} deleted` : '',
+  ].filter(Boolean);
+  return parts.length ? parts.join(', ') : 'nobody';
+}

@@ -20,7 +20,7 @@ export function makeReport(overrides: Partial<Report> = {}): Report {
     finished_at: iso(NOW - id * DAY + 9000),
     users_eligible: 120,
     users_matched: 12,
-    users_warned: 0,
+    users_warned: 4,
     users_deactivated: 12,
     users_deleted: 0,
     users_removed: 12,
@@ -44,6 +44,8 @@ export function makeAuditEntry(i: number, overrides: Partial<AuditEntry> = {}): 
     date_joined: iso(NOW - 400 * DAY),
     reason: i % 2 ? 'inactive' : 'never_logged_in',
     action: 'deactivated',
+    // Every third user had no email address: removed without a notice.
+    noticed_at: i % 3 ? iso(NOW - 15 * DAY) : null,
     restored_at: null,
     restored_by: null,
     ...overrides,
@@ -98,6 +100,9 @@ export function makePreview(overrides: Partial<Preview> = {}): Preview {
   return {
     users_eligible: 120,
     users_matched: 3,
+    users_to_warn: 5,
+    users_to_deactivate: 2,
+    users_to_delete: 0,
     would_abort: false,
     sample: [makePreviewUser(1), makePreviewUser(2), makePreviewUser(3)],
     ...overrides,

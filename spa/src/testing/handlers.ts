@@ -121,6 +121,8 @@ export const handlers = [
       started_at: null,
       finished_at: null,
       users_removed: 0,
+      users_deactivated: 0,
+      users_warned: 0,
       users_matched: 0,
       trigger: 'manual',
       triggered_by: 'admin',

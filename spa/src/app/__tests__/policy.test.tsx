@@ -15,7 +15,11 @@ describe('policy editor', () => {
     expect(screen.getByRole('switch', { name: /Dry run/ })).toBeChecked();
     expect(screen.getByRole('switch', { name: 'Run on schedule' })).toBeChecked();
     expect(screen.getByRole('textbox', { name: 'Exempt groups' })).toHaveValue('');
-    expect(screen.getByRole('spinbutton', { name: /Abort when more than/ })).toHaveValue(0.5);
+    expect(screen.getByRole('spinbutton', { name: /Safety cap/ })).toHaveValue(0.5);
+    expect(screen.getByRole('radio', { name: /Ask an admin to approve/ })).toBeChecked();
+    expect(screen.getByRole('spinbutton', { name: 'Warn users by email (days before)' })).toHaveValue(14);
+    expect(screen.getByRole('switch', { name: /Restore window/ })).not.toBeChecked();
+    expect(screen.getByRole('switch', { name: "Email the tenant's admins" })).toBeChecked();
     expect(screen.getByRole('textbox', { name: 'Schedule (cron)' })).toHaveAccessibleDescription(/At 03:00/);
     const tz = screen.getByRole('combobox', { name: 'Timezone' });
     expect(tz).toHaveValue('UTC');
@@ -38,7 +42,11 @@ describe('policy editor', () => {
     const { user } = renderApp({ path: '/policy' });
 
     const headline = await screen.findByTestId('preview-headline');
-    expect(headline).toHaveTextContent('With these settings 3 of 120 users would be reported (dry run).');
+    expect(headline).toHaveTextContent('With these settings 3 of 120 users are past the limits.');
+    const stages = screen.getByTestId('preview-stages');
+    expect(stages).toHaveTextContent('Warn by email5');
+    expect(stages).toHaveTextContent('Deactivate2');
+    expect(stages).toHaveTextContent('Delete0');
     expect(screen.getByRole('cell', { name: /user1/ })).toBeInTheDocument();
     expect(screen.getAllByText('Never logged in').length).toBeGreaterThan(0);
 
@@ -47,7 +55,7 @@ describe('policy editor', () => {
     await user.type(days, '30');
 
     await waitFor(() => expect(screen.getByTestId('preview-headline')).toHaveTextContent('With these settings 80 of 120 users'), { timeout: 8000 });
-    expect(screen.getByRole('alert')).toHaveTextContent('A run with these settings would abort');
+    expect(screen.getByRole('alert')).toHaveTextContent('A run with these settings would wait for approval');
     expect(bodies.at(-1)).toMatchObject({ inactive_days: 30, action: 'deactivate', timezone: 'UTC' });
     // Debounced: typing "30" did not send one preview per keystroke.
     expect(bodies.length).toBeLessThanOrEqual(3);
@@ -110,5 +118,79 @@ describe('policy editor', () => {
     expect(await screen.findByText('Policy saved.')).toBeInTheDocument();
     expect(db.policy).toMatchObject({ schedule: '0 3 * * 1', action: 'delete', exempt_groups: ['vip', 'billing'], inactive_days: 90, max_removal_ratio: 0.5 });
     expect(screen.getByRole('textbox', { name: 'Schedule (cron)' })).toHaveAccessibleDescription(/At 03:00, only on Monday/);
+  });
+
+  it('explains the lifecycle fields in plain words as they are edited', async () => {
+    const { user } = renderApp({ path: '/policy' });
+
+    const notice = await screen.findByRole('spinbutton', { name: 'Warn users by email (days before)' });
+    expect(notice).toHaveAccessibleDescription(/Users get an email 14 days before their account is deactivated/);
+    await user.clear(notice);
+    await user.type(notice, '7');
+    expect(notice).toHaveAccessibleDescription(/Users get an email 7 days before their account is deactivated/);
+    await user.clear(notice);
+    await user.type(notice, '0');
+    expect(notice).toHaveAccessibleDescription('No email: accounts are deactivated without warning.');
+
+    await user.click(screen.getByRole('switch', { name: /Restore window/ }));
+    const window = screen.getByRole('spinbutton', { name: 'Delete deactivated accounts after (days)' });
+    expect(window).toHaveValue(30);
+    expect(window).toHaveAccessibleDescription(/can be reactivated for 30 days; after that, those nobody reactivated are deleted/);
+
+    // Deleting leaves nothing to restore: the window goes away, and says why.
+    await user.click(screen.getByRole('radio', { name: /Delete/ }));
+    expect(screen.queryByRole('spinbutton', { name: 'Delete deactivated accounts after (days)' })).not.toBeInTheDocument();
+    expect(screen.getByRole('switch', { name: /Restore window/ })).toBeDisabled();
+    expect(screen.getByRole('switch', { name: /Restore window/ })).toHaveAccessibleDescription(/Only with “Deactivate”/);
+    expect(notice).toHaveAccessibleDescription('No email: accounts are deleted without warning.');
+  });
+
+  it('saves the lifecycle fields, with no restore window for a delete policy', async () => {
+    const bodies: Record<string, unknown>[] = [];
+    server.use(
+      http.put('/api/cleanup/policy/', async ({ request }) => {
+        const body = (await request.json()) as Record<string, unknown>;
+        bodies.push(body);
+        db.policy = { ...db.policy, ...body };
+        return HttpResponse.json(db.policy);
+      }),
+    );
+    const { user } = renderApp({ path: '/policy' });
+
+    const notice = await screen.findByRole('spinbutton', { name: 'Warn users by email (days before)' });
+    await user.clear(notice);
+    await user.type(notice, '21');
+    await user.click(screen.getByRole('switch', { name: /Restore window/ }));
+    const window = screen.getByRole('spinbutton', { name: 'Delete deactivated accounts after (days)' });
+    await user.clear(window);
+    await user.type(window, '60');
+    await user.click(screen.getByRole('radio', { name: /Stop the run/ }));
+    await user.click(screen.getByRole('switch', { name: "Email the tenant's admins" }));
+    await user.click(screen.getByRole('button', { name: 'Save policy' }));
+
+    expect(await screen.findByText('Policy saved.')).toBeInTheDocument();
+    expect(bodies.at(-1)).toMatchObject({ notice_days: 21, delete_after_days: 60, on_cap: 'abort', notify_admins: false });
+
+    await user.click(screen.getByRole('radio', { name: /Delete/ }));
+    await user.click(screen.getByRole('button', { name: 'Save policy' }));
+    await waitFor(() => expect(bodies).toHaveLength(2));
+    expect(bodies.at(-1)).toMatchObject({ action: 'delete', delete_after_days: null });
+  });
+
+  it('shows the API refusing a restore window next to its field', async () => {
+    server.use(
+      http.put('/api/cleanup/policy/', () => HttpResponse.json({ delete_after_days: ['Ensure this value is less than or equal to 3650.'] }, { status: 400 })),
+    );
+    const { user } = renderApp({ path: '/policy' });
+
+    await user.click(await screen.findByRole('switch', { name: /Restore window/ }));
+    const window = screen.getByRole('spinbutton', { name: 'Delete deactivated accounts after (days)' });
+    await user.clear(window);
+    await user.type(window, '9999');
+    await user.click(screen.getByRole('button', { name: 'Save policy' }));
+
+    expect(await screen.findByText('Ensure this value is less than or equal to 3650.')).toBeInTheDocument();
+    expect(window).toHaveAttribute('aria-invalid', 'true');
+    expect(db.policy.delete_after_days).toBeNull();
   });
 });

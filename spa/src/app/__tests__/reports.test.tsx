@@ -1,6 +1,6 @@
 import { screen, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
-import { makeReport } from '@/testing/fixtures';
+import { makeAuditEntry, makeReport } from '@/testing/fixtures';
 import { db } from '@/testing/handlers';
 import { renderApp } from '@/testing/render';
 import { server } from '@/testing/server';
@@ -35,6 +35,48 @@ describe('reports', () => {
 
     await user.click(screen.getByRole('button', { name: 'Next →' }));
     expect(await screen.findByText('user21')).toBeInTheDocument();
+  });
+
+  it('shows what each stage did and, per user, the action and when they were warned', async () => {
+    db.reports = [makeReport({ id: 5, users_warned: 4, users_deactivated: 12, users_deleted: 3, users_removed: 15 })];
+    server.use(
+      http.get('/api/reports/:id/users/', () =>
+        HttpResponse.json({
+          count: 3,
+          next: null,
+          previous: null,
+          results: [
+            makeAuditEntry(1, { action: 'deactivated', noticed_at: '2025-05-17T09:30:00Z' }),
+            makeAuditEntry(2, { action: 'deactivated', noticed_at: null, email: '' }),
+            makeAuditEntry(3, { action: 'deleted', reason: 'deactivation_expired', noticed_at: null }),
+          ],
+        }),
+      ),
+    );
+    renderApp({ path: '/reports/5' });
+
+    const summary = await screen.findByRole('region', { name: 'Summary' });
+    expect(within(summary).getByText('Warned').nextSibling).toHaveTextContent('4');
+    expect(within(summary).getByText('Deactivated').nextSibling).toHaveTextContent('12');
+    expect(within(summary).getByText('Deleted').nextSibling).toHaveTextContent('3');
+
+    const audit = await screen.findByRole('table', { name: 'Audit list of run #5' });
+    const rows = within(audit).getAllByRole('row');
+    expect(within(rows[1]!).getByText('Deactivated')).toBeInTheDocument();
+    expect(within(rows[1]!).getByText(/2025/)).toBeInTheDocument(); // warned on 17 May
+    expect(within(rows[2]!).getByText('not warned (no email)')).toBeInTheDocument();
+    expect(within(rows[3]!).getByText('Deleted')).toBeInTheDocument();
+    expect(within(rows[3]!).getByText('Restore window over')).toBeInTheDocument();
+  });
+
+  it('says what a dry run would have done in each stage', async () => {
+    db.reports = [makeReport({ id: 6, dry_run: true, users_warned: 8, users_deactivated: 2, users_deleted: 0, users_removed: 2 })];
+    renderApp({ path: '/reports/6' });
+
+    const summary = await screen.findByRole('region', { name: 'Summary' });
+    expect(within(summary).getByText('Would warn').nextSibling).toHaveTextContent('8');
+    expect(within(summary).getByText('Would deactivate').nextSibling).toHaveTextContent('2');
+    expect(within(summary).getByText(/A real run would have: 8 warned by email, 2 deactivated\./)).toBeInTheDocument();
   });
 
   it('downloads the audit CSV with the auth header', async () => {

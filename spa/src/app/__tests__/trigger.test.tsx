@@ -13,22 +13,30 @@ async function openConfirmation(user: ReturnType<typeof renderApp>['user']) {
 }
 
 describe('run cleanup now', () => {
-  it('states what will happen, using the preview count, before a real run', async () => {
+  it('states what each stage will do, using the preview counts, before a real run', async () => {
     db.policy = makePolicy({ action: 'delete', dry_run: false });
-    server.use(http.post('/api/cleanup/preview/', () => HttpResponse.json(makePreview({ users_matched: 7 }))));
+    server.use(
+      http.post('/api/cleanup/preview/', () =>
+        HttpResponse.json(makePreview({ users_matched: 7, users_to_warn: 2, users_to_deactivate: 0, users_to_delete: 5 })),
+      ),
+    );
     const { user } = renderApp();
 
     const dialog = await openConfirmation(user);
-    expect(await within(dialog).findByText('Delete up to 7 users matched by the current policy.')).toBeInTheDocument();
+    expect(await within(dialog).findByText('Right now: 2 warned by email, 5 deleted.')).toBeInTheDocument();
     await user.click(within(dialog).getByRole('switch', { name: /dry run/i }));
-    expect(within(dialog).getByText('Dry run: report the 7 users matched by the current policy. Nobody is changed.')).toBeInTheDocument();
+    expect(within(dialog).getByText('Dry run: report the 7 users matched by the current policy. Nobody is changed and no email is sent.')).toBeInTheDocument();
   });
 
-  it('warns in the confirmation when the run would abort', async () => {
+  it.each([
+    ['ask', 'This run will wait for approval'],
+    ['abort', 'This run will abort'],
+  ] as const)('over the safety cap with on_cap %s, the confirmation says: %s', async (onCap, title) => {
+    db.policy = makePolicy({ dry_run: false, on_cap: onCap });
     server.use(http.post('/api/cleanup/preview/', () => HttpResponse.json(makePreview({ users_matched: 90, would_abort: true }))));
     const { user } = renderApp();
     const dialog = await openConfirmation(user);
-    expect(await within(dialog).findByRole('alert')).toHaveTextContent('This run will abort');
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent(title);
   });
 
   it('202: queues a dry run, shows live progress with the button disabled, then the result', async () => {
@@ -105,7 +113,8 @@ describe('overview', () => {
     renderApp();
     const latest = await screen.findByRole('region', { name: 'Latest run' });
     expect(await within(latest).findByRole('link', { name: 'Run #3' })).toBeInTheDocument();
-    expect(within(latest).getByText('Removed')).toBeInTheDocument();
+    expect(within(latest).getByText('Warned')).toBeInTheDocument();
+    expect(within(latest).getByText('Deactivated')).toBeInTheDocument();
     expect(screen.getByText('Next scheduled run')).toBeInTheDocument();
     expect(screen.getByText(/At 03:00/)).toBeInTheDocument();
     expect(await screen.findByRole('img', { name: /Users removed per run for the last 3 runs/ })).toBeInTheDocument();

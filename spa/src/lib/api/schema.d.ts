@@ -436,6 +436,12 @@ export interface components {
          * @enum {string}
          */
         ActivityVerbEnum: "policy.updated" | "cleanup.triggered" | "run.approved" | "run.rejected" | "run.undone" | "user.reactivated" | "exemption.created" | "exemption.deleted" | "tenant.created" | "platform.triggered";
+        /**
+         * @description * `deactivated` - Deactivated
+         *     * `deleted` - Deleted
+         * @enum {string}
+         */
+        AuditActionEnum: "deactivated" | "deleted";
         AuditEntry: {
             readonly user_id: number;
             readonly username: string;
@@ -447,17 +453,13 @@ export interface components {
             /** Format: date-time */
             readonly date_joined: string;
             readonly reason: components["schemas"]["ReasonEnum"];
-            readonly action: components["schemas"]["AuditEntryActionEnum"];
+            readonly action: components["schemas"]["AuditActionEnum"];
+            /** Format: date-time */
+            readonly noticed_at: string | null;
             /** Format: date-time */
             readonly restored_at: string | null;
             readonly restored_by: string | null;
         };
-        /**
-         * @description * `deactivated` - Deactivated
-         *     * `deleted` - Deleted
-         * @enum {string}
-         */
-        AuditEntryActionEnum: "deactivated" | "deleted";
         Conflict: {
             detail: string;
             report_id: number | null;
@@ -594,8 +596,11 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Tenant"][];
         };
-        /** @description Every editable policy field with its rule (DESIGN §4). */
-        PatchedPolicyRequest: {
+        /**
+         * @description A PUT or PATCH of the policy. The lifecycle fields (§9) may be left out even of a PUT:
+         *     they keep their value, so scripts that PUT the policy as it was before them keep working.
+         */
+        PatchedPolicyWriteRequest: {
             enabled?: boolean;
             inactive_days?: number;
             never_logged_in_days?: number;
@@ -603,9 +608,18 @@ export interface components {
             dry_run?: boolean;
             exempt_groups?: string[];
             max_removal_ratio?: number;
+            /**
+             * @description Over the safety cap: `ask` waits for a tenant admin's approval, `abort` ends the run.
+             *
+             *     * `ask` - Ask
+             *     * `abort` - Abort
+             */
             on_cap?: components["schemas"]["OnCapEnum"];
+            /** @description Days between a user's warning email and their removal; 0: no warning. */
             notice_days?: number;
+            /** @description Only with action "deactivate": delete accounts a cleanup deactivated this many days ago and nobody reactivated. null: never. */
             delete_after_days?: number | null;
+            /** @description Email the tenant's admins when a run waits for approval, fails or removes anyone. */
             notify_admins?: boolean;
             schedule?: string;
             timezone?: string;
@@ -619,9 +633,18 @@ export interface components {
             dry_run?: boolean;
             exempt_groups?: string[];
             max_removal_ratio?: number;
+            /**
+             * @description Over the safety cap: `ask` waits for a tenant admin's approval, `abort` ends the run.
+             *
+             *     * `ask` - Ask
+             *     * `abort` - Abort
+             */
             on_cap?: components["schemas"]["OnCapEnum"];
+            /** @description Days between a user's warning email and their removal; 0: no warning. */
             notice_days?: number;
+            /** @description Only with action "deactivate": delete accounts a cleanup deactivated this many days ago and nobody reactivated. null: never. */
             delete_after_days?: number | null;
+            /** @description Email the tenant's admins when a run waits for approval, fails or removes anyone. */
             notify_admins?: boolean;
             schedule?: string;
             timezone?: string;
@@ -642,7 +665,10 @@ export interface components {
             runs: components["schemas"]["PlatformRun"][];
             skipped: components["schemas"]["PlatformSkip"][];
         };
-        /** @description Every editable policy field with its rule (DESIGN §4). */
+        /**
+         * @description Every editable policy field with its shape and range (`cleanup.policy`). The rules
+         *     between fields and the tenant's groups are the service's to check.
+         */
         Policy: {
             enabled: boolean;
             inactive_days: number;
@@ -651,9 +677,18 @@ export interface components {
             dry_run: boolean;
             exempt_groups: string[];
             max_removal_ratio: number;
+            /**
+             * @description Over the safety cap: `ask` waits for a tenant admin's approval, `abort` ends the run.
+             *
+             *     * `ask` - Ask
+             *     * `abort` - Abort
+             */
             on_cap: components["schemas"]["OnCapEnum"];
+            /** @description Days between a user's warning email and their removal; 0: no warning. */
             notice_days: number;
+            /** @description Only with action "deactivate": delete accounts a cleanup deactivated this many days ago and nobody reactivated. null: never. */
             delete_after_days: number | null;
+            /** @description Email the tenant's admins when a run waits for approval, fails or removes anyone. */
             notify_admins: boolean;
             schedule: string;
             timezone: string;
@@ -661,8 +696,11 @@ export interface components {
             readonly next_run_at: string | null;
             readonly schedule_description: string;
         };
-        /** @description Every editable policy field with its rule (DESIGN §4). */
-        PolicyRequest: {
+        /**
+         * @description A PUT or PATCH of the policy. The lifecycle fields (§9) may be left out even of a PUT:
+         *     they keep their value, so scripts that PUT the policy as it was before them keep working.
+         */
+        PolicyWriteRequest: {
             enabled: boolean;
             inactive_days: number;
             never_logged_in_days: number;
@@ -670,16 +708,33 @@ export interface components {
             dry_run: boolean;
             exempt_groups: string[];
             max_removal_ratio: number;
-            on_cap: components["schemas"]["OnCapEnum"];
-            notice_days: number;
-            delete_after_days: number | null;
-            notify_admins: boolean;
+            /**
+             * @description Over the safety cap: `ask` waits for a tenant admin's approval, `abort` ends the run.
+             *
+             *     * `ask` - Ask
+             *     * `abort` - Abort
+             */
+            on_cap?: components["schemas"]["OnCapEnum"];
+            /** @description Days between a user's warning email and their removal; 0: no warning. */
+            notice_days?: number;
+            /** @description Only with action "deactivate": delete accounts a cleanup deactivated this many days ago and nobody reactivated. null: never. */
+            delete_after_days?: number | null;
+            /** @description Email the tenant's admins when a run waits for approval, fails or removes anyone. */
+            notify_admins?: boolean;
             schedule: string;
             timezone: string;
         };
         Preview: {
             users_eligible: number;
+            /** @description Eligible users past the inactivity limits now. */
             users_matched: number;
+            /** @description Users a run would send a notice now (due within notice_days). */
+            users_to_warn: number;
+            /** @description Users a run would deactivate now: matched, and warned long enough ago (or without an email address). */
+            users_to_deactivate: number;
+            /** @description Users a run would delete now: matched (action delete), or past the restore window. */
+            users_to_delete: number;
+            /** @description Over the safety cap: the run would remove nobody, and wait for approval or stop (on_cap). */
             would_abort: boolean;
             sample: components["schemas"]["PreviewUser"][];
         };
@@ -1078,7 +1133,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["PolicyRequest"];
+                "application/json": components["schemas"]["PolicyWriteRequest"];
             };
         };
         responses: {
@@ -1130,7 +1185,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["PatchedPolicyRequest"];
+                "application/json": components["schemas"]["PatchedPolicyWriteRequest"];
             };
         };
         responses: {

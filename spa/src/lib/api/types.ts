@@ -11,6 +11,8 @@ export type ReportStatus = S['ReportStatusEnum'];
 export type ReportTrigger = S['TriggerEnum'];
 export type CleanupAction = S['ActionEnum'];
 export type RemovalReason = S['ReasonEnum'];
+export type AuditAction = S['AuditActionEnum'];
+export type OnCap = S['OnCapEnum'];
 
 export type TokenPair = S['TokenPair'];
 export type Me = S['Me'];
@@ -34,7 +36,7 @@ export type AuditPage = S['PaginatedAuditEntryList'];
 export type TenantPage = S['PaginatedTenantList'];
 
 export type Policy = S['Policy'];
-export type PolicyInput = S['PatchedPolicyRequest'];
+export type PolicyInput = S['PatchedPolicyWriteRequest'];
 export type Preview = S['Preview'];
 export type PreviewUser = S['PreviewUser'];
 export type TriggerRequest = S['TriggerRequestRequest'];

@@ -2,13 +2,13 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { Alert, ErrorAlert } from '@/components/ui/Alert';
 import { Badge } from '@/components/ui/Badge';
 import { Button } from '@/components/ui/Button';
-import { Card, PageHeader } from '@/components/ui/Card';
+import { Card, PageHeader, Stat } from '@/components/ui/Card';
 import { Field, Switch } from '@/components/ui/Field';
 import { Loading, Spinner } from '@/components/ui/Spinner';
 import { ApiError, type FieldErrors } from '@/lib/api/errors';
-import type { CleanupAction, Policy, PolicyInput } from '@/lib/api/types';
+import type { CleanupAction, OnCap, Policy, PolicyInput, Preview } from '@/lib/api/types';
 import { formatDateTime, formatNumber, formatPercent, formatRelative } from '@/lib/format';
-import { REASON_LABEL } from '@/lib/report-status';
+import { ACTION_DONE, REASON_LABEL } from '@/lib/report-status';
 import { useDebouncedValue } from '@/lib/use-debounced-value';
 import { usePolicy } from '../api/get-policy';
 import { usePreview } from '../api/preview-cleanup';
@@ -24,9 +24,18 @@ interface Draft {
   dry_run: boolean;
   exempt_groups: string;
   max_removal_ratio: string;
+  on_cap: OnCap;
+  notice_days: string;
+  /** The restore window is on: deactivated accounts are deleted after `delete_after_days`. */
+  restore_window: boolean;
+  delete_after_days: string;
+  notify_admins: boolean;
   schedule: string;
   timezone: string;
 }
+
+/** The restore window offered when it is first switched on. */
+const DEFAULT_RESTORE_DAYS = '30';
 
 type DraftKey = keyof Draft;
 
@@ -39,6 +48,11 @@ function toDraft(policy: Policy): Draft {
     dry_run: policy.dry_run,
     exempt_groups: policy.exempt_groups.join(', '),
     max_removal_ratio: String(policy.max_removal_ratio),
+    on_cap: policy.on_cap,
+    notice_days: String(policy.notice_days),
+    restore_window: policy.delete_after_days !== null,
+    delete_after_days: policy.delete_after_days === null ? DEFAULT_RESTORE_DAYS : String(policy.delete_after_days),
+    notify_admins: policy.notify_admins,
     schedule: policy.schedule,
     timezone: policy.timezone,
   };
@@ -63,10 +77,41 @@ function toInput(draft: Draft): PolicyInput {
       .map((g) => g.trim())
       .filter(Boolean),
     max_removal_ratio: numeric(draft.max_removal_ratio),
+    on_cap: draft.on_cap,
+    notice_days: numeric(draft.notice_days),
+    // The restore window follows a deactivation only; switching to delete turns it off
+    // (the typed days stay in the form should the action switch back).
+    delete_after_days: draft.restore_window && draft.action === 'deactivate' ? numeric(draft.delete_after_days) : null,
+    notify_admins: draft.notify_admins,
     schedule: draft.schedule.trim(),
     timezone: draft.timezone,
   };
 }
+
+/** The plain-language help under "notice days", for the value typed. */
+function noticeHint(value: string, action: CleanupAction): string {
+  const days = Number(value.trim());
+  if (value.trim() === '' || !Number.isInteger(days) || days < 0 || days > 365) return 'A whole number of days from 0 to 365.';
+  if (days === 0) return `No email: accounts are ${ACTION_DONE[action]} without warning.`;
+  return (
+    `Users get an email ${days} ${days === 1 ? 'day' : 'days'} before their account is ${ACTION_DONE[action]}; ` +
+    'signing in, or the link in the email, keeps it. Users without an email address cannot be warned.'
+  );
+}
+
+function restoreHint(value: string): string {
+  const days = Number(value.trim());
+  if (value.trim() === '' || !Number.isInteger(days) || days < 1 || days > 3650) return 'A whole number of days from 1 to 3650.';
+  return (
+    `Accounts this cleanup deactivated can be reactivated for ${days} ${days === 1 ? 'day' : 'days'}; after that, ` +
+    'those nobody reactivated are deleted. Accounts deactivated by hand are never deleted.'
+  );
+}
+
+const ON_CAP_LABEL: Record<OnCap, { title: string; text: string }> = {
+  ask: { title: 'Ask an admin to approve', text: 'The run waits, removing nobody, until a tenant admin approves or rejects it.' },
+  abort: { title: 'Stop the run', text: 'The run ends at once and removes nobody.' },
+};
 
 const SCHEDULE_PRESETS: { label: string; cron: string }[] = [
   { label: 'Daily 03:00', cron: '0 3 * * *' },
@@ -198,11 +243,11 @@ function PolicyEditor({ policy }: { policy: Policy }) {
                 hint="New tenants start here. Turn it off once the reports look right."
               />
               <Field
-                label="Abort when more than this share would be removed"
+                label="Safety cap: the largest share of eligible users one run may remove"
                 errors={errors.max_removal_ratio}
                 hint={
                   Number.isFinite(ratio) && ratio > 0 && ratio <= 1
-                    ? `A run that would remove more than ${formatPercent(ratio)} of eligible users removes nobody.`
+                    ? `A run that would deactivate or delete more than ${formatPercent(ratio)} of eligible users removes nobody.`
                     : 'A number above 0 and at most 1, e.g. 0.5 for 50%.'
                 }
               >
@@ -217,6 +262,69 @@ function PolicyEditor({ policy }: { policy: Policy }) {
                   onChange={(e) => set('max_removal_ratio', e.target.value)}
                 />
               </Field>
+              <p className="field-label" id="on-cap-label">
+                When a run would remove more than the cap:
+              </p>
+              <div className="radio-cards" role="radiogroup" aria-labelledby="on-cap-label">
+                {(['ask', 'abort'] as const).map((onCap) => (
+                  <label key={onCap} className={`radio-card ${draft.on_cap === onCap ? 'radio-card-checked' : ''}`}>
+                    <input type="radio" name="on_cap" value={onCap} checked={draft.on_cap === onCap} onChange={() => set('on_cap', onCap)} />
+                    <span>
+                      <strong>{ON_CAP_LABEL[onCap].title}</strong>
+                      <span className="muted small block">{ON_CAP_LABEL[onCap].text}</span>
+                    </span>
+                  </label>
+                ))}
+              </div>
+              {errors.on_cap && <p className="field-error">{errors.on_cap.join(' ')}</p>}
+            </fieldset>
+
+            <fieldset className="fieldset">
+              <legend>Warning and restore</legend>
+              <Field label="Warn users by email (days before)" errors={errors.notice_days} hint={noticeHint(draft.notice_days, draft.action)}>
+                <input
+                  className="input input-narrow"
+                  type="number"
+                  inputMode="numeric"
+                  min={0}
+                  max={365}
+                  value={draft.notice_days}
+                  onChange={(e) => set('notice_days', e.target.value)}
+                />
+              </Field>
+              <Switch
+                label="Restore window: delete deactivated accounts later"
+                checked={draft.restore_window && draft.action === 'deactivate'}
+                disabled={draft.action !== 'deactivate'}
+                onChange={(v) => set('restore_window', v)}
+                hint={
+                  draft.action === 'deactivate'
+                    ? 'Off: deactivated accounts stay until someone deletes them.'
+                    : 'Only with “Deactivate”: a deleted account cannot be restored.'
+                }
+              />
+              {draft.restore_window && draft.action === 'deactivate' && (
+                <Field label="Delete deactivated accounts after (days)" errors={errors.delete_after_days} hint={restoreHint(draft.delete_after_days)}>
+                  <input
+                    className="input input-narrow"
+                    type="number"
+                    inputMode="numeric"
+                    min={1}
+                    max={3650}
+                    value={draft.delete_after_days}
+                    onChange={(e) => set('delete_after_days', e.target.value)}
+                  />
+                </Field>
+              )}
+              {errors.delete_after_days && !(draft.restore_window && draft.action === 'deactivate') && (
+                <p className="field-error">{errors.delete_after_days.join(' ')}</p>
+              )}
+              <Switch
+                label="Email the tenant's admins"
+                checked={draft.notify_admins}
+                onChange={(v) => set('notify_admins', v)}
+                hint="When a run waits for approval, fails, or removes anyone."
+              />
             </fieldset>
 
             <fieldset className="fieldset">
@@ -317,15 +425,14 @@ function PolicyEditor({ policy }: { policy: Policy }) {
             </div>
           </footer>
         </form>
-        <PreviewPanel preview={preview} stale={input !== debounced} action={draft.action} dryRun={draft.dry_run} />
+        <PreviewPanel preview={preview} stale={input !== debounced} dryRun={draft.dry_run} onCap={draft.on_cap} />
       </div>
     </>
   );
 }
 
-function PreviewPanel({ preview, stale, action, dryRun }: { preview: ReturnType<typeof usePreview>; stale: boolean; action: CleanupAction; dryRun: boolean }) {
+function PreviewPanel({ preview, stale, dryRun, onCap }: { preview: ReturnType<typeof usePreview>; stale: boolean; dryRun: boolean; onCap: OnCap }) {
   const invalid = preview.error instanceof ApiError && preview.error.status === 400;
-  const verb = action === 'delete' ? 'deleted' : 'deactivated';
   return (
     <Card title={<>Preview {(stale || preview.isFetching) && <Spinner size="sm" />}</>} className="preview-card">
       <div aria-live="polite" aria-busy={stale || preview.isFetching}>
@@ -339,11 +446,13 @@ function PreviewPanel({ preview, stale, action, dryRun }: { preview: ReturnType<
           <>
             <p className="preview-headline" data-testid="preview-headline">
               With these settings <strong>{formatNumber(preview.data.users_matched)}</strong> of <strong>{formatNumber(preview.data.users_eligible)}</strong>{' '}
-              users would be {dryRun ? 'reported (dry run)' : verb}.
+              users are past the limits.
             </p>
+            <PreviewStages preview={preview.data} dryRun={dryRun} />
             {preview.data.would_abort && (
-              <Alert tone="warning" title="A run with these settings would abort">
-                That is more than the maximum share allowed, so the run would stop and remove nobody. Raise the limit or narrow the policy.
+              <Alert tone="warning" title={onCap === 'ask' ? 'A run with these settings would wait for approval' : 'A run with these settings would abort'}>
+                That is more than the safety cap allows, so the run would remove nobody
+                {onCap === 'ask' ? ' until a tenant admin approves it.' : '.'} Raise the cap or narrow the policy.
               </Alert>
             )}
             {preview.data.sample.length > 0 ? (
@@ -391,5 +500,19 @@ function PreviewPanel({ preview, stale, action, dryRun }: { preview: ReturnType<
         )}
       </div>
     </Card>
+  );
+}
+
+/** What a run would do now, stage by stage (DESIGN §9). */
+function PreviewStages({ preview, dryRun }: { preview: Preview; dryRun: boolean }) {
+  return (
+    <>
+      <p className="muted small preview-caption">{dryRun ? 'A dry run only reports. A real run now would:' : 'A run now would:'}</p>
+      <dl className="stats stats-compact" data-testid="preview-stages">
+        <Stat label="Warn by email" value={formatNumber(preview.users_to_warn)} />
+        <Stat label="Deactivate" value={formatNumber(preview.users_to_deactivate)} />
+        <Stat label="Delete" value={formatNumber(preview.users_to_delete)} />
+      </dl>
+    </>
   );
 }

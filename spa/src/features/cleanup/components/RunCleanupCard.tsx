@@ -5,8 +5,9 @@ import { Card } from '@/components/ui/Card';
 import { Dialog } from '@/components/ui/Dialog';
 import { Switch } from '@/components/ui/Field';
 import { Loading } from '@/components/ui/Spinner';
-import type { CleanupAction, Preview } from '@/lib/api/types';
+import type { Preview } from '@/lib/api/types';
 import { formatNumber } from '@/lib/format';
+import { describeStages, previewStages } from '@/lib/report-status';
 import { usePolicy } from '../api/get-policy';
 import { usePreviewNow } from '../api/preview-cleanup';
 import { conflictingReportId, triggerErrorMessage, useTriggerCleanup } from '../api/trigger-cleanup';
@@ -20,11 +21,12 @@ interface RunCleanupCardProps {
   children?: ReactNode;
 }
 
-function confirmationText(preview: Preview, action: CleanupAction, dryRun: boolean): string {
+function confirmationText(preview: Preview, dryRun: boolean): string {
   const n = formatNumber(preview.users_matched);
   const users = preview.users_matched === 1 ? 'user' : 'users';
-  if (dryRun) return `Dry run: report the ${n} ${users} matched by the current policy. Nobody is changed.`;
-  return `${action === 'delete' ? 'Delete' : 'Deactivate'} up to ${n} ${users} matched by the current policy.`;
+  const stages = describeStages(previewStages(preview));
+  if (dryRun) return `Dry run: report the ${n} ${users} matched by the current policy. Nobody is changed and no email is sent.`;
+  return stages === 'nobody' ? 'Nobody would be warned or removed right now.' : `Right now: ${stages}.`;
 }
 
 export function RunCleanupCard({ running, onRun, children }: RunCleanupCardProps) {
@@ -102,16 +104,21 @@ export function RunCleanupCard({ running, onRun, children }: RunCleanupCardProps
         {preview.isError && <ErrorAlert error={preview.error} onRetry={() => preview.mutate()} title="Could not preview the run" />}
         {preview.isSuccess && (
           <>
-            <p className={`confirm-text ${effectiveDryRun ? '' : 'confirm-danger'}`}>{confirmationText(preview.data, action, effectiveDryRun)}</p>
+            <p className={`confirm-text ${effectiveDryRun ? '' : 'confirm-danger'}`}>{confirmationText(preview.data, effectiveDryRun)}</p>
             <p className="muted small">
               {formatNumber(preview.data.users_matched)} of {formatNumber(preview.data.users_eligible)} eligible users match right now; the run re-checks each
               one as it goes.
             </p>
-            {preview.data.would_abort && (
-              <Alert tone="warning" title="This run will abort">
-                It would remove more than the policy&apos;s maximum share of eligible users, so it will stop and remove nobody.
-              </Alert>
-            )}
+            {preview.data.would_abort &&
+              (policy.data?.on_cap === 'ask' && !effectiveDryRun ? (
+                <Alert tone="warning" title="This run will wait for approval">
+                  It would remove more than the policy&apos;s safety cap allows, so it will remove nobody until a tenant admin approves it.
+                </Alert>
+              ) : (
+                <Alert tone="warning" title="This run will abort">
+                  It would remove more than the policy&apos;s safety cap allows, so it will stop and remove nobody.
+                </Alert>
+              ))}
           </>
         )}
       </Dialog>

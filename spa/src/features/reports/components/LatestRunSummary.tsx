@@ -3,7 +3,8 @@ import { DryRunBadge, StatusBadge } from '@/components/ui/Badge';
 import { Stat } from '@/components/ui/Card';
 import type { Report } from '@/lib/api/types';
 import { formatDateTime, formatDuration, formatNumber, formatRelative } from '@/lib/format';
-import { isActiveStatus, wouldRemove } from '@/lib/report-status';
+import { isActiveStatus } from '@/lib/report-status';
+import { StageStats } from './StageStats';
 
 const TRIGGER: Record<string, string> = { manual: 'manually', schedule: 'by the schedule', platform: 'by a platform operator' };
 
@@ -32,12 +33,8 @@ export function LatestRunSummary({ report }: { report: Report }) {
             : `This run is ${report.status === 'queued' ? 'waiting for a worker' : 'in progress'}; its figures appear here when it finishes.`}
         </p>
       ) : (
-        <dl className="stats">
-          {wouldRemove(report) ? (
-            <Stat label="Would remove" value={formatNumber(report.users_matched)} hint={`dry run · ${report.action === 'delete' ? 'delete' : 'deactivate'}`} />
-          ) : (
-            <Stat label="Removed" value={formatNumber(report.users_removed)} hint={report.action === 'delete' ? 'deleted' : 'deactivated'} />
-          )}
+        <dl className="stats stats-wide">
+          <StageStats report={report} />
           <Stat label="Matched" value={formatNumber(report.users_matched)} hint="inactive or never logged in" />
           <Stat label="Eligible" value={formatNumber(report.users_eligible)} hint="users the policy looks at" />
           <Stat label="Duration" value={formatDuration(report.started_at, report.finished_at)} />

@@ -1,7 +1,7 @@
 import { useId } from 'react';
 import type { Report } from '@/lib/api/types';
 import { formatDateTime, formatNumber } from '@/lib/format';
-import { wouldRemove } from '@/lib/report-status';
+import { isActiveStatus, wouldRemove } from '@/lib/report-status';
 
 const W = 640;
 const H = 200;
@@ -30,11 +30,12 @@ function niceMax(value: number): number {
 export function RemovalsChart({ reports }: { reports: Report[] }) {
   const patternId = useId();
   const runs = reports
-    .filter((r) => r.status !== 'queued' && r.status !== 'running')
+    .filter((r) => !isActiveStatus(r.status))
     .slice()
     .reverse();
   if (runs.length === 0) return null;
-  const values = runs.map((r) => (wouldRemove(r) ? (r.users_matched ?? 0) : r.users_removed));
+  // A dry run's users_removed is what it would have removed.
+  const values = runs.map((r) => r.users_removed);
   const max = niceMax(Math.max(...values, 1));
   const innerW = W - PAD.left - PAD.right;
   const innerH = H - PAD.top - PAD.bottom;
@@ -42,7 +43,7 @@ export function RemovalsChart({ reports }: { reports: Report[] }) {
   const barW = Math.max(4, Math.min(36, slot * 0.7));
   const ticks = [0, max / 2, max];
   const labelEvery = Math.ceil(runs.length / 8);
-  const total = runs.reduce((sum, r) => sum + r.users_removed, 0);
+  const total = runs.reduce((sum, r) => sum + (r.dry_run ? 0 : r.users_removed), 0);
   const times = runs.map((r) => new Date(r.finished_at ?? r.created_at).getTime());
   const sameDay = Math.max(...times) - Math.min(...times) < 36 * 3600_000;
 

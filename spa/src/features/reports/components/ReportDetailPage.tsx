@@ -9,7 +9,7 @@ import { ApiError } from '@/lib/api/errors';
 import type { Report } from '@/lib/api/types';
 import { formatDateTime, formatDuration, formatNumber, formatRelative } from '@/lib/format';
 import { usePageParam } from '@/lib/pagination';
-import { canUndo, isActiveStatus, REASON_LABEL, wouldRemove } from '@/lib/report-status';
+import { AUDIT_ACTION_LABEL, canUndo, describeStages, isActiveStatus, REASON_LABEL, reportStages, wouldRemove } from '@/lib/report-status';
 import type { AuditEntry } from '@/lib/api/types';
 import { errorMessage } from '@/lib/api/errors';
 import { useDownloadReportCsv } from '../api/download-report-csv';
@@ -19,6 +19,7 @@ import { useReactivateUser } from '../api/reactivate-user';
 import { ApprovalBanner } from './ApprovalBanner';
 import { RunProgress } from './RunProgress';
 import { UndoRunCard } from './UndoRunCard';
+import { StageStats } from './StageStats';
 import { useDocumentTitle } from '@/lib/use-document-title';
 
 const TRIGGER: Record<string, string> = { manual: 'Manual', schedule: 'Schedule', platform: 'Platform operator' };
@@ -76,13 +77,9 @@ function ReportDetail({ report }: { report: Report }) {
         </Card>
       )}
       <Card title="Summary">
-        <dl className="stats">
-          {wouldRemove(report) ? (
-            <Stat label="Would remove" value={formatNumber(report.users_matched)} hint={`dry run · ${report.action === 'delete' ? 'delete' : 'deactivate'}`} />
-          ) : (
-            <Stat label="Removed" value={formatNumber(report.users_removed)} hint={report.action === 'delete' ? 'deleted' : 'deactivated'} />
-          )}
-          <Stat label="Matched" value={formatNumber(report.users_matched)} />
+        <dl className="stats stats-wide">
+          <StageStats report={report} />
+          <Stat label="Matched" value={formatNumber(report.users_matched)} hint="past the inactivity limits" />
           <Stat label="Eligible" value={formatNumber(report.users_eligible)} />
           <Stat
             label="Duration"
@@ -91,9 +88,12 @@ function ReportDetail({ report }: { report: Report }) {
           />
         </dl>
         {wouldRemove(report) && (
+          <p className="muted small">Dry run: nobody was changed and no email was sent. A real run would have: {describeStages(reportStages(report))}.</p>
+        )}
+        {report.approved_by && (
           <p className="muted small">
-            Dry run: nobody was changed. {formatNumber(report.users_matched)} users matched the policy and would have been{' '}
-            {report.action === 'delete' ? 'deleted' : 'deactivated'}.
+            Approved by {report.approved_by}
+            {report.approved_at ? ` on ${formatDateTime(report.approved_at)}` : ''}.
           </p>
         )}
         {report.status === 'aborted' && (
@@ -142,7 +142,7 @@ function PolicySnapshot({ policy }: { policy: unknown }) {
 function AuditList({ report }: { report: Report }) {
   const [page, setPage] = usePageParam();
   const users = useReportUsers(report.id, page);
-  const title = `Audit list: users ${report.action === 'delete' ? 'deleted' : 'deactivated'}`;
+  const title = 'Audit list: users removed';
   return (
     <Card title={title}>
       {users.isPending ? (
@@ -170,7 +170,9 @@ function AuditList({ report }: { report: Report }) {
               <thead>
                 <tr>
                   <th scope="col">User</th>
+                  <th scope="col">Action</th>
                   <th scope="col">Reason</th>
+                  <th scope="col">Warned</th>
                   <th scope="col">Last login</th>
                   <th scope="col" className="hide-sm">
                     Last seen
@@ -189,7 +191,25 @@ function AuditList({ report }: { report: Report }) {
                       <span className="muted small block">{u.email || 'no email'}</span>
                     </td>
                     <td>
-                      <Badge tone={u.reason === 'inactive' ? 'warning' : 'neutral'}>{REASON_LABEL[u.reason] ?? u.reason}</Badge>
+                      <Badge tone={u.action === 'deleted' ? 'danger' : 'warning'}>{AUDIT_ACTION_LABEL[u.action] ?? u.action}</Badge>
+                      {u.restored_at && (
+                        <span className="muted small block">
+                          restored {formatDateTime(u.restored_at)}
+                          {u.restored_by ? ` by ${u.restored_by}` : ''}
+                        </span>
+                      )}
+                    </td>
+                    <td>
+                      <Badge tone={u.reason === 'never_logged_in' ? 'neutral' : 'warning'}>{REASON_LABEL[u.reason] ?? u.reason}</Badge>
+                    </td>
+                    <td>
+                      {u.noticed_at ? (
+                        <time dateTime={u.noticed_at}>{formatDateTime(u.noticed_at)}</time>
+                      ) : (
+                        <span className="muted" title={u.email ? 'No notice was required when this user was removed' : 'No email address to send a notice to'}>
+                          {u.email ? 'not warned' : 'not warned (no email)'}
+                        </span>
+                      )}
                     </td>
                     <td>{u.last_login ? formatDateTime(u.last_login) : <span className="muted">never</span>}</td>
                     <td className="hide-sm">{u.last_seen ? formatDateTime(u.last_seen) : <span className="muted">never</span>}</td>

@@ -1,0 +1,104 @@
+"""What the run tests share: users described relative to now, the policy, a run, and time
+passing."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from cleanup.models import CleanupAuditEntry, CleanupNotice, CleanupReport
+from cleanup.services import cleanup_report_create, cleanup_run
+from tenants.models import CleanupPolicy, Tenant
+
+D, G = 90, 30  # the tests' inactive_days and never_logged_in_days
+DAY = timedelta(days=1)
+LONG_AGO = timedelta(days=2000)
+
+
+def make_user(name: str, now: datetime, attrs: dict[str, Any]) -> User:
+    """A user whose `last_login`, `last_seen` and `date_joined` are given in days from `now`;
+    `group` puts them in a group, `notice` gives them one (days from now when it was sent, or
+    "pending"); other keys are User fields. An email address unless `email` says otherwise."""
+    fields: dict[str, Any] = {"date_joined": now - LONG_AGO, "email": f"{name}@example.com"}
+    for key, value in attrs.items():
+        if key in ("last_login", "last_seen", "date_joined"):
+            fields[key] = now + value * DAY
+        elif key not in ("group", "notice"):
+            fields[key] = value
+    user = User.objects.create(username=name, **fields)
+    if "group" in attrs:
+        user.groups.add(Group.objects.get_or_create(name=attrs["group"])[0])
+    if "notice" in attrs:
+        notice_give(user, None if attrs["notice"] == "pending" else now + attrs["notice"] * DAY)
+    return user
+
+
+def notice_give(user: User, sent_at: datetime | None) -> CleanupNotice:
+    """A notice of an earlier run (made up: only its report must exist)."""
+    report = CleanupReport.objects.create(
+        status="succeeded", trigger="manual", dry_run=False, action="deactivate", policy={}
+    )
+    return CleanupNotice.objects.create(
+        user_id=user.pk,
+        email=user.email,
+        report=report,
+        due_at=timezone.now() + 14 * DAY,
+        sent_at=sent_at,
+    )
+
+
+def notices_send(report: CleanupReport) -> int:
+    """What the outbox's sender does once the mail server accepted a run's notices: mark
+    them sent."""
+    return CleanupNotice.objects.filter(report=report, sent_at__isnull=True).update(
+        sent_at=timezone.now()
+    )
+
+
+def days_pass(days: float) -> None:
+    """Move every recorded time in the schema `days` into the past, as if that many days
+    went by: users' activity, notices, runs."""
+    ago = days * DAY
+    for model, fields in (
+        (User, ("last_login", "last_seen", "date_joined")),
+        (CleanupNotice, ("created_at", "sent_at", "due_at")),
+        (CleanupReport, ("created_at", "started_at", "finished_at")),
+        (
+            CleanupAuditEntry,
+            ("last_login", "last_seen", "date_joined", "noticed_at", "restored_at"),
+        ),
+    ):
+        for field in fields:
+            model.objects.filter(**{f"{field}__isnull": False}).update(**{field: F(field) - ago})
+
+
+def set_policy(tenant: Tenant, **fields: Any) -> None:
+    defaults = {
+        "inactive_days": D,
+        "never_logged_in_days": G,
+        "exempt_groups": ["vip"],
+        "max_removal_ratio": 1.0,
+        "dry_run": False,
+        # Most run tests are about who is removed: no warning first. The lifecycle's tests
+        # set notice_days themselves.
+        "notice_days": 0,
+    }
+    CleanupPolicy.objects.filter(tenant=tenant).update(**{**defaults, **fields})
+
+
+def run(tenant: Tenant, batch_size: int = 1000, **report_fields: Any) -> CleanupReport:
+    report = cleanup_report_create(
+        schema_name=tenant.schema_name, trigger="manual", **report_fields
+    )
+    return cleanup_run(report_id=report.pk, batch_size=batch_size)
+
+
+def usernames(users: Any) -> set[str]:
+    return set(users.values_list("username", flat=True))
+
+
+def active_names(names: Any) -> set[str]:
+    return usernames(User.objects.filter(username__in=names, is_active=True))

@@ -1,0 +1,20 @@
+import { Stat } from '@/components/ui/Card';
+import type { Report } from '@/lib/api/types';
+import { formatNumber } from '@/lib/format';
+import { countsAreWould } from '@/lib/report-status';
+
+/** What a run did in each stage (DESIGN §9) — or, for a dry run or one awaiting approval, would do. */
+export function StageStats({ report }: { report: Report }) {
+  const would = countsAreWould(report);
+  return (
+    <>
+      <Stat label={would ? 'Would warn' : 'Warned'} value={formatNumber(report.users_warned)} hint="by email, before removal" />
+      <Stat label={would ? 'Would deactivate' : 'Deactivated'} value={formatNumber(report.users_deactivated)} />
+      <Stat
+        label={would ? 'Would delete' : 'Deleted'}
+        value={formatNumber(report.users_deleted)}
+        hint={report.action === 'deactivate' && report.users_deleted ? 'after the restore window' : undefined}
+      />
+    </>
+  );
+}

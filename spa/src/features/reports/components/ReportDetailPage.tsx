@@ -192,12 +192,6 @@ function AuditList({ report }: { report: Report }) {
                     </td>
                     <td>
                       <Badge tone={u.action === 'deleted' ? 'danger' : 'warning'}>{AUDIT_ACTION_LABEL[u.action] ?? u.action}</Badge>
-                      {u.restored_at && (
-                        <span className="muted small block">
-                          restored {formatDateTime(u.restored_at)}
-                          {u.restored_by ? ` by ${u.restored_by}` : ''}
-                        </span>
-                      )}
                     </td>
                     <td>
                       <Badge tone={u.reason === 'never_logged_in' ? 'neutral' : 'warning'}>{REASON_LABEL[u.reason] ?? u.reason}</Badge>
@@ -232,7 +226,8 @@ function AuditList({ report }: { report: Report }) {
 /** What became of one removed account: deleted, reactivated (when, by whom), or Reactivate. */
 function AuditOutcome({ entry, reportId }: { entry: AuditEntry; reportId: number }) {
   const reactivate = useReactivateUser(reportId);
-  if (entry.action === 'deleted') return <Badge tone="danger">Deleted</Badge>;
+  // The Action column already says "Deleted": a deleted account cannot come back.
+  if (entry.action === 'deleted') return <span className="muted small">Cannot be restored</span>;
   if (entry.restored_at) {
     return (
       <span className="small">

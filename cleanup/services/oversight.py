@@ -80,11 +80,12 @@ def _not_awaiting(report: CleanupReport) -> ReportConflict:
 def report_approve(*, schema_name: str, report_id: int, actor: str) -> CleanupReport:
     """Approve a run waiting in `awaiting_approval`: back to `queued`, its task published.
 
-    The run may then remove at most the `users_matched` it showed when it asked
-    (`removal_limit`, copied from the row itself in the same UPDATE that changes the
-    status): DESIGN §10's "removing at most the users_matched it showed". That is the
-    number the admin was asked about — every run fills it before the cap is checked — and a
-    bound, not a target: the run still re-checks every user per batch.
+    The run may then remove at most what it showed when it asked: DESIGN §10's "removing at
+    most the users_matched it showed". Since runs warn before they remove (§9), a matched
+    user is not always one the run would remove, so the limit is the removals it counted
+    (`users_removed` = would-deactivate + would-delete, the number the cap weighed and the
+    admin was shown), copied from the row itself in the same UPDATE that changes the status.
+    A bound, not a target: the run still re-checks every user per batch.
 
     The task is published inside the transaction, before the commit. A refused publish
     rolls everything back — the run stays `awaiting_approval`, no event is written — and
@@ -114,7 +115,7 @@ def report_approve(*, schema_name: str, report_id: int, actor: str) -> CleanupRe
             from_statuses=(Status.AWAITING_APPROVAL,),
             approved_by=actor,
             approved_at=now,
-            removal_limit=F("users_matched"),
+            removal_limit=F("users_removed"),
             task_id=task_id,
             published_at=now,
         )

@@ -37,7 +37,10 @@ def awaiting_report(schema: str, *, matched: int = 3, eligible: int = 4) -> Clea
             started_at=now - timedelta(minutes=5),
             heartbeat_at=now - timedelta(minutes=5),
             users_eligible=eligible,
+            # Over the cap the run counts what it would do; here every matched user would go.
             users_matched=matched,
+            users_deactivated=matched,
+            users_removed=matched,
         )
 
 

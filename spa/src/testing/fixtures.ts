@@ -64,9 +64,10 @@ export function makeAwaitingReport(overrides: Partial<Report> = {}): Report {
     finished_at: null,
     progress: 0,
     users_eligible: 300,
-    users_matched: 180,
-    users_deactivated: 0,
-    users_removed: 0,
+    users_matched: 190,
+    users_warned: 10,
+    users_deactivated: 180,
+    users_removed: 180,
     ...overrides,
   });
 }

@@ -83,7 +83,7 @@ export const handlers = [
   http.post('/api/reports/:id/approve/', ({ params }) => {
     const found = awaitingReport(params.id);
     if (found instanceof Response) return found;
-    const report = replaceReport({ ...found, status: 'queued', approved_by: db.me.username, approved_at: NOW_ISO, removal_limit: found.users_matched });
+    const report = replaceReport({ ...found, status: 'queued', approved_by: db.me.username, approved_at: NOW_ISO, removal_limit: found.users_removed });
     return HttpResponse.json(report, { status: 202 });
   }),
   http.post('/api/reports/:id/reject/', ({ params }) => {

@@ -46,7 +46,9 @@ export function ApprovalBanner({ report }: { report: Report }) {
     reject.reset();
     (which === 'approve' ? approve : reject).mutate(report.id, { onSettled: () => setOpen(null) });
   };
-  const matched = report.users_matched;
+  // What the run would remove (deactivate + delete): the number the cap weighed, and the
+  // limit an approval sets. Matched users still owed a notice are only warned.
+  const matched = report.users_removed;
   const eligible = report.users_eligible;
   const cap = capOf(report);
   const share = matched !== null && eligible ? formatPercent(matched / eligible) : null;

@@ -273,6 +273,8 @@ CELERY_TASK_ROUTES = {
     "cleanup.run_tenant": {"queue": "cleanup"},
     "cleanup.fan_out": {"queue": "default"},
     "cleanup.reap_stale_runs": {"queue": "default"},
+    # Trigger-all's expansion into run tasks: housekeeping, quick.
+    "cleanup.publish_runs": {"queue": "default"},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
@@ -309,6 +311,9 @@ CLEANUP_QUEUED_TIMEOUT_S = env.int("CLEANUP_QUEUED_TIMEOUT_S", default=3600)
 # A batch waits at most this long for a user row another transaction holds locked, then the
 # run ends `failed` (instead of hanging until the task's time limit).
 CLEANUP_LOCK_TIMEOUT_MS = env.int("CLEANUP_LOCK_TIMEOUT_MS", default=5000)
+# A run awaiting approval (on_cap "ask") that nobody approves or rejects within this many
+# hours is ended `aborted`, "approval expired", by the reaper (DESIGN §10).
+CLEANUP_APPROVAL_TTL_H = env.int("CLEANUP_APPROVAL_TTL_H", default=72)
 # Scheduled runs start within this many seconds of being due (spreads load at 03:00).
 CLEANUP_FANOUT_JITTER_S = env.int("CLEANUP_FANOUT_JITTER_S", default=30)
 # Publishing a run: try twice, quickly; the API answers 503 rather than make a client wait.

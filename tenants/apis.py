@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from cleanup import selectors as cleanup_selectors
 from cleanup.models import CleanupReport
 from cleanup.serializers import ReportSerializer
-from cleanup.services import cleanup_enqueue_many
+from cleanup.services import cleanup_trigger_many
 from core.api import AUTH_ERRORS, ERROR, VALIDATION_ERROR, OperatorApi
 from tenants import selectors
 from tenants.models import Tenant
@@ -137,15 +137,19 @@ class PlatformTriggerApi(OperatorApi):
             **AUTH_ERRORS,
         },
         summary="Queue a run in the given tenants (default: every active tenant)",
+        description="Each queued tenant's run creates its own report when a worker takes it "
+        "(the tenants list shows it under `active_run`); tenants that are unknown, "
+        "suspended or already have an active run are listed under `skipped` with the reason.",
     )
     def post(self, request: Request) -> Response:
         serializer = PlatformTriggerSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        runs, skipped = cleanup_enqueue_many(
+        queued, skipped = cleanup_trigger_many(
             schema_names=serializer.validated_data.get("tenants"),
             dry_run=serializer.validated_data["dry_run"],
             triggered_by=request.user.get_username(),
         )
+        runs = [{"tenant": schema_name} for schema_name in queued]
         return Response(
             PlatformTriggerResponseSerializer({"runs": runs, "skipped": skipped}).data,
             status=status.HTTP_202_ACCEPTED,

@@ -17,6 +17,15 @@ class LastReportSerializer(serializers.Serializer):
     users_removed = serializers.IntegerField(allow_null=True)
 
 
+class ActiveRunSerializer(serializers.Serializer):
+    """The tenant's queued, running or awaiting-approval run, from the public registry. `id`
+    is null while a queued run's task has not yet created its report."""
+
+    id = serializers.IntegerField(allow_null=True)
+    status = serializers.ChoiceField(choices=CleanupReport.ACTIVE_STATUSES)
+    since = serializers.DateTimeField(allow_null=True)
+
+
 class TenantScheduleSerializer(serializers.Serializer):
     enabled = serializers.BooleanField()
     schedule = serializers.CharField()
@@ -28,6 +37,7 @@ class TenantSerializer(serializers.ModelSerializer):
     domain = serializers.SerializerMethodField()
     schedule = serializers.SerializerMethodField()
     last_report = serializers.SerializerMethodField()
+    active_run = serializers.SerializerMethodField()
 
     class Meta:
         model = Tenant
@@ -39,6 +49,7 @@ class TenantSerializer(serializers.ModelSerializer):
             "created_at",
             "schedule",
             "last_report",
+            "active_run",
         ]
         read_only_fields = fields
 
@@ -63,6 +74,19 @@ class TenantSerializer(serializers.ModelSerializer):
                 "status": policy.last_report_status,
                 "finished_at": policy.last_report_finished_at,
                 "users_removed": policy.last_report_users_removed,
+            }
+        ).data
+
+    @extend_schema_field(ActiveRunSerializer(allow_null=True))
+    def get_active_run(self, tenant: Tenant) -> ActiveRunSerializer | None:
+        policy = getattr(tenant, "policy", None)
+        if policy is None or not policy.active_report_status:
+            return None
+        return ActiveRunSerializer(  # type: ignore[return-value]
+            {
+                "id": policy.active_report_id,
+                "status": policy.active_report_status,
+                "since": policy.active_report_since,
             }
         ).data
 
@@ -136,8 +160,10 @@ class PlatformTriggerSerializer(serializers.Serializer):
 
 
 class PlatformRunSerializer(serializers.Serializer):
+    """A tenant whose run was queued. Its report is created by the run's task (so it has no
+    id yet); until then the tenants list shows the run as `active_run` without one."""
+
     tenant = serializers.CharField()
-    report_id = serializers.IntegerField()
 
 
 class PlatformSkipSerializer(serializers.Serializer):

@@ -11,7 +11,6 @@ import logging
 import time
 import uuid
 from datetime import datetime
-from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -31,11 +30,18 @@ from cleanup.models import CleanupReport
 from cleanup.policy import PolicySpec
 from cleanup.selectors import eligible_users, matched_users, report_active
 from cleanup.services.policy import policy_get
+from cleanup.services.registry import FINISHED_STATUSES as FINISHED_STATUSES
+from cleanup.services.registry import (
+    registry_heartbeat,
+    registry_report_active,
+    registry_report_changed,
+    registry_report_withdrawn,
+    registry_reservation_claim,
+)
 from cleanup.services.removal import Batch, audit_insert, users_remove
 from core.errors import ServiceError
 from tenants.context import current_schema
-from tenants.models import CleanupPolicy, Tenant
-from tenants.selectors import tenant_active_schemas
+from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -109,16 +115,20 @@ def cleanup_report_create(
     triggered_by: str | None = None,
     dry_run: bool | None = None,
     task_id: str = "",
+    reserved: bool = False,
 ) -> CleanupReport:
-    """Create a `queued` report in the current (tenant) schema, snapshotting the policy.
+    """Create a `queued` report in the current (tenant) schema, snapshotting the policy, and
+    record it in the public registry in the same transaction.
 
     Raises CleanupAlreadyActive — decided by the database's unique index, not by a
-    check-then-insert — when the tenant already has a queued or running run.
+    check-then-insert — when the tenant already has a queued or running run. With
+    `reserved`, the report takes the place of task `task_id`'s reservation, and RunWithdrawn
+    (nothing created) is raised when that reservation no longer stands.
     """
     spec = PolicySpec.from_policy(policy_get(schema_name))
     try:
         with transaction.atomic():
-            return CleanupReport.objects.create(
+            report = CleanupReport.objects.create(
                 status=Status.QUEUED,
                 trigger=trigger,
                 triggered_by=triggered_by,
@@ -127,6 +137,11 @@ def cleanup_report_create(
                 policy=spec.snapshot(),
                 task_id=task_id,
             )
+            if reserved:
+                registry_reservation_claim(report, task_id)
+            else:
+                registry_report_active(report)
+            return report
     except IntegrityError as exc:
         active = report_active()
         raise CleanupAlreadyActive(active.pk if active else None) from exc
@@ -169,7 +184,12 @@ def cleanup_enqueue(
             # Only while still `queued`: a publish whose reply timed out may have reached
             # Redis, and a worker may already run it (removing users, writing their audit).
             # Deleting that report would delete the audit with it.
-            withdrawn, _ = CleanupReport.objects.filter(pk=report.pk, status=Status.QUEUED).delete()
+            with transaction.atomic():
+                withdrawn, _ = CleanupReport.objects.filter(
+                    pk=report.pk, status=Status.QUEUED
+                ).delete()
+                if withdrawn:
+                    registry_report_withdrawn(report.pk)
             logger.warning(
                 "cleanup.enqueue.broker_unavailable",
                 extra={"tenant": schema_name, "error": repr(exc), "withdrawn": bool(withdrawn)},
@@ -184,57 +204,6 @@ def cleanup_enqueue(
     return report
 
 
-class QueuedRun(NamedTuple):
-    tenant: str
-    report_id: int
-
-
-class SkippedRun(NamedTuple):
-    tenant: str
-    reason: str
-
-
-def cleanup_enqueue_many(
-    *, schema_names: list[str] | None, dry_run: bool | None, triggered_by: str | None
-) -> tuple[list[QueuedRun], list[SkippedRun]]:
-    """Queue a platform-triggered run in each named tenant (default: every active tenant).
-
-    Names are de-duplicated, order kept. A tenant that cannot start a run now (unknown,
-    suspended, busy) is skipped with the reason, and the others still run. Once the broker
-    refuses, the remaining tenants are skipped without trying it again. Raises
-    BrokerUnavailable only when the broker refused and nothing was queued.
-    """
-    queued: list[QueuedRun] = []
-    skipped: list[SkippedRun] = []
-    broker_failed = False
-    for schema_name in dict.fromkeys(schema_names or tenant_active_schemas()):
-        if broker_failed:
-            # Once refused, every further publish would wait out the broker's timeouts too:
-            # with a hung Redis, a trigger-all would outlive the web server's timeout.
-            skipped.append(SkippedRun(schema_name, "The task queue is unavailable."))
-            continue
-        try:
-            report = cleanup_enqueue(
-                schema_name=schema_name,
-                trigger=CleanupReport.Trigger.PLATFORM,
-                triggered_by=triggered_by,
-                dry_run=dry_run,
-            )
-        except CleanupAlreadyActive as exc:
-            reason = f"A cleanup is already queued or running (report {exc.report_id})."
-            skipped.append(SkippedRun(schema_name, reason))
-        except BrokerUnavailable:
-            broker_failed = True
-            skipped.append(SkippedRun(schema_name, "The task queue is unavailable."))
-        except (TenantNotFound, TenantSuspended) as exc:
-            skipped.append(SkippedRun(schema_name, exc.detail))
-        else:
-            queued.append(QueuedRun(schema_name, report.pk))
-    if broker_failed and not queued:
-        raise BrokerUnavailable()
-    return queued, skipped
-
-
 def cleanup_start(
     *,
     schema_name: str,
@@ -243,14 +212,18 @@ def cleanup_start(
     triggered_by: str | None = None,
     dry_run: bool | None = None,
     batch_size: int | None = None,
+    task_id: str = "",
+    reserved: bool = False,
 ) -> CleanupReport:
     """Run a tenant's cleanup in this process, in the tenant's schema, and return its report.
 
     The worker's task and `manage.py cleanup_run` both come here. Without `report_id` the
-    report is created first. Raises ValueError for the public schema or an empty name (a
-    caller's bug), TenantNotFound, ReportNotFound, CleanupAlreadyActive (no `report_id` and a
-    run is active) and TenantSuspended (no `report_id`). A report queued before its tenant was
-    suspended is ended `aborted` instead of run, so nothing is left `queued`.
+    report is created first (with `reserved`, in place of task `task_id`'s reservation in
+    the registry). Raises ValueError for the public schema or an empty name (a caller's
+    bug), TenantNotFound, ReportNotFound, CleanupAlreadyActive (no `report_id` and a run is
+    active), RunWithdrawn (the reservation is gone) and TenantSuspended (no `report_id`). A
+    report queued before its tenant was suspended is ended `aborted` instead of run, so
+    nothing is left `queued`.
     """
     if not schema_name or schema_name == get_public_schema_name():
         raise ValueError(f"A cleanup needs a tenant schema name, got {schema_name!r}")
@@ -268,6 +241,8 @@ def cleanup_start(
                 trigger=trigger,
                 triggered_by=triggered_by,
                 dry_run=dry_run,
+                task_id=task_id,
+                reserved=reserved,
             ).pk
         report = CleanupReport.objects.filter(pk=report_id).first()
         if report is None:
@@ -299,8 +274,8 @@ def report_transition(
 
     Every status change of an existing report comes here, so each is conditional — a worker
     and the reaper can both reach a run's end, and the run the reaper ended stays ended —
-    and whatever mirrors a report's status in the public schema is written in the same
-    transaction, only when the change took.
+    and the public registry that mirrors it (`cleanup.services.registry`) is written in the
+    same transaction, only when the change took.
     """
     with transaction.atomic():
         took = bool(
@@ -309,12 +284,9 @@ def report_transition(
             )
         )
         report.refresh_from_db()
-        if took and status in FINISHED_STATUSES:
-            _summary_publish(report)
+        if took:
+            registry_report_changed(report)
     return took
-
-
-FINISHED_STATUSES = (Status.SUCCEEDED, Status.FAILED, Status.ABORTED)
 
 
 def report_finish(
@@ -339,16 +311,6 @@ def report_finish(
             extra={"report_id": report.pk, "status": report.status, "wanted": status},
         )
     return took
-
-
-def _summary_publish(report: CleanupReport) -> None:
-    """Copy the run's outcome to the tenant's public policy row for the operators' console."""
-    CleanupPolicy.objects.filter(tenant__schema_name=current_schema()).update(
-        last_report_id=report.pk,
-        last_report_status=report.status,
-        last_report_finished_at=report.finished_at,
-        last_report_users_removed=report.users_removed,
-    )
 
 
 BATCH_WINDOW = 4
@@ -406,6 +368,7 @@ def cleanup_run(*, report_id: int, batch_size: int | None = None) -> CleanupRepo
         now = timezone.now()
         report.status, report.started_at, report.heartbeat_at = Status.RUNNING, now, now
         report.save(update_fields=["status", "started_at", "heartbeat_at"])
+        registry_report_active(report)
 
     log = {"tenant": current_schema(), "report_id": report.pk}
     logger.info("cleanup.run.started", extra=log)
@@ -542,12 +505,12 @@ def _run(report: CleanupReport, spec: PolicySpec, now: datetime, batch_size: int
             # Conditional on still `running`: if the reaper ended this run, roll the batch
             # back and stop rather than remove anyone more. Also the heartbeat, so it beats
             # through windows where nobody matched.
+            beat = timezone.now()
             updated = CleanupReport.objects.filter(pk=report.pk, status=Status.RUNNING).update(
-                users_removed=report.users_removed,
-                progress=report.progress,
-                heartbeat_at=timezone.now(),
+                users_removed=report.users_removed, progress=report.progress, heartbeat_at=beat
             )
             if not updated:
                 raise RunCancelled()
+            registry_heartbeat(report.pk, beat)
         after_pk = batch.next_after
     report_finish(report, Status.SUCCEEDED, from_statuses=(Status.RUNNING,))

@@ -278,6 +278,12 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# `GET /metrics` on the root host answers only with `Authorization: Bearer <METRICS_TOKEN>`;
+# unset, it is a 404. Held to SECRET_KEY's rules when DEBUG is off.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+if METRICS_TOKEN and not DEBUG:
+    require_strong_secret("METRICS_TOKEN", METRICS_TOKEN)
+
 # `text`: `<time> <level> <logger> <event> key=value ...`; `json`: one JSON object per line
 # (time, level, logger, event and the extra fields), for log shippers.
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")

@@ -10,6 +10,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.metrics import metrics
 from core.spa import host_api
 
 
@@ -49,6 +50,8 @@ auth = [
     path("api/host/", host_api),
 ]
 tenant = [path("api/", include("cleanup.urls"))]
+# On every host, so a tenant host answers 404 rather than the dashboard's page.
+observability = [path("metrics", metrics)]
 platform = [path("api/", include("tenants.urls"))]
 # Last in each URL conf, after every real API path.
 api_not_found = [re_path(r"^api/(?P<path>.*)$", not_found)]

@@ -12,6 +12,7 @@ urlpatterns = [
     *urls_api.platform,
     *urls_api.docs("config.urls_public"),
     *urls_api.api_not_found,
+    *urls_api.observability,
     *admin_urls(admin.site),
     re_path(r"^(?!api/|admin/|static/)(?P<path>.*)$", spa_index),
 ]

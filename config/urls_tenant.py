@@ -11,6 +11,7 @@ urlpatterns = [
     *urls_api.tenant,
     *urls_api.docs("config.urls_tenant"),
     *urls_api.api_not_found,
+    *urls_api.observability,
     *admin_urls(tenant_admin_site),
     re_path(r"^(?!api/|admin/|static/)(?P<path>.*)$", spa_index),
 ]

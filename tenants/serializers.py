@@ -174,3 +174,38 @@ class PlatformSkipSerializer(serializers.Serializer):
 class PlatformTriggerResponseSerializer(serializers.Serializer):
     runs = PlatformRunSerializer(many=True)
     skipped = PlatformSkipSerializer(many=True)
+
+
+class RunsByStatusSerializer(serializers.Serializer):
+    """Runs that ended in the last 24 hours under their final status, and runs active now
+    under theirs."""
+
+    queued = serializers.IntegerField()
+    running = serializers.IntegerField()
+    awaiting_approval = serializers.IntegerField()
+    succeeded = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    aborted = serializers.IntegerField()
+
+
+class NeedsAttentionSerializer(serializers.Serializer):
+    tenant = serializers.CharField(help_text="The tenant's schema name")
+    name = serializers.CharField()
+    report_id = serializers.IntegerField()
+    status = serializers.ChoiceField(
+        choices=[
+            CleanupReport.Status.FAILED,
+            CleanupReport.Status.ABORTED,
+            CleanupReport.Status.AWAITING_APPROVAL,
+        ]
+    )
+    finished_at = serializers.DateTimeField(allow_null=True, help_text="null while awaiting")
+
+
+class FleetSummarySerializer(serializers.Serializer):
+    tenants = serializers.IntegerField()
+    active_tenants = serializers.IntegerField(help_text="Not suspended")
+    runs_24h = RunsByStatusSerializer()
+    users_removed_24h = serializers.IntegerField(help_text="By runs that were not dry runs")
+    users_removed_30d = serializers.IntegerField()
+    needs_attention = NeedsAttentionSerializer(many=True)

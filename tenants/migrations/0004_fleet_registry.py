@@ -90,7 +90,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='runoutcome',
-            index=models.Index(fields=['finished_at'], name='outcome_finished_idx'),
+            index=models.Index(fields=['finished_at'], include=('status', 'users_removed'), name='outcome_finished_idx'),
         ),
         migrations.AddConstraint(
             model_name='runoutcome',

@@ -21,6 +21,7 @@ ENDPOINTS = [
     ("post", "/api/platform/tenants/", NEW_TENANT),
     ("get", "/api/platform/tenants/alpha/reports/", None),
     ("post", "/api/platform/cleanup/trigger/", {"tenants": ["alpha"], "dry_run": True}),
+    ("get", "/api/platform/summary/", None),
 ]
 
 

@@ -1,7 +1,7 @@
 import { http, HttpResponse } from 'msw';
 import type { HostConfig } from '@/lib/host';
-import type { Me, Paginated, PlatformTenant, Policy, Report } from '@/lib/api/types';
-import { acmeHost, makeAuditEntry, makePolicy, makePreview, makeReport, makeTenant, tenantAdmin } from './fixtures';
+import type { FleetSummary, Me, Paginated, PlatformTenant, Policy, Report } from '@/lib/api/types';
+import { acmeHost, makeAuditEntry, makeFleetSummary, makePolicy, makePreview, makeReport, makeTenant, tenantAdmin } from './fixtures';
 
 /** Mutable in-memory backend that the default handlers read; reset after each test. */
 export const db = {
@@ -10,6 +10,7 @@ export const db = {
   reports: [] as Report[],
   policy: makePolicy() as Policy,
   tenants: [] as PlatformTenant[],
+  summary: makeFleetSummary() as FleetSummary,
 };
 
 export function resetDb(): void {
@@ -18,6 +19,7 @@ export function resetDb(): void {
   db.reports = [3, 2, 1].map((id) => makeReport({ id }));
   db.policy = makePolicy();
   db.tenants = [makeTenant('acme'), makeTenant('globex', { last_report: null })];
+  db.summary = makeFleetSummary();
 }
 resetDb();
 
@@ -101,6 +103,7 @@ export const handlers = [
   http.post('/api/platform/cleanup/trigger/', async ({ request }) => {
     const body = (await request.json()) as { tenants?: string[] };
     const targets = body.tenants ?? db.tenants.map((t) => t.schema_name);
-    return HttpResponse.json({ runs: targets.map((tenant, i) => ({ tenant, report_id: 50 + i })), skipped: [] }, { status: 202 });
+    return HttpResponse.json({ runs: targets.map((tenant) => ({ tenant })), skipped: [] }, { status: 202 });
   }),
+  http.get('/api/platform/summary/', () => HttpResponse.json(db.summary)),
 ];

@@ -3,31 +3,30 @@ trigger-all, and the reaper — each in a fixed number of queries however many t
 are (DESIGN §12), through the public registry of active runs (`cleanup.services.registry`).
 """
 
+import functools
 import logging
 import random
 import uuid
 from datetime import datetime, timedelta
-from functools import reduce
-from operator import or_
 from typing import Any, NamedTuple
 
 import redis
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Case, DateTimeField, Q, Value, When
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
+from psycopg2.extras import Json
 
 from cleanup.models import CleanupReport
 from cleanup.services.registry import (
-    REGISTRY_FIELDS,
     ActiveRun,
     active_runs,
     registry_heartbeat,
     registry_report_changed,
     registry_report_withdrawn,
     registry_republished,
-    reservation_fields,
+    reservations_make,
     reservations_release,
 )
 from cleanup.services.runs import BrokerUnavailable, report_finish, report_transition
@@ -115,6 +114,34 @@ class Claim(NamedTuple):
 SCHEDULE_TASK_KWARGS = {"trigger": CleanupReport.Trigger.SCHEDULE, "reserved": True}
 
 
+# Advances each claimed tenant and reserves the idle ones' runs, in one statement whose
+# cost grows linearly with the tenants (Django's bulk_update writes a CASE branch per row
+# for every row: quadratic in PostgreSQL, about a second per field at 2,000 tenants).
+_CLAIM_SQL = """
+UPDATE {table} AS p
+SET next_run_at = v.next_run_at,
+    active_report_id = CASE WHEN v.task_id IS NULL THEN p.active_report_id END,
+    active_report_status = COALESCE(v.status, p.active_report_status),
+    active_report_since = CASE WHEN v.task_id IS NULL THEN p.active_report_since ELSE %(now)s END,
+    active_report_heartbeat_at = CASE
+        WHEN v.task_id IS NULL THEN p.active_report_heartbeat_at ELSE %(now)s END,
+    active_task_id = COALESCE(v.task_id, p.active_task_id),
+    active_task_kwargs = CASE WHEN v.task_id IS NULL THEN p.active_task_kwargs ELSE %(kwargs)s END
+FROM unnest(%(ids)s::bigint[], %(next_runs)s::timestamptz[], %(task_ids)s::text[],
+            %(statuses)s::text[]) AS v(tenant_id, next_run_at, task_id, status)
+WHERE p.tenant_id = v.tenant_id
+"""
+# Puts claimed tenants back as they were, each only while it still holds the claim's
+# `next_run_at` (linear, as above).
+_RELEASE_SQL = """
+UPDATE {table} AS p
+SET next_run_at = v.due_at
+FROM unnest(%(ids)s::bigint[], %(claimed)s::timestamptz[], %(due)s::timestamptz[])
+    AS v(tenant_id, claimed, due_at)
+WHERE p.tenant_id = v.tenant_id AND p.next_run_at = v.claimed
+"""
+
+
 def cleanup_due_claim(*, now: datetime) -> list[Claim]:
     """Claim the tenants whose scheduled run is due, and reserve a run for each idle one.
 
@@ -122,32 +149,50 @@ def cleanup_due_claim(*, now: datetime) -> list[Claim]:
     beat holds) and one query advances each `next_run_at` from its cron in its timezone and
     writes the reservations, in the same transaction: a second beat, or the same tick
     retried, finds nothing left to claim. A tenant whose run is still active (the registry
-    says so) is advanced but not reserved: its next run waits for the next due time, as
-    when its task found the slot taken. The query count does not depend on how many
-    tenants are due.
+    says so; its row is locked, so it stays so) is advanced but not reserved: its next run
+    waits for the next due time, as when its task found the slot taken. The query count
+    does not depend on how many tenants are due.
     """
     with transaction.atomic():
         due = list(
             CleanupPolicy.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(enabled=True, tenant__is_active=True, next_run_at__lte=now)
             .exclude(tenant__schema_name=get_public_schema_name())
-            .select_related("tenant")
-            .only("tenant__schema_name", "schedule", "timezone", "next_run_at", *REGISTRY_FIELDS)
-        )
-        claims = []
-        for policy in due:
-            following = schedule.next_run(policy.schedule, policy.timezone, now)
-            task_id = None
-            if not policy.active_report_status:
-                task_id = str(uuid.uuid4())
-                for field, value in reservation_fields(task_id, SCHEDULE_TASK_KWARGS, now).items():
-                    setattr(policy, field, value)
-            claims.append(
-                Claim(policy.pk, policy.tenant.schema_name, policy.next_run_at, following, task_id)
+            .values_list(
+                "pk",
+                "tenant__schema_name",
+                "schedule",
+                "timezone",
+                "next_run_at",
+                "active_report_status",
             )
-            policy.next_run_at = following
-        if due:
-            CleanupPolicy.objects.bulk_update(due, ["next_run_at", *REGISTRY_FIELDS])
+        )
+        # Most tenants share a few schedules (the default "0 3 * * *" in UTC): each distinct
+        # one is evaluated once per tick.
+        following = functools.cache(lambda cron, zone: schedule.next_run(cron, zone, now))
+        claims = [
+            Claim(
+                pk,
+                schema_name,
+                due_at,
+                following(cron, zone),
+                None if busy else str(uuid.uuid4()),
+            )
+            for pk, schema_name, cron, zone, due_at, busy in due
+        ]
+        if claims:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _CLAIM_SQL.format(table=CleanupPolicy._meta.db_table),
+                    {
+                        "now": now,
+                        "kwargs": Json(SCHEDULE_TASK_KWARGS),
+                        "ids": [c.tenant_id for c in claims],
+                        "next_runs": [c.next_run_at for c in claims],
+                        "task_ids": [c.task_id for c in claims],
+                        "statuses": [Status.QUEUED if c.task_id else None for c in claims],
+                    },
+                )
     return claims
 
 
@@ -163,14 +208,16 @@ def cleanup_due_release(claims: list[Claim]) -> int:
     if not claims:
         return 0
     reservations_release([c.task_id for c in claims if c.task_id])
-    return CleanupPolicy.objects.filter(
-        reduce(or_, (Q(pk=c.tenant_id, next_run_at=c.next_run_at) for c in claims))
-    ).update(
-        next_run_at=Case(
-            *(When(pk=c.tenant_id, then=Value(c.due_at)) for c in claims),
-            output_field=DateTimeField(),
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _RELEASE_SQL.format(table=CleanupPolicy._meta.db_table),
+            {
+                "ids": [c.tenant_id for c in claims],
+                "claimed": [c.next_run_at for c in claims],
+                "due": [c.due_at for c in claims],
+            },
         )
-    )
+        return cursor.rowcount
 
 
 def cleanup_fan_out(*, now: datetime | None = None) -> list[str]:
@@ -270,8 +317,8 @@ def cleanup_trigger_many(
     """Queue a platform run in each named tenant (default: every active tenant); return the
     tenants queued and the ones skipped, with the reason.
 
-    Constant work in the request, whatever the number of tenants: one query reads and locks
-    the tenants' registry rows, one writes the reservations of the idle ones, and the runs
+    Constant work in the request, whatever the number of tenants: one query reads the
+    tenants' registry rows, one writes the reservations of the idle ones, and the runs
     go to the broker as a few `cleanup.publish_runs` messages, which a worker expands into
     one run task each (`runs_publish`); every task then creates its own report, as scheduled
     runs do. A tenant is skipped when unknown, suspended, without a policy, or already
@@ -292,46 +339,46 @@ def cleanup_trigger_many(
         "dry_run": dry_run,
         "reserved": True,
     }
+    policies = CleanupPolicy.objects.exclude(tenant__schema_name=public)
+    if names is None:
+        policies = policies.filter(tenant__is_active=True)
+    else:
+        policies = policies.filter(tenant__schema_name__in=names)
+    found = {
+        row[1]: row
+        for row in policies.values_list(
+            "pk",
+            "tenant__schema_name",
+            "tenant__is_active",
+            "active_report_status",
+            "active_report_id",
+        )
+    }
+    idle = [pk for pk, _, is_active, status, _ in found.values() if is_active and not status]
+    reserved = reservations_make(idle, task_kwargs, timezone.now())
+    without_policy = _tenants_without_policy([n for n in names or [] if n not in found])
     skipped: list[SkippedRun] = []
-    with transaction.atomic():
-        policies = CleanupPolicy.objects.select_for_update(of=("self",)).select_related("tenant")
-        if names is None:
-            policies = policies.filter(tenant__is_active=True).exclude(tenant__schema_name=public)
-        else:
-            policies = policies.filter(tenant__schema_name__in=names).exclude(
-                tenant__schema_name=public
+    runs: list[list[str]] = []
+    for schema_name in names if names is not None else sorted(found):
+        if schema_name not in found:
+            reason = (
+                "This tenant has no cleanup policy."
+                if schema_name in without_policy
+                else "No such tenant."
             )
-        found = {
-            p.tenant.schema_name: p
-            for p in policies.only("tenant__schema_name", "tenant__is_active", *REGISTRY_FIELDS)
-        }
-        now = timezone.now()
-        without_policy = _tenants_without_policy([n for n in names or [] if n not in found])
-        reserved: list[CleanupPolicy] = []
-        for schema_name in names if names is not None else sorted(found):
-            policy = found.get(schema_name)
-            if policy is None:
-                reason = (
-                    "This tenant has no cleanup policy."
-                    if schema_name in without_policy
-                    else "No such tenant."
-                )
-                skipped.append(SkippedRun(schema_name, reason))
-            elif not policy.tenant.is_active:
-                skipped.append(SkippedRun(schema_name, "This tenant is suspended."))
-            elif policy.active_report_status:
-                reason = _busy_reason(policy.active_report_status, policy.active_report_id)
-                skipped.append(SkippedRun(schema_name, reason))
-            else:
-                fields = reservation_fields(str(uuid.uuid4()), task_kwargs, now)
-                for field, value in fields.items():
-                    setattr(policy, field, value)
-                reserved.append(policy)
-        if reserved:
-            CleanupPolicy.objects.bulk_update(reserved, REGISTRY_FIELDS)
+            skipped.append(SkippedRun(schema_name, reason))
+            continue
+        pk, _, is_active, status, report_id = found[schema_name]
+        if not is_active:
+            skipped.append(SkippedRun(schema_name, "This tenant is suspended."))
+        elif pk in reserved:
+            runs.append([schema_name, reserved[pk]])
+        else:  # busy, or a run took the slot between the read and the reservation
+            skipped.append(
+                SkippedRun(schema_name, _busy_reason(status or Status.QUEUED, report_id))
+            )
     # Published once the reservations are committed: a worker may take a message at once,
     # and its run must find its reservation.
-    runs = [[p.tenant.schema_name, p.active_task_id] for p in reserved]
     if runs:
         try:
             _dispatch_publish(publish_runs, runs, task_kwargs)
@@ -342,7 +389,7 @@ def cleanup_trigger_many(
                 extra={"tenants": len(runs), "released": released, "error": repr(exc)},
             )
             raise BrokerUnavailable() from exc
-    queued = [p.tenant.schema_name for p in reserved]
+    queued = [schema_name for schema_name, _ in runs]
     logger.info(
         "cleanup.trigger_many",
         extra={"queued": len(queued), "skipped": len(skipped), "triggered_by": triggered_by},

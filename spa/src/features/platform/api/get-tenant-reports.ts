@@ -26,6 +26,8 @@ export function tenantReportsQueryOptions(scope: string, schema: string, page: n
     refetchInterval: (query) => {
       const reports = query.state.data?.results ?? [];
       if (reports.some((r) => isActiveStatus(r.status))) return 2000;
+      // No run yet: one may be queued (by the schedule, or from the tenants list).
+      if (query.state.data?.count === 0) return 5000;
       const newest = reports[0] ? new Date(reports[0].created_at).getTime() : 0;
       // Clocks differ: a report created a little "before" the click is still the new one.
       const awaiting = queuedAt !== null && newest < queuedAt - 5_000 && Date.now() - queuedAt < AWAIT_RUN_MS;

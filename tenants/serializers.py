@@ -58,37 +58,52 @@ class TenantSerializer(serializers.ModelSerializer):
         domains = list(tenant.domains.all())
         return domains[0].domain if domains else None
 
+    # The three nested objects are built as plain dicts: a nested serializer per row deep-
+    # copies its fields each time, which was half of a page's time (the schema still
+    # documents them through the serializers).
+
     @extend_schema_field(TenantScheduleSerializer(allow_null=True))
-    def get_schedule(self, tenant: Tenant) -> TenantScheduleSerializer | None:
+    def get_schedule(self, tenant: Tenant) -> dict[str, Any] | None:
         policy = getattr(tenant, "policy", None)
-        return TenantScheduleSerializer(policy).data if policy else None  # type: ignore[return-value]
+        if policy is None:
+            return None
+        return {
+            "enabled": policy.enabled,
+            "schedule": policy.schedule,
+            "timezone": policy.timezone,
+            "next_run_at": _datetime(policy.next_run_at),
+        }
 
     @extend_schema_field(LastReportSerializer(allow_null=True))
-    def get_last_report(self, tenant: Tenant) -> LastReportSerializer | None:
+    def get_last_report(self, tenant: Tenant) -> dict[str, Any] | None:
         policy = getattr(tenant, "policy", None)
         if policy is None or policy.last_report_id is None:
             return None
-        return LastReportSerializer(  # type: ignore[return-value]
-            {
-                "id": policy.last_report_id,
-                "status": policy.last_report_status,
-                "finished_at": policy.last_report_finished_at,
-                "users_removed": policy.last_report_users_removed,
-            }
-        ).data
+        return {
+            "id": policy.last_report_id,
+            "status": policy.last_report_status,
+            "finished_at": _datetime(policy.last_report_finished_at),
+            "users_removed": policy.last_report_users_removed,
+        }
 
     @extend_schema_field(ActiveRunSerializer(allow_null=True))
-    def get_active_run(self, tenant: Tenant) -> ActiveRunSerializer | None:
+    def get_active_run(self, tenant: Tenant) -> dict[str, Any] | None:
         policy = getattr(tenant, "policy", None)
         if policy is None or not policy.active_report_status:
             return None
-        return ActiveRunSerializer(  # type: ignore[return-value]
-            {
-                "id": policy.active_report_id,
-                "status": policy.active_report_status,
-                "since": policy.active_report_since,
-            }
-        ).data
+        return {
+            "id": policy.active_report_id,
+            "status": policy.active_report_status,
+            "since": _datetime(policy.active_report_since),
+        }
+
+
+_DATETIME = serializers.DateTimeField()
+
+
+def _datetime(value: Any) -> str | None:
+    """A datetime as every other field of the API writes it (DRF's format)."""
+    return None if value is None else _DATETIME.to_representation(value)
 
 
 # The longest thing a search can match: a domain name (253 characters).

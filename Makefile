@@ -6,7 +6,7 @@ VENV_STAMP := .venv/.installed
 # Local runs are development runs unless the environment says otherwise.
 RUN_ENV := DEBUG=$${DEBUG:-1} PATH=$(CURDIR)/.venv/bin:$$PATH
 
-.PHONY: run test install spa spa-check migrate seed check-services lint typecheck pytest compose-check schema schema-check e2e screenshots clean
+.PHONY: run test install spa spa-check migrate seed check-services lint typecheck pytest compose-check schema schema-check e2e screenshots bench bench-quick bench-scale faults clean
 
 $(VENV_STAMP): requirements.txt requirements-dev.txt constraints.txt
 	test -x $(PY) || python3.11 -m venv .venv || python3 -m venv .venv
@@ -90,6 +90,12 @@ bench: install check-services
 
 bench-quick: install check-services
 	$(PY) -m bench.run --quick
+
+# Many tenants (DESIGN §8): grows a database of its own (cleanup_scale, dropped and re-made)
+# to 2,000 tenant schemas, measuring at 10, 100, 250, 500, 1,000 and 2,000; about 15
+# minutes on 2 cores. Not part of CI. Figures: bench/results/latest.json and scale.md.
+bench-scale: install check-services
+	$(PY) -m bench.scale
 
 # Fault drills against real gunicorn, Celery and Redis processes (their own database).
 faults: install check-services

@@ -6,6 +6,7 @@ from celery import Task, shared_task
 
 from cleanup import services
 from cleanup.models import CleanupReport
+from cleanup.services.scheduling import PublishFailed
 from core.errors import ServiceError
 
 logger = logging.getLogger(__name__)
@@ -13,32 +14,67 @@ logger = logging.getLogger(__name__)
 
 @shared_task(
     name="cleanup.run_tenant",
+    bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
 )
 def run_tenant(
+    self: Task,
     schema_name: str,
     report_id: int | None = None,
     trigger: str = CleanupReport.Trigger.SCHEDULE,
+    triggered_by: str | None = None,
+    dry_run: bool | None = None,
+    reserved: bool = False,
 ) -> dict[str, object] | None:
     """Run one tenant's cleanup in that tenant's schema (`services.cleanup_start`).
 
-    Without `report_id` (scheduled runs) the service creates the report first. Redelivered
-    or repeated, it never runs a report twice: only a `queued` report is started. Returns
-    quietly when the run cannot start — tenant or report gone, a run already in progress,
-    the tenant suspended (a report queued before the suspension is ended `aborted`).
+    Without `report_id` (scheduled and platform runs) the service creates the report first;
+    `reserved` runs (the fan-out's, trigger-all's) only in place of this task's reservation
+    in the registry, so a task published by a tick or trigger that then failed does nothing.
+    Redelivered or repeated, it never runs a report twice: only a `queued` report is started.
+    Returns quietly when the run cannot start — tenant or report gone, a run already in
+    progress, the reservation withdrawn, the tenant suspended (a report queued before the
+    suspension is ended `aborted`; a reservation is released).
     """
+    task_id = self.request.id or ""
     try:
         report = services.cleanup_start(
-            schema_name=schema_name, report_id=report_id, trigger=trigger
+            schema_name=schema_name,
+            report_id=report_id,
+            trigger=trigger,
+            triggered_by=triggered_by,
+            dry_run=dry_run,
+            task_id=task_id,
+            reserved=reserved and report_id is None,
         )
     except ServiceError as exc:
+        if reserved and report_id is None:
+            # The run will not happen: free the slot its reservation held (only if it
+            # still does — another run may have taken the tenant meanwhile).
+            services.registry_reservation_release(schema_name, task_id)
         logger.info(
             "cleanup.run.not_started",
             extra={"tenant": schema_name, "report_id": report_id, "reason": exc.detail},
         )
         return None
     return {"report_id": report.pk, "status": report.status}
+
+
+@shared_task(
+    name="cleanup.publish_runs",
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(PublishFailed,),
+    retry_backoff=5,
+    max_retries=5,
+)
+def publish_runs(runs: list[list[str]], task_kwargs: dict[str, object]) -> int:
+    """Trigger-all's runs, published from a worker in Redis pipelines: `runs` are [schema
+    name, task id] pairs whose reservations the request wrote. Retried when the broker
+    refuses (a run published twice runs once); should every try fail, the reservations
+    stand and the reaper publishes them after CLEANUP_QUEUED_TIMEOUT_S."""
+    return services.cleanup_runs_dispatch(runs, task_kwargs)
 
 
 @shared_task(name="cleanup.fan_out", ignore_result=True)

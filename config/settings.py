@@ -280,8 +280,16 @@ CELERY_TASK_ROUTES = {
     "cleanup.reap_stale_runs": {"queue": "default"},
     "cleanup.send_notices": {"queue": "notices"},
     "cleanup.notify_admins": {"queue": "notices"},
+    # Trigger-all's expansion into run tasks: housekeeping, quick.
+    "cleanup.publish_runs": {"queue": "default"},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# `GET /metrics` on the root host answers only with `Authorization: Bearer <METRICS_TOKEN>`;
+# unset, it is a 404. Held to SECRET_KEY's rules when DEBUG is off.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+if METRICS_TOKEN and not DEBUG:
+    require_strong_secret("METRICS_TOKEN", METRICS_TOKEN)
 
 # `text`: `<time> <level> <logger> <event> key=value ...`; `json`: one JSON object per line
 # (time, level, logger, event and the extra fields), for log shippers.
@@ -316,6 +324,9 @@ CLEANUP_QUEUED_TIMEOUT_S = env.int("CLEANUP_QUEUED_TIMEOUT_S", default=3600)
 # A batch waits at most this long for a user row another transaction holds locked, then the
 # run ends `failed` (instead of hanging until the task's time limit).
 CLEANUP_LOCK_TIMEOUT_MS = env.int("CLEANUP_LOCK_TIMEOUT_MS", default=5000)
+# A run awaiting approval (on_cap "ask") that nobody approves or rejects within this many
+# hours is ended `aborted`, "approval expired", by the reaper (DESIGN §10).
+CLEANUP_APPROVAL_TTL_H = env.int("CLEANUP_APPROVAL_TTL_H", default=72)
 # Scheduled runs start within this many seconds of being due (spreads load at 03:00).
 CLEANUP_FANOUT_JITTER_S = env.int("CLEANUP_FANOUT_JITTER_S", default=30)
 # Publishing a run: try twice, quickly; the API answers 503 rather than make a client wait.

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from activity import urls as activity_urls
+from core.metrics import metrics
 from core.spa import host_api
 
 
@@ -53,6 +54,8 @@ tenant = [
     path("api/", include("cleanup.urls")),
     path("api/", include(activity_urls.tenant_urlpatterns)),
 ]
+# On every host, so a tenant host answers 404 rather than the dashboard's page.
+observability = [path("metrics", metrics)]
 platform = [
     path("api/", include("tenants.urls")),
     path("api/", include(activity_urls.platform_urlpatterns)),

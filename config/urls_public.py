@@ -13,6 +13,7 @@ urlpatterns = [
     *urls_api.platform,
     *urls_api.docs("config.urls_public"),
     *urls_api.api_not_found,
+    *urls_api.observability,
     *admin_urls(admin.site),
     # Keep links belong to tenant hosts: here they get the same 400 page as a bad token.
     path("keep/<str:token>/", keep_link),

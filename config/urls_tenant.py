@@ -12,6 +12,7 @@ urlpatterns = [
     *urls_api.tenant,
     *urls_api.docs("config.urls_tenant"),
     *urls_api.api_not_found,
+    *urls_api.observability,
     *admin_urls(tenant_admin_site),
     # A notice's keep link (DESIGN §9).
     path("keep/<str:token>/", keep_link),

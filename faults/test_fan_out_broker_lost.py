@@ -10,9 +10,10 @@ from faults.stack import Stack, purge_queue, running, wait_for
 TENANTS = [f"tick{i}" for i in range(5)]
 STOP_AFTER = 2
 
-# One beat tick, as the fan-out task runs it, in a process of its own. After the broker has
-# taken STOP_AFTER of the drill's runs — and the worker has run them and acked, since Redis
-# keeps nothing on disk — Redis is shut down under the tick.
+# One beat tick, as the fan-out task runs it, in a process of its own, publishing STOP_AFTER
+# runs per Redis pipeline. After the broker has taken the first pipeline — and the worker
+# has run its runs and acked, since Redis keeps nothing on disk — Redis is shut down under
+# the tick.
 TICK_STOPPING_REDIS = f"""
 import json, time
 import redis
@@ -20,7 +21,9 @@ from celery.signals import after_task_publish
 from django.conf import settings
 from django_tenants.utils import schema_context
 from cleanup.models import CleanupReport
-from cleanup.services import cleanup_fan_out
+from cleanup.services import cleanup_fan_out, scheduling
+
+scheduling.PUBLISH_BATCH_SIZE = {STOP_AFTER}
 
 broker = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=2)
 published = []

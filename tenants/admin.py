@@ -91,9 +91,18 @@ class CleanupPolicyAdmin(admin.ModelAdmin):
             # As the API saves: next run recomputed.
             policy_save(policy=obj, create=True)
 
+    # Written by runs only (the summary and the registry of the active run).
     readonly_fields = (
         "last_report_id",
         "last_report_status",
         "last_report_finished_at",
         "last_report_users_removed",
+        "active_report_id",
+        "active_report_status",
+        "active_report_since",
+        "active_report_heartbeat_at",
+        "active_task_id",
+        "active_task_kwargs",
+        "notices_sent",
+        "notices_failed",
     )

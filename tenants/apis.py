@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
 from django_tenants.utils import schema_context
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -23,6 +24,7 @@ from tenants.models import Tenant
 from tenants.serializers import (
     TENANT_SEARCH_MAX_LENGTH,
     TENANT_STATUSES,
+    FleetSummarySerializer,
     PlatformTriggerResponseSerializer,
     PlatformTriggerSerializer,
     TenantCreateSerializer,
@@ -138,16 +140,34 @@ class PlatformTriggerApi(OperatorApi):
             **AUTH_ERRORS,
         },
         summary="Queue a run in the given tenants (default: every active tenant)",
+        description="Each queued tenant's run creates its own report when a worker takes it "
+        "(the tenants list shows it under `active_run`); tenants that are unknown, "
+        "suspended or already have an active run are listed under `skipped` with the reason.",
     )
     def post(self, request: Request) -> Response:
         serializer = PlatformTriggerSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        runs, skipped = cleanup_platform_trigger(
+        queued, skipped = cleanup_platform_trigger(
             schema_names=serializer.validated_data.get("tenants"),
             dry_run=serializer.validated_data["dry_run"],
             actor=request.user.get_username(),
         )
+        runs = [{"tenant": schema_name} for schema_name in queued]
         return Response(
             PlatformTriggerResponseSerializer({"runs": runs, "skipped": skipped}).data,
             status=status.HTTP_202_ACCEPTED,
         )
+
+
+class PlatformSummaryApi(OperatorApi):
+    @extend_schema(
+        responses={200: FleetSummarySerializer, **AUTH_ERRORS},
+        summary="The fleet at a glance: tenants, runs, removals, what needs attention",
+        description="From the public registry and run history only (a fixed number of "
+        "queries, whatever the number of tenants). `needs_attention` lists, newest first and "
+        "at most 50, each tenant whose run awaits approval or whose last run failed or was "
+        "aborted.",
+    )
+    def get(self, request: Request) -> Response:
+        summary = selectors.fleet_summary(now=timezone.now())
+        return Response(FleetSummarySerializer(summary).data)

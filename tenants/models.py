@@ -1,6 +1,9 @@
+from typing import Any
+
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
+from django_tenants.utils import get_creation_fakes_migrations, schema_exists
 
 from cleanup.policy import (
     DEFAULTS,
@@ -29,6 +32,23 @@ class Tenant(TenantMixin):
 
     def __str__(self) -> str:
         return self.schema_name
+
+    def create_schema(
+        self, check_if_exists: bool = False, sync_schema: bool = True, verbosity: int = 1
+    ) -> Any:
+        """django-tenants' schema creation, but cloning the template in a time that does not
+        grow with the number of tenants (`tenants.clone`); django-tenants' own path where
+        that clone cannot be used."""
+        from tenants.clone import tenant_schema_create
+
+        cloning = sync_schema and get_creation_fakes_migrations()
+        base = self.get_base_schema() if cloning else None
+        exists = check_if_exists and bool(base) and schema_exists(self.schema_name)
+        if base and not exists and tenant_schema_create(base, self.schema_name):
+            return True
+        return super().create_schema(
+            check_if_exists=check_if_exists, sync_schema=sync_schema, verbosity=verbosity
+        )
 
 
 class Domain(DomainMixin):
@@ -89,6 +109,28 @@ class CleanupPolicy(models.Model):
     last_report_finished_at = models.DateTimeField(null=True, blank=True)
     last_report_users_removed = models.IntegerField(null=True, blank=True)
 
+    # The registry of the tenant's active run (DESIGN §12), written in the same transaction
+    # as each status change of the run's report (`cleanup.services.registry`), so the
+    # reaper, the approval expiry, trigger-all and the fleet summary read one public table
+    # instead of visiting every schema. Status "" = no active run. A run can be active
+    # before its report exists: trigger-all and the fan-out *reserve* the slot (status
+    # `queued`, no report id, `active_task_id` set) and the published task creates the
+    # report in the tenant's schema only while its reservation still stands.
+    active_report_id = models.BigIntegerField(null=True, blank=True)
+    active_report_status = models.CharField(max_length=20, blank=True, default="")
+    # When the run entered its status (queued: reserved or created; awaiting_approval: asked).
+    active_report_since = models.DateTimeField(null=True, blank=True)
+    # running: the worker's last heartbeat; queued: when its task was last published.
+    active_report_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # A reservation's task: its id and kwargs, so the reaper can publish it again as it was.
+    active_task_id = models.CharField(max_length=64, blank=True, default="")
+    active_task_kwargs = models.JSONField(null=True, blank=True)
+
+    # Notices (DESIGN §9) the sender delivered or gave up on, for /metrics: counted here, in
+    # public, so a scrape never visits tenant schemas (`registry.notices_count`).
+    notices_sent = models.BigIntegerField(default=0)
+    notices_failed = models.BigIntegerField(default=0)
+
     class Meta:
         verbose_name_plural = "cleanup policies"
         indexes = [
@@ -97,7 +139,20 @@ class CleanupPolicy(models.Model):
                 fields=["next_run_at"],
                 name="policy_due_idx",
                 condition=models.Q(enabled=True),
-            )
+            ),
+            # The reaper's and the summary's query: the active runs only (a few rows out of
+            # thousands of tenants), by status and heartbeat.
+            models.Index(
+                fields=["active_report_status", "active_report_heartbeat_at"],
+                name="policy_active_run_idx",
+                condition=~models.Q(active_report_status=""),
+            ),
+            # The summary's "needs attention": tenants whose last run failed or aborted.
+            models.Index(
+                fields=["last_report_status", "last_report_finished_at"],
+                name="policy_last_run_idx",
+                condition=models.Q(last_report_status__in=["failed", "aborted"]),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -121,3 +176,40 @@ class CleanupPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"policy of {self.tenant_id}"
+
+
+class RunOutcome(models.Model):
+    """A finished run, in public: the fleet summary's and /metrics' history (DESIGN §12).
+
+    Written in the same transaction that ends the run's report (`cleanup.services.registry`),
+    so windows like "removed in the last 24 hours" are one indexed query over this table,
+    never a visit to thousands of schemas. One small row per run, kept: /metrics' counters
+    are totals over it, and deleting old rows shows there as a counter reset.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="run_outcomes")
+    report_id = models.BigIntegerField()
+    status = models.CharField(max_length=20)
+    trigger = models.CharField(max_length=10)
+    dry_run = models.BooleanField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField()
+    # What the run removed (0 for a dry run, whose counters only say what it would have).
+    users_removed = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["-finished_at", "-id"]
+        indexes = [
+            # The summary's windows (24 hours, 30 days): read from the index alone.
+            models.Index(
+                fields=["finished_at"],
+                include=["status", "users_removed"],
+                name="outcome_finished_idx",
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "report_id"], name="outcome_one_per_run")
+        ]
+
+    def __str__(self) -> str:
+        return f"run {self.report_id} of {self.tenant_id} ({self.status})"

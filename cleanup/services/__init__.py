@@ -3,12 +3,13 @@
 - `policy`: the tenant's policy;
 - `runs`: starting a run (report + task) and running it in batches;
 - `removal`: the set-based audit and removal each batch does;
-- `scheduling`: beat's fan-out and the reaper;
 - `exemptions`: users no run may touch;
 - `platform`: the operators' trigger of many tenants;
 - `notices`: sending users' notices (the outbox), `admin_mail`: emails to tenant admins,
   `keep`: the notices' keep links, `mail`: what every cleanup email knows of its tenant;
-- `oversight`: what tenant admins do to runs — approve, reject, reactivate, undo.
+- `oversight`: what tenant admins do to runs — approve, reject, reactivate, undo;
+- `registry`: the public mirror of each tenant's active run, and the finished runs' history;
+- `scheduling`: beat's fan-out, trigger-all and the reaper.
 
 Callers import from here.
 """
@@ -52,22 +53,27 @@ from cleanup.services.policy import (
     policy_try,
     policy_update,
 )
+from cleanup.services.registry import RunWithdrawn, notices_count, registry_reservation_release
 from cleanup.services.runs import (
     BrokerUnavailable,
     CleanupAlreadyActive,
-    QueuedRun,
     ReportNotFound,
     RunCancelled,
-    SkippedRun,
     TenantNotFound,
     TenantSuspended,
     cleanup_enqueue,
-    cleanup_enqueue_many,
     cleanup_report_create,
     cleanup_run,
     cleanup_start,
 )
-from cleanup.services.scheduling import cleanup_due_claim, cleanup_fan_out, cleanup_reap_stale
+from cleanup.services.scheduling import (
+    SkippedRun,
+    cleanup_due_claim,
+    cleanup_fan_out,
+    cleanup_reap_stale,
+    cleanup_runs_dispatch,
+    cleanup_trigger_many,
+)
 
 __all__ = [
     "AccountAlreadyActive",
@@ -78,10 +84,10 @@ __all__ = [
     "CleanupAlreadyActive",
     "ExemptionNotFound",
     "KeepLinkInvalid",
-    "QueuedRun",
     "ReportConflict",
     "ReportNotFound",
     "RunCancelled",
+    "RunWithdrawn",
     "SkippedRun",
     "TenantNotFound",
     "TenantSuspended",
@@ -91,19 +97,21 @@ __all__ = [
     "admins_notify_enqueue",
     "cleanup_due_claim",
     "cleanup_enqueue",
-    "cleanup_enqueue_many",
     "cleanup_fan_out",
     "cleanup_platform_trigger",
     "cleanup_reap_stale",
     "cleanup_report_create",
     "cleanup_run",
+    "cleanup_runs_dispatch",
     "cleanup_start",
+    "cleanup_trigger_many",
     "exemption_create",
     "exemption_delete",
     "exemption_input_validate",
     "keep_link_follow",
     "keep_token_read",
     "mail_retry_delay",
+    "notices_count",
     "notices_pending_enqueue",
     "notices_send",
     "notices_send_enqueue",
@@ -112,6 +120,7 @@ __all__ = [
     "policy_save",
     "policy_try",
     "policy_update",
+    "registry_reservation_release",
     "report_approve",
     "report_reject",
     "report_undo",

@@ -4,7 +4,7 @@ from django.db import transaction
 
 from activity.models import ActivityEvent
 from activity.services import platform_activity_record
-from cleanup.services.runs import QueuedRun, SkippedRun, cleanup_enqueue_many
+from cleanup.services.scheduling import SkippedRun, cleanup_trigger_many
 
 # The log names at most this many requested and skipped tenants (the counts are always
 # whole): a request may name 1,000, and a trigger-all with the broker down skips them all.
@@ -21,8 +21,9 @@ def _target(schema_names: list[str] | None) -> str:
 
 def cleanup_platform_trigger(
     *, schema_names: list[str] | None, dry_run: bool | None, actor: str
-) -> tuple[list[QueuedRun], list[SkippedRun]]:
-    """Queue a run in each named tenant (default: every active one) and log
+) -> tuple[list[str], list[SkippedRun]]:
+    """Queue a run in each named tenant (default: every active one; `cleanup_trigger_many`,
+    in bulk) and log
     `platform.triggered` in the public schema with what came of it.
 
     Each tenant's run is queued in its own transaction (and schema), so there is no single
@@ -30,7 +31,7 @@ def cleanup_platform_trigger(
     says how many were queued and which were skipped, and why. When the broker refused and
     nothing was queued (BrokerUnavailable, a 503), nothing happened and nothing is logged.
     """
-    queued, skipped = cleanup_enqueue_many(
+    queued, skipped = cleanup_trigger_many(
         schema_names=schema_names, dry_run=dry_run, triggered_by=actor
     )
     with transaction.atomic():

@@ -38,11 +38,18 @@ from cleanup.selectors import report_active, stage_counts
 from cleanup.services.admin_mail import admin_event, admins_notify_enqueue
 from cleanup.services.notices import notices_pending_enqueue
 from cleanup.services.policy import policy_get
+from cleanup.services.registry import FINISHED_STATUSES as FINISHED_STATUSES
+from cleanup.services.registry import (
+    registry_heartbeat,
+    registry_report_active,
+    registry_report_changed,
+    registry_report_withdrawn,
+    registry_reservation_claim,
+)
 from cleanup.services.stages import Batch, expire_batch, remove_batch, warn_batch
 from core.errors import ServiceError
 from tenants.context import current_schema
-from tenants.models import CleanupPolicy, Tenant
-from tenants.selectors import tenant_active_schemas
+from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -116,16 +123,20 @@ def cleanup_report_create(
     triggered_by: str | None = None,
     dry_run: bool | None = None,
     task_id: str = "",
+    reserved: bool = False,
 ) -> CleanupReport:
-    """Create a `queued` report in the current (tenant) schema, snapshotting the policy.
+    """Create a `queued` report in the current (tenant) schema, snapshotting the policy, and
+    record it in the public registry in the same transaction.
 
     Raises CleanupAlreadyActive — decided by the database's unique index, not by a
-    check-then-insert — when the tenant already has a queued or running run.
+    check-then-insert — when the tenant already has a queued or running run. With
+    `reserved`, the report takes the place of task `task_id`'s reservation, and RunWithdrawn
+    (nothing created) is raised when that reservation no longer stands.
     """
     spec = PolicySpec.from_policy(policy_get(schema_name))
     try:
         with transaction.atomic():
-            return CleanupReport.objects.create(
+            report = CleanupReport.objects.create(
                 status=Status.QUEUED,
                 trigger=trigger,
                 triggered_by=triggered_by,
@@ -134,6 +145,11 @@ def cleanup_report_create(
                 policy=spec.snapshot(),
                 task_id=task_id,
             )
+            if reserved:
+                registry_reservation_claim(report, task_id)
+            else:
+                registry_report_active(report)
+            return report
     except IntegrityError as exc:
         active = report_active()
         raise CleanupAlreadyActive(active.pk if active else None) from exc
@@ -214,58 +230,8 @@ def _report_withdraw(report: CleanupReport) -> bool:
                 at__gte=report.created_at,
                 data__report_id=report.pk,
             ).delete()
+            registry_report_withdrawn(report.pk)
     return bool(withdrawn)
-
-
-class QueuedRun(NamedTuple):
-    tenant: str
-    report_id: int
-
-
-class SkippedRun(NamedTuple):
-    tenant: str
-    reason: str
-
-
-def cleanup_enqueue_many(
-    *, schema_names: list[str] | None, dry_run: bool | None, triggered_by: str | None
-) -> tuple[list[QueuedRun], list[SkippedRun]]:
-    """Queue a platform-triggered run in each named tenant (default: every active tenant).
-
-    Names are de-duplicated, order kept. A tenant that cannot start a run now (unknown,
-    suspended, busy) is skipped with the reason, and the others still run. Once the broker
-    refuses, the remaining tenants are skipped without trying it again. Raises
-    BrokerUnavailable only when the broker refused and nothing was queued.
-    """
-    queued: list[QueuedRun] = []
-    skipped: list[SkippedRun] = []
-    broker_failed = False
-    for schema_name in dict.fromkeys(schema_names or tenant_active_schemas()):
-        if broker_failed:
-            # Once refused, every further publish would wait out the broker's timeouts too:
-            # with a hung Redis, a trigger-all would outlive the web server's timeout.
-            skipped.append(SkippedRun(schema_name, "The task queue is unavailable."))
-            continue
-        try:
-            report = cleanup_enqueue(
-                schema_name=schema_name,
-                trigger=CleanupReport.Trigger.PLATFORM,
-                triggered_by=triggered_by,
-                dry_run=dry_run,
-            )
-        except CleanupAlreadyActive as exc:
-            reason = f"A cleanup is already queued or running (report {exc.report_id})."
-            skipped.append(SkippedRun(schema_name, reason))
-        except BrokerUnavailable:
-            broker_failed = True
-            skipped.append(SkippedRun(schema_name, "The task queue is unavailable."))
-        except (TenantNotFound, TenantSuspended) as exc:
-            skipped.append(SkippedRun(schema_name, exc.detail))
-        else:
-            queued.append(QueuedRun(schema_name, report.pk))
-    if broker_failed and not queued:
-        raise BrokerUnavailable()
-    return queued, skipped
 
 
 def cleanup_start(
@@ -276,14 +242,18 @@ def cleanup_start(
     triggered_by: str | None = None,
     dry_run: bool | None = None,
     batch_size: int | None = None,
+    task_id: str = "",
+    reserved: bool = False,
 ) -> CleanupReport:
     """Run a tenant's cleanup in this process, in the tenant's schema, and return its report.
 
     The worker's task and `manage.py cleanup_run` both come here. Without `report_id` the
-    report is created first. Raises ValueError for the public schema or an empty name (a
-    caller's bug), TenantNotFound, ReportNotFound, CleanupAlreadyActive (no `report_id` and a
-    run is active) and TenantSuspended (no `report_id`). A report queued before its tenant was
-    suspended is ended `aborted` instead of run, so nothing is left `queued`.
+    report is created first (with `reserved`, in place of task `task_id`'s reservation in
+    the registry). Raises ValueError for the public schema or an empty name (a caller's
+    bug), TenantNotFound, ReportNotFound, CleanupAlreadyActive (no `report_id` and a run is
+    active), RunWithdrawn (the reservation is gone) and TenantSuspended (no `report_id`). A
+    report queued before its tenant was suspended is ended `aborted` instead of run, so
+    nothing is left `queued`.
     """
     if not schema_name or schema_name == get_public_schema_name():
         raise ValueError(f"A cleanup needs a tenant schema name, got {schema_name!r}")
@@ -301,6 +271,8 @@ def cleanup_start(
                 trigger=trigger,
                 triggered_by=triggered_by,
                 dry_run=dry_run,
+                task_id=task_id,
+                reserved=reserved,
             ).pk
         report = CleanupReport.objects.filter(pk=report_id).first()
         if report is None:
@@ -332,8 +304,8 @@ def report_transition(
 
     Every status change of an existing report comes here, so each is conditional — a worker
     and the reaper can both reach a run's end, and the run the reaper ended stays ended —
-    and whatever mirrors a report's status in the public schema is written in the same
-    transaction, only when the change took.
+    and the public registry that mirrors it (`cleanup.services.registry`) is written in the
+    same transaction, only when the change took.
     """
     with transaction.atomic():
         took = bool(
@@ -342,14 +314,10 @@ def report_transition(
             )
         )
         report.refresh_from_db()
-        if took and status in FINISHED_STATUSES:
-            _summary_publish(report)
         if took:
+            registry_report_changed(report)
             _mail_schedule(report)
     return took
-
-
-FINISHED_STATUSES = (Status.SUCCEEDED, Status.FAILED, Status.ABORTED)
 
 
 def report_finish(
@@ -392,18 +360,6 @@ def _mail_schedule(report: CleanupReport) -> None:
         )
     if not report.dry_run and report.status in (*FINISHED_STATUSES, Status.AWAITING_APPROVAL):
         transaction.on_commit(partial(notices_pending_enqueue, schema_name), robust=True)
-
-
-def _summary_publish(report: CleanupReport) -> None:
-    """Copy the run's outcome to the tenant's public policy row for the operators' console."""
-    CleanupPolicy.objects.filter(tenant__schema_name=current_schema()).update(
-        last_report_id=report.pk,
-        last_report_status=report.status,
-        last_report_finished_at=report.finished_at,
-        # A dry run's counters say what it would have removed; the operators' figures
-        # count removals, and it removed nobody.
-        last_report_users_removed=0 if report.dry_run else report.users_removed,
-    )
 
 
 def cleanup_run(*, report_id: int, batch_size: int | None = None) -> CleanupReport:
@@ -657,11 +613,13 @@ def stage_run(
             # Conditional on still `running`: if the reaper ended this run, roll the
             # batch back and stop rather than write anything more. Also the heartbeat,
             # so it beats through windows where nobody was selected.
+            beat = timezone.now()
             updated = CleanupReport.objects.filter(pk=report.pk, status=Status.RUNNING).update(
-                heartbeat_at=timezone.now(), **written
+                heartbeat_at=beat, **written
             )
             if not updated:
                 raise RunCancelled()
+            registry_heartbeat(report.pk, beat)
             for name, value in written.items():
                 setattr(report, name, value)
         after_pk = batch.next_after

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cleanup.services import cleanup_fan_out
-from core.testing.broker import broker_at, free_port, queued_tasks, redis_server
+from core.testing.broker import broker_at, free_port, queued_messages, redis_server
 from tenants.models import CleanupPolicy, Tenant
 
 NOW = timezone.now().replace(microsecond=0)
@@ -56,24 +56,41 @@ def runs_published(then: Callable[[int], Any] = lambda n: None) -> Iterator[list
         after_task_publish.disconnect(record)
 
 
+def registry(schemas: list[str]) -> dict[str, tuple[str, str]]:
+    """Each tenant's registry: (active status, reservation's task id)."""
+    policies = CleanupPolicy.objects.filter(tenant__schema_name__in=schemas)
+    rows = policies.values_list("tenant__schema_name", "active_report_status", "active_task_id")
+    return {schema: (status, task_id) for schema, status, task_id in rows}
+
+
 @pytest.mark.django_db
-def test_a_broker_lost_mid_tick_skips_no_due_tenant_and_runs_none_twice() -> None:
+def test_a_broker_lost_mid_tick_skips_no_due_tenant_and_runs_none_twice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cleanup.services import scheduling
+
     schemas = due_tenants("blip", 5)
+    # Two messages per Redis pipeline: the first pipeline reaches Redis, the second fails.
+    monkeypatch.setattr(scheduling, "PUBLISH_BATCH_SIZE", 2)
 
     with redis_server() as redis, broker_at(redis.url):
 
-        def stop_redis_after_the_second(count: int) -> None:
-            if count == 2:
+        def stop_redis_after_the_third(count: int) -> None:
+            if count == 3:
                 redis.stop()
 
-        with runs_published(then=stop_redis_after_the_second) as published:
+        with runs_published(then=stop_redis_after_the_third) as published:
             first_tick = cleanup_fan_out(now=NOW)  # does not raise
-        assert first_tick == published and len(published) == 2
+        assert len(published) == 3 and first_tick == published[:2]
         after_first = next_runs(schemas)
         assert all(after_first[s] > NOW for s in first_tick)
         unpublished = [s for s in schemas if s not in first_tick]
-        # Due again, exactly as before the tick.
+        # Due again, exactly as before the tick, and their reservations gone: the message of
+        # the failed pipeline that may have reached Redis would find none and do nothing.
         assert {s: after_first[s] for s in unpublished} == dict.fromkeys(unpublished, DUE_AT)
+        held = registry(schemas)
+        assert {s: held[s] for s in unpublished} == dict.fromkeys(unpublished, ("", ""))
+        assert all(held[s][0] == "queued" for s in first_tick)
 
         redis.start()  # Redis is back (empty: it keeps nothing on disk)
         with runs_published() as republished:
@@ -82,8 +99,16 @@ def test_a_broker_lost_mid_tick_skips_no_due_tenant_and_runs_none_twice() -> Non
         assert third_tick == []
         assert sorted(first_tick + second_tick) == sorted(schemas)
         assert sorted(republished) == sorted(second_tick)
-        queued = queued_tasks(redis.url, "cleanup")
-        assert sorted(args[0] for _, args, _ in queued) == sorted(second_tick)
+        queued = {
+            args[0]: (kwargs, task_id)
+            for _, args, kwargs, task_id in queued_messages(redis.url, "cleanup")
+        }
+    assert sorted(queued) == sorted(second_tick)
+    # Each message is the one its tenant's reservation waits for.
+    held = registry(schemas)
+    for schema, (kwargs, task_id) in queued.items():
+        assert kwargs == {"trigger": "schedule", "reserved": True}
+        assert held[schema] == ("queued", task_id)
     assert all(at > NOW for at in next_runs(schemas).values())
 
 

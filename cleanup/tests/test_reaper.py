@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 import pytest
 from django.conf import settings
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from cleanup.models import CleanupReport
 from cleanup.services import cleanup_reap_stale, cleanup_report_create
-from core.testing.broker import broker_at, free_port, queued_tasks
+from core.testing.broker import broker_at, free_port, queued_messages, queued_tasks
 from tenants.models import CleanupPolicy, Tenant
 
 TIMEOUT = timedelta(seconds=settings.CLEANUP_QUEUED_TIMEOUT_S)
@@ -21,8 +22,9 @@ Status = CleanupReport.Status
 
 
 def report_make(schema: str, status: str, age: timedelta) -> CleanupReport:
-    """A `queued` report created `age` ago (never published since), or a `running` one whose
-    worker last beat `age` ago."""
+    """A `queued` report created `age` ago (never published since), a `running` one whose
+    worker last beat `age` ago, or one awaiting approval since `age` ago — and the registry
+    as the report's services would have left it then."""
     with schema_context(schema):
         report = cleanup_report_create(schema_name=schema, trigger="manual")
         then = timezone.now() - age
@@ -30,6 +32,9 @@ def report_make(schema: str, status: str, age: timedelta) -> CleanupReport:
             status=status,
             created_at=then,
             **({"started_at": then, "heartbeat_at": then} if status == Status.RUNNING else {}),
+        )
+        CleanupPolicy.objects.filter(tenant__schema_name=schema).update(
+            active_report_status=status, active_report_since=then, active_report_heartbeat_at=then
         )
         report.refresh_from_db()
         return report
@@ -109,7 +114,14 @@ def test_a_republished_run_is_run_once_by_a_real_worker(make_live_tenant, celery
 
 
 def broken_schema_dropped(schema: str) -> None:
-    Tenant.objects.bulk_create([Tenant(schema_name=schema, name="No schema")])
+    """A tenant whose registry holds a lost run, but whose schema is gone."""
+    (tenant,) = Tenant.objects.bulk_create([Tenant(schema_name=schema, name="No schema")])
+    CleanupPolicy.objects.create(
+        tenant=tenant,
+        active_report_id=1,
+        active_report_status=Status.RUNNING,
+        active_report_heartbeat_at=timezone.now() - timedelta(hours=1),
+    )
 
 
 def broken_table_missing(schema: str) -> None:
@@ -181,3 +193,87 @@ def test_a_run_whose_worker_holds_its_row_mid_batch_is_not_reaped(make_live_tena
 
     assert cleanup_reap_stale() == []  # it beat meanwhile
     assert report_get(schema, busy.pk).status == "running"
+
+
+APPROVAL_TTL = timedelta(hours=settings.CLEANUP_APPROVAL_TTL_H)
+
+
+def test_an_approval_unanswered_for_the_ttl_is_aborted_as_expired(
+    tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    expired = report_make("alpha", Status.AWAITING_APPROVAL, APPROVAL_TTL + timedelta(minutes=1))
+    waiting = report_make("beta", Status.AWAITING_APPROVAL, APPROVAL_TTL - timedelta(minutes=1))
+
+    assert cleanup_reap_stale() == [("alpha", expired.pk)]
+
+    ended = report_get("alpha", expired.pk)
+    assert ended.status == "aborted" and ended.finished_at
+    assert ended.error.startswith("Approval expired: nobody approved or rejected this run within")
+    assert report_get("beta", waiting.pk).status == "awaiting_approval"
+    alpha, beta = (CleanupPolicy.objects.get(tenant=t) for t in (tenant_a, tenant_b))
+    assert (alpha.active_report_status, alpha.last_report_status) == ("", "aborted")
+    assert (beta.active_report_status, beta.active_report_id) == ("awaiting_approval", waiting.pk)
+
+
+def idle_tenants(prefix: str, count: int, status: str) -> None:
+    """Tenants (rows only) whose registry holds a healthy active run: the reaper leaves them."""
+    tenants = Tenant.objects.bulk_create(
+        [Tenant(schema_name=f"{prefix}{i:03d}", name=prefix) for i in range(count)]
+    )
+    CleanupPolicy.objects.bulk_create(
+        [
+            CleanupPolicy(
+                tenant=t,
+                active_report_id=1,
+                active_report_status=status,
+                active_report_since=timezone.now(),
+                active_report_heartbeat_at=timezone.now(),
+            )
+            for t in tenants
+        ]
+    )
+
+
+def test_a_reaper_tick_costs_the_same_queries_at_3_and_at_30_tenants(
+    tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    counts = []
+    for count in (3, 30):
+        Tenant.objects.filter(schema_name__startswith="busy").delete()
+        for status in (Status.QUEUED, Status.RUNNING, Status.AWAITING_APPROVAL):
+            idle_tenants(f"busy_{status[:4]}_", count // 3, status)
+        # One run to act on in each fleet: the tick visits that schema only.
+        lost = report_make("alpha", Status.RUNNING, timedelta(hours=1))
+        with CaptureQueriesContext(connection) as queries:
+            assert cleanup_reap_stale() == [("alpha", lost.pk)]
+        counts.append(len(queries))
+        with CaptureQueriesContext(connection) as idle:
+            assert cleanup_reap_stale() == []
+        # One query over the registry (besides django-tenants' SET search_path).
+        selects = [q["sql"] for q in idle.captured_queries if not q["sql"].startswith("SET ")]
+        assert len(selects) == 1
+
+    assert counts[0] == counts[1]
+
+
+def test_a_reservation_whose_task_was_lost_is_published_again_as_it_was(
+    tenant_a: Tenant,
+) -> None:
+    kwargs = {"trigger": "platform", "triggered_by": "op", "dry_run": True, "reserved": True}
+    then = timezone.now() - TIMEOUT - timedelta(minutes=1)
+    CleanupPolicy.objects.filter(tenant=tenant_a).update(
+        active_report_status=Status.QUEUED,
+        active_task_id="lost-task",
+        active_task_kwargs=kwargs,
+        active_report_since=then,
+        active_report_heartbeat_at=then,
+    )
+    now = timezone.now()
+
+    assert cleanup_reap_stale(now=now) == []
+    assert cleanup_reap_stale(now=now + timedelta(minutes=1)) == []  # once per period
+
+    messages = queued_messages(settings.CELERY_BROKER_URL, "cleanup")
+    assert messages == [("cleanup.run_tenant", ["alpha"], kwargs, "lost-task")]
+    policy = CleanupPolicy.objects.get(tenant=tenant_a)
+    assert (policy.active_report_status, policy.active_report_heartbeat_at) == ("queued", now)

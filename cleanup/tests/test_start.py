@@ -147,27 +147,3 @@ def test_a_publish_whose_reply_was_lost_after_a_worker_started_keeps_the_report_
     with schema_context("alpha"):
         assert CleanupReport.objects.filter(pk=report.pk, status="running").exists()
         assert CleanupAuditEntry.objects.filter(report_id=report.pk).count() == 1
-
-
-def test_trigger_all_stops_trying_a_refusing_broker_after_the_first_tenant(
-    tenant_a: Tenant, tenant_b: Tenant, operator: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from cleanup.services import runs
-    from core.testing import ROOT
-    from core.testing.broker import broker_at, free_port
-
-    real_enqueue, tried = runs.cleanup_enqueue, []
-
-    def counting(**kwargs: object) -> CleanupReport:
-        tried.append(kwargs["schema_name"])
-        return real_enqueue(**kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(runs, "cleanup_enqueue", counting)
-    with broker_at(f"redis://127.0.0.1:{free_port()}/0"):
-        response = client(ROOT, operator["access"]).post(
-            "/api/platform/cleanup/trigger/", {"tenants": ["alpha", "beta"]}, format="json"
-        )
-
-    assert response.status_code == 503
-    assert tried == ["alpha"]
-    assert reports("alpha") == [] and reports("beta") == []

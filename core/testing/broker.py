@@ -102,14 +102,20 @@ def redis_server() -> Iterator[RedisServer]:
         server.stop()
 
 
-def queued_tasks(url: str, queue: str) -> list[tuple[str, list[Any], dict[str, Any]]]:
+def queued_messages(url: str, queue: str) -> list[tuple[str, list[Any], dict[str, Any], str]]:
     """The tasks waiting in `queue` of the Redis broker at `url`, oldest first, as
-    (task name, args, kwargs): what a worker consuming that queue would receive."""
+    (task name, args, kwargs, task id): what a worker consuming that queue would receive."""
     client = redis.Redis.from_url(url, socket_timeout=2)
-    tasks = []
+    messages = []
     # kombu LPUSHes a message and workers BRPOP: the oldest is at the end of the list.
     for raw in reversed(client.lrange(queue, 0, -1)):
         message = json.loads(raw)
         args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
-        tasks.append((message["headers"]["task"], args, kwargs))
-    return tasks
+        headers = message["headers"]
+        messages.append((headers["task"], args, kwargs, headers["id"]))
+    return messages
+
+
+def queued_tasks(url: str, queue: str) -> list[tuple[str, list[Any], dict[str, Any]]]:
+    """`queued_messages` without the task ids."""
+    return [(name, args, kwargs) for name, args, kwargs, _ in queued_messages(url, queue)]

@@ -403,6 +403,12 @@ test('operator signs in, creates a tenant and triggers it', async ({ page }) => 
   await login(page, ROOT, creds.operator);
   await page.getByRole('heading', { name: 'Tenants' }).waitFor();
   await page.getByRole('table', { name: 'Tenants' }).waitFor();
+  // The fleet at a glance, above the table: its figures and what needs attention.
+  const figures = page.getByLabel('Fleet figures');
+  await figures.waitFor({ timeout: TIMEOUT });
+  const tenantsBefore = Number((await figures.locator('.stat').first().locator('.stat-value').textContent())?.replace(/\D/g, ''));
+  assert(tenantsBefore >= 2, `the summary counts ${tenantsBefore} tenants`);
+  await page.getByRole('region', { name: 'Needs attention' }).waitFor();
   await shot(page, 'tenants');
 
   const stamp = Date.now().toString(36);
@@ -452,7 +458,7 @@ test('operator signs in, creates a tenant and triggers it', async ({ page }) => 
   const results = page.getByRole('list', { name: 'Trigger results' });
   await results.waitFor({ timeout: TIMEOUT });
   await results.getByText(schema).waitFor();
-  assert((await results.getByText('started').count()) === 1, `tenant was not started: ${await results.textContent()}`);
+  assert((await results.getByText('queued').count()) === 1, `tenant was not queued: ${await results.textContent()}`);
   await shot(page, 'tenants-triggered');
 
   await results.getByRole('link', { name: schema }).click();
@@ -463,6 +469,19 @@ test('operator signs in, creates a tenant and triggers it', async ({ page }) => 
     .first()
     .waitFor();
   await shot(page, 'tenant-reports');
+
+  // Back on the console, the summary counts the new tenant and its run of the last day.
+  await page.getByRole('link', { name: 'Tenants' }).first().click();
+  await figures.waitFor({ timeout: TIMEOUT });
+  await page.waitForFunction(
+    (before) => {
+      const values = [...document.querySelectorAll('[aria-label="Fleet figures"] .stat-value')].map((e) => Number(e.textContent.replace(/\D/g, '')));
+      return values[0] === before + 1 && values[1] >= 1;
+    },
+    tenantsBefore,
+    { timeout: 30_000 },
+  );
+  await shot(page, 'operators-console', { fullPage: false });
 });
 
 test("operator reads the operators' activity log", async ({ page }) => {

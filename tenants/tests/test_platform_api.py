@@ -21,6 +21,7 @@ ENDPOINTS = [
     ("post", "/api/platform/tenants/", NEW_TENANT),
     ("get", "/api/platform/tenants/alpha/reports/", None),
     ("post", "/api/platform/cleanup/trigger/", {"tenants": ["alpha"], "dry_run": True}),
+    ("get", "/api/platform/summary/", None),
 ]
 
 
@@ -119,57 +120,3 @@ def test_a_tenants_reports_are_listed_for_operators(operator: dict[str, str]) ->
     api = client(ROOT, operator["access"])
     assert api.get("/api/platform/tenants/alpha/reports/").json()["count"] == 1
     assert api.get("/api/platform/tenants/nope/reports/").status_code == 404
-
-
-def test_the_platform_trigger_starts_runs_and_skips_busy_and_unknown_tenants(
-    operator: dict[str, str],
-) -> None:
-    api = client(ROOT, operator["access"])
-    first = api.post(
-        "/api/platform/cleanup/trigger/", {"tenants": ["alpha"], "dry_run": True}, format="json"
-    )
-    assert first.status_code == 202 and [r["tenant"] for r in first.json()["runs"]] == ["alpha"]
-
-    second = api.post("/api/platform/cleanup/trigger/", {"dry_run": True}, format="json").json()
-    assert [r["tenant"] for r in second["runs"]] == ["beta"]
-    assert [s["tenant"] for s in second["skipped"]] == ["alpha"]
-    assert "already" in second["skipped"][0]["reason"]
-
-    unknown = api.post(
-        "/api/platform/cleanup/trigger/", {"tenants": ["ghost"]}, format="json"
-    ).json()
-    assert unknown == {
-        "runs": [],
-        "skipped": [{"tenant": "ghost", "reason": "No such tenant."}],
-    }
-    with schema_context("alpha"):
-        report = CleanupReport.objects.get()
-    assert (report.trigger, report.triggered_by, report.dry_run) == ("platform", "operator", True)
-
-
-def test_the_platform_trigger_skips_a_suspended_tenant_and_leaves_nothing_queued_there(
-    operator: dict[str, str],
-) -> None:
-    Tenant.objects.filter(schema_name="beta").update(is_active=False)
-    api = client(ROOT, operator["access"])
-
-    named = api.post(
-        "/api/platform/cleanup/trigger/",
-        {"tenants": ["beta", "alpha", "beta"], "dry_run": True},
-        format="json",
-    )
-
-    assert named.status_code == 202
-    with schema_context("alpha"):
-        alpha_report = CleanupReport.objects.get()
-    assert named.json() == {
-        "runs": [{"tenant": "alpha", "report_id": alpha_report.pk}],
-        "skipped": [{"tenant": "beta", "reason": "This tenant is suspended."}],
-    }
-    with schema_context("alpha"):
-        CleanupReport.objects.update(status="succeeded")
-    everyone = api.post("/api/platform/cleanup/trigger/", {"dry_run": True}, format="json")
-    assert [r["tenant"] for r in everyone.json()["runs"]] == ["alpha"]
-    assert everyone.json()["skipped"] == []
-    with schema_context("beta"):
-        assert not CleanupReport.objects.exists()

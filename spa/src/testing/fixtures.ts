@@ -1,5 +1,17 @@
 import type { HostConfig } from '@/lib/host';
-import type { ActivityEvent, AuditEntry, Exemption, Me, PlatformTenant, Policy, Preview, PreviewUser, Report, UndoPreview } from '@/lib/api/types';
+import type {
+  ActivityEvent,
+  AuditEntry,
+  Exemption,
+  FleetSummary,
+  Me,
+  PlatformTenant,
+  Policy,
+  Preview,
+  PreviewUser,
+  Report,
+  UndoPreview,
+} from '@/lib/api/types';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -140,6 +152,22 @@ export function makeTenant(schema: string, overrides: Partial<PlatformTenant> = 
     created_at: iso(NOW - 30 * DAY),
     schedule: { enabled: true, schedule: '0 3 * * *', timezone: 'UTC', next_run_at: iso(NOW + 15 * HOUR) },
     last_report: { id: 4, status: 'succeeded', finished_at: iso(NOW - DAY), users_removed: 7 },
+    active_run: null,
+    ...overrides,
+  };
+}
+
+export function makeFleetSummary(overrides: Partial<FleetSummary> = {}): FleetSummary {
+  return {
+    tenants: 2000,
+    active_tenants: 1990,
+    runs_24h: { queued: 3, running: 2, awaiting_approval: 1, succeeded: 1950, failed: 4, aborted: 2 },
+    users_removed_24h: 1234,
+    users_removed_30d: 45678,
+    needs_attention: [
+      { tenant: 'globex', name: 'Globex Inc', report_id: 5, status: 'failed', finished_at: iso(NOW - HOUR) },
+      { tenant: 'initech', name: 'Initech Inc', report_id: 9, status: 'awaiting_approval', finished_at: null },
+    ],
     ...overrides,
   };
 }

@@ -1,7 +1,30 @@
 import { http, HttpResponse } from 'msw';
 import type { HostConfig } from '@/lib/host';
-import type { ActivityEvent, AuditEntry, Exemption, ExemptionInput, Me, Paginated, PlatformTenant, Policy, Report, UndoPreview } from '@/lib/api/types';
-import { acmeHost, makeAuditEntry, makeExemption, makePolicy, makePreview, makeReport, makeTenant, makeUndoPreview, tenantAdmin } from './fixtures';
+import type {
+  ActivityEvent,
+  AuditEntry,
+  Exemption,
+  ExemptionInput,
+  FleetSummary,
+  Me,
+  Paginated,
+  PlatformTenant,
+  Policy,
+  Report,
+  UndoPreview,
+} from '@/lib/api/types';
+import {
+  acmeHost,
+  makeAuditEntry,
+  makeExemption,
+  makeFleetSummary,
+  makePolicy,
+  makePreview,
+  makeReport,
+  makeTenant,
+  makeUndoPreview,
+  tenantAdmin,
+} from './fixtures';
 
 /** Mutable in-memory backend that the default handlers read; reset after each test. */
 export const db = {
@@ -17,6 +40,7 @@ export const db = {
   /** The audit list every run answers with. */
   audit: [] as AuditEntry[],
   undoPreview: makeUndoPreview() as UndoPreview,
+  summary: makeFleetSummary() as FleetSummary,
 };
 
 export function resetDb(): void {
@@ -30,6 +54,7 @@ export function resetDb(): void {
   db.usernames = ['ceo', 'sleepy', 'member'];
   db.audit = Array.from({ length: 25 }, (_, i) => makeAuditEntry(i + 1));
   db.undoPreview = makeUndoPreview();
+  db.summary = makeFleetSummary();
 }
 
 const NOW_ISO = '2025-06-01T12:00:00.000Z';
@@ -191,6 +216,7 @@ export const handlers = [
   http.post('/api/platform/cleanup/trigger/', async ({ request }) => {
     const body = (await request.json()) as { tenants?: string[] };
     const targets = body.tenants ?? db.tenants.map((t) => t.schema_name);
-    return HttpResponse.json({ runs: targets.map((tenant, i) => ({ tenant, report_id: 50 + i })), skipped: [] }, { status: 202 });
+    return HttpResponse.json({ runs: targets.map((tenant) => ({ tenant })), skipped: [] }, { status: 202 });
   }),
+  http.get('/api/platform/summary/', () => HttpResponse.json(db.summary)),
 ];

@@ -32,7 +32,7 @@ describe('operator console', () => {
     server.use(
       http.post('/api/platform/cleanup/trigger/', async ({ request }) => {
         sent = await request.json();
-        return HttpResponse.json({ runs: [{ tenant: 'acme', report_id: 12 }], skipped: [{ tenant: 'globex', reason: 'already_running' }] }, { status: 202 });
+        return HttpResponse.json({ runs: [{ tenant: 'acme' }], skipped: [{ tenant: 'globex', reason: 'already_running' }] }, { status: 202 });
       }),
     );
     const { user } = renderApp({ host: platformHost, path: '/tenants' });
@@ -46,9 +46,9 @@ describe('operator console', () => {
 
     expect(sent).toEqual({ tenants: ['acme', 'globex'], dry_run: true });
     const results = await screen.findByRole('list', { name: 'Trigger results' });
-    expect(within(results).getByText(/run #12/)).toBeInTheDocument();
+    expect(within(results).getByRole('link', { name: 'acme' })).toHaveAttribute('href', '/tenants/acme');
     expect(within(results).getByText(/a cleanup is already running/)).toBeInTheDocument();
-    expect(screen.getByText('Started 1 run, skipped 1')).toBeInTheDocument();
+    expect(screen.getByText('Queued 1 run, skipped 1')).toBeInTheDocument();
   });
 
   it('triggers all tenants without naming them', async () => {

@@ -200,9 +200,29 @@ export interface paths {
         put?: never;
         /**
          * Queue a run in the given tenants (default: every active tenant)
-         * @description Base of every platform endpoint: the root host, a public-schema superuser.
+         * @description Each queued tenant's run creates its own report when a worker takes it (the tenants list shows it under `active_run`); tenants that are unknown, suspended or already have an active run are listed under `skipped` with the reason.
          */
         post: operations["platform_cleanup_trigger_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/platform/summary/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The fleet at a glance: tenants, runs, removals, what needs attention
+         * @description From the public registry and run history only (a fixed number of queries, whatever the number of tenants). `needs_attention` lists, newest first and at most 50, each tenant whose run awaits approval or whose last run failed or was aborted.
+         */
+        get: operations["platform_summary_retrieve"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -409,6 +429,23 @@ export interface components {
          * @enum {string}
          */
         ActionEnum: "deactivate" | "delete";
+        /**
+         * @description The tenant's queued, running or awaiting-approval run, from the public registry. `id`
+         *     is null while a queued run's task has not yet created its report.
+         */
+        ActiveRun: {
+            id: number | null;
+            status: components["schemas"]["ActiveRunStatusEnum"];
+            /** Format: date-time */
+            since: string | null;
+        };
+        /**
+         * @description * `queued` - queued
+         *     * `running` - running
+         *     * `awaiting_approval` - awaiting_approval
+         * @enum {string}
+         */
+        ActiveRunStatusEnum: "queued" | "running" | "awaiting_approval";
         ActivityEvent: {
             readonly id: number;
             /** Format: date-time */
@@ -489,6 +526,16 @@ export interface components {
              */
             expires_at?: string | null;
         };
+        FleetSummary: {
+            tenants: number;
+            /** @description Not suspended */
+            active_tenants: number;
+            runs_24h: components["schemas"]["RunsByStatus"];
+            /** @description By runs that were not dry runs */
+            users_removed_24h: number;
+            users_removed_30d: number;
+            needs_attention: components["schemas"]["NeedsAttention"][];
+        };
         LastReport: {
             id: number;
             status: components["schemas"]["ReportStatusEnum"];
@@ -515,6 +562,25 @@ export interface components {
             is_tenant_admin: boolean;
             tenant: components["schemas"]["TenantRef"] | null;
         };
+        NeedsAttention: {
+            /** @description The tenant's schema name */
+            tenant: string;
+            name: string;
+            report_id: number;
+            status: components["schemas"]["NeedsAttentionStatusEnum"];
+            /**
+             * Format: date-time
+             * @description null while awaiting
+             */
+            finished_at: string | null;
+        };
+        /**
+         * @description * `failed` - failed
+         *     * `aborted` - aborted
+         *     * `awaiting_approval` - awaiting_approval
+         * @enum {string}
+         */
+        NeedsAttentionStatusEnum: "failed" | "aborted" | "awaiting_approval";
         /**
          * @description * `ask` - Ask
          *     * `abort` - Abort
@@ -649,9 +715,12 @@ export interface components {
             schedule?: string;
             timezone?: string;
         };
+        /**
+         * @description A tenant whose run was queued. Its report is created by the run's task (so it has no
+         *     id yet); until then the tenants list shows the run as `active_run` without one.
+         */
         PlatformRun: {
             tenant: string;
-            report_id: number;
         };
         PlatformSkip: {
             tenant: string;
@@ -808,6 +877,18 @@ export interface components {
          * @enum {string}
          */
         ReportStatusEnum: "queued" | "running" | "succeeded" | "failed" | "aborted" | "awaiting_approval";
+        /**
+         * @description Runs that ended in the last 24 hours under their final status, and runs active now
+         *     under theirs.
+         */
+        RunsByStatus: {
+            queued: number;
+            running: number;
+            awaiting_approval: number;
+            succeeded: number;
+            failed: number;
+            aborted: number;
+        };
         Tenant: {
             readonly schema_name: string;
             readonly name: string;
@@ -817,6 +898,7 @@ export interface components {
             readonly created_at: string;
             readonly schedule: components["schemas"]["TenantSchedule"] | null;
             readonly last_report: components["schemas"]["LastReport"] | null;
+            readonly active_run: components["schemas"]["ActiveRun"] | null;
         };
         TenantAdminInputRequest: {
             username: string;
@@ -1590,6 +1672,43 @@ export interface operations {
             };
             /** @description `{detail}` */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    platform_summary_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetSummary"];
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -57,3 +57,6 @@ export type LastReportSummary = S['LastReport'];
 export type TenantCreateInput = S['TenantCreateRequest'];
 export type PlatformTriggerInput = S['PlatformTriggerRequest'];
 export type PlatformTriggerResponse = S['PlatformTriggerResponse'];
+export type ActiveRun = S['ActiveRun'];
+export type FleetSummary = S['FleetSummary'];
+export type NeedsAttention = S['NeedsAttention'];

@@ -1,7 +1,9 @@
 import type { TenantListParams } from './get-tenants';
 
 export const platformKeys = {
+  all: (scope: string) => [scope, 'platform'] as const,
   tenants: (scope: string) => [scope, 'platform', 'tenants'] as const,
   tenantPage: (scope: string, params: TenantListParams) => [scope, 'platform', 'tenants', 'list', params] as const,
+  summary: (scope: string) => [scope, 'platform', 'summary'] as const,
   tenantReports: (scope: string, schema: string, page: number) => [scope, 'platform', 'tenants', schema, 'reports', { page }] as const,
 };

@@ -6,8 +6,9 @@ import { platformKeys } from './keys';
 
 /**
  * POST /api/platform/cleanup/trigger/ {tenants?, dry_run?} →
- * 202 {runs: [{tenant, report_id}], skipped: [{tenant, reason}]}.
- * Without `tenants`, every active tenant is triggered.
+ * 202 {runs: [{tenant}], skipped: [{tenant, reason}]}.
+ * Without `tenants`, every active tenant is triggered. Each queued run creates its
+ * report when a worker takes it: the tenants list shows it as `active_run` meanwhile.
  */
 export function triggerTenants(input: PlatformTriggerInput): Promise<PlatformTriggerResponse> {
   return api.post<PlatformTriggerResponse>('/api/platform/cleanup/trigger/', input);
@@ -18,6 +19,7 @@ export function useTriggerTenants() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: triggerTenants,
-    onSettled: () => queryClient.invalidateQueries({ queryKey: platformKeys.tenants(scope) }),
+    // The tenants' active runs, their reports and the fleet summary all change.
+    onSettled: () => queryClient.invalidateQueries({ queryKey: platformKeys.all(scope) }),
   });
 }

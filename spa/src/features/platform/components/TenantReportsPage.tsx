@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ReportsTable } from '@/components/ReportsTable';
 import { Alert, ErrorAlert } from '@/components/ui/Alert';
@@ -15,10 +16,12 @@ export function TenantReportsPage() {
   const { schema = '' } = useParams();
   useDocumentTitle(`Reports of ${schema}`);
   const [page, setPage] = usePageParam();
-  const reports = useTenantReports(schema, page);
   const trigger = useTriggerTenants();
-  const start = () => trigger.mutate({ tenants: [schema], dry_run: true }, { onSuccess: () => void reports.refetch() });
   const skipped = trigger.data?.skipped[0];
+  // A queued run has no report until a worker takes it: the list polls until it shows.
+  const [queuedAt, setQueuedAt] = useState<number | null>(null);
+  const reports = useTenantReports(schema, page, queuedAt);
+  const start = () => trigger.mutate({ tenants: [schema], dry_run: true }, { onSuccess: (data) => setQueuedAt(data.runs.length ? Date.now() : null) });
   return (
     <>
       <nav aria-label="Breadcrumb" className="breadcrumb">
@@ -44,7 +47,7 @@ export function TenantReportsPage() {
             {skipped.reason}
           </Alert>
         ) : (
-          <Alert tone="success">Dry run #{trigger.data.runs[0]?.report_id} started.</Alert>
+          <Alert tone="success">Dry run queued: it appears below as soon as a worker starts it.</Alert>
         ))}
       <Card>
         {reports.isPending ? (

@@ -16,6 +16,7 @@ import { useTenants, type TenantListParams, type TenantOrdering, type TenantStat
 import { TENANT_STATUS_FILTERS, useTenantListParams } from '../use-tenant-list-params';
 import { useTriggerTenants } from '../api/trigger-tenants';
 import { CreateTenantDialog } from './CreateTenantDialog';
+import { FleetSummary } from './FleetSummary';
 import { useDocumentTitle } from '@/lib/use-document-title';
 
 function tenantUrl(domain: string | null): string | null {
@@ -95,6 +96,7 @@ export function TenantsPage() {
       )}
       {trigger.isError && <ErrorAlert error={trigger.error} title="No cleanup was started" />}
       {result && <TriggerResult result={result} onDismiss={() => setResult(null)} />}
+      <FleetSummary />
       <Card>
         <div className="toolbar" role="toolbar" aria-label="Trigger cleanups">
           <span className="muted small">{selected.size ? `${selected.size} selected` : 'Select tenants to run a cleanup on them'}</span>
@@ -191,6 +193,7 @@ export function TenantsPage() {
 function TenantRow({ tenant, checked, onToggle }: { tenant: PlatformTenant; checked: boolean; onToggle: () => void }) {
   const url = tenantUrl(tenant.domain);
   const last = tenant.last_report;
+  const active = tenant.active_run;
   const schedule = tenant.schedule;
   return (
     <tr className={checked ? 'row-selected' : undefined}>
@@ -240,7 +243,13 @@ function TenantRow({ tenant, checked, onToggle }: { tenant: PlatformTenant; chec
             <span className="muted small block">{last.finished_at ? formatRelative(last.finished_at) : 'in progress'}</span>
           </>
         ) : (
-          <span className="muted">Never run</span>
+          !active && <span className="muted">Never run</span>
+        )}
+        {active && (
+          <span className="block active-run" title={active.since ? `since ${formatDateTime(active.since)}` : undefined}>
+            <StatusBadge status={active.status} />
+            <span className="muted small"> now{active.id ? ` · run #${active.id}` : ''}</span>
+          </span>
         )}
       </td>
       <td className="num strong">{last ? formatNumber(last.users_removed) : '—'}</td>
@@ -330,11 +339,17 @@ const SKIP_REASON: Record<string, string> = {
   queue_unavailable: 'the task queue is unavailable',
 };
 
+/** A trigger-all may answer for thousands of tenants: the result names this many of each kind. */
+const RESULTS_SHOWN = 20;
+
 function TriggerResult({ result, onDismiss }: { result: PlatformTriggerResponse; onDismiss: () => void }) {
+  const runs = result.runs.slice(0, RESULTS_SHOWN);
+  const skipped = result.skipped.slice(0, RESULTS_SHOWN);
+  const more = result.runs.length - runs.length + result.skipped.length - skipped.length;
   return (
     <Alert
       tone={result.skipped.length && !result.runs.length ? 'warning' : 'success'}
-      title={`Started ${result.runs.length} run${result.runs.length === 1 ? '' : 's'}${result.skipped.length ? `, skipped ${result.skipped.length}` : ''}`}
+      title={`Queued ${result.runs.length} run${result.runs.length === 1 ? '' : 's'}${result.skipped.length ? `, skipped ${result.skipped.length}` : ''}`}
       action={
         <Button size="sm" variant="ghost" onClick={onDismiss} aria-label="Dismiss">
           ✕
@@ -342,16 +357,17 @@ function TriggerResult({ result, onDismiss }: { result: PlatformTriggerResponse;
       }
     >
       <ul className="result-list" aria-label="Trigger results">
-        {result.runs.map((r) => (
+        {runs.map((r) => (
           <li key={`run-${r.tenant}`}>
-            <Badge tone="success">started</Badge> <Link to={`/tenants/${r.tenant}`}>{r.tenant}</Link> — run #{r.report_id}
+            <Badge tone="success">queued</Badge> <Link to={`/tenants/${r.tenant}`}>{r.tenant}</Link>
           </li>
         ))}
-        {result.skipped.map((s) => (
+        {skipped.map((s) => (
           <li key={`skip-${s.tenant}`}>
             <Badge tone="warning">skipped</Badge> {s.tenant} — {SKIP_REASON[s.reason] ?? s.reason}
           </li>
         ))}
+        {more > 0 && <li className="muted">… and {formatNumber(more)} more</li>}
       </ul>
     </Alert>
   );

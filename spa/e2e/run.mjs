@@ -475,7 +475,7 @@ test('operator signs in, creates a tenant and triggers it', async ({ page }) => 
   await figures.waitFor({ timeout: TIMEOUT });
   await page.waitForFunction(
     (before) => {
-      const values = [...document.querySelectorAll('[aria-label="Fleet figures"] .stat-value')].map((e) => Number(e.textContent.replace(/\D/g, '')));
+      const values = Array.from(document.querySelectorAll('[aria-label="Fleet figures"] .stat-value')).map((e) => Number(e.textContent.replace(/\D/g, '')));
       return values[0] === before + 1 && values[1] >= 1;
     },
     tenantsBefore,

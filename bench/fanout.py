@@ -36,7 +36,10 @@ def tick(count: int, due_at: Any, now: Any) -> tuple[int, float]:
     from config.celery import app as celery_app
     from tenants.models import CleanupPolicy
 
-    CleanupPolicy.objects.filter(tenant__schema_name__startswith=PREFIX).update(next_run_at=due_at)
+    # Due again, and idle again: the previous tick reserved each tenant's run.
+    CleanupPolicy.objects.filter(tenant__schema_name__startswith=PREFIX).update(
+        next_run_at=due_at, active_report_status="", active_task_id="", active_task_kwargs=None
+    )
     with CaptureQueriesContext(connection) as queries:
         result: list[str] = []
         seconds = common.timed(lambda: result.extend(cleanup_fan_out(now=now)))

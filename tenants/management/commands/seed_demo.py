@@ -15,7 +15,6 @@ from django_tenants.utils import schema_context
 from activity.models import ActivityEvent
 from cleanup.models import CleanupReport
 from cleanup.policy import PolicySpec
-from cleanup.selectors import cleanup_preview
 from cleanup.services import cleanup_report_create, cleanup_run, policy_get, policy_update
 from tenants.models import Domain, Tenant
 from tenants.services import tenant_create
@@ -155,17 +154,9 @@ def seed_oversight(schema: str) -> None:
         CleanupReport.objects.filter(pk=report.pk).update(policy=real.snapshot())
         cleanup_run(report_id=report.pk)
 
+        # A stricter policy over the cap: the run itself stops in awaiting_approval, its
+        # counters saying what it would do.
         strict = replace(real, inactive_days=30, max_removal_ratio=0.2, on_cap="ask")
-        now = timezone.now()
-        preview = cleanup_preview(strict, now)
-        CleanupReport.objects.create(
-            status=CleanupReport.Status.AWAITING_APPROVAL,
-            trigger=CleanupReport.Trigger.SCHEDULE,
-            dry_run=False,
-            action=strict.action,
-            policy=strict.snapshot(),
-            started_at=now,
-            heartbeat_at=now,
-            users_eligible=int(str(preview["users_eligible"])),
-            users_matched=int(str(preview["users_matched"])),
-        )
+        waiting = cleanup_report_create(schema_name=schema, trigger="schedule", dry_run=False)
+        CleanupReport.objects.filter(pk=waiting.pk).update(policy=strict.snapshot())
+        cleanup_run(report_id=waiting.pk)

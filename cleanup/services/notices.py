@@ -48,6 +48,7 @@ from cleanup.services.mail import (
     mail_retry_delay,
     tenant_mail,
 )
+from cleanup.services.registry import notices_count
 from core.mail import (
     MailRejected,
     MailUnavailable,
@@ -154,6 +155,7 @@ def notices_send(*, schema_name: str, batch_size: int | None = None) -> SendOutc
                                 extra={"tenant": schema_name, "error": str(exc)},
                             )
                             server_down_until = _failures_record(batch, str(exc), now)
+                            notices_count(schema_name=schema_name, failed=len(batch))
                             budget.give_back(len(batch))
                             failed += len(batch)
                             break
@@ -167,6 +169,12 @@ def notices_send(*, schema_name: str, batch_size: int | None = None) -> SendOutc
                         if error == result.unavailable:
                             server_down_until = retry_at
                     budget.give_back(len(batch) - len(result.accepted))
+                    # /metrics' counters, in the same transaction as the notices they count.
+                    notices_count(
+                        schema_name=schema_name,
+                        sent=len(result.accepted),
+                        failed=len(batch) - len(result.accepted),
+                    )
                 sent += len(result.accepted)
                 failed += len(batch) - len(result.accepted)
         finally:

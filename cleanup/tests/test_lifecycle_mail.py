@@ -12,7 +12,7 @@ from cleanup.models import CleanupAuditEntry, CleanupNotice
 from cleanup.services import notices_send
 from cleanup.tests.support import D, active_names, days_pass, make_user, run, set_policy
 from core.testing.smtp import SmtpServer
-from tenants.models import Tenant
+from tenants.models import CleanupPolicy, Tenant
 
 NOTICE_DAYS = 14
 
@@ -26,6 +26,11 @@ def population(in_tenant_a: Tenant) -> None:
     make_user("no_email", now, {"last_login": -(D + 1), "email": ""})
     make_user("fresh", now, {"last_login": -1})
     make_user("staff", now, {"last_login": -(D + 1), "is_staff": True})
+
+
+def notice_counts(tenant: Tenant) -> tuple[int, int]:
+    policy = CleanupPolicy.objects.get(tenant=tenant)
+    return policy.notices_sent, policy.notices_failed
 
 
 def recipients(server: SmtpServer) -> list[str]:
@@ -52,6 +57,7 @@ def test_a_run_warns_by_mail_and_a_later_run_removes_only_the_warned_who_stayed_
     assert notices_send(schema_name="alpha").sent == 2
     assert recipients(smtp_server) == ["due_soon@example.com", "past_limit@example.com"]
     assert not CleanupNotice.objects.filter(sent_at__isnull=True).exists()
+    assert notice_counts(in_tenant_a) == (2, 0)  # what /metrics reports, from public
 
     # The notice period goes by; due_soon follows the link (or signs in) in the meantime.
     days_pass(NOTICE_DAYS + 1)
@@ -92,6 +98,7 @@ def test_with_the_mail_server_down_nobody_with_an_address_is_removed_until_it_is
     assert outcome.sent == 0 and smtp_server.messages == []
     unsent = CleanupNotice.objects.filter(sent_at__isnull=True)
     assert unsent.count() == 2 and all(n.attempts >= 1 and n.last_error for n in unsent)
+    assert notice_counts(in_tenant_a) == (0, 2)
 
     # Far past the notice period, but no notice was ever sent: the run removes nobody it
     # should have warned, and writes no second notice for them either.

@@ -406,7 +406,9 @@ test('operator signs in, creates a tenant and triggers it', async ({ page }) => 
   // The fleet at a glance, above the table: its figures and what needs attention.
   const figures = page.getByLabel('Fleet figures');
   await figures.waitFor({ timeout: TIMEOUT });
-  const tenantsBefore = Number((await figures.locator('.stat').first().locator('.stat-value').textContent())?.replace(/\D/g, ''));
+  const figure = async (/** @type {number} */ n) => Number((await figures.locator('.stat-value').nth(n).textContent())?.replace(/\D/g, ''));
+  const tenantsBefore = await figure(0);
+  const runsBefore = await figure(1);
   assert(tenantsBefore >= 2, `the summary counts ${tenantsBefore} tenants`);
   await page.getByRole('region', { name: 'Needs attention' }).waitFor();
   await shot(page, 'tenants');
@@ -470,15 +472,15 @@ test('operator signs in, creates a tenant and triggers it', async ({ page }) => 
     .waitFor();
   await shot(page, 'tenant-reports');
 
-  // Back on the console, the summary counts the new tenant and its run of the last day.
+  // Back on the console, the summary counts the new tenant and its finished run.
   await page.getByRole('link', { name: 'Tenants' }).first().click();
   await figures.waitFor({ timeout: TIMEOUT });
   await page.waitForFunction(
-    (before) => {
+    ([tenants, runs]) => {
       const values = Array.from(document.querySelectorAll('[aria-label="Fleet figures"] .stat-value')).map((e) => Number(e.textContent.replace(/\D/g, '')));
-      return values[0] === before + 1 && values[1] >= 1;
+      return values[0] === tenants + 1 && values[1] >= runs + 1;
     },
-    tenantsBefore,
+    [tenantsBefore, runsBefore],
     { timeout: 30_000 },
   );
   await shot(page, 'operators-console', { fullPage: false });

@@ -71,7 +71,16 @@ export function ReportsTable({ reports, hrefFor, caption }: ReportsTableProps) {
               <td className="capitalize hide-sm">{report.action}</td>
               <td className="num hide-sm">{formatNumber(report.users_eligible)}</td>
               <td className="num">{formatNumber(report.users_matched)}</td>
-              <td className="num strong">{formatNumber(report.users_removed)}</td>
+              <td className="num strong">
+                {report.dry_run || report.status === 'awaiting_approval' ? (
+                  // What it would remove: a dry run or a run waiting for approval removed nobody.
+                  <span className="muted" title="Would remove; nobody was removed">
+                    {formatNumber(report.users_removed)} would
+                  </span>
+                ) : (
+                  formatNumber(report.users_removed)
+                )}
+              </td>
               <td className="num hide-sm">{formatDuration(report.started_at, report.finished_at)}</td>
             </tr>
           ))}

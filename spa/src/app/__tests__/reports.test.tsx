@@ -15,6 +15,8 @@ describe('reports', () => {
     expect(rows).toHaveLength(21);
     expect(within(rows[1]!).getByRole('link', { name: 'Run #25' })).toBeInTheDocument();
     expect(within(rows[1]!).getByText('Dry run')).toBeInTheDocument();
+    expect(within(rows[1]!).getByTitle('Would remove; nobody was removed')).toBeInTheDocument();
+    expect(within(rows[2]!).queryByTitle('Would remove; nobody was removed')).not.toBeInTheDocument();
     expect(within(rows[2]!).getByText('Aborted')).toBeInTheDocument();
     expect(screen.getByText(/Page 1 of 2/)).toBeInTheDocument();
 

@@ -155,7 +155,6 @@ def notices_send(*, schema_name: str, batch_size: int | None = None) -> SendOutc
                                 extra={"tenant": schema_name, "error": str(exc)},
                             )
                             server_down_until = _failures_record(batch, str(exc), now)
-                            notices_count(schema_name=schema_name, failed=len(batch))
                             budget.give_back(len(batch))
                             failed += len(batch)
                             break
@@ -169,18 +168,16 @@ def notices_send(*, schema_name: str, batch_size: int | None = None) -> SendOutc
                         if error == result.unavailable:
                             server_down_until = retry_at
                     budget.give_back(len(batch) - len(result.accepted))
-                    # /metrics' counters, in the same transaction as the notices they count.
-                    notices_count(
-                        schema_name=schema_name,
-                        sent=len(result.accepted),
-                        failed=len(batch) - len(result.accepted),
-                    )
                 sent += len(result.accepted)
                 failed += len(batch) - len(result.accepted)
         finally:
             if connection is not None:
                 connection_close(connection)
         follow_up_in = _follow_up_in(budget, server_down_until)
+    # /metrics' counters, once per call and outside the batches' transactions: the public
+    # policy row is also written by the run's transitions, and holding it while notices are
+    # locked made a run and a sender deadlock. A crash before this line undercounts.
+    notices_count(schema_name=schema_name, sent=sent, failed=failed)
     if follow_up_in is not None:
         notices_send_enqueue(schema_name, countdown=follow_up_in)
     logger.info(

@@ -156,7 +156,8 @@ def registry_reservation_release(schema_name: str, task_id: str) -> bool:
 
 
 def registry_heartbeat(report_id: int, at: datetime) -> None:
-    """The running report beat (once per batch): mirror it for the reaper."""
+    """The running report beat: mirror it for the reaper (not at every batch: see
+    `runs.stage_run`)."""
     _policy().filter(active_report_id=report_id).update(active_report_heartbeat_at=at)
 
 

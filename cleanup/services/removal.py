@@ -1,11 +1,11 @@
 """Removing users set-based: each batch is one statement that removes the users, deletes or
 clears what depends on them, and writes their audit rows.
 
-It runs inside the caller's batch transaction, and it is one statement, so a removed user
-always has an audit row and an audited user is always gone (DESIGN §4).
+The statement runs inside the caller's batch transaction, and it is one statement, so a
+removed user always has an audit row and an audited user is always gone (DESIGN §4).
 """
 
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -16,27 +16,20 @@ from cleanup.models import CleanupAuditEntry
 AUDIT_ACTIONS = {"deactivate": "deactivated", "delete": "deleted"}
 
 
-class Removed(NamedTuple):
-    """What one batch removed: how many users, the greatest primary key among them, and the
-    value of the caller's `also` expression."""
-
-    users: int
-    last_pk: int | None
-    also: Any = None
-
-
 def _quote(name: object) -> str:
     return connection.ops.quote_name(str(name))
 
 
-def users_remove_audited(
-    report_id: int, picked: QuerySet[Any], action: str, also: tuple[str, list[Any]] = ("NULL", [])
-) -> Removed:
-    """Deactivate or delete the users `picked` selects, and audit each, in one statement.
-    `also` is a scalar SQL expression (and its parameters) the statement returns as well.
+def removal_statement(
+    report_id: int, picked: QuerySet[Any], action: str, first: str = "", also: str = "NULL"
+) -> tuple[str, list[Any]]:
+    """The statement that deactivates or deletes the users `picked` selects, and audits
+    each; and its parameters. It returns how many users it removed, the greatest of their
+    primary keys, and `also`, a scalar SQL expression without parameters. `first` is a CTE
+    put before all others (its parameters go before the ones returned).
 
     `picked` yields `user` (the primary key), `reason` and `noticed_at` (and usually locks
-    its rows: see the stages). It becomes the statement's first CTE; the removal reads it
+    its rows: see the stages). It becomes the CTE `picked`; the removal reads it
     and RETURNs each user's row as it was removed, which the audit INSERT reads in turn, so
     the audit holds exactly the users removed and the values they had — with, for a
     deactivation, the `token_version` it left (the restore window's stage needs it).
@@ -73,7 +66,8 @@ def users_remove_audited(
         token_version = "NULL::integer"
     audit_table = _quote(CleanupAuditEntry._meta.db_table)
     statement = f"""
-        WITH picked AS ({picked_sql}),
+        WITH {first + "," if first else ""}
+        picked AS ({picked_sql}),
         {", ".join(writes)},
         audited AS (
             INSERT INTO {audit_table} (report_id, user_id, username, email, last_login,
@@ -84,11 +78,9 @@ def users_remove_audited(
             FROM removed r JOIN picked p ON p.user = r.id
             RETURNING user_id
         )
-        SELECT count(*), max(user_id), {also[0]} FROM audited
+        SELECT count(*), max(user_id), {also} FROM audited
     """
-    with connection.cursor() as cursor:
-        cursor.execute(statement, [*picked_params, report_id, AUDIT_ACTIONS[action], *also[1]])
-        return Removed(*cursor.fetchone())
+    return statement, [*picked_params, report_id, AUDIT_ACTIONS[action]]
 
 
 def _check_distinct_tables(steps: list[tuple[str, str]], root_table: str) -> None:
@@ -140,7 +132,7 @@ def dependants_steps(
                 f"SELECT {_quote(field.target_field.column)} FROM {_quote(opts.db_table)} "
                 f"WHERE {pk} = ANY(ARRAY({keys}))"
             )
-        # An array, not IN (subquery): see users_remove_audited.
+        # An array, not IN (subquery): see removal_statement.
         where = f"{_quote(field.column)} = ANY(ARRAY({parent_keys}))"
         rule = field.remote_field.on_delete
         if rule is CASCADE:

@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import NamedTuple
 
@@ -46,7 +46,7 @@ from cleanup.services.registry import (
     registry_report_withdrawn,
     registry_reservation_claim,
 )
-from cleanup.services.stages import Batch, expire_batch, remove_batch, warn_batch
+from cleanup.services.stages import Batch, expire_batches, remove_batches, warn_batches
 from core.errors import ServiceError
 from tenants.context import current_schema
 from tenants.models import Tenant
@@ -517,11 +517,12 @@ COUNTERS = ("users_warned", "users_deactivated", "users_deleted", "users_removed
 
 
 class Stage(NamedTuple):
-    """One stage of a run: its batch function, the report counter it adds to, and how many
-    times CLEANUP_BATCH_SIZE users its batches take."""
+    """One stage of a run: what prepares its batches (given the report's id, the policy and
+    the run's `now`; each batch given `after_pk` and its size), the report counter it adds
+    to, and how many times CLEANUP_BATCH_SIZE users its batches take."""
 
     name: str
-    batch: Callable[[int, PolicySpec, datetime, int, int], Batch]
+    batches: Callable[[int, PolicySpec, datetime], Callable[[int, int], Batch]]
     counter: str
     removes: bool
     scale: int = 1
@@ -536,16 +537,16 @@ WARN_BATCH_SCALE = 5
 
 def stages_for(spec: PolicySpec) -> list[Stage]:
     """The stages this policy runs, in order (DESIGN §9). Looked up at each run, so tests can
-    stand in for a batch function."""
+    stand in for a stage's batches."""
     stages = []
     if spec.notice_days:
         stages.append(
-            Stage("warn", warn_batch, "users_warned", removes=False, scale=WARN_BATCH_SCALE)
+            Stage("warn", warn_batches, "users_warned", removes=False, scale=WARN_BATCH_SCALE)
         )
     removed_counter = "users_deleted" if spec.action == "delete" else "users_deactivated"
-    stages.append(Stage("remove", remove_batch, removed_counter, removes=True))
+    stages.append(Stage("remove", remove_batches, removed_counter, removes=True))
     if spec.action == "deactivate" and spec.delete_after_days is not None:
-        stages.append(Stage("expire", expire_batch, "users_deleted", removes=True))
+        stages.append(Stage("expire", expire_batches, "users_deleted", removes=True))
     return stages
 
 
@@ -595,14 +596,22 @@ def stage_run(
     """Run one stage's batches to the end of the users (or of the run's `limit` of
     removals), one transaction each: the batch, then the report's counters, progress (of
     `total`) and heartbeat — conditional on the run still `running`. Part of `cleanup_run`;
-    on its own only for measuring a stage (bench.notice_warn)."""
+    on its own only for measuring a stage (bench.notice_warn).
+
+    The registry's mirror of the heartbeat (which the reaper's one query reads) is written
+    at the stage's first batch and then at most every tenth of CLEANUP_STALE_AFTER_S, not
+    at every batch: one write fewer per batch, and the mirror never lags enough to look
+    stale. Were it to, the reaper reads the report's own heartbeat before ending a run."""
     budget = None if not stage.removes or limit is None else limit - report.users_removed
     batch_size *= stage.scale
+    batch_of = stage.batches(report.pk, spec, now)
+    mirror_every = timedelta(seconds=settings.CLEANUP_STALE_AFTER_S / 10)
+    mirrored: datetime | None = None
     after_pk: int | None = 0
     while after_pk is not None and (budget is None or budget > 0):
         size = batch_size if budget is None else min(batch_size, budget)
         with transaction.atomic():
-            batch = stage.batch(report.pk, spec, now, after_pk, size)
+            batch = batch_of(after_pk, size)
             written = {stage.counter: getattr(report, stage.counter) + batch.count}
             if stage.removes:
                 written["users_removed"] = report.users_removed + batch.count
@@ -619,7 +628,9 @@ def stage_run(
             )
             if not updated:
                 raise RunCancelled()
-            registry_heartbeat(report.pk, beat)
+            if mirrored is None or beat - mirrored >= mirror_every:
+                registry_heartbeat(report.pk, beat)
+                mirrored = beat
             for name, value in written.items():
                 setattr(report, name, value)
         after_pk = batch.next_after

@@ -1,16 +1,19 @@
 """What the run tests share: users described relative to now, the policy, a run, and time
 passing."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from django.contrib.auth.models import Group
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
 from cleanup.models import CleanupAuditEntry, CleanupNotice, CleanupReport
-from cleanup.services import cleanup_report_create, cleanup_run
+from cleanup.services import cleanup_report_create, cleanup_run, runs
+from cleanup.services.stages import Batch
 from tenants.models import CleanupPolicy, Tenant
 
 D, G = 90, 30  # the tests' inactive_days and never_logged_in_days
@@ -34,6 +37,25 @@ def make_user(name: str, now: datetime, attrs: dict[str, Any]) -> User:
     if "notice" in attrs:
         notice_give(user, None if attrs["notice"] == "pending" else now + attrs["notice"] * DAY)
     return user
+
+
+BatchFn = Callable[[int, int], Batch]
+
+
+def each_batch(
+    monkeypatch: pytest.MonkeyPatch, stage: str, around: Callable[[BatchFn, int, int], Batch]
+) -> None:
+    """Run `around(batch, after_pk, size)` in place of each batch of a stage ("warn",
+    "remove", "expire"), inside the batch's transaction; `batch(after_pk, size)` runs the
+    real one."""
+    name = f"{stage}_batches"
+    real = getattr(runs, name)
+
+    def prepare(*args: Any) -> BatchFn:
+        batch = real(*args)
+        return lambda after_pk, size: around(batch, after_pk, size)
+
+    monkeypatch.setattr(runs, name, prepare)
 
 
 def notice_give(user: User, sent_at: datetime | None) -> CleanupNotice:

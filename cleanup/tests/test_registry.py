@@ -3,11 +3,13 @@ transaction; finished runs leave their outcome; the one-off backfill and the rea
 registry that fell behind its reports right."""
 
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import override_settings
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -24,6 +26,8 @@ from cleanup.services import (
 )
 from cleanup.services import runs as runs_module
 from cleanup.services.runs import report_transition
+from cleanup.services.stages import Batch
+from cleanup.tests.support import BatchFn, each_batch
 from core.testing.broker import broker_at, free_port
 from tenants.backfill import registry_rebuild
 from tenants.models import CleanupPolicy, RunOutcome, Tenant
@@ -76,6 +80,7 @@ def test_a_created_report_holds_the_slot_in_the_registry(in_tenant_a: Tenant) ->
     assert held.since and held.heartbeat_at
 
 
+@override_settings(CLEANUP_STALE_AFTER_S=0)  # the mirror beats with every batch
 def test_a_run_is_mirrored_from_queued_through_every_batch_to_its_end(
     in_tenant_a: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -83,15 +88,14 @@ def test_a_run_is_mirrored_from_queued_through_every_batch_to_its_end(
     inactive_users(5)
     report = cleanup_report_create(schema_name="alpha", trigger="manual", dry_run=False)
     seen: list[tuple[Registry, Any]] = []
-    real_remove = runs_module.remove_batch
 
-    def remove_and_look(*args: Any, **kwargs: Any) -> Any:
+    def remove_and_look(batch: BatchFn, after_pk: int, size: int) -> Batch:
         # At each batch: what the registry holds, and what the report's row holds.
         beat = CleanupReport.objects.values_list("heartbeat_at", flat=True).get(pk=report.pk)
         seen.append((registry(), beat))
-        return real_remove(*args, **kwargs)
+        return batch(after_pk, size)
 
-    monkeypatch.setattr(runs_module, "remove_batch", remove_and_look)
+    each_batch(monkeypatch, "remove", remove_and_look)
 
     done = cleanup_run(report_id=report.pk, batch_size=2)
 
@@ -105,6 +109,41 @@ def test_a_run_is_mirrored_from_queued_through_every_batch_to_its_end(
     summary = CleanupPolicy.objects.get(tenant__schema_name="alpha")
     assert (summary.last_report_id, summary.last_report_status) == (report.pk, "succeeded")
     assert outcomes() == [(report.pk, "succeeded", 5)]
+
+
+def test_the_mirror_beats_every_tenth_of_the_staleness_period_not_every_batch(
+    in_tenant_a: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy_set(dry_run=False, max_removal_ratio=1.0, notice_days=0)
+    inactive_users(12)
+    report = cleanup_report_create(schema_name="alpha", trigger="manual", dry_run=False)
+    # Each batch takes 20 s by the run's clock; the mirror may lag 30 s (300 s / 10).
+    elapsed = timedelta()
+    monkeypatch.setattr(
+        runs_module, "timezone", SimpleNamespace(now=lambda: timezone.now() + elapsed)
+    )
+    seen: list[tuple[Any, Any]] = []
+
+    def slow_batch(batch: BatchFn, after_pk: int, size: int) -> Batch:
+        nonlocal elapsed
+        beat = CleanupReport.objects.values_list("heartbeat_at", flat=True).get(pk=report.pk)
+        seen.append((registry().heartbeat_at, beat))
+        elapsed += timedelta(seconds=20)
+        return batch(after_pk, size)
+
+    each_batch(monkeypatch, "remove", slow_batch)
+
+    with override_settings(CLEANUP_STALE_AFTER_S=300):
+        done = cleanup_run(report_id=report.pk, batch_size=2)
+
+    assert done.status == "succeeded" and done.users_removed == 12
+    after_a_batch = seen[1:]  # before the first one, the report's beat is its start
+    assert len(after_a_batch) >= 5
+    mirrors = {mirror for mirror, _beat in after_a_batch}
+    assert after_a_batch[0][0] == after_a_batch[0][1]  # the stage's first batch mirrored
+    assert 1 < len(mirrors) < len(after_a_batch)  # beat again later, but not every batch
+    for mirror, beat in after_a_batch:
+        assert timedelta() <= beat - mirror < timedelta(seconds=30)
 
 
 class Change(NamedTuple):
@@ -198,15 +237,15 @@ def test_a_crash_between_batches_leaves_the_last_beat_mirrored_and_the_reaper_fr
     with schema_context("alpha"):
         inactive_users(6)
         report = cleanup_report_create(schema_name="alpha", trigger="manual", dry_run=False)
-        real_next, calls = runs_module.remove_batch, []
+        calls = []
 
-        def dies_at_the_second_batch(*args: Any, **kwargs: Any) -> Any:
+        def dies_at_the_second_batch(batch: BatchFn, after_pk: int, size: int) -> Batch:
             calls.append(1)
             if len(calls) == 2:
                 raise WorkerKilled()
-            return real_next(*args, **kwargs)
+            return batch(after_pk, size)
 
-        monkeypatch.setattr(runs_module, "remove_batch", dies_at_the_second_batch)
+        each_batch(monkeypatch, "remove", dies_at_the_second_batch)
         with pytest.raises(WorkerKilled):
             cleanup_run(report_id=report.pk, batch_size=2)
         crashed = CleanupReport.objects.get(pk=report.pk)

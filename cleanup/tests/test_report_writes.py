@@ -17,6 +17,8 @@ from django_tenants.utils import schema_context
 from accounts.models import User
 from cleanup.models import CleanupAuditEntry, CleanupReport
 from cleanup.services import cleanup_reap_stale, cleanup_report_create, cleanup_run, runs
+from cleanup.services.stages import Batch
+from cleanup.tests.support import BatchFn, each_batch
 from core.testing import TENANT_A, client
 from tenants.models import CleanupPolicy, Tenant
 
@@ -152,10 +154,15 @@ def terminate_this_connection() -> None:
 
 
 class Death(NamedTuple):
-    """The run's connection is terminated as `runs.<function>` is called the nth time."""
+    """The run's connection is terminated as `runs.<function>` (or "a removal batch") is
+    called the nth time."""
 
     function: str
     call: int
+
+
+def run_batch(batch: BatchFn, after_pk: int, size: int) -> Batch:
+    return batch(after_pk, size)
 
 
 def dies_on_call(real: Callable[..., Any], death: Death) -> Callable[..., Any]:
@@ -175,9 +182,9 @@ def dies_on_call(real: Callable[..., Any], death: Death) -> Callable[..., Any]:
     ("deaths", "removed"),
     [
         pytest.param([Death("stage_counts", 1)], 0, id="while counting, outside a batch"),
-        pytest.param([Death("remove_batch", 2)], 2, id="between batches"),
+        pytest.param([Death("a removal batch", 2)], 2, id="between batches"),
         pytest.param(
-            [Death("remove_batch", 2), Death("report_finish", 1)],
+            [Death("a removal batch", 2), Death("report_finish", 1)],
             2,
             id="between batches, and again while recording the failure",
         ),
@@ -191,9 +198,12 @@ def test_a_lost_database_connection_fails_the_run_at_once_with_the_real_cause(
 ) -> None:
     monkeypatch.setattr(runs, "FAIL_RETRY_DELAYS_S", (0.0, 0.0))
     for death in deaths:
-        monkeypatch.setattr(
-            runs, death.function, dies_on_call(getattr(runs, death.function), death)
-        )
+        if death.function == "a removal batch":
+            each_batch(monkeypatch, "remove", dies_on_call(run_batch, death))
+        else:
+            monkeypatch.setattr(
+                runs, death.function, dies_on_call(getattr(runs, death.function), death)
+            )
     with schema_context(deactivating_tenant.schema_name):
         matched = inactive_users(6)
         report = cleanup_report_create(

@@ -18,12 +18,15 @@ from cleanup.services import (
     cleanup_report_create,
     cleanup_run,
 )
+from cleanup.services.stages import Batch
 from cleanup.tests.support import (
     DAY,
+    BatchFn,
     D,
     G,
     active_names,
     days_pass,
+    each_batch,
     make_user,
     notices_send,
     run,
@@ -251,7 +254,7 @@ def test_a_failing_run_ends_failed_with_the_error_and_keeps_its_batch(
     def boom(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(stages, "users_remove_audited", boom)
+    monkeypatch.setattr(stages, "removal_statement", boom)
     before = User.objects.count()
 
     report = run(in_tenant_a)
@@ -272,18 +275,16 @@ def test_a_run_killed_mid_way_loses_only_its_batch_and_the_reaper_frees_the_tena
     now = timezone.now()
     stale = {make_user(f"stale{i}", now, {"last_login": -(D + 1)}).pk for i in range(10)}
     keep = {make_user(f"fresh{i}", now, {"last_login": -1}).pk for i in range(10)}
-    from cleanup.services import stages
+    calls: list[Batch] = []
 
-    real_remove, calls = stages.users_remove_audited, []
-
-    def remove_then_die(*args: Any, **kwargs: Any) -> Any:
-        removed = real_remove(*args, **kwargs)
+    def remove_then_die(batch: BatchFn, after_pk: int, size: int) -> Batch:
+        removed = batch(after_pk, size)
         calls.append(removed)
         if len(calls) == 3:
             raise WorkerKilled()
         return removed
 
-    monkeypatch.setattr(stages, "users_remove_audited", remove_then_die)
+    each_batch(monkeypatch, "remove", remove_then_die)
     report = cleanup_report_create(schema_name="alpha", trigger="manual")
     with pytest.raises(WorkerKilled):
         cleanup_run(report_id=report.pk, batch_size=3)
@@ -305,7 +306,7 @@ def test_a_run_killed_mid_way_loses_only_its_batch_and_the_reaper_frees_the_tena
     assert reaped == [("alpha", report.pk)]
     assert report.status == "failed" and "Worker lost" in report.error
 
-    monkeypatch.setattr(stages, "users_remove_audited", real_remove)
+    monkeypatch.undo()
     second = run(in_tenant_a)
     assert second.status == "succeeded" and second.users_removed == 4
     assert set(User.objects.values_list("pk", flat=True)) & stale == set()

@@ -365,15 +365,16 @@ def undo_fates_sql() -> str:
     one home of the rule for which accounts an undo reactivates.
 
     An account is reactivated only if its inactivity is still this run's doing: the run
-    deactivated it, it exists, it is inactive, and nothing has happened to it since —
+    deactivated it, it exists, it is inactive, and nothing has happened to it since — the
+    test `expired_deactivations` makes before deleting one, plus later runs:
     - no restore through the console (`restored_at`: reactivated, then deactivated again);
+    - its `token_version` is still the one the run left (every deactivation by hand bumps
+      it, so a reactivation and a deactivation by hand, even without a sign-in between,
+      show). Audit rows written before the audit kept it (null) skip this test;
     - no sign-in or API use since (the later of `last_login` and `last_seen` is still the
       one the audit copied: an inactive account cannot sign in, so a change means someone
       reactivated it and it was deactivated again afterwards);
     - no later run's audit row (a later run deactivated it again).
-    A reactivation by hand followed by a deactivation by hand with no sign-in in between
-    leaves no trace in these columns; the audit would need the account's `token_version`
-    after the run (a deactivation bumps it) to see that too.
 
     The later-runs check is a hash anti-join over the audit rows of later runs only (the
     audit index on (report, id) finds them), so its cost does not grow with old history.
@@ -387,6 +388,7 @@ def undo_fates_sql() -> str:
                 WHEN a.action <> '{deactivated}' OR u.id IS NULL THEN '{UndoFate.DELETED}'
                 WHEN u.is_active THEN '{UndoFate.ALREADY_ACTIVE}'
                 WHEN a.restored_at IS NOT NULL
+                    OR u.token_version <> a.token_version
                     OR GREATEST(u.last_login, u.last_seen)
                         IS DISTINCT FROM GREATEST(a.last_login, a.last_seen)
                     OR later.user_id IS NOT NULL

@@ -11,7 +11,6 @@ import logging
 import uuid
 from typing import NamedTuple
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import F
@@ -26,6 +25,7 @@ from cleanup.services.runs import (
     BrokerUnavailable,
     ReportNotFound,
     report_transition,
+    run_publish,
 )
 from core.errors import ServiceError
 from tenants.context import current_schema
@@ -98,8 +98,6 @@ def report_approve(*, schema_name: str, report_id: int, actor: str) -> CleanupRe
     Raises ReportNotFound, ReportConflict (not awaiting approval — already answered, or
     never asked) and BrokerUnavailable.
     """
-    from cleanup.tasks import run_tenant  # tasks import services; avoid the cycle
-
     now = timezone.now()
     task_id = str(uuid.uuid4())
     with transaction.atomic():
@@ -132,12 +130,7 @@ def report_approve(*, schema_name: str, report_id: int, actor: str) -> CleanupRe
             },
         )
         try:
-            run_tenant.apply_async(
-                args=[schema_name],
-                kwargs={"report_id": report.pk, "trigger": report.trigger},
-                task_id=task_id,
-                retry_policy=settings.CLEANUP_PUBLISH_RETRY_POLICY,
-            )
+            run_publish(schema_name, report, task_id)
         except Exception as exc:  # kombu/redis raise many types for "broker unreachable"
             logger.warning(
                 "cleanup.approve.broker_unavailable",

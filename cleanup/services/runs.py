@@ -155,6 +155,20 @@ def cleanup_report_create(
         raise CleanupAlreadyActive(active.pk if active else None) from exc
 
 
+def run_publish(schema_name: str, report: CleanupReport, task_id: str | None = None) -> None:
+    """Publish the `cleanup.run_tenant` task that runs `report`, retrying as
+    CLEANUP_PUBLISH_RETRY_POLICY says; raises what the broker raises. Every publish of one
+    report's run goes through here: queueing it, approving it, and the reaper's re-publish."""
+    from cleanup.tasks import run_tenant  # tasks import services; avoid the cycle
+
+    run_tenant.apply_async(
+        args=[schema_name],
+        kwargs={"report_id": report.pk, "trigger": report.trigger},
+        task_id=task_id,
+        retry_policy=settings.CLEANUP_PUBLISH_RETRY_POLICY,
+    )
+
+
 def cleanup_enqueue(
     *,
     schema_name: str,
@@ -172,8 +186,6 @@ def cleanup_enqueue(
     A tenant admin's run (`manual`, with `triggered_by`) is logged as `cleanup.triggered`
     in the report's own transaction, and withdrawn with the report.
     """
-    from cleanup.tasks import run_tenant  # tasks import services; avoid the cycle
-
     _tenant_check(schema_name)
     task_id = str(uuid.uuid4())
     with schema_context(schema_name):
@@ -193,12 +205,7 @@ def cleanup_enqueue(
                     data={"report_id": report.pk, "dry_run": report.dry_run},
                 )
         try:
-            run_tenant.apply_async(
-                args=[schema_name],
-                kwargs={"report_id": report.pk, "trigger": trigger},
-                task_id=task_id,
-                retry_policy=settings.CLEANUP_PUBLISH_RETRY_POLICY,
-            )
+            run_publish(schema_name, report, task_id)
         except Exception as exc:  # kombu/redis raise many types for "broker unreachable"
             # Only while still `queued`: a publish whose reply timed out may have reached
             # Redis, and a worker may already run it (removing users, writing their audit).

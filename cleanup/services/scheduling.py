@@ -29,7 +29,12 @@ from cleanup.services.registry import (
     reservations_make,
     reservations_release,
 )
-from cleanup.services.runs import BrokerUnavailable, report_finish, report_transition
+from cleanup.services.runs import (
+    BrokerUnavailable,
+    report_finish,
+    report_transition,
+    run_publish,
+)
 from tenants import schedule
 from tenants.models import CleanupPolicy, Tenant
 
@@ -575,14 +580,8 @@ def _run_republish(run: ActiveRun, report: CleanupReport, now: datetime) -> bool
     Safe however many copies reach the queue: the run starts only from `queued`, so the
     first copy a worker takes runs it and the others return at once.
     """
-    from cleanup.tasks import run_tenant
-
     try:
-        run_tenant.apply_async(
-            args=[run.schema_name],
-            kwargs={"report_id": report.pk, "trigger": report.trigger},
-            retry_policy=settings.CLEANUP_PUBLISH_RETRY_POLICY,
-        )
+        run_publish(run.schema_name, report)
     except Exception as exc:  # kombu/redis raise many types for "broker unreachable"
         logger.warning(
             "cleanup.run.republish_failed",

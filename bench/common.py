@@ -130,6 +130,14 @@ def log(message: str) -> None:
     print(f"[bench {datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
 
 
+def results_reset() -> None:
+    """Start bench/results/latest.json afresh for a full run, keeping the figures of `make
+    bench-scale` (named in its `scale_keys`): a command of its own, run far less often."""
+    current: dict[str, Any] = json.loads(LATEST.read_text()) if LATEST.exists() else {}
+    kept = {key: current[key] for key in current.get("scale_keys", []) if key in current}
+    LATEST.write_text(json.dumps(kept, indent=2, sort_keys=True) + "\n")
+
+
 def results_merge(figures: dict[str, Any]) -> dict[str, Any]:
     """Merge `figures` into bench/results/latest.json (one flat object) and return it all."""
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -105,7 +105,7 @@ def main(quick: bool, only: list[str]) -> int:
     start = time.monotonic()
     common.RESULTS.mkdir(parents=True, exist_ok=True)
     if not only:  # a partial run updates the figures it measures, keeps the others
-        common.LATEST.unlink(missing_ok=True)
+        common.results_reset()
     common.log("creating and migrating the benchmark database")
     common.database_create()
     for args in plan(quick):

@@ -297,12 +297,12 @@ def report_undo(*, report_id: int, actor: str) -> UndoResult:
                     -- Re-checked on the locked row: someone may have reactivated it since
                     -- the snapshot.
                     WHERE f.fate = %(reactivate)s AND u.id = f.user_id AND NOT u.is_active
-                    RETURNING u.id
+                    RETURNING f.audit_id
                 ),
                 marked AS (
                     UPDATE {audit_table} a SET restored_at = %(now)s, restored_by = %(actor)s
-                    FROM fates f JOIN reactivated r ON r.id = f.user_id
-                    WHERE a.id = f.audit_id
+                    FROM reactivated r
+                    WHERE a.id = r.audit_id
                     RETURNING a.id
                 )
                 SELECT

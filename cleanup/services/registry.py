@@ -90,6 +90,7 @@ def registry_reservation_claim(report: CleanupReport, task_id: str) -> None:
     pass: the second one's report waits on the first's unique index, and by the time it may
     insert, the reservation is gone.
     """
+    now = timezone.now()
     claimed = (
         _policy()
         .filter(active_task_id=task_id, active_report_id__isnull=True)
@@ -98,8 +99,8 @@ def registry_reservation_claim(report: CleanupReport, task_id: str) -> None:
             | {
                 "active_report_id": report.pk,
                 "active_report_status": report.status,
-                "active_report_since": timezone.now(),
-                "active_report_heartbeat_at": timezone.now(),
+                "active_report_since": now,
+                "active_report_heartbeat_at": now,
             }
         )
     )
@@ -245,8 +246,8 @@ def active_runs(policies: QuerySet[CleanupPolicy]) -> list[ActiveRun]:
 def notices_count(*, schema_name: str, sent: int = 0, failed: int = 0) -> None:
     """Count notices the sender delivered or gave up on, for /metrics (one UPDATE).
 
-    For the notices' sender to call in the transaction that marks them; kept in public so a
-    scrape never visits tenant schemas.
+    The sender calls it once per call, outside the transactions that mark the notices (see
+    `notices.notices_send`); kept in public so a scrape never visits tenant schemas.
     """
     if sent or failed:
         _policy(schema_name).update(

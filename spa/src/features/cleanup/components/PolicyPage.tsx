@@ -1,4 +1,4 @@
-import { useMemo, useState, type FormEvent } from 'react';
+import { useMemo, useState, type FormEvent, type InputHTMLAttributes } from 'react';
 import { Alert, ErrorAlert } from '@/components/ui/Alert';
 import { Badge } from '@/components/ui/Badge';
 import { Button } from '@/components/ui/Button';
@@ -108,6 +108,20 @@ function restoreHint(value: string): string {
   );
 }
 
+/** A whole number of days, kept as text (see Draft). The other props — `min`, `max`, and
+ * the id and aria attributes a Field gives its control — go to the input as they are. */
+function DaysInput({
+  narrow = false,
+  onChange,
+  ...props
+}: Omit<InputHTMLAttributes<HTMLInputElement>, 'onChange'> & {
+  value: string;
+  narrow?: boolean;
+  onChange: (value: string) => void;
+}) {
+  return <input {...props} className={narrow ? 'input input-narrow' : 'input'} type="number" inputMode="numeric" onChange={(e) => onChange(e.target.value)} />;
+}
+
 const ON_CAP_LABEL: Record<OnCap, { title: string; text: string }> = {
   ask: { title: 'Ask an admin to approve', text: 'The run waits, removing nobody, until a tenant admin approves or rejects it.' },
   abort: { title: 'Stop the run', text: 'The run ends at once and removes nobody.' },
@@ -189,26 +203,10 @@ function PolicyEditor({ policy }: { policy: Policy }) {
               <legend>Who is removed</legend>
               <div className="grid-2">
                 <Field label="Inactive for more than (days)" errors={errors.inactive_days} hint="Since last login or last API use. 1–3650.">
-                  <input
-                    className="input"
-                    type="number"
-                    inputMode="numeric"
-                    min={1}
-                    max={3650}
-                    value={draft.inactive_days}
-                    onChange={(e) => set('inactive_days', e.target.value)}
-                  />
+                  <DaysInput min={1} max={3650} value={draft.inactive_days} onChange={(v) => set('inactive_days', v)} />
                 </Field>
                 <Field label="Never logged in, joined more than (days) ago" errors={errors.never_logged_in_days} hint="Grace period for new accounts. 1–3650.">
-                  <input
-                    className="input"
-                    type="number"
-                    inputMode="numeric"
-                    min={1}
-                    max={3650}
-                    value={draft.never_logged_in_days}
-                    onChange={(e) => set('never_logged_in_days', e.target.value)}
-                  />
+                  <DaysInput min={1} max={3650} value={draft.never_logged_in_days} onChange={(v) => set('never_logged_in_days', v)} />
                 </Field>
               </div>
               <Field
@@ -282,15 +280,7 @@ function PolicyEditor({ policy }: { policy: Policy }) {
             <fieldset className="fieldset">
               <legend>Warning and restore</legend>
               <Field label="Warn users by email (days before)" errors={errors.notice_days} hint={noticeHint(draft.notice_days, draft.action)}>
-                <input
-                  className="input input-narrow"
-                  type="number"
-                  inputMode="numeric"
-                  min={0}
-                  max={365}
-                  value={draft.notice_days}
-                  onChange={(e) => set('notice_days', e.target.value)}
-                />
+                <DaysInput narrow min={0} max={365} value={draft.notice_days} onChange={(v) => set('notice_days', v)} />
               </Field>
               <Switch
                 label="Restore window: delete deactivated accounts later"
@@ -305,15 +295,7 @@ function PolicyEditor({ policy }: { policy: Policy }) {
               />
               {draft.restore_window && draft.action === 'deactivate' && (
                 <Field label="Delete deactivated accounts after (days)" errors={errors.delete_after_days} hint={restoreHint(draft.delete_after_days)}>
-                  <input
-                    className="input input-narrow"
-                    type="number"
-                    inputMode="numeric"
-                    min={1}
-                    max={3650}
-                    value={draft.delete_after_days}
-                    onChange={(e) => set('delete_after_days', e.target.value)}
-                  />
+                  <DaysInput narrow min={1} max={3650} value={draft.delete_after_days} onChange={(v) => set('delete_after_days', v)} />
                 </Field>
               )}
               {errors.delete_after_days && !(draft.restore_window && draft.action === 'deactivate') && (

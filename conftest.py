@@ -8,6 +8,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.db import connection
+from django.test.utils import setup_databases, teardown_databases
 from django_tenants.utils import schema_context
 
 from config.celery import app as celery_app
@@ -23,7 +24,13 @@ ADMIN_PASSWORD = "admin-pass-123"
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     """Create the public tenant and two tenants whose first admins share user id 1."""
+    made_here = None
     with django_db_blocker.unblock():
+        if not connection.settings_dict["NAME"].startswith("test_"):
+            # pytest-django creates only the databases its collected tests ask for through
+            # `db` or a marker. Tests on committed data (`live_db`) ask for none, so a run of
+            # them alone would otherwise write to the development database.
+            made_here = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         public, _ = Tenant.objects.get_or_create(
             schema_name="public", defaults={"name": "Platform"}
         )
@@ -37,6 +44,10 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
                     admin_email=f"admin@{schema}.test",
                     admin_password=ADMIN_PASSWORD,
                 )
+    yield
+    if made_here is not None:
+        with django_db_blocker.unblock():
+            teardown_databases(made_here, verbosity=0)
 
 
 @pytest.fixture(autouse=True)
@@ -67,7 +78,7 @@ def in_tenant_a(tenant_a: Tenant) -> Iterator[Tenant]:
 
 
 @pytest.fixture
-def live_db(django_db_blocker: pytest.FixtureRequest) -> Iterator[None]:
+def live_db(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[None]:
     """Committed data, for tests where other threads or a worker must see it.
 
     Tests using it clean up after themselves (their tenants are dropped), because

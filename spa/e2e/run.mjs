@@ -384,8 +384,10 @@ test('tenant admin answers a run that waits for approval', async ({ page }) => {
   await banner.waitFor({ state: 'detached', timeout: TIMEOUT });
 
   // The worker takes the approved run; its page says who approved it and the limit.
+  // Scoped to the reports table: until the navigation lands, the page being left can show
+  // its own link to the same run.
   await page.getByRole('link', { name: 'Reports', exact: true }).click();
-  await page.getByRole('link', { name: 'Run #2' }).click();
+  await page.getByRole('table', { name: 'Cleanup reports' }).getByRole('link', { name: 'Run #2', exact: true }).click();
   await page.getByText(/Approved by admin on .*, to remove at most [\d,]+ users\./).waitFor({ timeout: TIMEOUT });
   await page
     .getByRole('heading', { level: 1, name: /Run #2/ })

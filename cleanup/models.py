@@ -16,6 +16,13 @@ class CleanupReport(models.Model):
 
     # The statuses that hold the tenant's single active slot (DESIGN §4).
     ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING, Status.AWAITING_APPROVAL)
+    # The statuses of a run that has changed nobody, whose counters therefore say what it
+    # would do: not started yet (an approved run is queued again with the figures it asked
+    # with), stopped at the safety cap (awaiting approval), or ended there (aborted: over
+    # the cap with `on_cap: abort`, rejected, approval expired, tenant suspended). Every
+    # path to `aborted` leaves before the first batch; a run that loses its worker or
+    # breaks mid-way ends `failed`, and its counters are the batches it committed.
+    WOULD_STATUSES = (Status.QUEUED, Status.AWAITING_APPROVAL, Status.ABORTED)
 
     class Trigger(models.TextChoices):
         MANUAL = "manual"
@@ -66,6 +73,18 @@ class CleanupReport(models.Model):
 
     def __str__(self) -> str:
         return f"cleanup #{self.pk} ({self.status})"
+
+    @property
+    def counts_are_would(self) -> bool:
+        """Whether the counters say what the run would do rather than what it did: a dry
+        run, or a run in one of WOULD_STATUSES. Such a run removed nobody."""
+        return self.dry_run or self.status in self.WOULD_STATUSES
+
+    @property
+    def users_really_removed(self) -> int:
+        """The users this run removed: its `users_removed`, or 0 when that is a would-be
+        figure. What the fleet summary, /metrics and the operators' tenants list add up."""
+        return 0 if self.counts_are_would else self.users_removed
 
 
 class CleanupAuditEntry(models.Model):

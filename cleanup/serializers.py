@@ -22,6 +22,12 @@ from tenants.schedule import describe, validate_cron, validate_timezone
 
 class ReportSerializer(serializers.ModelSerializer):
     action = serializers.ChoiceField(choices=CleanupPolicy.Action.choices, read_only=True)
+    counts_are_would = serializers.BooleanField(
+        read_only=True,
+        help_text="The counters say what the run would do, not what it did: a dry run, or a "
+        "run that changed nobody — queued, awaiting approval, or aborted (over the safety "
+        "cap, rejected, approval expired, tenant suspended). Such a run removed nobody.",
+    )
 
     class Meta:
         model = CleanupReport
@@ -41,6 +47,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "users_deactivated",
             "users_deleted",
             "users_removed",
+            "counts_are_would",
             "progress",
             "error",
             "policy",

@@ -66,7 +66,8 @@ def _runs(totals: dict[str, dict[str, Any]], active: dict[str, int]) -> Iterator
         "cleanup_runs", "Cleanup runs that ended, by final status", labels=["status"]
     )
     removed = CounterMetricFamily(
-        "cleanup_users_removed", "Users removed (deactivated or deleted) by runs, not dry runs"
+        "cleanup_users_removed",
+        "Users removed (deactivated or deleted) by runs; dry and aborted runs removed nobody",
     )
     duration = HistogramMetricFamily(
         "cleanup_run_duration_seconds",

@@ -35,7 +35,8 @@ _OUTCOMES = sql.SQL(
     INSERT INTO tenants_runoutcome
         (tenant_id, report_id, status, trigger, dry_run, started_at, finished_at, users_removed)
     SELECT %(tenant)s, id, status, trigger, dry_run, started_at, finished_at,
-           CASE WHEN dry_run THEN 0 ELSE users_removed END
+           -- A dry or aborted run's counters are what it would have removed.
+           CASE WHEN dry_run OR status = 'aborted' THEN 0 ELSE users_removed END
     FROM {schema}.cleanup_cleanupreport
     WHERE status = ANY(%(finished)s)
       AND finished_at >= now() - make_interval(days => %(days)s)

@@ -194,7 +194,8 @@ class RunOutcome(models.Model):
     dry_run = models.BooleanField()
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField()
-    # What the run removed (0 for a dry run, whose counters only say what it would have).
+    # What the run removed: 0 for a dry or aborted run, whose counters only say what it
+    # would have (`CleanupReport.users_really_removed`).
     users_removed = models.IntegerField(default=0)
 
     class Meta:

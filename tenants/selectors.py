@@ -92,9 +92,10 @@ def fleet_summary(*, now: datetime) -> dict[str, Any]:
     rows, the registry of active runs and the last-run summary (policy rows), and the
     history of finished runs (RunOutcome, through its finished_at index). `runs_24h` counts
     the runs that ended in the last 24 hours under their final status, and the runs active
-    now under theirs. Dry runs remove nobody. "Needs attention": a run awaiting approval,
-    or a last finished run that failed or was aborted — one per tenant (the awaiting run
-    when both), newest first, at most NEEDS_ATTENTION_LIMIT.
+    now under theirs. Dry and aborted runs removed nobody and add nothing (their outcome
+    rows say 0). "Needs attention": a run awaiting approval, or a last finished run that
+    failed or was aborted — one per tenant (the awaiting run when both), newest first, at
+    most NEEDS_ATTENTION_LIMIT.
     """
     public = get_public_schema_name()
     day, month = now - timedelta(days=1), now - timedelta(days=30)

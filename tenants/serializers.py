@@ -14,7 +14,10 @@ class LastReportSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=CleanupReport.Status.choices)
     finished_at = serializers.DateTimeField(allow_null=True)
-    users_removed = serializers.IntegerField(allow_null=True)
+    users_removed = serializers.IntegerField(
+        allow_null=True,
+        help_text="Users the run removed: 0 for a dry or aborted run, whatever it would have",
+    )
 
 
 class ActiveRunSerializer(serializers.Serializer):
@@ -221,6 +224,10 @@ class FleetSummarySerializer(serializers.Serializer):
     tenants = serializers.IntegerField()
     active_tenants = serializers.IntegerField(help_text="Not suspended")
     runs_24h = RunsByStatusSerializer()
-    users_removed_24h = serializers.IntegerField(help_text="By runs that were not dry runs")
-    users_removed_30d = serializers.IntegerField()
+    users_removed_24h = serializers.IntegerField(
+        help_text="Users really removed: dry and aborted runs count none"
+    )
+    users_removed_30d = serializers.IntegerField(
+        help_text="Users really removed: dry and aborted runs count none"
+    )
     needs_attention = NeedsAttentionSerializer(many=True)

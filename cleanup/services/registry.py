@@ -187,8 +187,8 @@ def registry_report_ended(report: CleanupReport) -> None:
         last_report_id=report.pk,
         last_report_status=report.status,
         last_report_finished_at=report.finished_at,
-        # A dry run's counters say what it would have removed; it removed nobody.
-        last_report_users_removed=0 if report.dry_run else report.users_removed,
+        # A dry or aborted run's counters say what it would have removed; it removed nobody.
+        last_report_users_removed=report.users_really_removed,
     )
     RunOutcome.objects.bulk_create(
         [
@@ -200,7 +200,7 @@ def registry_report_ended(report: CleanupReport) -> None:
                 dry_run=report.dry_run,
                 started_at=report.started_at,
                 finished_at=report.finished_at or timezone.now(),
-                users_removed=0 if report.dry_run else report.users_removed,
+                users_removed=report.users_really_removed,
             )
         ],
         ignore_conflicts=True,

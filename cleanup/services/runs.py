@@ -415,7 +415,7 @@ def cleanup_run(*, report_id: int, batch_size: int | None = None) -> CleanupRepo
         _run_fail(report, exc)
     logger.info(
         "cleanup.run.finished",
-        extra={**log, "status": report.status, "removed": report.users_removed},
+        extra={**log, "status": report.status, "removed": report.users_really_removed},
     )
     return report
 
@@ -654,7 +654,8 @@ def _cap_reached(
     would: dict[str, int],
 ) -> None:
     """Over the safety cap, before anything changed: wait for a tenant admin's approval
-    (`on_cap: ask`, counters filled with what the run would do) or end `aborted`.
+    (`on_cap: ask`) or end `aborted` — either way with the counters filled with what the
+    run would do (`counts_are_would` says so to every reader; none counts them as removed).
 
     A dry run never waits: there is nothing to approve, so it ends `aborted` and says what
     a real run would do."""
@@ -686,4 +687,5 @@ def _cap_reached(
         Status.ABORTED,
         cap_message(removing, eligible, spec.max_removal_ratio, outcome),
         from_statuses=(Status.RUNNING,),
+        counters=would,
     )

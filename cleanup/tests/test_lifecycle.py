@@ -172,7 +172,10 @@ def test_over_the_cap_with_on_cap_abort_the_run_ends_aborted(in_tenant_a: Tenant
 
     assert report.status == "aborted" and "Nothing was removed" in report.error
     assert active_names(gone + kept) == set(gone + kept)
-    assert report.users_removed == 0
+    assert not CleanupAuditEntry.objects.exists()
+    # The counters say what it would have done, labelled so; it removed nobody.
+    assert (report.users_deactivated, report.users_removed, report.counts_are_would) == (3, 3, True)
+    assert report.users_really_removed == 0
 
 
 def test_a_dry_run_over_the_cap_ends_aborted_even_when_a_real_one_would_ask(

@@ -203,6 +203,36 @@ def test_a_dry_runs_outcome_removes_nobody(in_tenant_a: Tenant) -> None:
     assert outcomes() == [(report.pk, "succeeded", 0)]
 
 
+@pytest.mark.parametrize(
+    ("start", "to", "recorded"),
+    [
+        ("awaiting_approval", "aborted", 0),  # rejected, or its approval expired
+        ("queued", "aborted", 0),  # approved, then its tenant was suspended before it ran
+        ("running", "aborted", 0),  # over the cap with on_cap "abort"
+        ("running", "failed", 4),  # its worker was lost after committing batches
+        ("running", "succeeded", 4),
+    ],
+)
+def test_an_outcome_records_only_what_a_run_really_removed(
+    in_tenant_a: Tenant, start: str, to: str, recorded: int
+) -> None:
+    report = cleanup_report_create(schema_name="alpha", trigger="manual", dry_run=False)
+    # The counters as the engine leaves them: what it would do before it ran, else what
+    # its committed batches did.
+    CleanupReport.objects.filter(pk=report.pk).update(
+        status=start, users_matched=5, users_deactivated=4, users_removed=4
+    )
+
+    report_transition(report, to, from_statuses=(start,), finished_at=timezone.now())
+
+    assert outcomes() == [(report.pk, to, recorded)]
+    policy = CleanupPolicy.objects.get(tenant=in_tenant_a)
+    assert (policy.last_report_status, policy.last_report_users_removed) == (to, recorded)
+    # The report keeps its counters: they are what the run found, labelled would-be.
+    report.refresh_from_db()
+    assert report.users_removed == 4 and report.counts_are_would == (recorded == 0)
+
+
 def test_a_run_withdrawn_after_a_refused_publish_frees_the_registry(tenant_a: Tenant) -> None:
     with broker_at(f"redis://127.0.0.1:{free_port()}/0"), pytest.raises(BrokerUnavailable):
         cleanup_enqueue(schema_name="alpha", trigger="manual")
@@ -312,7 +342,12 @@ def test_the_backfill_mirrors_active_runs_and_recent_outcomes_and_keeps_reservat
         CleanupReport.objects.filter(pk=running.pk).update(created_at=now - timedelta(hours=2))
     with schema_context("beta"):
         kept = []
-        for days, status, removed in ((1, "succeeded", 4), (40, "succeeded", 9), (2, "failed", 0)):
+        for days, status, removed in (
+            (1, "succeeded", 4),
+            (40, "succeeded", 9),
+            (2, "failed", 0),
+            (3, "aborted", 6),  # rejected: its counters say what it would have removed
+        ):
             kept.append(
                 CleanupReport.objects.create(
                     status=status,
@@ -340,7 +375,11 @@ def test_the_backfill_mirrors_active_runs_and_recent_outcomes_and_keeps_reservat
     held = registry("alpha")
     assert (held.status, held.report_id, held.heartbeat_at) == ("running", running.pk, now)
     assert registry("beta") == EMPTY
-    assert outcomes("beta") == [(kept[0].pk, "succeeded", 4), (kept[2].pk, "failed", 0)]
+    assert outcomes("beta") == [
+        (kept[0].pk, "succeeded", 4),
+        (kept[2].pk, "failed", 0),
+        (kept[3].pk, "aborted", 0),
+    ]
     assert outcomes("alpha") == []
     gamma_policy = CleanupPolicy.objects.get(tenant=gamma)
     assert (gamma_policy.active_report_status, gamma_policy.active_task_id) == (

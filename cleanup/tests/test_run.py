@@ -218,8 +218,10 @@ def test_the_safety_cap_aborts_and_removes_nothing(
 
     assert report.status == "aborted"
     assert "max_removal_ratio" in report.error and "Nothing was removed" in report.error
-    assert report.users_removed == 0 and User.objects.count() == before
-    assert not CleanupAuditEntry.objects.exists()
+    assert User.objects.count() == before and not CleanupAuditEntry.objects.exists()
+    # Its counters say what it would have done, and are labelled so.
+    assert report.counts_are_would and report.users_really_removed == 0
+    assert report.users_deleted == report.users_removed == report.users_matched
 
 
 def test_a_second_run_cannot_start_while_one_is_queued(in_tenant_a: Tenant) -> None:

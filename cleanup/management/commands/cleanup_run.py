@@ -49,6 +49,7 @@ class Command(BaseCommand):
             "users_deactivated",
             "users_deleted",
             "users_removed",
+            "counts_are_would",
             "started_at",
             "finished_at",
             "error",

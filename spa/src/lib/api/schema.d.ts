@@ -531,8 +531,9 @@ export interface components {
             /** @description Not suspended */
             active_tenants: number;
             runs_24h: components["schemas"]["RunsByStatus"];
-            /** @description By runs that were not dry runs */
+            /** @description Users really removed: dry and aborted runs count none */
             users_removed_24h: number;
+            /** @description Users really removed: dry and aborted runs count none */
             users_removed_30d: number;
             needs_attention: components["schemas"]["NeedsAttention"][];
         };
@@ -541,6 +542,7 @@ export interface components {
             status: components["schemas"]["ReportStatusEnum"];
             /** Format: date-time */
             finished_at: string | null;
+            /** @description Users the run removed: 0 for a dry or aborted run, whatever it would have */
             users_removed: number | null;
         };
         LoginRequest: {
@@ -854,6 +856,8 @@ export interface components {
             readonly users_deactivated: number;
             readonly users_deleted: number;
             readonly users_removed: number;
+            /** @description The counters say what the run would do, not what it did: a dry run, or a run that changed nobody — queued, awaiting approval, or aborted (over the safety cap, rejected, approval expired, tenant suspended). Such a run removed nobody. */
+            readonly counts_are_would: boolean;
             /** Format: double */
             readonly progress: number;
             readonly error: string;

@@ -72,8 +72,8 @@ export function ReportsTable({ reports, hrefFor, caption }: ReportsTableProps) {
               <td className="num hide-sm">{formatNumber(report.users_eligible)}</td>
               <td className="num">{formatNumber(report.users_matched)}</td>
               <td className="num strong">
-                {report.dry_run || report.status === 'awaiting_approval' ? (
-                  // What it would remove: a dry run or a run waiting for approval removed nobody.
+                {report.counts_are_would ? (
+                  // What it would remove: a dry run, or one waiting for approval or aborted, removed nobody.
                   <span className="muted" title="Would remove; nobody was removed">
                     {formatNumber(report.users_removed)} would
                   </span>

@@ -12,9 +12,9 @@ export function isFinishedStatus(status: ReportStatus | undefined | null): boole
   return !!status && FINISHED_STATUSES.includes(status);
 }
 
-/** Only a finished real run that deactivated someone has anything to undo. */
-export function canUndo(report: { status: ReportStatus; dry_run: boolean; action: string; users_removed: number }): boolean {
-  return isFinishedStatus(report.status) && !report.dry_run && report.action === 'deactivate' && report.users_removed > 0;
+/** Only a finished run that really deactivated someone has anything to undo. */
+export function canUndo(report: { status: ReportStatus; counts_are_would: boolean; action: string; users_removed: number }): boolean {
+  return isFinishedStatus(report.status) && !report.counts_are_would && report.action === 'deactivate' && report.users_removed > 0;
 }
 
 /** How often to poll a run: every second while queued or running, slowly while it waits for an admin (it may wait for days). */
@@ -36,11 +36,12 @@ export function wouldRemove(report: { dry_run: boolean; status: ReportStatus }):
 }
 
 /**
- * The run's counters say what it would do, not what it did: a finished dry run, or a run
- * waiting for approval (it stopped at the safety cap before changing anything).
+ * What the run really removed. A report's `counts_are_would` says when its counters are
+ * what it would do, not what it did: a dry run, or a run that changed nobody (queued,
+ * waiting for approval, or aborted — over the safety cap, rejected, expired).
  */
-export function countsAreWould(report: { dry_run: boolean; status: ReportStatus }): boolean {
-  return wouldRemove(report) || report.status === 'awaiting_approval';
+export function usersReallyRemoved(report: { counts_are_would: boolean; users_removed: number }): number {
+  return report.counts_are_would ? 0 : report.users_removed;
 }
 
 export const STATUS_LABEL: Record<ReportStatus, string> = {

@@ -18,9 +18,14 @@ const DAY = 24 * HOUR;
 const NOW = Date.parse('2025-06-01T12:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** The statuses of a run that changed nobody: its counters say what it would do (as the server says). */
+const WOULD_STATUSES: readonly Report['status'][] = ['queued', 'awaiting_approval', 'aborted'];
+
 export function makeReport(overrides: Partial<Report> = {}): Report {
   const id = overrides.id ?? 1;
+  const status = overrides.status ?? 'succeeded';
   return {
+    counts_are_would: !!overrides.dry_run || WOULD_STATUSES.includes(status),
     id,
     status: 'succeeded',
     trigger: 'schedule',

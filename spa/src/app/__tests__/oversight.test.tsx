@@ -44,6 +44,10 @@ describe('a run awaiting approval', () => {
 
     expect(await screen.findByText('Rejected by admin. Nobody was removed.')).toBeInTheDocument();
     expect(screen.queryByRole('region', { name: /is waiting for your approval/ })).not.toBeInTheDocument();
+    // What it would have done stays on the page, said as such.
+    const summary = screen.getByRole('region', { name: 'Summary' });
+    expect(within(summary).getByText('Would deactivate').nextSibling).toHaveTextContent('180');
+    expect(within(summary).queryByText('Deactivated')).not.toBeInTheDocument();
   });
 
   it('cancelling a confirmation sends nothing', async () => {
@@ -152,6 +156,7 @@ describe('undo a run', () => {
     ['a run still going', { status: 'running' as const, finished_at: null }],
     ['a delete run', { action: 'delete' as const }],
     ['a run that removed nobody', { users_removed: 0, users_deactivated: 0 }],
+    ['a rejected run, whose figures are what it would have done', { status: 'aborted' as const, error: 'Rejected by bob. Nobody was removed.' }],
   ])('is not offered on %s', async (_, overrides) => {
     db.reports = [makeReport({ id: 3, ...overrides })];
     renderApp({ path: '/reports/3' });

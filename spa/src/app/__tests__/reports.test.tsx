@@ -16,8 +16,10 @@ describe('reports', () => {
     expect(within(rows[1]!).getByRole('link', { name: 'Run #25' })).toBeInTheDocument();
     expect(within(rows[1]!).getByText('Dry run')).toBeInTheDocument();
     expect(within(rows[1]!).getByTitle('Would remove; nobody was removed')).toBeInTheDocument();
-    expect(within(rows[2]!).queryByTitle('Would remove; nobody was removed')).not.toBeInTheDocument();
+    // An aborted run removed nobody either: its figure is what it would have removed.
     expect(within(rows[2]!).getByText('Aborted')).toBeInTheDocument();
+    expect(within(rows[2]!).getByTitle('Would remove; nobody was removed')).toHaveTextContent('12 would');
+    expect(within(rows[3]!).queryByTitle('Would remove; nobody was removed')).not.toBeInTheDocument();
     expect(screen.getByText(/Page 1 of 2/)).toBeInTheDocument();
 
     await user.click(screen.getByRole('button', { name: 'Next →' }));
@@ -79,6 +81,32 @@ describe('reports', () => {
     expect(within(summary).getByText('Would warn').nextSibling).toHaveTextContent('8');
     expect(within(summary).getByText('Would deactivate').nextSibling).toHaveTextContent('2');
     expect(within(summary).getByText(/A real run would have: 8 warned by email, 2 deactivated\./)).toBeInTheDocument();
+  });
+
+  it("labels a rejected run's figures as what it would have done, never as done", async () => {
+    db.reports = [
+      makeReport({
+        id: 8,
+        status: 'aborted',
+        error: 'Rejected by bob. Nobody was removed.',
+        users_warned: 10,
+        users_deactivated: 183,
+        users_removed: 183,
+      }),
+    ];
+    db.audit = [];
+    renderApp({ path: '/reports/8' });
+
+    const summary = await screen.findByRole('region', { name: 'Summary' });
+    expect(within(summary).getByText('Would warn').nextSibling).toHaveTextContent('10');
+    expect(within(summary).getByText('Would deactivate').nextSibling).toHaveTextContent('183');
+    expect(within(summary).queryByText('Deactivated')).not.toBeInTheDocument();
+    expect(within(summary).queryByText('Warned')).not.toBeInTheDocument();
+    const aborted = within(summary).getByRole('alert');
+    expect(aborted).toHaveTextContent('Aborted — nobody was removed');
+    expect(aborted).toHaveTextContent('Rejected by bob. Nobody was removed. Had it gone ahead, it would have: 10 warned by email, 183 deactivated.');
+    expect(await screen.findByText('Nobody was removed by this run')).toBeInTheDocument();
+    expect(screen.queryByRole('region', { name: 'Undo this run' })).not.toBeInTheDocument();
   });
 
   it('downloads the audit CSV with the auth header', async () => {

@@ -39,6 +39,26 @@ describe('run cleanup now', () => {
     expect(await within(dialog).findByRole('alert')).toHaveTextContent(title);
   });
 
+  it('a real run that ends aborted over the cap finishes with nobody removed, not its would-be count', async () => {
+    db.policy = makePolicy({ dry_run: false, on_cap: 'abort' });
+    server.use(
+      http.post('/api/cleanup/trigger/', () => {
+        db.reports.unshift(
+          makeReport({ id: 100, status: 'aborted', users_matched: 45, users_deactivated: 40, users_removed: 40, error: 'Safety cap: … Nothing was removed.' }),
+        );
+        return HttpResponse.json({ report_id: 100, task_id: 't', status: 'queued' }, { status: 202 });
+      }),
+    );
+    const { user } = renderApp();
+
+    const dialog = await openConfirmation(user);
+    await user.click(await within(dialog).findByRole('button', { name: /deactivate/i }));
+
+    const finished = await screen.findByText(/Run #100 finished/);
+    expect(finished).toHaveTextContent('Run #100 finished: 45 matched, nobody removed (40 would have been).');
+    expect(finished).not.toHaveTextContent('40 removed');
+  });
+
   it('202: queues a dry run, shows live progress with the button disabled, then the result', async () => {
     let sent: unknown = null;
     let polls = 0;
@@ -118,6 +138,34 @@ describe('overview', () => {
     expect(screen.getByText('Next scheduled run')).toBeInTheDocument();
     expect(screen.getByText(/At 03:00/)).toBeInTheDocument();
     expect(await screen.findByRole('img', { name: /Users removed per run for the last 3 runs/ })).toBeInTheDocument();
+  });
+
+  it('counts an aborted run\'s figures as would-be: the latest-run card says "would" and the chart plots only real removals', async () => {
+    db.reports = [
+      makeReport({ id: 3, status: 'aborted', error: 'Approval expired. Nothing was removed.', users_deactivated: 183, users_removed: 183 }),
+      makeReport({ id: 2, status: 'aborted', error: 'Rejected by bob. Nobody was removed.', users_deactivated: 150, users_removed: 150 }),
+      makeReport({ id: 1, users_deactivated: 12, users_removed: 12 }),
+    ];
+    renderApp();
+
+    const latest = await screen.findByRole('region', { name: 'Latest run' });
+    expect(await within(latest).findByText('Would deactivate')).toBeInTheDocument();
+    expect(within(latest).getByText('Would deactivate').nextSibling).toHaveTextContent('183');
+    expect(within(latest).queryByText('Deactivated')).not.toBeInTheDocument();
+    const chart = await screen.findByRole('img', { name: 'Users removed per run for the last 3 runs; 12 removed in total' });
+    const bars = Array.from(chart.querySelectorAll('rect.chart-bar'));
+    expect(bars.map((bar) => Number(bar.getAttribute('height')) > 0)).toEqual([true, false, false]);
+    expect(bars.map((bar) => bar.querySelector('title')?.textContent?.replace(/^.* · /, ''))).toEqual([
+      '12 removed',
+      'nobody removed (aborted; 150 would have been)',
+      'nobody removed (aborted; 183 would have been)',
+    ]);
+    const recent = screen.getByRole('table', { name: 'Recent cleanup runs' });
+    expect(
+      within(recent)
+        .getAllByTitle('Would remove; nobody was removed')
+        .map((cell) => cell.textContent),
+    ).toEqual(['183 would', '150 would']);
   });
 
   it('says what to do when no cleanup has run yet', async () => {

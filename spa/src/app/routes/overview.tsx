@@ -43,8 +43,12 @@ export function OverviewRoute() {
         {followed.data && startedId !== null && !isActiveStatus(followed.data.status) && (
           <p className="finished-line">
             <StatusBadge status={followed.data.status} /> Run #{followed.data.id} finished: {formatNumber(followed.data.users_matched)} matched,{' '}
-            {followed.data.dry_run ? 'nobody changed (dry run)' : `${formatNumber(followed.data.users_removed)} removed`}.{' '}
-            <Link to={`/reports/${followed.data.id}`}>Open the report</Link>
+            {followed.data.dry_run
+              ? 'nobody changed (dry run)'
+              : followed.data.counts_are_would
+                ? `nobody removed${followed.data.users_removed ? ` (${formatNumber(followed.data.users_removed)} would have been)` : ''}`
+                : `${formatNumber(followed.data.users_removed)} removed`}
+            . <Link to={`/reports/${followed.data.id}`}>Open the report</Link>
           </p>
         )}
       </RunCleanupCard>

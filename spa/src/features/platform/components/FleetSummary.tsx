@@ -44,8 +44,8 @@ function FleetFigures({ summary }: { summary: Summary }) {
           value={formatNumber(finished)}
           hint={FINISHED.map((status) => `${formatNumber(runs[status])} ${STATUS_LABEL[status].toLowerCase()}`).join(' · ')}
         />
-        <Stat label="Removed, 24 h" value={formatNumber(summary.users_removed_24h)} hint="users, not counting dry runs" />
-        <Stat label="Removed, 30 days" value={formatNumber(summary.users_removed_30d)} hint="users" />
+        <Stat label="Removed, 24 h" value={formatNumber(summary.users_removed_24h)} hint="users, not counting dry or aborted runs" />
+        <Stat label="Removed, 30 days" value={formatNumber(summary.users_removed_30d)} hint="users, not counting dry or aborted runs" />
       </dl>
       <p className="muted small" aria-label="Runs now">
         {active.length === 0

@@ -1,7 +1,7 @@
 import { useId } from 'react';
 import type { Report } from '@/lib/api/types';
 import { formatDateTime, formatNumber } from '@/lib/format';
-import { isActiveStatus, wouldRemove } from '@/lib/report-status';
+import { isActiveStatus, usersReallyRemoved, wouldRemove } from '@/lib/report-status';
 
 const W = 640;
 const H = 200;
@@ -23,9 +23,20 @@ function niceMax(value: number): number {
   return 10 * magnitude;
 }
 
+function barLabel(run: Report, value: number): string {
+  if (wouldRemove(run)) return `${formatNumber(value)} would be removed (dry run)`;
+  if (run.counts_are_would) {
+    const would = run.users_removed ? `; ${formatNumber(run.users_removed)} would have been` : '';
+    return `nobody removed (${run.dry_run ? 'dry run, ' : ''}${run.status}${would})`;
+  }
+  return `${formatNumber(value)} removed${run.status === 'succeeded' ? '' : ` (${run.status})`}`;
+}
+
 /**
  * Users removed per run, oldest on the left. Dry runs show what they would
- * have removed, hatched, so the trend is visible before anyone opts in.
+ * have removed, hatched, so the trend is visible before anyone opts in. An
+ * aborted run (over the cap, rejected, expired) removed nobody: its bar is
+ * empty, and its tooltip says what it would have removed.
  */
 export function RemovalsChart({ reports }: { reports: Report[] }) {
   const patternId = useId();
@@ -34,8 +45,8 @@ export function RemovalsChart({ reports }: { reports: Report[] }) {
     .slice()
     .reverse();
   if (runs.length === 0) return null;
-  // A dry run's users_removed is what it would have removed.
-  const values = runs.map((r) => r.users_removed);
+  // A dry run's bar is what it would have removed (hatched); any other run's is what it removed.
+  const values = runs.map((r) => (wouldRemove(r) ? r.users_removed : usersReallyRemoved(r)));
   const max = niceMax(Math.max(...values, 1));
   const innerW = W - PAD.left - PAD.right;
   const innerH = H - PAD.top - PAD.bottom;
@@ -43,7 +54,7 @@ export function RemovalsChart({ reports }: { reports: Report[] }) {
   const barW = Math.max(4, Math.min(36, slot * 0.7));
   const ticks = [0, max / 2, max];
   const labelEvery = Math.ceil(runs.length / 8);
-  const total = runs.reduce((sum, r) => sum + (r.dry_run ? 0 : r.users_removed), 0);
+  const total = runs.reduce((sum, r) => sum + usersReallyRemoved(r), 0);
   const times = runs.map((r) => new Date(r.finished_at ?? r.created_at).getTime());
   const sameDay = Math.max(...times) - Math.min(...times) < 36 * 3600_000;
 
@@ -89,7 +100,7 @@ export function RemovalsChart({ reports }: { reports: Report[] }) {
                 className={wouldRemove(run) ? 'chart-bar chart-bar-dry' : `chart-bar chart-bar-${run.status}`}
                 style={wouldRemove(run) ? { fill: `url(#${patternId})` } : undefined}
               >
-                <title>{`Run #${run.id} · ${formatDateTime(when)} · ${wouldRemove(run) ? `${formatNumber(value)} would be removed (dry run)` : `${formatNumber(value)} removed${run.status === 'succeeded' ? '' : ` (${run.status})`}`}`}</title>
+                <title>{`Run #${run.id} · ${formatDateTime(when)} · ${barLabel(run, value)}`}</title>
               </rect>
               {i % labelEvery === 0 && (
                 <text x={x + barW / 2} y={H - 8} textAnchor="middle" className="chart-axis">

@@ -99,6 +99,9 @@ function ReportDetail({ report }: { report: Report }) {
         {report.status === 'aborted' && (
           <Alert tone="warning" title="Aborted — nobody was removed">
             {report.error || 'The run would have removed more than the maximum share of eligible users allowed by the policy.'}
+            {(report.users_warned > 0 || report.users_removed > 0) && (
+              <span className="block"> Had it gone ahead, it would have: {describeStages(reportStages(report))}.</span>
+            )}
           </Alert>
         )}
         {report.approved_by && (

@@ -1,11 +1,10 @@
 import { Stat } from '@/components/ui/Card';
 import type { Report } from '@/lib/api/types';
 import { formatNumber } from '@/lib/format';
-import { countsAreWould } from '@/lib/report-status';
 
-/** What a run did in each stage (DESIGN §9) — or, for a dry run or one awaiting approval, would do. */
+/** What a run did in each stage (DESIGN §9) — or, for a dry run or one that changed nobody (awaiting approval, aborted), would do. */
 export function StageStats({ report }: { report: Report }) {
-  const would = countsAreWould(report);
+  const would = report.counts_are_would;
   return (
     <>
       <Stat label={would ? 'Would warn' : 'Warned'} value={formatNumber(report.users_warned)} hint="by email, before removal" />

@@ -466,8 +466,6 @@ class _DailyCap:
         the notices sent in the 24 hours before `now` are older than that."""
         in_window = CleanupNotice.objects.filter(sent_at__gt=now - DAILY_CAP_WINDOW)
         over = max(in_window.count() - self.cap, 0)
-        ages_out = list(
-            in_window.order_by("sent_at").values_list("sent_at", flat=True)[over : over + 1]
-        )
+        ages_out = in_window.order_by("sent_at").values_list("sent_at", flat=True)[over : over + 1]
         # None sent in the window and still no room: a cap of 0 (a tenant with no users).
-        return (ages_out[0] if ages_out else now) + DAILY_CAP_WINDOW
+        return next((sent_at for sent_at in ages_out if sent_at), now) + DAILY_CAP_WINDOW

@@ -310,6 +310,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # Through the root's handler only: Django's own (a plain console one with DEBUG on)
+        # would print django.request's "Bad Request: /keep/<token>/" unredacted, and twice.
+        # (Its mail_admins handler goes too; ADMINS is empty, so it never sent anything.)
+        "django": {"handlers": [], "level": "INFO"},
     },
 }
 

@@ -118,10 +118,12 @@ def notices_pending_enqueue(schema_name: str) -> bool:
 
 
 def notices_send(*, schema_name: str, batch_size: int | None = None) -> SendOutcome:
-    """Send the tenant's unsent, due notices, at most NOTICE_RATE_PER_MINUTE this minute,
-    and enqueue the sender again for whatever is left. Returns what it did.
+    """Send the tenant's unsent, due notices, at most NOTICE_RATE_PER_MINUTE this minute
+    and no more than the daily cap leaves room for (`notice_daily_cap`), and enqueue the
+    sender again for whatever is left. Returns what it did.
 
-    Safe to run twice, and concurrently: batches are locked with SKIP LOCKED. A mail server
+    Safe to run twice, and concurrently: batches are locked with SKIP LOCKED (and, while the
+    daily cap is on, take turns under the tenant's lock). A mail server
     that cannot be reached, or that refuses a message, leaves the notices unsent with
     `attempts`, `last_error` and `next_attempt_at` (exponential backoff) recorded; after a
     server failure the rest of the outbox waits with them, rather than knock on a dead

@@ -32,6 +32,7 @@ def sql_floor(schema: str) -> tuple[float, int]:
         "joined_before": now + timedelta(days=NOTICE_DAYS - data.NEVER_LOGGED_IN_DAYS),
         "due_at": now + timedelta(days=NOTICE_DAYS),
         "now": now,
+        "old_enough": now - timedelta(days=7),
     }
     with connection.cursor() as cursor:
         cursor.execute(
@@ -53,6 +54,7 @@ def sql_floor(schema: str) -> tuple[float, int]:
                 SELECT u.id, u.email, %(report)s, %(due_at)s, %(now)s, 0, ''
                 FROM accounts_user u
                 WHERE NOT u.is_superuser AND NOT u.is_staff AND u.is_active AND u.email <> ''
+                  AND u.date_joined <= %(old_enough)s
                   AND NOT EXISTS (
                       SELECT 1 FROM accounts_user_groups ug
                       JOIN auth_group g ON g.id = ug.group_id

@@ -1,14 +1,15 @@
-"""Sending notices (DESIGN §8): N notices through a local SMTP server, rate limit lifted.
+"""Sending notices (DESIGN §8): N notices through a local SMTP server, rate limit and daily
+cap lifted.
 
 The tenant's outbox holds N unsent notices (one report, N users); each repetition resets
 them to unsent and runs `notices_send` — the service the `notices` worker runs — in a fresh
-process with NOTICE_RATE_PER_MINUTE=0, against an aiosmtpd server in another process
-(bench/smtp_sink.py) that accepts every message. Figures: messages per second of that call
-(rendering both templates, signing the keep link, SMTP over one connection per call,
-batched transactions), the same number of one pre-rendered notice sent with bare smtplib
-to the same server beside it (the floor the SMTP exchange sets on this machine; the server
-is Python too and shares its cores), and the sending process's peak RSS (os.wait4),
-start-up included as in a worker. Medians over the repetitions.
+process with NOTICE_RATE_PER_MINUTE=0 and no daily cap, against an aiosmtpd server in
+another process (bench/smtp_sink.py) that accepts every message. Figures: messages per
+second of that call (rendering both templates, signing the keep link, SMTP over one
+connection per call, batched transactions), the same number of one pre-rendered notice sent
+with bare smtplib to the same server beside it (the floor the SMTP exchange sets on this
+machine; the server is Python too and shares its cores), and the sending process's peak RSS
+(os.wait4), start-up included as in a worker. Medians over the repetitions.
 
     python -m bench.notices --notices 10000 --repeat 3
 """
@@ -106,6 +107,9 @@ def send_once(schema: str, port: int) -> tuple[float, float, int]:
         env=common.bench_env(
             EMAIL_URL=f"smtp://127.0.0.1:{port}",
             NOTICE_RATE_PER_MINUTE="0",
+            # The measure is the sender's speed: no daily cap either.
+            NOTICE_DAILY_CAP_MIN="0",
+            NOTICE_DAILY_CAP_RATIO="0",
             DEFAULT_FROM_EMAIL="noreply@bench.test",
         ),
         stdout=subprocess.PIPE,

@@ -174,6 +174,10 @@ class CleanupNotice(models.Model):
             models.Index(
                 fields=["id"], name="notice_unsent_idx", condition=Q(sent_at__isnull=True)
             ),
+            # The daily cap's count: what was sent in the last 24 hours.
+            models.Index(
+                fields=["sent_at"], name="notice_sent_idx", condition=Q(sent_at__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

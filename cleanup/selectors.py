@@ -144,12 +144,20 @@ def _live_notices_of_user(policy: PolicySpec, now: datetime) -> QuerySet[Cleanup
     return _unvoided_notices().filter(sent_at__lte=now - timedelta(days=policy.notice_days))
 
 
+# No notice goes to an account younger than this: the platform is no mail relay. An admin
+# who creates an account with somebody else's address cannot have the platform mail it at
+# once; it waits, unwarned and — with an address, when notices are on — not removed either.
+NOTICE_MIN_ACCOUNT_AGE = timedelta(days=7)
+
+
 def _warn_condition(policy: PolicySpec, now: datetime) -> Q:
-    """Due soon — matched at now + notice_days — with an email address, and without a
-    pending or unvoided notice (users annotated with `last_active`)."""
+    """Due soon — matched at now + notice_days — with an email address, at least
+    NOTICE_MIN_ACCOUNT_AGE old, and without a pending or unvoided notice (users annotated
+    with `last_active`)."""
     return (
         _matched_at(policy, now + timedelta(days=policy.notice_days))
         & has_email()
+        & Q(date_joined__lte=now - NOTICE_MIN_ACCOUNT_AGE)
         & Q(_none(_unvoided_notices()))
     )
 
@@ -170,9 +178,10 @@ def users_to_warn(policy: PolicySpec, now: datetime) -> QuerySet[User]:
 
 def removable_users(policy: PolicySpec, now: datetime) -> QuerySet[User]:
     """The remove stage's users: matched, and — with notice_days > 0 — holding a live notice
-    (sent at least notice_days ago, no activity since) or without an email address.
-    Annotated like `matched_users`, plus `noticed_at`: when their live notice was sent
-    (null: removed without one)."""
+    (sent at least notice_days ago, no activity since) or without an email address. So a
+    matched account with an address that is too young to be warned waits: nobody removes
+    it un-warned. Annotated like `matched_users`, plus `noticed_at`: when their live notice
+    was sent (null: removed without one)."""
     matched = matched_users(policy, now)
     if not policy.notice_days:
         return matched.annotate(noticed_at=Value(None, output_field=DateTimeField()))

@@ -91,8 +91,9 @@ def reap_stale_runs() -> int:
 
 @shared_task(name="cleanup.send_notices", ignore_result=True)
 def send_notices(schema_name: str) -> int:
-    """Send a tenant's due notices within its per-minute budget (`services.notices_send`);
-    the service enqueues this task again, with a countdown, for whatever is left.
+    """Send a tenant's due notices within its per-minute budget and its daily cap
+    (`services.notices_send`); the service enqueues this task again, with a countdown, for
+    whatever is left.
 
     Failures of the mail server are the service's to record and retry (per notice, with
     backoff); an error of anything else (the database) propagates and is logged by Celery,

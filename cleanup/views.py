@@ -13,7 +13,8 @@ from cleanup import services
 @require_http_methods(["GET", "HEAD"])
 def keep_link(request: HttpRequest, token: str) -> HttpResponse:
     """`GET /keep/<token>/`: keep the account the token names, and say so; any bad token
-    (or the root host, which has no users to keep) gets a 400 page and changes nothing.
+    (or the root host, which has no users to keep) gets a 400 page and changes nothing, and
+    any token on a suspended tenant's host a 403 page that changes nothing either.
 
     A HEAD request (link checkers, mail scanners) only says whether the link is valid: it
     never changes anything. The token is in the URL, so the page sends no Referer.
@@ -25,14 +26,18 @@ def keep_link(request: HttpRequest, token: str) -> HttpResponse:
     try:
         if public:
             raise services.KeepLinkInvalid()
+        if not tenant.is_active:
+            raise services.KeepLinkTenantSuspended()
         if request.method == "HEAD":
             services.keep_token_read(tenant_pk=tenant.pk, token=token)
         else:
             user = services.keep_link_follow(tenant_pk=tenant.pk, token=token)
             context.update(kept=True, username=user.get_username())
     except services.KeepLinkInvalid as exc:
-        context["detail"] = exc.detail
-        status = 400
+        context.update(
+            detail=exc.detail, suspended=isinstance(exc, services.KeepLinkTenantSuspended)
+        )
+        status = exc.status_code
     response = render(request, "cleanup/keep.html", context, status=status)
     response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex"

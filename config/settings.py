@@ -310,6 +310,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # Through the root's handler only: Django's own (a plain console one with DEBUG on)
+        # would print django.request's "Bad Request: /keep/<token>/" unredacted, and twice.
+        # (Its mail_admins handler goes too; ADMINS is empty, so it never sent anything.)
+        "django": {"handlers": [], "level": "INFO"},
     },
 }
 
@@ -371,6 +375,16 @@ if "{domain}" not in TENANT_URL or not TENANT_URL.startswith(("http://", "https:
 # can send twice.
 NOTICE_RATE_PER_MINUTE = env.int("NOTICE_RATE_PER_MINUTE", default=600)
 NOTICE_BATCH_SIZE = env.int("NOTICE_BATCH_SIZE", default=100)
+# Notices sent per tenant in any 24 hours: the larger of NOTICE_DAILY_CAP_MIN and
+# NOTICE_DAILY_CAP_RATIO of the tenant's user accounts (rounded up); the rest wait until the
+# window has room. Both 0: no cap.
+NOTICE_DAILY_CAP_MIN = env.int("NOTICE_DAILY_CAP_MIN", default=100)
+NOTICE_DAILY_CAP_RATIO = env.float("NOTICE_DAILY_CAP_RATIO", default=0.1)
+if NOTICE_DAILY_CAP_MIN < 0 or not 0 <= NOTICE_DAILY_CAP_RATIO <= 1:
+    raise ImproperlyConfigured(
+        "NOTICE_DAILY_CAP_MIN must be at least 0 and NOTICE_DAILY_CAP_RATIO between 0 and 1, "
+        f"not {NOTICE_DAILY_CAP_MIN!r} and {NOTICE_DAILY_CAP_RATIO!r}"
+    )
 # After a failed send a notice waits NOTICE_RETRY_BASE_S * 2**(attempts - 1) seconds, at
 # most NOTICE_RETRY_MAX_S, and is tried again; it is never given up.
 NOTICE_RETRY_BASE_S = env.int("NOTICE_RETRY_BASE_S", default=60)

@@ -4,14 +4,42 @@ LOG_FORMAT=json one JSON object per line.
 Code logs an event name with structured `extra=` fields; these formatters print those
 fields, so `cleanup.run.finished tenant=acme report_id=7 removed=12` is greppable, and a
 log shipper gets `{"event": "cleanup.run.finished", "tenant": "acme", ...}`.
+
+No line shows a notice's keep-link token: the token keeps an account, so whoever reads the
+logs could keep anyone's. Both formatters redact it from the whole line (message, extra
+fields such as django.request's `request`, traceback), and gunicorn's access and error logs
+go through `KeepTokenFilter` (`core.access_log`).
 """
 
 import json
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+# The path segment after /keep/, however it is spelled (percent-encoded colons included),
+# up to whatever ends a path in a log line.
+_KEEP_TOKEN = re.compile(r"(/keep/)[^/\s?#\"'\\<>]+")
+REDACTED = "[redacted]"
+
+
+def redact(text: str) -> str:
+    """`text` with every keep-link token replaced by `[redacted]`."""
+    return _KEEP_TOKEN.sub(rf"\g<1>{REDACTED}", text)
+
+
+class KeepTokenFilter(logging.Filter):
+    """Redacts keep-link tokens from a record's message, for loggers whose handlers format
+    with formatters of their own (gunicorn's). Filters nothing out."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
 
 
 def _extra(record: logging.LogRecord) -> dict[str, Any]:
@@ -24,7 +52,7 @@ class KeyValueFormatter(logging.Formatter):
         fields = _extra(record)
         if fields:
             line += " " + " ".join(f"{key}={value}" for key, value in fields.items())
-        return line
+        return redact(line)
 
 
 def _text(value: Any) -> Any:
@@ -48,4 +76,4 @@ class JsonFormatter(logging.Formatter):
             entry["exc_info"] = self.formatException(record.exc_info)
         if record.stack_info:
             entry["stack_info"] = self.formatStack(record.stack_info)
-        return json.dumps(entry, default=_text, ensure_ascii=False)
+        return redact(json.dumps(entry, default=_text, ensure_ascii=False))

@@ -8,3 +8,5 @@ threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 accesslog = "-"
 errorlog = "-"
+# Prints paths with a notice's keep-link token redacted: the token keeps an account.
+logger_class = "core.access_log.RedactingLogger"

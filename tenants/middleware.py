@@ -14,7 +14,8 @@ class SuspendedTenantMiddleware:
     After django-tenants' TenantMainMiddleware, which loads the tenant fresh on every
     request, so suspending (or reinstating) takes effect at once on every web process; before
     anything that authenticates, so a suspended tenant's tokens, logins and throttle counters
-    are not even looked at. `/healthz` and `/readyz` are answered earlier, on any host.
+    are not even looked at. `/healthz` and `/readyz` are answered earlier, on any host. A
+    notice's keep link answers a suspended tenant with its own 403 page (`cleanup.views`).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):

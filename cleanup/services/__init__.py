@@ -26,7 +26,12 @@ from cleanup.services.exemptions import (
     exemption_delete,
     exemption_input_validate,
 )
-from cleanup.services.keep import KeepLinkInvalid, keep_link_follow, keep_token_read
+from cleanup.services.keep import (
+    KeepLinkInvalid,
+    KeepLinkTenantSuspended,
+    keep_link_follow,
+    keep_token_read,
+)
 from cleanup.services.mail import mail_retry_delay
 from cleanup.services.notices import (
     notices_pending_enqueue,
@@ -84,6 +89,7 @@ __all__ = [
     "CleanupAlreadyActive",
     "ExemptionNotFound",
     "KeepLinkInvalid",
+    "KeepLinkTenantSuspended",
     "ReportConflict",
     "ReportNotFound",
     "RunCancelled",

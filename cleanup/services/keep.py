@@ -47,6 +47,16 @@ class KeepLinkAccountInactive(KeepLinkInvalid):
     )
 
 
+class KeepLinkTenantSuspended(KeepLinkInvalid):
+    """The tenant is suspended: its links keep nobody, as its sign-in signs nobody in."""
+
+    status_code = 403
+    detail = (
+        "This workspace is suspended, so the link cannot keep your account, and nothing was "
+        "changed. Ask your administrator."
+    )
+
+
 @dataclass(frozen=True)
 class KeepClaim:
     user_id: int

@@ -3,9 +3,10 @@ queue.
 
 A run only writes `CleanupNotice` rows. `notices_send(schema_name=...)` (the task
 `cleanup.send_notices`) sends a tenant's unsent notices in batches over one SMTP
-connection, at most NOTICE_RATE_PER_MINUTE per tenant, and schedules itself again (a Celery
-countdown) for whatever it could not send yet: what is over this minute's budget, or the
-notices waiting out a retry. Nothing periodic looks for unsent notices in every schema: a
+connection, at most NOTICE_RATE_PER_MINUTE per tenant and at most the tenant's daily cap in
+any 24 hours, and schedules itself again (a Celery countdown) for whatever it could not send
+yet: what is over this minute's budget or the day's cap, or the notices waiting out a
+retry. Nothing periodic looks for unsent notices in every schema: a
 real run that ends (or stops for approval) enqueues the sender when its tenant has unsent
 notices (`report_transition`, after the commit: `notices_pending_enqueue`), and the
 sender's own countdowns carry the tenant until its outbox is empty.
@@ -19,21 +20,30 @@ accepted messages and before the commit rolls the batch back: those notices are 
 later, so a user may get the same email twice. The other order — commit `sent_at`, then
 send — would let a crash mark unsent notices sent, and remove users who were never told;
 a duplicate email is the cheaper failure. NOTICE_BATCH_SIZE bounds the duplicates.
+
+The daily cap keeps the platform from being anyone's mail relay: a tenant sends at most the
+larger of NOTICE_DAILY_CAP_MIN and NOTICE_DAILY_CAP_RATIO of its user accounts in any 24
+hours — a rolling window over the notices' own `sent_at`, so it needs no counter of its own,
+survives a Redis flush, and allows no double burst around midnight. What is over the cap
+stays unsent (and protects its user) until the window has room. Each batch counts the window
+under a per-tenant lock held to its commit, so two senders never both fill the same room.
 """
 
 import contextlib
 import logging
+import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -108,10 +118,12 @@ def notices_pending_enqueue(schema_name: str) -> bool:
 
 
 def notices_send(*, schema_name: str, batch_size: int | None = None) -> SendOutcome:
-    """Send the tenant's unsent, due notices, at most NOTICE_RATE_PER_MINUTE this minute,
-    and enqueue the sender again for whatever is left. Returns what it did.
+    """Send the tenant's unsent, due notices, at most NOTICE_RATE_PER_MINUTE this minute
+    and no more than the daily cap leaves room for (`notice_daily_cap`), and enqueue the
+    sender again for whatever is left. Returns what it did.
 
-    Safe to run twice, and concurrently: batches are locked with SKIP LOCKED. A mail server
+    Safe to run twice, and concurrently: batches are locked with SKIP LOCKED (and, while the
+    daily cap is on, take turns under the tenant's lock). A mail server
     that cannot be reached, or that refuses a message, leaves the notices unsent with
     `attempts`, `last_error` and `next_attempt_at` (exponential backoff) recorded; after a
     server failure the rest of the outbox waits with them, rather than knock on a dead
@@ -129,26 +141,34 @@ def notices_send(*, schema_name: str, batch_size: int | None = None) -> SendOutc
     budget = _Budget(schema_name, settings.NOTICE_RATE_PER_MINUTE)
     sent = failed = 0
     server_down_until: datetime | None = None
-    connection: BaseEmailBackend | None = None
+    capped_until: datetime | None = None
+    mail: BaseEmailBackend | None = None
     with schema_context(schema_name):
+        daily = _DailyCap.of_tenant(schema_name)
         try:
-            while server_down_until is None:
+            while server_down_until is None and capped_until is None:
                 granted = budget.take(batch_size)
                 if not granted:
                     break
                 with transaction.atomic():
+                    room = granted if daily is None else daily.room()
                     now = timezone.now()
+                    if daily is not None and not room:
+                        budget.give_back(granted)
+                        capped_until = daily.opens_at(now)
+                        break
+                    wanted = min(granted, room)
                     batch = list(
                         _due(now)
                         .order_by("id")
-                        .select_for_update(skip_locked=True, of=("self",))[:granted]
+                        .select_for_update(skip_locked=True, of=("self",))[:wanted]
                     )
                     budget.give_back(granted - len(batch))
                     if not batch:
                         break
-                    if connection is None:
+                    if mail is None:
                         try:
-                            connection = connection_open()
+                            mail = connection_open()
                         except MailUnavailable as exc:
                             logger.warning(
                                 "cleanup.notices.mail_unavailable",
@@ -158,7 +178,7 @@ def notices_send(*, schema_name: str, batch_size: int | None = None) -> SendOutc
                             budget.give_back(len(batch))
                             failed += len(batch)
                             break
-                    result = _batch_send(connection, tenant, batch, now)
+                    result = _batch_send(mail, tenant, batch, now)
                     # Marked sent in the transaction that locked them: see the module's note.
                     CleanupNotice.objects.filter(pk__in=result.accepted).update(
                         sent_at=timezone.now(), next_attempt_at=None
@@ -171,9 +191,14 @@ def notices_send(*, schema_name: str, batch_size: int | None = None) -> SendOutc
                 sent += len(result.accepted)
                 failed += len(batch) - len(result.accepted)
         finally:
-            if connection is not None:
-                connection_close(connection)
-        follow_up_in = _follow_up_in(budget, server_down_until)
+            if mail is not None:
+                connection_close(mail)
+        follow_up_in = _follow_up_in(budget, server_down_until, capped_until)
+    if capped_until is not None and daily is not None:
+        logger.info(
+            "cleanup.notices.daily_cap_reached",
+            extra={"tenant": schema_name, "cap": daily.cap, "room_at": capped_until},
+        )
     # /metrics' counters, once per call and outside the batches' transactions: the public
     # policy row is also written by the run's transitions, and holding it while notices are
     # locked made a run and a sender deadlock. A crash before this line undercounts.
@@ -327,18 +352,23 @@ def _failures_record(notices: list[CleanupNotice], error: str, now: datetime) ->
     return min(retry_times)
 
 
-def _follow_up_in(budget: "_Budget", server_down_until: datetime | None) -> float | None:
+def _follow_up_in(
+    budget: "_Budget", server_down_until: datetime | None, capped_until: datetime | None
+) -> float | None:
     """Seconds until this tenant's sender should run again, or None when its outbox holds
     nothing to send later. In the current (tenant) schema.
 
     After a server failure: when the failed batch's retry is due. Otherwise, with due
-    notices left (the budget is spent, or another sender holds them locked): at the next
-    minute. Otherwise: when the first notice waiting out a retry is due.
+    notices left: when the daily cap has room again, if it stopped this call; else (the
+    minute's budget is spent, or another sender holds them locked) at the next minute.
+    Otherwise: when the first notice waiting out a retry is due.
     """
     now = timezone.now()
     if server_down_until is not None:
         return max(1.0, (server_down_until - now).total_seconds())
     if _due(now).exists():
+        if capped_until is not None:
+            return max(1.0, (capped_until - now).total_seconds())
         return budget.resets_in()
     waiting = (
         _outbox()
@@ -391,3 +421,53 @@ class _Budget:
     def resets_in(self) -> float:
         """Seconds until the next minute's budget (at least 1)."""
         return max(1.0, (self.minute + 1) * 60 - time.time())
+
+
+# The daily cap's window: any 24 hours, rolling.
+DAILY_CAP_WINDOW = timedelta(hours=24)
+
+
+def notice_daily_cap(users: int) -> int | None:
+    """How many notices a tenant of `users` user accounts may send in any 24 hours: the
+    larger of NOTICE_DAILY_CAP_MIN and NOTICE_DAILY_CAP_RATIO of them, rounded up. None when
+    both settings are 0 (no cap)."""
+    minimum, ratio = settings.NOTICE_DAILY_CAP_MIN, settings.NOTICE_DAILY_CAP_RATIO
+    if not minimum and not ratio:
+        return None
+    # Decimal: 0.1 * 1100 is 110.00000000000001 in floats, which would round up to 111.
+    return max(minimum, math.ceil(Decimal(str(ratio)) * users))
+
+
+class _DailyCap:
+    """The tenant's daily cap, counted from the notices sent in the last 24 hours. In the
+    current (tenant) schema."""
+
+    def __init__(self, schema_name: str, cap: int):
+        self.schema_name = schema_name
+        self.cap = cap
+
+    @classmethod
+    def of_tenant(cls, schema_name: str) -> "_DailyCap | None":
+        cap = notice_daily_cap(get_user_model().objects.count())
+        return None if cap is None else cls(schema_name, cap)
+
+    def room(self) -> int:
+        """How many more notices may go now. Takes the tenant's sending lock until the end of
+        the caller's transaction: another sender counts only after this one's batch is
+        committed, sends included. Call it before reading the time the batch uses."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))",
+                [f"cleanup.notices.daily_cap:{self.schema_name}"],
+            )
+        sent = CleanupNotice.objects.filter(sent_at__gt=timezone.now() - DAILY_CAP_WINDOW)
+        return max(0, self.cap - sent.count())
+
+    def opens_at(self, now: datetime) -> datetime:
+        """When the window next has room for one more notice: as soon as all but cap - 1 of
+        the notices sent in the 24 hours before `now` are older than that."""
+        in_window = CleanupNotice.objects.filter(sent_at__gt=now - DAILY_CAP_WINDOW)
+        over = max(in_window.count() - self.cap, 0)
+        ages_out = in_window.order_by("sent_at").values_list("sent_at", flat=True)[over : over + 1]
+        # None sent in the window and still no room: a cap of 0 (a tenant with no users).
+        return next((sent_at for sent_at in ages_out if sent_at), now) + DAILY_CAP_WINDOW

@@ -318,8 +318,21 @@ def test_preview_counts_who_each_stage_would_warn_deactivate_and_delete(
     admin_a: dict[str, str],
 ) -> None:
     now = timezone.now()
-    make_user("alpha", "due_soon", email="d@x.test", last_login=now - timedelta(days=80))
-    make_user("alpha", "unwarned", email="u@x.test", last_login=now - timedelta(days=200))
+    joined = now - timedelta(days=400)
+    make_user(
+        "alpha",
+        "due_soon",
+        email="d@x.test",
+        last_login=now - timedelta(days=80),
+        date_joined=joined,
+    )
+    make_user(
+        "alpha",
+        "unwarned",
+        email="u@x.test",
+        last_login=now - timedelta(days=200),
+        date_joined=joined,
+    )
     make_user("alpha", "no_address", last_login=now - timedelta(days=200))
     make_user("alpha", "busy", email="b@x.test", last_login=now)
     api = client(TENANT_A, admin_a["access"])

@@ -291,3 +291,59 @@ def test_a_deactivated_account_is_not_brought_back_by_its_link(tenant_a: Tenant)
     assert response.status_code == 400
     assert "already been deactivated" in response.content.decode()
     assert state("alpha", user) == unchanged
+
+
+# --- A suspended tenant's links keep nobody
+
+
+def notice_row(schema: str, notice: CleanupNotice) -> tuple[Any, ...]:
+    with schema_context(schema):
+        return CleanupNotice.objects.values_list("sent_at", "due_at", "attempts").get(pk=notice.pk)
+
+
+@pytest.mark.parametrize("method", ["get", "head"])
+def test_a_suspended_tenants_link_keeps_nobody_and_says_the_workspace_is_suspended(
+    tenant_a: Tenant, method: str
+) -> None:
+    user, notice = warned_user("alpha")
+    token = token_for(tenant_a, user, notice)
+    Tenant.objects.filter(pk=tenant_a.pk).update(is_active=False)
+    unchanged = state("alpha", user), notice_row("alpha", notice)
+
+    response = keep(TENANT_A, token, method=method)
+
+    assert response.status_code == 403
+    if method == "get":
+        page = response.content.decode()
+        assert "This workspace is suspended" in page
+        assert "nothing was changed" in page
+        assert "kept" not in page and "sign in" not in page.lower()
+    # last_seen untouched: the notice is not voided, and nobody was signed in.
+    assert (state("alpha", user), notice_row("alpha", notice)) == unchanged
+
+
+def test_a_suspended_tenants_bad_link_gets_the_same_refusal(tenant_a: Tenant) -> None:
+    user, _ = warned_user("alpha")
+    Tenant.objects.filter(pk=tenant_a.pk).update(is_active=False)
+    unchanged = state("alpha", user)
+
+    response = keep(TENANT_A, "not-a-token")
+
+    assert response.status_code == 403
+    assert state("alpha", user) == unchanged
+
+
+def test_once_the_tenant_is_reinstated_the_same_link_keeps_again(tenant_a: Tenant) -> None:
+    user, notice = warned_user("alpha")
+    token = token_for(tenant_a, user, notice)
+    Tenant.objects.filter(pk=tenant_a.pk).update(is_active=False)
+    assert keep(TENANT_A, token).status_code == 403
+    Tenant.objects.filter(pk=tenant_a.pk).update(is_active=True)
+
+    response = keep(TENANT_A, token)
+
+    assert response.status_code == 200
+    assert "Your account is kept" in response.content.decode()
+    with schema_context("alpha"):
+        user.refresh_from_db()
+    assert user.last_seen is not None

@@ -3,13 +3,17 @@ outbox's sender mails, a later run removes only the warned who stayed away — a
 server that is down removes nobody."""
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
 
 from accounts.models import User
 from cleanup.models import CleanupAuditEntry, CleanupNotice
+from cleanup.policy import PolicySpec
+from cleanup.selectors import cleanup_preview
 from cleanup.services import notices_send
+from cleanup.services.mail import date_text
 from cleanup.tests.support import D, active_names, days_pass, make_user, run, set_policy
 from core.testing.smtp import SmtpServer
 from tenants.models import CleanupPolicy, Tenant
@@ -117,3 +121,126 @@ def test_with_the_mail_server_down_nobody_with_an_address_is_removed_until_it_is
     CleanupNotice.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
     assert notices_send(schema_name="alpha").sent == 2
     assert recipients(smtp_server) == ["due_soon@example.com", "past_limit@example.com"]
+
+
+# --- The platform is no mail relay
+
+
+def mailed(server: SmtpServer) -> set[str]:
+    return {message.to.split("@")[0] for message in server.messages}
+
+
+def test_an_account_younger_than_seven_days_gets_no_notice_and_waits_unremoved(
+    in_tenant_a: Tenant, smtp_server: SmtpServer
+) -> None:
+    """An admin creates an account with someone else's address; the policy matches new
+    accounts at once (never signed in after 1 day). Nobody mails it, nor removes it un-warned,
+    until it is a week old."""
+    set_policy(in_tenant_a, action="deactivate", notice_days=NOTICE_DAYS, never_logged_in_days=1)
+    now = timezone.now()
+    make_user("three_days_old", now, {"date_joined": -3})
+    make_user("thirty_days_old", now, {"date_joined": -30})
+    make_user("fresh", now, {"last_login": -1, "date_joined": -30})
+    everyone = ["three_days_old", "thirty_days_old", "fresh"]
+
+    policy = CleanupPolicy.objects.get(tenant=in_tenant_a)
+    preview = cleanup_preview(PolicySpec.from_policy(policy), timezone.now())
+    first = run(in_tenant_a)
+    assert notices_send(schema_name="alpha").sent == 1
+
+    counts = ("users_matched", "users_to_warn", "users_to_deactivate", "users_to_delete")
+    assert {name: preview[name] for name in counts} == dict(zip(counts, (2, 1, 0, 0), strict=True))
+    assert (first.users_matched, first.users_warned, first.users_removed) == (2, 1, 0)
+    assert mailed(smtp_server) == {"thirty_days_old"}
+    young = User.objects.get(username="three_days_old")
+    assert not CleanupNotice.objects.filter(user_id=young.pk).exists()
+    assert active_names(everyone) == set(everyone)
+
+    # Six days old: still unwarned, still there.
+    days_pass(3)
+    second = run(in_tenant_a)
+    assert (second.users_warned, second.users_removed) == (0, 0)
+    assert not CleanupNotice.objects.filter(user_id=young.pk).exists()
+
+    # A week old: now it is warned like anyone else, and mailed.
+    days_pass(1)
+    third = run(in_tenant_a)
+    assert (third.users_warned, third.users_removed) == (1, 0)
+    assert notices_send(schema_name="alpha").sent == 1
+    assert mailed(smtp_server) == {"thirty_days_old", "three_days_old"}
+    assert active_names(everyone) == set(everyone)
+
+
+def test_a_notice_that_waited_for_the_daily_cap_gives_its_full_notice_from_when_it_was_sent(
+    in_tenant_a: Tenant, smtp_server: SmtpServer, settings: Any
+) -> None:
+    settings.NOTICE_DAILY_CAP_MIN, settings.NOTICE_DAILY_CAP_RATIO = 1, 0
+    set_policy(in_tenant_a, action="deactivate", notice_days=7)
+    now = timezone.now()
+    make_user("first", now, {"last_login": -(D + 1)})
+    make_user("second", now, {"last_login": -(D + 1)})
+    make_user("fresh", now, {"last_login": -1})
+    everyone = ["first", "second", "fresh"]
+
+    warned = run(in_tenant_a)
+    assert (warned.users_warned, warned.users_removed) == (2, 0)
+    assert notices_send(schema_name="alpha").sent == 1  # day 0: the cap is spent
+    assert mailed(smtp_server) == {"first"}
+    days_pass(1)
+    assert notices_send(schema_name="alpha").sent == 1  # day 1
+    assert mailed(smtp_server) == {"first", "second"}
+    late = CleanupNotice.objects.get(email="second@example.com")
+    assert late.sent_at is not None and late.sent_at - late.created_at >= timedelta(days=1)
+    # Its email announces the removal notice_days after it was sent, not after it was written.
+    subject = smtp_server.to("second@example.com")[0].message["Subject"]
+    assert date_text(late.sent_at + timedelta(days=7), "UTC") in subject
+
+    # Day 7: only the notice sent on day 0 has run its seven days.
+    days_pass(6)
+    day_7 = run(in_tenant_a)
+    assert day_7.users_removed == 1
+    (removed,) = CleanupAuditEntry.objects.filter(report=day_7)
+    first_notice = CleanupNotice.objects.get(email="first@example.com")
+    assert (removed.username, removed.noticed_at) == ("first", first_notice.sent_at)
+    assert active_names(everyone) == {"second", "fresh"}
+
+    days_pass(1)
+    day_8 = run(in_tenant_a)
+    (removed,) = CleanupAuditEntry.objects.filter(report=day_8)
+    late.refresh_from_db()
+    assert (removed.username, removed.noticed_at) == ("second", late.sent_at)
+    assert active_names(everyone) == {"fresh"}
+
+
+def test_over_the_daily_cap_nobody_whose_notice_is_still_unsent_is_removed(
+    in_tenant_a: Tenant, smtp_server: SmtpServer, settings: Any
+) -> None:
+    settings.NOTICE_DAILY_CAP_MIN, settings.NOTICE_DAILY_CAP_RATIO = 2, 0
+    set_policy(in_tenant_a, action="deactivate", notice_days=NOTICE_DAYS)
+    now = timezone.now()
+    names = [f"idle{i}" for i in range(5)]
+    for name in names:
+        make_user(name, now, {"last_login": -(D + 1)})
+    make_user("fresh", now, {"last_login": -1})
+
+    assert run(in_tenant_a).users_warned == 5
+    outcome = notices_send(schema_name="alpha")
+    assert outcome.sent == 2
+    assert outcome.follow_up_in is not None and outcome.follow_up_in > 23 * 3600
+    told = mailed(smtp_server)
+
+    # Long past the notice period, and the rest never went out (their sender has not come
+    # back yet): only the two who were told are removed; nobody is warned twice.
+    days_pass(NOTICE_DAYS + 3)
+    later = run(in_tenant_a)
+    assert (later.users_warned, later.users_removed) == (0, 2)
+    removed = set(CleanupAuditEntry.objects.filter(report=later).values_list("username", flat=True))
+    assert removed == told
+    untold = set(names) - told
+    assert active_names(names) == untold
+    assert CleanupNotice.objects.filter(sent_at__isnull=True).count() == 3
+
+    # The day has long passed: the sender has room for two more, the last waits a day.
+    assert notices_send(schema_name="alpha").sent == 2
+    assert CleanupNotice.objects.filter(sent_at__isnull=True).count() == 1
+    assert active_names(names) == untold

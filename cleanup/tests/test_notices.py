@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
@@ -15,6 +16,7 @@ from cleanup.models import CleanupNotice, CleanupReport
 from cleanup.policy import PolicySpec
 from cleanup.services import keep_token_read, notices_send
 from cleanup.services.mail import date_text
+from cleanup.services.notices import notice_daily_cap
 from core.testing.broker import queued_tasks
 from core.testing.smtp import SmtpServer
 from tenants.models import Tenant
@@ -402,6 +404,111 @@ def test_a_zero_rate_lifts_the_limit(
 
     assert outcome.sent == 12
     assert outcome.follow_up_in is None
+
+
+# --- The daily cap
+
+
+def sent_to() -> list[str]:
+    return sorted(
+        CleanupNotice.objects.filter(sent_at__isnull=False).values_list("email", flat=True)
+    )
+
+
+def test_with_a_cap_of_n_exactly_n_go_today_and_the_rest_go_once_the_day_has_passed(
+    smtp_server: SmtpServer, tenant_a: Tenant, settings: Any
+) -> None:
+    settings.NOTICE_DAILY_CAP_MIN, settings.NOTICE_DAILY_CAP_RATIO = 3, 0
+    report = report_make()
+    for i in range(5):
+        notice_make(report, f"user{i}")
+
+    today = notices_send(schema_name="alpha", batch_size=2)
+    later_today = notices_send(schema_name="alpha", batch_size=2)
+
+    assert (today.sent, today.failed, later_today.sent) == (3, 0, 0)
+    assert sorted(m.to for m in smtp_server.messages) == sent_to()
+    assert sent_to() == ["user0@alpha.test", "user1@alpha.test", "user2@alpha.test"]
+    waiting = CleanupNotice.objects.filter(sent_at__isnull=True)
+    assert waiting.count() == 2
+    # Waiting for the cap is no failure: no attempt counted, no retry time.
+    assert {(n.attempts, n.next_attempt_at) for n in waiting} == {(0, None)}
+    # The sender comes back by itself when the first of today's notices is 24 hours old.
+    for outcome in (today, later_today):
+        assert outcome.follow_up_in is not None
+        assert 24 * 3600 - 60 < outcome.follow_up_in <= 24 * 3600
+    assert follow_ups() == [["alpha"], ["alpha"]]
+
+    # A day later (as the follow-up runs): today's notices were sent 24 hours ago.
+    CleanupNotice.objects.filter(sent_at__isnull=False).update(
+        sent_at=F("sent_at") - timedelta(hours=24)
+    )
+    next_day = notices_send(schema_name="alpha", batch_size=2)
+
+    assert next_day.sent == 2
+    assert next_day.follow_up_in is None
+    assert not CleanupNotice.objects.filter(sent_at__isnull=True).exists()
+    assert len(smtp_server.messages) == 5
+    assert sorted(m.to for m in smtp_server.messages) == sent_to()
+
+
+def test_the_cap_counts_every_notice_sent_in_the_last_24_hours_and_no_older_one(
+    smtp_server: SmtpServer, tenant_a: Tenant, settings: Any
+) -> None:
+    settings.NOTICE_DAILY_CAP_MIN, settings.NOTICE_DAILY_CAP_RATIO = 3, 0
+    report = report_make()
+    now = timezone.now()
+    for name, hours_ago in (("yesterday", 24.1), ("tonight", 23.9), ("this_morning", 5)):
+        notice = notice_make(report, name)
+        CleanupNotice.objects.filter(pk=notice.pk).update(sent_at=now - timedelta(hours=hours_ago))
+    for i in range(3):
+        notice_make(report, f"user{i}")
+
+    outcome = notices_send(schema_name="alpha")
+
+    # Two of the last 24 hours' three are spent: one more goes.
+    assert outcome.sent == 1
+    assert [m.to for m in smtp_server.messages] == ["user0@alpha.test"]
+    # The next one may go when the one sent 23.9 hours ago is 24 hours old.
+    assert outcome.follow_up_in is not None
+    assert 0.1 * 3600 - 60 < outcome.follow_up_in <= 0.1 * 3600
+
+
+def test_the_cap_is_a_share_of_the_tenants_users_when_that_is_larger(
+    smtp_server: SmtpServer, tenant_a: Tenant, settings: Any
+) -> None:
+    settings.NOTICE_DAILY_CAP_MIN, settings.NOTICE_DAILY_CAP_RATIO = 1, 0.5
+    report = report_make()
+    for i in range(6):
+        notice_make(report, f"user{i}")
+    users = User.objects.count()  # alpha's admin and the six
+    assert users == 7
+
+    outcome = notices_send(schema_name="alpha")
+
+    assert outcome.sent == 4  # half of 7, rounded up
+    assert len(smtp_server.messages) == 4
+
+
+@pytest.mark.parametrize(
+    ("minimum", "ratio", "users", "cap"),
+    [
+        (100, 0.1, 0, 100),
+        (100, 0.1, 1000, 100),
+        (100, 0.1, 1001, 101),
+        (100, 0.1, 1100, 110),
+        (100, 0.1, 25_000, 2500),
+        (0, 0.1, 5, 1),
+        (7, 0, 10_000, 7),
+        (0, 0, 10_000, None),
+    ],
+)
+def test_the_daily_cap_is_the_larger_of_its_minimum_and_its_share_of_the_users(
+    settings: Any, minimum: int, ratio: float, users: int, cap: int | None
+) -> None:
+    settings.NOTICE_DAILY_CAP_MIN, settings.NOTICE_DAILY_CAP_RATIO = minimum, ratio
+
+    assert notice_daily_cap(users) == cap
 
 
 # --- Tenants the sender does not send for

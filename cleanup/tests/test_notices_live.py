@@ -66,8 +66,9 @@ def in_thread(target: Callable[[], Any]) -> Callable[[], None]:
 
 
 def test_two_senders_at_once_never_send_a_notice_twice(
-    make_live_tenant: Callable[..., Tenant], smtp_server: SmtpServer
+    make_live_tenant: Callable[..., Tenant], smtp_server: SmtpServer, settings: Any
 ) -> None:
+    settings.NOTICE_DAILY_CAP_MIN = settings.NOTICE_DAILY_CAP_RATIO = 0  # the whole outbox
     schema = make_live_tenant().schema_name
     outbox_make(schema, 300)
     start = threading.Barrier(2)
@@ -119,6 +120,31 @@ def test_a_sender_skips_the_notices_another_sender_holds(
     assert second.follow_up_in is None
     assert set(Counter(message.to for message in smtp_server.messages).values()) == {1}
     assert len(smtp_server.messages) == 15
+
+
+def test_two_senders_at_once_send_no_more_than_the_daily_cap_between_them(
+    make_live_tenant: Callable[..., Tenant], smtp_server: SmtpServer, settings: Any
+) -> None:
+    settings.NOTICE_DAILY_CAP_MIN, settings.NOTICE_DAILY_CAP_RATIO = 15, 0
+    schema = make_live_tenant().schema_name
+    outbox_make(schema, 40)
+    start = threading.Barrier(2)
+    outcomes: list[int] = []
+
+    def sender() -> None:
+        start.wait()
+        outcomes.append(notices_send(schema_name=schema, batch_size=4).sent)
+
+    threads = [threading.Thread(target=in_thread(sender)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+
+    assert sum(outcomes) == 15
+    assert len(smtp_server.messages) == 15
+    assert set(Counter(message.to for message in smtp_server.messages).values()) == {1}
+    assert unsent(schema) == 25
 
 
 # --- The real worker on the `notices` queue

@@ -423,10 +423,16 @@ def test_a_run_with_notice_days_warns_exactly_the_due_soon_users_with_email_and_
 def test_due_soon_exactly_on_the_boundary_is_not_warned_yet(in_tenant_a: Tenant) -> None:
     now = timezone.now()
     soon = now + timedelta(days=N)
-    User.objects.create(username="edge_login", email="e@x.test", last_login=soon - D * DAY)
+    joined = now - 2 * D * DAY  # before their last sign-in
+    User.objects.create(
+        username="edge_login", email="e@x.test", last_login=soon - D * DAY, date_joined=joined
+    )
     User.objects.create(username="edge_joined", email="j@x.test", date_joined=soon - G * DAY)
     User.objects.create(
-        username="past_login", email="p@x.test", last_login=soon - D * DAY - MICROSECOND
+        username="past_login",
+        email="p@x.test",
+        last_login=soon - D * DAY - MICROSECOND,
+        date_joined=joined,
     )
     User.objects.create(
         username="past_joined", email="q@x.test", date_joined=soon - G * DAY - MICROSECOND

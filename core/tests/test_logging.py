@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from core.logging import JsonFormatter, KeyValueFormatter
+from core.logging import JsonFormatter, KeyValueFormatter, redact
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -129,3 +129,63 @@ def test_an_unknown_log_format_is_refused_at_start_up() -> None:
 
     assert result.returncode != 0
     assert "LOG_FORMAT must be" in result.stderr
+
+
+# --- Keep-link tokens never reach a log line
+
+TOKEN = "eyJ1IjozMTEsIm4iOjEwNDIsImUiOjE3NzQwNjIwMDB9:1xWl8r:AK5qSecretSignature"
+
+
+class FakeRequest:
+    def __str__(self) -> str:
+        return f"<WSGIRequest: GET '/keep/{TOKEN}/'>"
+
+
+def bad_request_record() -> logging.LogRecord:
+    """What django.request logs for a 400 answer: the path as an argument, the request as an
+    extra field."""
+    logger = logging.getLogger("django.request")
+    return logger.makeRecord(
+        logger.name,
+        logging.WARNING,
+        __file__,
+        1,
+        "%s: %s",
+        ("Bad Request", f"/keep/{TOKEN}/"),
+        None,
+        extra={"status_code": 400, "request": FakeRequest()},
+    )
+
+
+def test_the_key_value_format_redacts_keep_tokens_in_the_message_and_the_fields() -> None:
+    line = KeyValueFormatter("%(levelname)s %(name)s %(message)s").format(bad_request_record())
+
+    assert line == (
+        "WARNING django.request Bad Request: /keep/[redacted]/ status_code=400 "
+        "request=<WSGIRequest: GET '/keep/[redacted]/'>"
+    )
+
+
+def test_the_json_format_redacts_keep_tokens_in_the_message_and_the_fields() -> None:
+    parsed = one_json_line(JsonFormatter().format(bad_request_record()))
+
+    assert parsed["event"] == "Bad Request: /keep/[redacted]/"
+    assert parsed["request"] == "<WSGIRequest: GET '/keep/[redacted]/'>"
+    assert parsed["status_code"] == 400
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        (f"GET /keep/{TOKEN}/ HTTP/1.1", "GET /keep/[redacted]/ HTTP/1.1"),
+        (f"/keep/{TOKEN}", "/keep/[redacted]"),
+        (f"/keep/{TOKEN.replace(':', '%3A')}/?x=1", "/keep/[redacted]/?x=1"),
+        (
+            f'"https://acme.example.com/keep/{TOKEN}/"',
+            '"https://acme.example.com/keep/[redacted]/"',
+        ),
+        ("/keep/ and /keeper/x and /api/keep", "/keep/ and /keeper/x and /api/keep"),
+    ],
+)
+def test_redact_replaces_the_segment_after_keep_and_nothing_else(text: str, redacted: str) -> None:
+    assert redact(text) == redacted

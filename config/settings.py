@@ -413,7 +413,9 @@ SIMPLE_JWT = {
 # A session (login) ends this many days after it began, however often its refresh token
 # rotates.
 JWT_SESSION_MAX_DAYS = env.int("JWT_SESSION_MAX_DAYS", default=30)
-# Failed logins allowed per window, per username (per tenant) and per client IP.
+# Failed logins allowed per window: per username and client address (on one tenant), and per
+# client address (on all tenants together). Failures from one address never refuse a login
+# from another.
 LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=5)
 LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=50)
 LOGIN_FAILURE_WINDOW_S = env.int("LOGIN_FAILURE_WINDOW_S", default=15 * 60)

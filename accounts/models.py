@@ -46,7 +46,7 @@ class User(AbstractUser):
         for secret in settings.SECRET_KEY_FALLBACKS:
             yield self._version_auth_hash(secret)
 
-    def _version_auth_hash(self, secret: str | None = None) -> str:
+    def _version_auth_hash(self, secret: str | bytes | None = None) -> str:
         return salted_hmac(
             "accounts.User.get_session_auth_hash",
             f"{self.password}:{self.token_version}",

@@ -270,6 +270,11 @@ def live_operator(live_db: None) -> Iterator[str]:
     # In SQL: the ORM's cascade would also look for the tenants' tables (exemptions).
     with schema_context("public"), connection.cursor() as cursor:
         cursor.execute(
+            "DELETE FROM token_blacklist_blacklistedtoken WHERE token_id IN "
+            "(SELECT id FROM token_blacklist_outstandingtoken WHERE user_id = %s)",
+            [operator.pk],
+        )
+        cursor.execute(
             "DELETE FROM token_blacklist_outstandingtoken WHERE user_id = %s", [operator.pk]
         )
         cursor.execute("DELETE FROM accounts_user WHERE id = %s", [operator.pk])

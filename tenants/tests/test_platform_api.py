@@ -12,7 +12,7 @@ from tenants.models import CleanupPolicy, Domain, Tenant
 
 pytestmark = pytest.mark.django_db
 
-NEW_TENANT = {
+NEW_TENANT: dict[str, Any] = {
     "name": "Initech",
     "schema_name": "initech",
     "admin": {"username": "bill", "email": "bill@initech.test", "password": "tps-reports-2026"},

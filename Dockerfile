@@ -19,7 +19,10 @@ COPY requirements.txt constraints.txt ./
 RUN pip install -r requirements.txt -c constraints.txt
 COPY . .
 COPY --from=spa /spa/dist ./spa/dist
-RUN useradd --create-home --uid 1000 app && mkdir -p staticfiles && chown -R app /app
+# /var/lib/cleanup-console: compose's `keys` volume (the generated SECRET_KEY), which takes
+# this directory's owner and mode when it is first created.
+RUN useradd --create-home --uid 1000 app && mkdir -p staticfiles && chown -R app /app \
+    && install -d -o app -m 700 /var/lib/cleanup-console
 USER app
 EXPOSE 8000
 ENTRYPOINT ["infra/entrypoint.sh"]

@@ -65,7 +65,8 @@ spa-check: $(SPA_STAMP)
 
 # The OpenAPI document of every endpoint, and the dashboard's types generated from it.
 schema: install $(SPA_STAMP)
-	DEBUG=1 $(PY) manage.py spectacular --urlconf config.urls_openapi --format openapi-json --file spa/openapi.json
+	DEBUG=1 SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))') \
+		$(PY) manage.py spectacular --urlconf config.urls_openapi --format openapi-json --file spa/openapi.json
 	cd spa && npm run --silent gen:api
 
 # Front end and back end cannot drift: the committed document and types must be current.

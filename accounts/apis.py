@@ -4,7 +4,6 @@ from typing import Any, cast
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -45,17 +44,14 @@ class TokenObtainApi(TokenApi):
         login = LoginSerializer(data=request.data)
         login.is_valid(raise_exception=True)
         throttle = LoginThrottle.for_request(request, login.validated_data["username"])
-        if throttle.blocked():
+        if not throttle.reserve():
             return Response(
                 {"detail": "Too many failed login attempts. Try again later."},
                 status=status.HTTP_429_TOO_MANY_REQUESTS,
             )
         serializer = TenantTokenObtainSerializer(data=request.data, context={"request": request})
-        try:
-            serializer.is_valid(raise_exception=True)
-        except AuthenticationFailed:
-            throttle.failed()
-            raise
+        # Whatever goes wrong, the reserved slot stays counted as a failure.
+        serializer.is_valid(raise_exception=True)
         throttle.succeeded()
         return Response(serializer.validated_data)
 

@@ -1,8 +1,11 @@
+from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import F
+from django.utils.crypto import salted_hmac
 
 
 class User(AbstractUser):
@@ -31,6 +34,25 @@ class User(AbstractUser):
         user = super().from_db(*args, **kwargs)
         user._loaded_active = user.__dict__.get("is_active")
         return user
+
+    # Django admin's sessions are checked against this hash on every request (Django's
+    # AuthenticationMiddleware) and end when it changes. Django hashes the password alone;
+    # hashing the token version too ends them whenever the tokens die — on logout-everywhere
+    # and deactivation as well as on a password change — with no session table to scan.
+    def get_session_auth_hash(self) -> str:
+        return self._version_auth_hash()
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._version_auth_hash(secret)
+
+    def _version_auth_hash(self, secret: str | bytes | None = None) -> str:
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.token_version}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # `_password` is set by set_password() — from a form, the admin, a shell or

@@ -40,10 +40,12 @@ def session_refresh(*, refresh: RefreshToken, user: Any) -> dict[str, str]:
 
 
 def session_logout(*, refresh: RefreshToken, user: Any, everywhere: bool) -> None:
-    """Blacklist `refresh`; with `everywhere`, revoke every token the user holds.
+    """Blacklist `refresh`; with `everywhere`, revoke every token the user holds and end
+    their Django admin sessions.
 
     Revoking is one increment of the user's token version, checked on every use of every
-    token: nothing to enumerate, and access tokens (never stored) die with the rest.
+    token and hashed into every admin session's auth hash (`User.get_session_auth_hash`):
+    nothing to enumerate, and access tokens (never stored) die with the rest.
     """
     with transaction.atomic():
         refresh.blacklist()

@@ -1,23 +1,74 @@
-"""Login throttling: failed attempts counted per username and per client IP, in Redis.
+"""Login throttling: failed attempts counted per (username, client address) and per client
+address, in Redis.
 
-Only failures count, so other users' successful logins are never blocked by someone
-else's failures on a different username; once a username or an IP is over its limit,
-even a correct password is refused until the window passes. The counters go through
-Django's cache (Redis, short timeouts, keys prefixed by schema by django-tenants): when
-Redis is unreachable the throttle fails open and logs it — logins keep working.
+- Per (username, address), in the tenant's schema: LOGIN_FAILURES_PER_USERNAME wrong
+  passwords for `alice` from one address refuse `alice` from that address only. From any
+  other address her right password still works, so nobody can lock out somebody else by
+  guessing her password from elsewhere.
+- Per address, across every tenant: an address gets LOGIN_FAILURES_PER_IP failures in all,
+  not that many on each tenant. Django's cache would prefix the key with the schema
+  (django-tenants' KEY_FUNCTION), so these counters are kept in Redis directly, under keys
+  of their own.
+- A slot is reserved before the password is checked: one Lua script checks both counters
+  against their limits and increments both, atomically, so parallel attempts can never make
+  more password checks than the limits allow. The reservation *is* the failure's count; a
+  success clears the (username, address) counter and gives its slot back to the address.
+- Redis unreachable: the throttle fails open and logs it — logins keep working.
 """
 
 import hashlib
 import ipaddress
 import logging
+import re
 from dataclasses import dataclass
+from functools import cache
 
+import redis
 from django.conf import settings
-from django.core.cache import cache
+from django.db import connection
 from django.http import HttpRequest
+from redis.commands.core import Script
 from rest_framework.throttling import BaseThrottle
 
 logger = logging.getLogger(__name__)
+
+# KEYS: the counters; ARGV[1]: the window (s); ARGV[1 + i]: KEYS[i]'s limit. Each counter's
+# window starts with its first failure (EXPIRE on the increment that created it): later
+# failures never extend it, and no counter is ever left without an expiry.
+_RESERVE = """
+for i, key in ipairs(KEYS) do
+  if tonumber(redis.call('GET', key) or '0') >= tonumber(ARGV[i + 1]) then
+    return 0
+  end
+end
+for _, key in ipairs(KEYS) do
+  if redis.call('INCR', key) == 1 then
+    redis.call('EXPIRE', key, ARGV[1])
+  end
+end
+return 1
+"""
+# KEYS[1]: the (username, address) counter, cleared; KEYS[2]: the address's, given its slot
+# back unless it has expired meanwhile (a DECR would recreate it without an expiry).
+_SUCCEED = """
+redis.call('DEL', KEYS[1])
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('DECR', KEYS[2])
+end
+return 1
+"""
+
+
+@cache
+def _scripts_on(url: str, timeout: float) -> tuple[Script, Script]:
+    client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+    return client.register_script(_RESERVE), client.register_script(_SUCCEED)
+
+
+def _scripts() -> tuple[Script, Script]:
+    """The scripts, on the cache's Redis (its first server: the one Django's cache writes to)."""
+    location = settings.CACHES["default"]["LOCATION"]
+    return _scripts_on(re.split("[;,]", location)[0], settings.REDIS_TIMEOUT)
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -42,44 +93,54 @@ def client_ip(request: HttpRequest) -> str:
 class LoginThrottle:
     username: str
     ip: str
+    schema: str
 
     @classmethod
     def for_request(cls, request: HttpRequest, username: object) -> "LoginThrottle":
         """The counters of a login attempt: the same for the API and Django admin."""
-        return cls(username=str(username)[:150].lower(), ip=client_ip(request))
+        return cls(
+            username=str(username)[:150].lower(),
+            ip=client_ip(request),
+            schema=connection.schema_name,  # type: ignore[attr-defined]
+        )
 
     @property
-    def _username_key(self) -> str:
-        # Hashed: usernames are arbitrary user input, cache keys should not be.
-        return "login-fail:user:" + hashlib.sha256(self.username.encode()).hexdigest()[:32]
+    def _user_key(self) -> str:
+        # Hashed: usernames are arbitrary user input, Redis keys should not be.
+        digest = hashlib.sha256(f"{self.username}\0{self.ip}".encode()).hexdigest()[:32]
+        return f"login-fail:{self.schema}:user-ip:{digest}"
 
-    def _keys(self) -> dict[str, int]:
-        return {
-            self._username_key: settings.LOGIN_FAILURES_PER_USERNAME,
-            f"login-fail:ip:{self.ip}": settings.LOGIN_FAILURES_PER_IP,
-        }
+    @property
+    def _ip_key(self) -> str:
+        # No schema in it: one count for the address on every tenant.
+        return f"login-fail:ip:{self.ip}"
 
-    def blocked(self) -> bool:
-        keys = self._keys()
+    def reserve(self) -> bool:
+        """Take a slot for one password check, or answer False (taking nothing) when the
+        (username, address) or the address's counter is at its limit.
+
+        The slot counts as a failure until `succeeded()` gives it back.
+        """
         try:
-            counts = cache.get_many(list(keys))
+            reserve, _ = _scripts()
+            taken = reserve(
+                keys=[self._user_key, self._ip_key],
+                args=[
+                    settings.LOGIN_FAILURE_WINDOW_S,
+                    settings.LOGIN_FAILURES_PER_USERNAME,
+                    settings.LOGIN_FAILURES_PER_IP,
+                ],
+            )
         except Exception:
             logger.warning("auth.throttle.unavailable", exc_info=True)
-            return False
-        return any(counts.get(key, 0) >= limit for key, limit in keys.items())
-
-    def failed(self) -> None:
-        window = settings.LOGIN_FAILURE_WINDOW_S
-        try:
-            for key in self._keys():
-                # add() starts the window on the first failure; incr() keeps its expiry.
-                if not cache.add(key, 1, timeout=window):
-                    cache.incr(key)
-        except Exception:
-            logger.warning("auth.throttle.unavailable", exc_info=True)
+            return True
+        return bool(taken)
 
     def succeeded(self) -> None:
+        """The password was right: forget this username's failures at this address, and
+        give the address its slot back (only failures count against it)."""
         try:
-            cache.delete(self._username_key)
+            _, succeed = _scripts()
+            succeed(keys=[self._user_key, self._ip_key])
         except Exception:
             logger.warning("auth.throttle.unavailable", exc_info=True)

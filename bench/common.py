@@ -9,6 +9,7 @@ process, medians over several repetitions; absolute times are reported only besi
 import json
 import os
 import platform
+import secrets
 import statistics
 import subprocess
 import sys
@@ -29,6 +30,9 @@ DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cleanup_bench"
 )
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+# One key for a whole benchmark run: the processes it starts inherit it (BENCH_SECRET_KEY),
+# so its web servers and workers agree; none is written in the code.
+SECRET_KEY = os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50)
 
 
 def bench_env(**extra: str) -> dict[str, str]:
@@ -38,7 +42,8 @@ def bench_env(**extra: str) -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
         DEBUG="0",
-        SECRET_KEY="bench-only-dUlGGrlkMuVE9JRq28Fqf7Oj7V1MJaJlXuX_xXCL-GLI2UY-",
+        SECRET_KEY=SECRET_KEY,
+        BENCH_SECRET_KEY=SECRET_KEY,
         # Plain HTTP on loopback: no redirect to HTTPS.
         SECURE_SSL_REDIRECT="0",
         DATABASE_URL=DATABASE_URL,

@@ -12,7 +12,7 @@ from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
-from core.secret_key import require_strong_secret
+from core.secret_key import MISSING_DEVELOPMENT_KEY, require_strong_secret, secret_from_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -27,15 +27,20 @@ if ENV_FILE:
 DEBUG = env.bool("DEBUG", default=False)
 # Read literally, not through django-environ, which takes a value starting with "$" for the
 # name of another variable: about one key in 50 that Django generates starts with "$".
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+# Unset or empty, the key is read from SECRET_KEY_FILE (docker compose generates one there).
+# There is no fallback, whatever DEBUG says: a key written in the code is a key anyone can
+# sign sessions and tokens with.
+SECRET_KEY = os.environ.get("SECRET_KEY", "") or secret_from_file(
+    "SECRET_KEY", os.environ.get("SECRET_KEY_FILE", "")
+)
 # Tokens are signed with SECRET_KEY unless a key of their own is set.
 JWT_SIGNING_KEY = os.environ.get("JWT_SIGNING_KEY", "")
 if not DEBUG:
     require_strong_secret("SECRET_KEY", SECRET_KEY)
     if JWT_SIGNING_KEY:
         require_strong_secret("JWT_SIGNING_KEY", JWT_SIGNING_KEY)
-# Development only: production refuses to start without a real key (above).
-SECRET_KEY = SECRET_KEY or "development-only-key-never-used-with-debug-off"
+elif not SECRET_KEY:
+    raise ImproperlyConfigured(MISSING_DEVELOPMENT_KEY)
 
 # Tenants live on subdomains of BASE_DOMAIN; the public (operators') site on BASE_DOMAIN itself.
 BASE_DOMAIN = env.str("BASE_DOMAIN", default="localhost")
@@ -422,7 +427,9 @@ SIMPLE_JWT = {
 # A session (login) ends this many days after it began, however often its refresh token
 # rotates.
 JWT_SESSION_MAX_DAYS = env.int("JWT_SESSION_MAX_DAYS", default=30)
-# Failed logins allowed per window, per username (per tenant) and per client IP.
+# Failed logins allowed per window: per username and client address (on one tenant), and per
+# client address (on all tenants together). Failures from one address never refuse a login
+# from another.
 LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=5)
 LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=50)
 LOGIN_FAILURE_WINDOW_S = env.int("LOGIN_FAILURE_WINDOW_S", default=15 * 60)

@@ -39,13 +39,14 @@ tenant_admin_site.register(ActivityEvent, ActivityEventAdmin)
 
 def throttled_login(site: admin.AdminSite) -> Callable[[HttpRequest], HttpResponse]:
     """`site`'s login view, counting failures like `POST /api/auth/token/` does — the same
-    counters (per username, per client IP), so neither door is a way around the other."""
+    counters (per username and client address, per client address), so neither door is a way
+    around the other."""
 
     def login(request: HttpRequest) -> HttpResponse:
         if request.method != "POST":
             return site.login(request)
         throttle = LoginThrottle.for_request(request, request.POST.get("username", ""))
-        if throttle.blocked():
+        if not throttle.reserve():
             return TemplateResponse(
                 request,
                 "accounts/login_throttled.html",
@@ -53,12 +54,10 @@ def throttled_login(site: admin.AdminSite) -> Callable[[HttpRequest], HttpRespon
                 status=429,
             )
         response = site.login(request)
-        # The login view redirects once it has logged someone in, and shows the form
-        # again (200) when the credentials were refused.
+        # The login view redirects once it has logged someone in; anything else (the form
+        # shown again with its error) leaves the reserved slot counted as a failure.
         if response.status_code == 302 and request.user.is_authenticated:
             throttle.succeeded()
-        elif response.status_code == 200:
-            throttle.failed()
         return response
 
     return login

@@ -1,5 +1,7 @@
 """The one rule for a production secret, imported by settings (so: no Django models here)."""
 
+from pathlib import Path
+
 from django.core.exceptions import ImproperlyConfigured
 
 MIN_LENGTH = 50
@@ -18,6 +20,11 @@ PLACEHOLDERS = (
     "not-for-production",
 )
 HOW_TO_GENERATE = "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+MISSING_DEVELOPMENT_KEY = (
+    "SECRET_KEY is not set, and there is no development key: the code holds none. Run "
+    "`make .env` (`make run` does it too) to write a .env with DEBUG=1 and a generated "
+    f"SECRET_KEY, or set SECRET_KEY yourself: {HOW_TO_GENERATE}"
+)
 
 
 def require_strong_secret(name: str, value: str) -> None:
@@ -40,5 +47,22 @@ def require_strong_secret(name: str, value: str) -> None:
         return
     raise ImproperlyConfigured(
         f"{name} {problem}. With DEBUG off it must be a random secret: generate one with "
-        f"{HOW_TO_GENERATE} (or set DEBUG=1 for local development)."
+        f"{HOW_TO_GENERATE} (for local development, `make .env` writes a .env with DEBUG=1 "
+        "and a generated key)."
     )
+
+
+def secret_from_file(name: str, path: str) -> str:
+    """The secret stored in the file at `path` ("" when no path is given), stripped.
+
+    A path that is given but cannot be read stops start-up naming both: the file was meant
+    to hold the key, so carrying on without one would only fail later, less clearly.
+    """
+    if not path:
+        return ""
+    try:
+        return Path(path).read_text().strip()
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"{name} is not set and {name}_FILE={path} cannot be read ({exc.strerror})."
+        ) from exc

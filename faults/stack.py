@@ -11,6 +11,7 @@ import http.client
 import json
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -126,6 +127,8 @@ class Stack:
         self.web_port = free_port()
         self.redis: subprocess.Popen[bytes] | None = None
         self.web: subprocess.Popen[bytes] | None = None
+        # The drill's own key, shared by its processes; none written in the code.
+        self.secret_key = secrets.token_urlsafe(50)
         logs = os.environ.get("FAULTS_LOG_DIR") or tempfile.gettempdir()
         self.logs = Path(logs) / f"faults-{os.getpid()}"
         self.logs.mkdir(parents=True, exist_ok=True)
@@ -145,7 +148,7 @@ class Stack:
         env.update(
             DJANGO_SETTINGS_MODULE="config.settings",
             DEBUG="0",
-            SECRET_KEY="faults-only-9ZLQq1SBEhkqwyXmJkOg3BKAbKJYL9lCn9j32U0gGcoBKWLO",
+            SECRET_KEY=self.secret_key,
             # Plain HTTP on loopback: no redirect to HTTPS.
             SECURE_SSL_REDIRECT="0",
             DATABASE_URL=self.database_url,

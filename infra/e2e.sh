@@ -26,6 +26,9 @@ export PATH="$PWD/.venv/bin:$PATH"
 # Only what is set here: a developer's .env (read by Django and by honcho) must not point
 # the e2e stack at their own database.
 export ENV_FILE=""
+# A key of this run's own: no `.env` is read, and the code holds no key.
+SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')
+export SECRET_KEY
 LOG=${E2E_LOG:-/tmp/cleanup-e2e-stack.log}
 
 drop_db() {

@@ -8,6 +8,7 @@ Debian's chromium (CHROMIUM_PATH) and spa/node_modules (playwright-core).
 """
 
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -36,6 +37,7 @@ def main(out: Path) -> None:
         DJANGO_SETTINGS_MODULE="config.settings",
         ENV_FILE="",
         DEBUG="1",
+        SECRET_KEY=secrets.token_urlsafe(50),
         BASE_DOMAIN="example.com",
         TENANT_URL="https://{domain}/",
         DEFAULT_FROM_EMAIL="noreply@example.com",

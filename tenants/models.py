@@ -13,13 +13,14 @@ from cleanup.policy import (
     range_condition,
     range_validators,
 )
+from core.validators import no_control_characters
 from tenants.schedule import validate_cron, validate_timezone
 
 
 class Tenant(TenantMixin):
     """A customer. Its users, reports and audit trail live in its own schema."""
 
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[no_control_characters])
     created_at = models.DateTimeField(auto_now_add=True)
     is_active = models.BooleanField(default=True)
 

@@ -1,11 +1,13 @@
 import unicodedata
 from typing import Any
 
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cleanup.models import CleanupReport
 from core.fields import StrictBooleanField, StrictCharField, StrictEmailField
+from core.validators import no_control_characters
 from tenants.models import Tenant
 from tenants.selectors import TENANT_ORDERINGS, TENANT_STATUS_NEVER
 
@@ -155,13 +157,13 @@ class TenantListQuerySerializer(serializers.Serializer):
 
 
 class TenantAdminInputSerializer(serializers.Serializer):
-    username = StrictCharField(max_length=150)
+    username = StrictCharField(max_length=150, validators=[UnicodeUsernameValidator()])
     email = StrictEmailField()
     password = StrictCharField(max_length=128, write_only=True, trim_whitespace=False)
 
 
 class TenantCreateSerializer(serializers.Serializer):
-    name = StrictCharField(max_length=100)
+    name = StrictCharField(max_length=100, validators=[no_control_characters])
     schema_name = StrictCharField(max_length=63)
     domain = StrictCharField(max_length=253, required=False, allow_null=True, allow_blank=True)
     admin = TenantAdminInputSerializer()

@@ -74,6 +74,13 @@ def tenant_create(
         errors["schema_name"] = exc.messages
     if not name or not name.strip():
         errors["name"] = ["A tenant needs a name."]
+    else:
+        try:
+            # The model field's rules (length, no control characters): this is the door every
+            # tenant comes through, whatever called it.
+            Tenant._meta.get_field("name").run_validators(name.strip())
+        except ValidationError as exc:
+            errors["name"] = exc.messages
     if not DOMAIN_RE.fullmatch(domain):
         errors["domain"] = [f"'{domain}' is not a valid host name."]
     elif domain_given and (label := domain.split(".")[0]) in RESERVED_NAMES:
@@ -81,6 +88,13 @@ def tenant_create(
         errors["domain"] = [f"'{label}' is reserved: choose another first label for the host."]
     if not admin_username:
         errors["admin_username"] = ["The first admin needs a username."]
+    else:
+        try:
+            # Django's own username rules (letters, digits and @/./+/-/_, at most 150), which
+            # create_user() does not check.
+            get_user_model()._meta.get_field("username").run_validators(admin_username)
+        except ValidationError as exc:
+            errors["admin_username"] = exc.messages
     try:
         validate_password(admin_password)
     except ValidationError as exc:

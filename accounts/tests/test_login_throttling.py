@@ -1,14 +1,20 @@
-"""Brute force: Django admin's login shares the token endpoint's counters, and the client's
-address is read through trusted proxies only (DESIGN §6a, §11)."""
+"""Brute force: failures count per (username, client address) and per address across all
+tenants, slots are reserved before a password is checked, Django admin's login shares the
+token endpoint's counters, and the client's address is read through trusted proxies only."""
 
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
+from django_tenants.utils import schema_context
 
-from core.testing import PASSWORD, ROOT, TENANT_A, client, make_user
-
-pytestmark = pytest.mark.django_db
+from core.testing import PASSWORD, ROOT, TENANT_A, TENANT_B, client, make_user
+from tenants.models import Tenant
 
 HOSTS = [pytest.param(TENANT_A, "alpha", id="tenant-host"), pytest.param(ROOT, "public", id="root")]
 
@@ -20,8 +26,8 @@ def admin_login(host: str, username: str, password: str, **meta: str) -> Any:
     return response
 
 
-def token_login(username: str, password: str = PASSWORD, **meta: str) -> int:
-    response = client(TENANT_A).post(
+def token_login(username: str, password: str = PASSWORD, host: str = TENANT_A, **meta: str) -> int:
+    response = client(host).post(
         "/api/auth/token/", {"username": username, "password": password}, format="json", **meta
     )
     return int(response.status_code)
@@ -153,3 +159,175 @@ def test_a_garbage_forwarded_address_counts_against_the_peer(
     assert token_login("odd", **other_junk) == 429
     elsewhere = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "198.51.100.9, 10.0.0.2"}
     assert token_login("odd", **elsewhere) == 200
+
+
+# --- Nobody can lock out somebody else
+
+A, B = {"REMOTE_ADDR": "203.0.113.7"}, {"REMOTE_ADDR": "198.51.100.9"}
+
+
+def login(door: str, host: str, username: str, password: str, **meta: str) -> int:
+    """The status of one login through `door`; 200 means logged in on both doors."""
+    if door == "api":
+        return token_login(username, password, host=host, **meta)
+    response = admin_login(host, username, password, **meta)
+    if response.status_code == 302:
+        assert response.logged_in
+        return 200
+    return 401 if response.status_code == 200 else int(response.status_code)
+
+
+DOORS = [
+    pytest.param("api", TENANT_A, "alpha", id="api-tenant"),
+    pytest.param("api", ROOT, "public", id="api-root"),
+    pytest.param("admin", TENANT_A, "alpha", id="admin-tenant"),
+    pytest.param("admin", ROOT, "public", id="admin-root"),
+]
+
+
+@pytest.mark.parametrize(("door", "host", "schema"), DOORS)
+def test_failures_from_one_address_never_refuse_the_right_password_from_another(
+    db: None, door: str, host: str, schema: str
+) -> None:
+    make_user(schema, "victim", is_staff=True, is_superuser=schema == "public")
+    for _ in range(5):
+        assert login(door, host, "victim", "nope", **A) == 401
+
+    # The address that guessed is refused, even the right password...
+    assert login(door, host, "victim", PASSWORD, **A) == 429
+    # ...the victim, anywhere else, is not.
+    assert login(door, host, "victim", PASSWORD, **B) == 200
+    assert login(door, host, "victim", PASSWORD, **A) == 429
+
+
+def test_an_address_is_counted_across_all_tenants(tenant_a: Tenant, settings: Any) -> None:
+    settings.LOGIN_FAILURES_PER_IP = 4
+    make_user("alpha", "someone")
+    make_user("beta", "someone")
+    for i in range(2):
+        assert token_login(f"guess{i}", "nope", host=TENANT_A, **A) == 401
+    for i in range(2):
+        assert token_login(f"guess{i}", "nope", host=TENANT_B, **A) == 401
+
+    # Four failures in all: the address is done on every tenant, the root host included.
+    assert token_login("someone", host=TENANT_B, **A) == 429
+    assert token_login("someone", host=TENANT_A, **A) == 429
+    assert admin_login(ROOT, "anyone", "nope", **A).status_code == 429
+    # Other addresses are not.
+    assert token_login("someone", host=TENANT_B, **B) == 200
+
+
+def test_the_same_username_on_another_tenant_has_its_own_counter(tenant_a: Tenant) -> None:
+    make_user("alpha", "twin")
+    make_user("beta", "twin")
+    for _ in range(5):
+        assert token_login("twin", "nope", host=TENANT_A, **A) == 401
+
+    assert token_login("twin", host=TENANT_A, **A) == 429
+    assert token_login("twin", host=TENANT_B, **A) == 200
+
+
+def test_a_success_gives_the_address_its_slot_back(tenant_a: Tenant, settings: Any) -> None:
+    settings.LOGIN_FAILURES_PER_IP = 3
+    make_user("alpha", "regular")
+    for _ in range(10):
+        assert token_login("regular", **A) == 200
+    for i in range(3):
+        assert token_login(f"guess{i}", "nope", **A) == 401
+
+    assert token_login("regular", **A) == 429
+
+
+# --- Counting is atomic: parallel attempts make at most the limit's password checks
+
+PARALLEL = 40
+
+
+@pytest.fixture
+def password_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every password check the auth backend makes, by username: the real check, counted."""
+    checks: list[str] = []
+    lock = threading.Lock()
+    real_check = get_user_model().check_password
+
+    def counted(user: Any, raw_password: str | None) -> bool:
+        with lock:
+            checks.append(user.username)
+        return real_check(user, raw_password)
+
+    monkeypatch.setattr(get_user_model(), "check_password", counted)
+    return checks
+
+
+@pytest.fixture
+def live_operator(live_db: None) -> Iterator[str]:
+    """A committed operator, removed afterwards with the refresh tokens its logins left."""
+    with schema_context("public"):
+        operator = get_user_model().objects.create_user(
+            username="live-operator", password=PASSWORD, is_staff=True, is_superuser=True
+        )
+    yield "live-operator"
+    # In SQL: the ORM's cascade would also look for the tenants' tables (exemptions).
+    with schema_context("public"), connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM token_blacklist_blacklistedtoken WHERE token_id IN "
+            "(SELECT id FROM token_blacklist_outstandingtoken WHERE user_id = %s)",
+            [operator.pk],
+        )
+        cursor.execute(
+            "DELETE FROM token_blacklist_outstandingtoken WHERE user_id = %s", [operator.pk]
+        )
+        cursor.execute("DELETE FROM accounts_user WHERE id = %s", [operator.pk])
+
+
+def in_parallel(attempt: Callable[[], int]) -> list[int]:
+    """`attempt` from PARALLEL threads released at once; each thread's own DB connection
+    is closed after it, so the test database can be dropped."""
+    start = threading.Barrier(PARALLEL)
+
+    def one(_: int) -> int:
+        try:
+            start.wait(timeout=60)
+            return attempt()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        return sorted(pool.map(one, range(PARALLEL)))
+
+
+@pytest.mark.parametrize("door", ["api", "admin"])
+def test_forty_parallel_wrong_passwords_make_at_most_the_limits_password_checks_on_a_tenant(
+    make_live_tenant: Callable[..., Tenant], password_checks: list[str], door: str
+) -> None:
+    tenant = make_live_tenant()
+    host = tenant.get_primary_domain().domain
+
+    statuses = in_parallel(lambda: login(door, host, "admin", "wrong-password", **A))
+
+    assert password_checks == ["admin"] * 5
+    assert statuses == [401] * 5 + [429] * (PARALLEL - 5)
+    # The right password, from elsewhere, still works.
+    assert login(door, host, "admin", PASSWORD, **B) == 200
+
+
+@pytest.mark.parametrize("door", ["api", "admin"])
+def test_forty_parallel_wrong_passwords_make_at_most_the_limits_password_checks_on_the_root(
+    live_operator: str, password_checks: list[str], door: str
+) -> None:
+    statuses = in_parallel(lambda: login(door, ROOT, live_operator, "wrong-password", **A))
+
+    assert password_checks == [live_operator] * 5
+    assert statuses == [401] * 5 + [429] * (PARALLEL - 5)
+    assert login(door, ROOT, live_operator, PASSWORD, **B) == 200
+
+
+def test_a_throttle_without_redis_fails_open(tenant_a: Tenant, settings: Any) -> None:
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    make_user("alpha", "unthrottled")
+    for _ in range(7):
+        assert token_login("unthrottled", "nope") == 401
+
+    assert token_login("unthrottled") == 200

@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.tokens import TenantTokenObtainSerializer
-from core.testing import PASSWORD, TENANT_A, TENANT_B, client, make_user, tokens
+from core.testing import PASSWORD, ROOT, TENANT_A, TENANT_B, client, make_user, tokens
 from tenants.models import Tenant
 from tenants.services import tenant_create, tenant_delete
 
@@ -280,3 +281,71 @@ def test_a_refresh_token_rotates_once_even_when_two_requests_race(tenant_a: Tena
         assert session_refresh(refresh=first[0], user=first[1])["refresh"]
         with pytest.raises(InvalidToken):
             session_refresh(refresh=second[0], user=second[1])
+
+
+# --- Django admin sessions die with the tokens
+
+
+def admin_browser(host: str, username: str) -> Client:
+    """A browser logged into `host`'s Django admin as `username`."""
+    browser = Client(HTTP_HOST=host)
+    response = browser.post("/admin/login/", {"username": username, "password": PASSWORD})
+    assert response.status_code == 302 and "_auth_user_id" in browser.session
+    return browser
+
+
+def in_admin(browser: Client) -> bool:
+    response = browser.get("/admin/")
+    return response.status_code == 200 and "_auth_user_id" in browser.session
+
+
+@pytest.mark.parametrize(
+    ("host", "schema"), [(TENANT_A, "alpha"), (ROOT, "public")], ids=["tenant-host", "root"]
+)
+def test_logout_everywhere_ends_the_users_django_admin_sessions(
+    db: None, host: str, schema: str
+) -> None:
+    operator = schema == "public"
+    make_user(schema, "leaver", is_staff=True, is_superuser=operator)
+    make_user(schema, "colleague", is_staff=True, is_superuser=operator)
+    leaver, colleague = admin_browser(host, "leaver"), admin_browser(host, "colleague")
+    assert in_admin(leaver)
+
+    pair = tokens(host, "leaver")
+    assert logout(host, pair["refresh"], everywhere=True).status_code == 205
+
+    assert not in_admin(leaver)
+    response = leaver.get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    # Nobody else's session ends, and the user can log in again.
+    assert in_admin(colleague)
+    assert in_admin(admin_browser(host, "leaver"))
+
+
+def test_a_plain_logout_leaves_the_django_admin_session_alone(tenant_a: Tenant) -> None:
+    make_user("alpha", "tidy", is_staff=True)
+    browser = admin_browser(TENANT_A, "tidy")
+
+    assert logout(TENANT_A, tokens(TENANT_A, "tidy")["refresh"]).status_code == 205
+
+    assert in_admin(browser)
+
+
+def test_a_password_change_ends_the_other_django_admin_sessions_not_the_changers(
+    tenant_a: Tenant,
+) -> None:
+    make_user("alpha", "changer", is_staff=True)
+    elsewhere, here = admin_browser(TENANT_A, "changer"), admin_browser(TENANT_A, "changer")
+
+    response = here.post(
+        "/admin/password_change/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "another-long-password",
+            "new_password2": "another-long-password",
+        },
+    )
+
+    assert response.status_code == 302
+    assert in_admin(here)
+    assert not in_admin(elsewhere)

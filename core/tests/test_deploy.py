@@ -160,7 +160,11 @@ CONTAINER_URLS = {
     "EMAIL_URL": "smtp://mailpit:1025",
 }
 # Variables of compose itself, and the ones only the web container's entrypoint reads.
-COMPOSE_ONLY = {"COMPOSE_DATABASE_URL", "COMPOSE_REDIS_URL", "COMPOSE_EMAIL_URL"}
+COMPOSE_ONLY = {"COMPOSE_DATABASE_URL", "COMPOSE_REDIS_URL", "COMPOSE_EMAIL_URL", "WEB_BIND"}
+# Set by compose itself whatever `.env` says: the key file lives in compose's volume.
+KEY_FILE = "/var/lib/cleanup-console/secret_key"
+COMPOSE_SETS = {"SECRET_KEY_FILE": KEY_FILE}
+APP_SERVICES = ("web", "worker", "worker-default", "beat", "flower")
 WEB_ONLY = {"RUN_MIGRATIONS", "SEED_DEMO"}
 
 
@@ -201,9 +205,14 @@ def test_compose_passes_every_variable_of_the_env_file_to_the_containers(
     tmp_path: Path,
 ) -> None:
     variables = example_variables()
-    dot_env = "".join(f"{name}=from-dot-env-{name.lower()}\n" for name in variables)
+    # Compose itself reads WEB_BIND (in a port mapping): it must be an address.
+    dot_env = "".join(
+        f"{name}=192.0.2.10\n" if name == "WEB_BIND" else f"{name}=from-dot-env-{name.lower()}\n"
+        for name in variables
+    )
 
     services = compose_config(tmp_path, dot_env=dot_env)["services"]
+    assert published_addresses(services["web"]) == [("192.0.2.10", "8000")]
 
     for service in ("web", "worker", "beat"):
         environment = services[service]["environment"]
@@ -212,7 +221,9 @@ def test_compose_passes_every_variable_of_the_env_file_to_the_containers(
                 assert variable not in environment, (service, variable)
                 continue
             expected = f"from-dot-env-{variable.lower()}"
-            if variable in CONTAINER_URLS:
+            if variable in COMPOSE_SETS:
+                expected = COMPOSE_SETS[variable]
+            elif variable in CONTAINER_URLS:
                 expected = f"from-dot-env-compose_{variable.lower()}"
             assert environment.get(variable) == expected, (service, variable)
 
@@ -245,3 +256,100 @@ def test_compose_container_urls_are_overridden_only_deliberately(tmp_path: Path)
     assert environment["DATABASE_URL"] == "postgres://app:pw@managed-db:5432/app"
     assert environment["REDIS_URL"] == "redis://managed-redis:6379/0"
     assert environment["EMAIL_URL"] == "smtp+tls://user:pw@smtp.example.com:587"
+
+
+def published_addresses(service: dict) -> list[tuple[str, str]]:
+    """(host address, published port) of each port `service` publishes; "" for all."""
+    published = []
+    for port in service.get("ports", []):
+        if isinstance(port, dict):  # long syntax
+            published.append((port.get("host_ip", ""), str(port.get("published", ""))))
+            continue
+        parts = str(port).split("/")[0].rsplit(":", 2)
+        if len(parts) == 3:
+            published.append((parts[0], parts[1]))
+        else:
+            published.append(("", parts[0]))
+    return published
+
+
+@needs_compose
+def test_compose_publishes_every_port_on_loopback_only_by_default(tmp_path: Path) -> None:
+    config = compose_config(tmp_path, dot_env=None)
+
+    published = {name: published_addresses(service) for name, service in config["services"].items()}
+
+    assert published["web"] == [("127.0.0.1", "8000")]
+    everything = [pair for pairs in published.values() for pair in pairs]
+    assert len(everything) >= 4  # web, Mailpit's two, Flower
+    assert all(address == "127.0.0.1" for address, _ in everything), published
+
+
+@needs_compose
+def test_compose_opens_the_web_port_to_the_network_only_when_env_says_so(tmp_path: Path) -> None:
+    config = compose_config(tmp_path, dot_env="WEB_BIND=0.0.0.0\n")
+
+    assert published_addresses(config["services"]["web"]) == [("0.0.0.0", "8000")]
+
+
+@needs_compose
+def test_compose_shares_one_key_file_volume_between_its_app_containers(tmp_path: Path) -> None:
+    config = compose_config(tmp_path, dot_env=None)
+
+    assert "keys" in config["volumes"]
+    for name in APP_SERVICES:
+        service = config["services"][name]
+        assert service["environment"]["SECRET_KEY_FILE"] == KEY_FILE
+        mounts = [
+            (v["source"], v["target"]) if isinstance(v, dict) else tuple(v.split(":")[:2])
+            for v in service["volumes"]
+        ]
+        assert ("keys", str(Path(KEY_FILE).parent)) in mounts, (name, mounts)
+
+
+# --- the entrypoint's generated key
+
+
+def entrypoint(tmp_path: Path, command: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    if not (tmp_path / "bin").exists():
+        fake_python(tmp_path)
+    return subprocess.run(
+        ["sh", "infra/entrypoint.sh", *command],
+        cwd=ROOT,
+        env=clean_env(RUN_MIGRATIONS="0", PATH=f"{tmp_path / 'bin'}:{os.environ['PATH']}", **env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_entrypoint_generates_a_key_once_and_every_container_reads_it(
+    tmp_path: Path,
+) -> None:
+    key_file = tmp_path / "keys" / "secret_key"
+    key_file.parent.mkdir()
+    show_key = ["python", "-c", "import config.settings as s; print(s.SECRET_KEY)"]
+
+    first = entrypoint(tmp_path, show_key, DEBUG="1", SECRET_KEY_FILE=str(key_file))
+    second = entrypoint(tmp_path, show_key, DEBUG="0", SECRET_KEY_FILE=str(key_file))
+
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert second.returncode == 0, second.stdout + second.stderr
+    key = key_file.read_text().strip()
+    assert len(key) >= 50
+    assert first.stdout.splitlines()[-1] == second.stdout.splitlines()[-1] == key
+    assert "generated a SECRET_KEY" in first.stdout
+    assert "generated" not in second.stdout
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in key_file.parent.iterdir()) == ["secret_key"]
+
+
+def test_the_entrypoint_writes_no_key_when_one_is_given(tmp_path: Path) -> None:
+    key_file = tmp_path / "secret_key"
+
+    result = entrypoint(
+        tmp_path, ["true"], SECRET_KEY=get_random_secret_key(), SECRET_KEY_FILE=str(key_file)
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not key_file.exists()

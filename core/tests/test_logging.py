@@ -2,6 +2,7 @@
 
 import json
 import logging
+import secrets
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -94,6 +95,7 @@ def log_once(log_format: str | None) -> subprocess.CompletedProcess[str]:
         "'cleanup.run.finished', extra={'tenant': 'acme', 'report_id': 7})\n"
     )
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "ENV_FILE": "", "DEBUG": "1"}
+    env["SECRET_KEY"] = secrets.token_urlsafe(50)
     env["DJANGO_SETTINGS_MODULE"] = "config.settings"
     if log_format is not None:
         env["LOG_FORMAT"] = log_format

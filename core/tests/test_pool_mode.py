@@ -1,6 +1,7 @@
 """DATABASE_POOL_MODE: PgBouncer's session pooling is accepted, transaction pooling refused
 (django-tenants' `SET search_path` would leak between clients)."""
 
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def start_with(pool_mode: str | None) -> subprocess.CompletedProcess[str]:
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "ENV_FILE": "", "DEBUG": "1"}
+    env["SECRET_KEY"] = secrets.token_urlsafe(50)
     env["DJANGO_SETTINGS_MODULE"] = "config.settings"
     if pool_mode is not None:
         env["DATABASE_POOL_MODE"] = pool_mode

@@ -4,14 +4,19 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
 from core.secret_key import require_strong_secret
+from core.testing import ROOT as ROOT_HOST
+from core.testing import client, make_user
+from tenants.models import Tenant
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_KEY = "change-me-to-a-long-random-string-of-at-least-32-chars"
@@ -46,7 +51,8 @@ def test_a_generated_secret_is_accepted(value: str) -> None:
 
 def import_settings(code: str = "import config.settings", **env: str) -> Any:
     """Run `code` (importing the settings) in a fresh process that reads no `.env` file."""
-    base = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "JWT_SIGNING_KEY")}
+    unset = ("SECRET_KEY", "SECRET_KEY_FILE", "JWT_SIGNING_KEY")
+    base = {k: v for k, v in os.environ.items() if k not in unset}
     base.update(ENV_FILE="", PYTHONPATH=str(ROOT))
     base.update(env)
     return subprocess.run(
@@ -91,8 +97,101 @@ def test_production_settings_start_with_generated_keys() -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_development_settings_start_without_a_secret_key() -> None:
+# The key the settings used to fall back to with DEBUG on: public, in the repository's history.
+OLD_DEVELOPMENT_KEY = "development-only-key-never-used-with-debug-off"
+
+
+def test_development_settings_refuse_to_start_without_a_secret_key_saying_how_to_get_one() -> None:
     result = import_settings(DEBUG="1")
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY is not set" in result.stderr
+    assert "make .env" in result.stderr and "make run" in result.stderr
+    assert OLD_DEVELOPMENT_KEY not in result.stdout + result.stderr
+
+
+@pytest.mark.django_db
+def test_an_operator_token_signed_with_the_old_development_key_is_refused() -> None:
+    operator = make_user("public", "operator", is_superuser=True, is_staff=True)
+    now = int(time.time())
+    forged = jwt.encode(
+        {
+            "token_type": "access",
+            "exp": now + 300,
+            "iat": now,
+            "jti": secrets.token_hex(16),
+            "user_id": str(operator.pk),
+            "tenant_id": Tenant.objects.get(schema_name="public").pk,
+            "ver": operator.token_version,
+            "auth_time": now,
+            "iss": "cleanup-console",
+            "aud": "cleanup-console",
+        },
+        OLD_DEVELOPMENT_KEY,
+        algorithm="HS256",
+    )
+
+    response = client(ROOT_HOST, forged).get("/api/platform/summary/")
+
+    assert response.status_code == 401
+
+
+def test_no_key_is_written_in_the_settings() -> None:
+    for source in (ROOT / "config").glob("*.py"):
+        assert OLD_DEVELOPMENT_KEY not in source.read_text(), source
+
+
+@pytest.mark.parametrize("debug", ["0", "1"])
+def test_the_key_is_read_from_secret_key_file_when_secret_key_is_unset(
+    tmp_path: Path, debug: str
+) -> None:
+    key = secrets.token_urlsafe(50)
+    (tmp_path / "secret_key").write_text(key + "\n")
+    code = "import config.settings as s; print(s.SECRET_KEY, s.SIMPLE_JWT['SIGNING_KEY'])"
+
+    result = import_settings(code, DEBUG=debug, SECRET_KEY_FILE=str(tmp_path / "secret_key"))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [key, key]
+
+
+def test_secret_key_wins_over_secret_key_file(tmp_path: Path) -> None:
+    (tmp_path / "secret_key").write_text(secrets.token_urlsafe(50))
+    key = secrets.token_urlsafe(50)
+
+    result = import_settings(
+        "import config.settings as s; print(s.SECRET_KEY)",
+        DEBUG="0",
+        SECRET_KEY=key,
+        SECRET_KEY_FILE=str(tmp_path / "secret_key"),
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == key
+
+
+def test_an_unreadable_secret_key_file_stops_start_up_naming_it(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "secret_key"
+
+    result = import_settings(DEBUG="1", SECRET_KEY_FILE=str(missing))
+
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: SECRET_KEY is not set and SECRET_KEY_FILE={missing}" in (
+        result.stderr
+    )
+
+
+def test_a_weak_key_in_secret_key_file_is_refused_in_production(tmp_path: Path) -> None:
+    (tmp_path / "secret_key").write_text(EXAMPLE_KEY)
+
+    result = import_settings(DEBUG="0", SECRET_KEY_FILE=str(tmp_path / "secret_key"))
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY is a placeholder" in result.stderr
+
+
+def test_development_settings_start_with_a_key() -> None:
+    result = import_settings(DEBUG="1", SECRET_KEY=secrets.token_urlsafe(50))
 
     assert result.returncode == 0, result.stderr
 

@@ -3,6 +3,7 @@
 from typing import Any
 
 import pytest
+from django.db import connection
 from django_tenants.utils import schema_context
 
 from cleanup.models import CleanupReport
@@ -11,7 +12,7 @@ from tenants.models import CleanupPolicy, Domain, Tenant
 
 pytestmark = pytest.mark.django_db
 
-NEW_TENANT = {
+NEW_TENANT: dict[str, Any] = {
     "name": "Initech",
     "schema_name": "initech",
     "admin": {"username": "bill", "email": "bill@initech.test", "password": "tps-reports-2026"},
@@ -110,6 +111,39 @@ def test_tenant_creation_rejects_bad_input_and_leaves_nothing(
     )
     assert response.status_code == 400 and field in response.json()
     assert (Tenant.objects.count(), Domain.objects.count()) == before
+
+
+@pytest.mark.parametrize(
+    ("change", "errors"),
+    [
+        ({"admin": {**NEW_TENANT["admin"], "username": "bill lumbergh"}}, ("admin", "username")),
+        ({"admin": {**NEW_TENANT["admin"], "username": "bill\r\nX: 1"}}, ("admin", "username")),
+        ({"admin": {**NEW_TENANT["admin"], "username": "bill\u200b"}}, ("admin", "username")),
+        ({"name": "Initech\r\nBcc: all@example.com"}, ("name",)),
+        ({"name": "Ini\ttech"}, ("name",)),
+        ({"name": "Ini\u202etech"}, ("name",)),
+    ],
+    ids=["username-space", "username-crlf", "username-zwsp", "name-crlf", "name-tab", "name-rlo"],
+)
+def test_a_bad_username_or_tenant_name_is_a_400_naming_the_field_and_creates_nothing(
+    operator: dict[str, str], change: dict, errors: tuple[str, ...]
+) -> None:
+    before = Tenant.objects.count(), Domain.objects.count()
+
+    response = client(ROOT, operator["access"]).post(
+        "/api/platform/tenants/", {**NEW_TENANT, **change}, format="json"
+    )
+
+    assert response.status_code == 400
+    body = response.json()
+    assert list(body) == [errors[0]]
+    for key in errors:
+        body = body[key]
+    assert isinstance(body, list) and body
+    assert (Tenant.objects.count(), Domain.objects.count()) == before
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM information_schema.schemata WHERE schema_name = 'initech'")
+        assert cursor.fetchone() is None
 
 
 def test_a_tenants_reports_are_listed_for_operators(operator: dict[str, str]) -> None:

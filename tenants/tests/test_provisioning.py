@@ -126,6 +126,101 @@ def test_a_weak_admin_password_is_rejected_and_nothing_is_left_behind() -> None:
     assert not Tenant.objects.filter(schema_name="newco").exists()
 
 
+BAD_USERNAMES = {
+    "a space": "first admin",
+    "CR LF": "boss\r\nInjected: yes",
+    "a final LF": "boss\n",
+    "a tab": "bo\tss",
+    "punctuation": "boss!",
+    "too long": "b" * 151,
+}
+
+
+@pytest.mark.parametrize("username", BAD_USERNAMES.values(), ids=BAD_USERNAMES.keys())
+def test_a_username_django_would_refuse_is_refused_and_nothing_is_left_behind(
+    username: str,
+) -> None:
+    before_schemas, before_tenants = schemas(), Tenant.objects.count()
+
+    with pytest.raises(ValidationError) as exc:
+        create(admin_username=username)
+
+    assert list(exc.value.message_dict) == ["admin_username"]
+    assert schemas() == before_schemas
+    assert Tenant.objects.count() == before_tenants
+    assert not Domain.objects.filter(domain="newco.localhost").exists()
+
+
+@pytest.mark.parametrize("username", ["boss", "jane.doe@example.com", "a-b_c+d", "Zoë", "b" * 150])
+def test_usernames_django_accepts_are_accepted(username: str) -> None:
+    create(admin_username=username)
+
+    with schema_context("newco"):
+        assert get_user_model().objects.get().username == username
+
+
+BAD_NAMES = {
+    "CR LF": "Evil\r\nBcc: everyone@example.com",
+    "LF": "Two\nlines",
+    "tab": "Tab\there",
+    "NUL": "Nul\x00here",
+    "zero-width space": "Zero\u200bwidth",
+    "right-to-left override": "Invoice\u202efdp.exe",
+    "too long": "N" * 101,
+}
+
+
+@pytest.mark.parametrize("name", BAD_NAMES.values(), ids=BAD_NAMES.keys())
+def test_a_tenant_name_with_control_characters_is_refused_and_nothing_is_left_behind(
+    name: str,
+) -> None:
+    before_schemas, before_tenants = schemas(), Tenant.objects.count()
+
+    with pytest.raises(ValidationError) as exc:
+        create(name=name)
+
+    assert list(exc.value.message_dict) == ["name"]
+    assert schemas() == before_schemas
+    assert Tenant.objects.count() == before_tenants
+
+
+def test_the_model_refuses_a_name_with_control_characters(tenant_a: Tenant) -> None:
+    tenant_a.name = "Alpha\r\nX-Header: 1"
+
+    with pytest.raises(ValidationError) as exc:
+        tenant_a.full_clean()
+
+    assert list(exc.value.message_dict) == ["name"]
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "field"),
+    [
+        ("--admin-username", "first admin", "admin_username"),
+        ("--admin-username", "boss\r\n", "admin_username"),
+        ("--name", "Cmd\r\nCo", "name"),
+    ],
+)
+def test_the_command_refuses_a_bad_username_or_name_and_creates_nothing(
+    option: str, value: str, field: str
+) -> None:
+    arguments = {
+        "--schema": "cmdco",
+        "--name": "Cmd Co",
+        "--admin-username": "root",
+        "--admin-email": "root@cmd.test",
+        "--admin-password": "a-long-enough-password",
+        option: value,
+    }
+    before_tenants = Tenant.objects.count()
+
+    with pytest.raises(CommandError, match=f"Tenant not created.\n{field}: "):
+        call_command("tenant_create", *[part for pair in arguments.items() for part in pair])
+
+    assert "cmdco" not in schemas()
+    assert Tenant.objects.count() == before_tenants
+
+
 def test_a_failure_after_the_schema_exists_rolls_everything_back(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tenants", "0004_fleet_registry"),
+        ("tenants", "0005_outcomes_count_real_removals"),
     ]
 
     operations = [

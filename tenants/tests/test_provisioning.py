@@ -43,6 +43,8 @@ def test_creating_a_tenant_makes_schema_domain_policy_and_first_admin() -> None:
         admin = get_user_model().objects.get()
         assert (
             admin.username == "boss"
+            and admin.role == "admin"
+            # Django admin still opens to them, to manage users and groups.
             and admin.is_staff
             and admin.check_password("a-long-enough-password")
         )

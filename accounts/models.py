@@ -38,8 +38,11 @@ class User(AbstractUser):
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
         constraints = [
+            # Equalities, not IN: PostgreSQL stores `varchar IN (...)` in a form that does not
+            # read back the same, so the template's clone (tenants.clone) would differ from it.
             models.CheckConstraint(
-                condition=Q(role__in=["", "admin", "auditor"]), name="accounts_user_role_valid"
+                condition=Q(role="") | Q(role="admin") | Q(role="auditor"),
+                name="accounts_user_role_valid",
             )
         ]
         # The few role holders (admins to email, the last-admin check) without a scan of

@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['', 'admin', 'auditor'])), name='accounts_user_role_valid'),
+            constraint=models.CheckConstraint(condition=models.Q(('role', ''), ('role', 'admin'), ('role', 'auditor'), _connector='OR'), name='accounts_user_role_valid'),
         ),
         migrations.RunPython(staff_become_admins, migrations.RunPython.noop),
     ]

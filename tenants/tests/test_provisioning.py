@@ -200,6 +200,14 @@ def test_seed_demo_twice_yields_the_same_counts(settings: Any) -> None:
 
     assert counts() == first
     assert first["acme"] > 200 and first["globex"] > 200
+    for schema in ("acme", "globex"):
+        with schema_context(schema):
+            roles = dict(
+                get_user_model()
+                .objects.filter(username__in=["admin", "auditor", "member"])
+                .values_list("username", "role")
+            )
+        assert roles == {"admin": "admin", "auditor": "auditor", "member": ""}
 
 
 def test_seed_demo_with_oversight_leaves_globex_a_run_to_undo_and_one_awaiting_approval(

@@ -215,7 +215,7 @@ function PolicyEditor({ policy }: { policy: Policy }) {
               <Field
                 label="Exempt groups"
                 errors={errors.exempt_groups}
-                hint="Comma-separated group names. Their members are never touched. Staff and superusers are always exempt."
+                hint="Comma-separated group names. Their members are never touched. Staff, superusers, tenant admins and auditors are always exempt."
               >
                 <input className="input" value={draft.exempt_groups} placeholder="e.g. billing, vip" onChange={(e) => set('exempt_groups', e.target.value)} />
               </Field>

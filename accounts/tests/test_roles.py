@@ -13,12 +13,15 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
+from rest_framework.response import Response
+from rest_framework.test import APIRequestFactory, force_authenticate
 
 from accounts.models import User
 from activity.models import ActivityEvent
 from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupReport
 from cleanup.policy import POLICY_FIELDS
 from cleanup.services import exemption_create
+from core.api import TenantAdminApi
 from core.testing import FULL_POLICY, ROOT, TENANT_A, TENANT_B, client, make_user, tokens
 from tenants.models import CleanupPolicy
 
@@ -579,3 +582,21 @@ def test_the_role_migration_gives_the_public_schemas_operators_no_tenant_role(
             migration.staff_become_admins(django_apps, editor)
 
     assert role_of("public", "op") == "" and role_of("alpha", "staffer") == "admin"
+
+
+def test_a_tenant_view_that_names_no_auditor_methods_is_for_admins_alone(tenant_a: Any) -> None:
+    """Fail closed: a view that forgets to opt auditors in refuses them, reads included."""
+
+    class Forgotten(TenantAdminApi):
+        def get(self, request: Any) -> Response:
+            return Response({})
+
+    auditor = make_user("alpha", "reader", role="auditor")
+    admin = make_user("alpha", "boss", role="admin")
+    with schema_context("alpha"):
+        answers = {}
+        for user in (auditor, admin):
+            request = APIRequestFactory().get("/")
+            force_authenticate(request, user=user)
+            answers[user.username] = Forgotten.as_view()(request).status_code
+    assert answers == {"reader": 403, "boss": 200}

@@ -152,6 +152,12 @@ def member_a(tenant_a: Any) -> dict[str, str]:
 
 
 @pytest.fixture
+def auditor_a(tenant_a: Any) -> dict[str, str]:
+    make_user("alpha", "auditor", role="auditor")
+    return tokens(TENANT_A, "auditor")
+
+
+@pytest.fixture
 def operator(db: None) -> dict[str, str]:
     make_user("public", "operator", is_superuser=True, is_staff=True)
     return tokens(ROOT, "operator")

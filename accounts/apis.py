@@ -1,4 +1,4 @@
-"""Authentication endpoints (both kinds of host) and `me`."""
+"""Authentication endpoints (both kinds of host), `me`, and tenant users' roles."""
 
 from typing import Any, cast
 
@@ -11,16 +11,20 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.serializers import (
+    OPERATOR,
     LoginSerializer,
     LogoutSerializer,
     MeSerializer,
     RefreshSerializer,
+    RoleSerializer,
     TokenPairSerializer,
+    UserRoleSerializer,
+    user_role_data,
 )
-from accounts.services import session_logout, session_refresh
+from accounts.services import session_logout, session_refresh, user_role_set
 from accounts.throttling import LoginThrottle
 from accounts.tokens import TenantTokenObtainSerializer, refresh_token_load
-from core.api import ERROR, VALIDATION_ERROR
+from core.api import AUTH_ERRORS, ERROR, VALIDATION_ERROR, TenantAdminApi
 from tenants.context import on_public_schema
 
 
@@ -94,11 +98,38 @@ class MeApi(APIView):
         user = cast(User, request.user)
         public = on_public_schema()
         tenant = None if public else request.tenant  # type: ignore[attr-defined]
+        role = (OPERATOR if user.is_superuser else None) if public else (user.role or None)
         data = {
             "username": user.username,
             "email": user.email,
-            "is_operator": public and user.is_superuser,
-            "is_tenant_admin": not public and user.is_staff,
+            "is_operator": role == OPERATOR,
+            "is_tenant_admin": role == User.Role.ADMIN,
+            "role": role,
             "tenant": tenant and {"schema_name": tenant.schema_name, "name": tenant.name},
         }
         return Response(MeSerializer(data).data)
+
+
+class UserRoleApi(TenantAdminApi):
+    @extend_schema(
+        request=RoleSerializer,
+        responses={
+            200: UserRoleSerializer,
+            400: VALIDATION_ERROR,
+            404: ERROR,
+            409: ERROR,
+            **AUTH_ERRORS,
+        },
+        summary="Give a user of this tenant a role: admin, auditor, or none (null)",
+        description="Logged in the activity log (`user.role_changed`). 409 when it would "
+        "leave the tenant without an active admin.",
+    )
+    def put(self, request: Request, user_id: int) -> Response:
+        serializer = RoleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_role_set(
+            user_id=user_id,
+            role=serializer.validated_data["role"] or "",
+            actor=request.user.get_username(),
+        )
+        return Response(user_role_data(user))

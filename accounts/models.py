@@ -4,7 +4,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.crypto import salted_hmac
 
 
@@ -14,6 +14,18 @@ class User(AbstractUser):
     Ids repeat across schemas, so nothing may identify a user by id alone.
     """
 
+    class Role(models.TextChoices):
+        ADMIN = "admin", "Tenant admin"
+        AUDITOR = "auditor", "Auditor (read-only)"
+
+    # What the user may do in the tenant's API: an admin everything, an auditor read, anyone
+    # else (blank) nothing. `is_staff` is only Django admin's door and grants nothing in the
+    # API. Role holders are never removed by a cleanup run. Changed through
+    # accounts.services.user_role_set, which logs it and keeps at least one active admin. A
+    # database default, so rows inserted with SQL (benchmarks, drills) need not name it.
+    role = models.CharField(
+        max_length=16, choices=Role.choices, blank=True, default="", db_default=""
+    )
     # Set by API activity (token refresh, authenticated requests), at most hourly, so a user
     # who only uses the API does not look inactive. See DESIGN §4.
     last_seen = models.DateTimeField(null=True, blank=True)
@@ -28,6 +40,19 @@ class User(AbstractUser):
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
+        constraints = [
+            # Equalities, not IN: PostgreSQL stores `varchar IN (...)` in a form that does not
+            # read back the same, so the template's clone (tenants.clone) would differ from it.
+            models.CheckConstraint(
+                condition=Q(role="") | Q(role="admin") | Q(role="auditor"),
+                name="accounts_user_role_valid",
+            )
+        ]
+        # The few role holders (admins to email, the last-admin check) without a scan of
+        # a table that may hold millions of members.
+        indexes = [
+            models.Index(fields=["role"], condition=~Q(role=""), name="accounts_user_role_idx")
+        ]
 
     @classmethod
     def from_db(cls, *args: Any, **kwargs: Any) -> "User":

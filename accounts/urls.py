@@ -8,3 +8,6 @@ urlpatterns = [
     path("auth/logout/", apis.LogoutApi.as_view()),
     path("me/", apis.MeApi.as_view()),
 ]
+
+# Tenant hosts only (config.urls_api.tenant).
+tenant_urlpatterns = [path("users/<int:user_id>/role/", apis.UserRoleApi.as_view())]

@@ -1,6 +1,6 @@
 """`GET /api/activity/` on both kinds of host: each lists its own schema's log (DESIGN §10).
 
-On a tenant host, tenant admins read their tenant's events; on the root host, operators
+On a tenant host, tenant admins and auditors read their tenant's events; on the root host, operators
 read the public schema's. The two views differ only in their base class, which checks host
 and role: the table they read is the one the request's schema holds, so neither can see the
 other's events.
@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from activity.models import ActivityEvent
 from activity.selectors import activity_list
 from activity.serializers import ActivityEventSerializer
-from core.api import AUTH_ERRORS, ERROR, VALIDATION_ERROR, OperatorApi, TenantAdminApi
+from core.api import AUTH_ERRORS, ERROR, READS, VALIDATION_ERROR, OperatorApi, TenantAdminApi
 
 RESPONSES = {
     200: ActivityEventSerializer(many=True),
@@ -40,7 +40,7 @@ class _ActivityList(ListAPIView):
         "what its tenant admins (and operators, from Django admin) did to its policy, runs "
         "and exemptions. Root host: tenants created and platform-wide triggers.",
         summary="Who did what, newest first: on a tenant host its admins' actions (tenant "
-        "admins only), on the root host the operators' (operators only)",
+        "admins and auditors), on the root host the operators' (operators only)",
         responses=RESPONSES,
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -48,7 +48,7 @@ class _ActivityList(ListAPIView):
 
 
 class TenantActivityApi(TenantAdminApi, _ActivityList):
-    pass
+    auditor_methods = READS
 
 
 class PlatformActivityApi(OperatorApi, _ActivityList):

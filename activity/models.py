@@ -18,6 +18,7 @@ class ActivityEvent(models.Model):
         USER_REACTIVATED = "user.reactivated"
         EXEMPTION_CREATED = "exemption.created"
         EXEMPTION_DELETED = "exemption.deleted"
+        USER_ROLE_CHANGED = "user.role_changed"
         TENANT_CREATED = "tenant.created"
         PLATFORM_TRIGGERED = "platform.triggered"
 

@@ -1,5 +1,5 @@
 """Tenant endpoints: reports, audit lists, trigger, policy, preview, exemptions, and oversight
-of runs (approve, reject, reactivate, undo). Tenant admins only."""
+of runs (approve, reject, reactivate, undo). Tenant admins; auditors read."""
 
 import csv
 from collections.abc import Iterator
@@ -38,10 +38,12 @@ from cleanup.serializers import (
     UndoSerializer,
     report_data,
 )
-from core.api import AUTH_ERRORS, ERROR, VALIDATION_ERROR, TenantAdminApi
+from core.api import AUTH_ERRORS, ERROR, READS, VALIDATION_ERROR, TenantAdminApi
 
 
 class ReportLatestApi(TenantAdminApi):
+    auditor_methods = READS
+
     @extend_schema(responses={200: ReportSerializer, 404: ERROR, **AUTH_ERRORS})
     def get(self, request: Request) -> Response:
         report = selectors.report_latest()
@@ -56,6 +58,7 @@ class ReportLatestApi(TenantAdminApi):
 class ReportListApi(TenantAdminApi, ListAPIView):
     """Reports, newest first, paginated."""
 
+    auditor_methods = READS
     serializer_class = ReportSerializer
 
     def get_queryset(self) -> QuerySet[CleanupReport]:
@@ -63,6 +66,8 @@ class ReportListApi(TenantAdminApi, ListAPIView):
 
 
 class ReportDetailApi(TenantAdminApi):
+    auditor_methods = READS
+
     @extend_schema(responses={200: ReportSerializer, 404: ERROR, **AUTH_ERRORS})
     def get(self, request: Request, report_id: int) -> Response:
         report = get_object_or_404(CleanupReport, pk=report_id)
@@ -109,6 +114,7 @@ def _audit_csv_rows(report: CleanupReport) -> Iterator[str]:
 class ReportAuditApi(TenantAdminApi, ListAPIView):
     """The users a run removed, paginated; `?format=csv` streams the whole list."""
 
+    auditor_methods = READS
     renderer_classes = [JSONRenderer, CSVRenderer]
     serializer_class = AuditEntrySerializer
 
@@ -172,6 +178,8 @@ class CleanupTriggerApi(TenantAdminApi):
 
 
 class PolicyApi(TenantAdminApi):
+    auditor_methods = READS
+
     @extend_schema(responses={200: PolicySerializer, **AUTH_ERRORS})
     def get(self, request: Request) -> Response:
         return Response(PolicySerializer(services.policy_get(self.schema_name)).data)
@@ -203,6 +211,10 @@ class PolicyApi(TenantAdminApi):
 
 
 class PreviewApi(TenantAdminApi):
+    # A POST only because the policy to try is a body; nothing is saved, and it shows no one
+    # an auditor could not see otherwise, so auditors read the saved policy's effect too.
+    auditor_methods = frozenset({"POST"})
+
     @extend_schema(
         request=PreviewRequestSerializer,
         responses={200: PreviewSerializer, 400: VALIDATION_ERROR, **AUTH_ERRORS},
@@ -220,6 +232,7 @@ class PreviewApi(TenantAdminApi):
 class ExemptionListCreateApi(TenantAdminApi, ListAPIView):
     """Users no run may touch (DESIGN §10), newest first."""
 
+    auditor_methods = READS
     serializer_class = ExemptionSerializer
 
     def get_queryset(self) -> QuerySet[CleanupExemption]:
@@ -295,6 +308,8 @@ class ReportRejectApi(TenantAdminApi):
 
 
 class ReportUndoApi(TenantAdminApi):
+    auditor_methods = READS  # GET counts what an undo would do; POST does it
+
     @extend_schema(
         responses={
             200: UndoPreviewSerializer,

@@ -57,14 +57,15 @@ def _last_active() -> Greatest:
 
 
 def untouchable_excluded(policy: PolicySpec, now: datetime) -> QuerySet[User]:
-    """Every user but those no run may touch: superusers, staff, members of an exempt group,
-    users with an exemption in force at `now` (DESIGN §10).
+    """Every user but those no run may touch: superusers, staff, holders of a role (tenant
+    admins and auditors), members of an exempt group, users with an exemption in force at
+    `now`.
 
     The exemption is a NOT EXISTS on its unique user_id index, so the planner can probe it
     per candidate: a run's keyset batches stay as cheap at the end of the table as at the
     start however many exemptions there are.
     """
-    users = get_user_model().objects.filter(is_superuser=False, is_staff=False)
+    users = get_user_model().objects.filter(is_superuser=False, is_staff=False, role="")
     if policy.exempt_groups:
         users = users.exclude(groups__name__in=policy.exempt_groups)
     return users.filter(~Exists(exemptions_in_force(now).filter(user=OuterRef("pk"))))
@@ -85,8 +86,9 @@ def exemptions_in_force(now: datetime) -> QuerySet[CleanupExemption]:
 
 
 def eligible_users(policy: PolicySpec, now: datetime) -> QuerySet[User]:
-    """Users the policy may touch: not superusers, not staff, not in an exempt group, without
-    an exemption in force at `now` (DESIGN §10), and — when deactivating — still active."""
+    """Users the policy may touch: not superusers, not staff, holding no role, not in an
+    exempt group, without an exemption in force at `now` (DESIGN §10), and — when
+    deactivating — still active."""
     users = untouchable_excluded(policy, now)
     if policy.action == "deactivate":
         users = users.filter(is_active=True)

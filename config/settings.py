@@ -404,7 +404,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Login throttling's client address: X-Forwarded-For is read through this many proxies
@@ -445,6 +445,7 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "GET_LIB_DOC_EXCLUDES": "core.schema.lib_doc_excludes",
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI's assets from this server (drf-spectacular-sidecar), never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -458,5 +459,7 @@ SPECTACULAR_SETTINGS = {
         "ActionEnum": "tenants.models.CleanupPolicy.Action",
         "ActivityVerbEnum": "activity.models.ActivityEvent.Verb",
         "AuditActionEnum": "cleanup.models.CleanupAuditEntry.Action",
+        "TenantRoleEnum": "accounts.models.User.Role",
+        "MeRoleEnum": ["admin", "auditor", "operator"],
     },
 }

@@ -10,6 +10,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts import urls as accounts_urls
 from activity import urls as activity_urls
 from core.metrics import metrics
 from core.spa import host_api
@@ -53,6 +54,7 @@ auth = [
 tenant = [
     path("api/", include("cleanup.urls")),
     path("api/", include(activity_urls.tenant_urlpatterns)),
+    path("api/", include(accounts_urls.tenant_urlpatterns)),
 ]
 # On every host, so a tenant host answers 404 rather than the dashboard's page.
 observability = [path("metrics", metrics)]

@@ -2,12 +2,15 @@
 
 Tenancy fails closed: tenant endpoints derive from `TenantAdminApi` and platform endpoints
 from `OperatorApi`; each checks host and role and cannot be bypassed by forgetting a
-permission class in a view.
+permission class in a view. A tenant endpoint is for the tenant-admin role alone unless the
+view names the methods an auditor may call too (`auditor_methods`, its reads): a view that
+forgets to opt in stays closed to auditors, never open to them. `is_staff` counts for
+nothing here: it opens Django admin, whose own permissions govern what it shows.
 """
 
 import logging
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -87,11 +90,33 @@ class Pagination(PageNumberPagination):
         return parameters
 
 
+# The tenant roles, as accounts.models.User.Role stores them (core imports no app).
+ADMIN, AUDITOR = "admin", "auditor"
+# What a view lists in `auditor_methods` when every method it has only reads.
+READS: frozenset[str] = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 class IsTenantAdmin(BasePermission):
-    message = "Only tenant admins (staff users of this tenant) may do this."
+    """The tenant-admin role may call every tenant endpoint; the auditor role the methods the
+    view lists in `auditor_methods`; nobody else (members, staff users without a role)."""
+
+    message = "This needs the tenant-admin role."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return not on_public_schema() and bool(request.user and request.user.is_staff)
+        if on_public_schema():
+            return False
+        role = getattr(request.user, "role", "")
+        if role == ADMIN:
+            return True
+        readable = request.method in getattr(view, "auditor_methods", ())
+        if role == AUDITOR and readable:
+            return True
+        # DRF makes a new permission object per request: the message is this request's.
+        if role == AUDITOR:
+            self.message = "The auditor role may only read; this needs the tenant-admin role."
+        elif readable:
+            self.message = "This needs the tenant-admin or auditor role."
+        return False
 
 
 class IsOperator(BasePermission):
@@ -102,9 +127,13 @@ class IsOperator(BasePermission):
 
 
 class TenantAdminApi(APIView):
-    """Base of every tenant endpoint: a tenant host, a valid token of it, a staff user."""
+    """Base of every tenant endpoint: a tenant host, a valid token of it, and the tenant-admin
+    role — or the auditor role, for the methods the view lists in `auditor_methods`."""
 
     permission_classes = [IsAuthenticated, IsTenantAdmin]
+    # Empty here, so a view that does not opt in is for tenant admins alone. A view lists
+    # only methods that change nothing (usually READS).
+    auditor_methods: ClassVar[frozenset[str]] = frozenset()
 
     @property
     def schema_name(self) -> str:

@@ -14,6 +14,9 @@ from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.serializers import RoleSerializer, UserRoleSerializer, user_role_data
+from accounts.services import user_role_set
+from activity.services import operator_actor
 from cleanup import selectors as cleanup_selectors
 from cleanup.models import CleanupReport
 from cleanup.serializers import ReportSerializer
@@ -128,6 +131,36 @@ class TenantReportsApi(OperatorApi, ListAPIView):
         # Querysets are lazy: paginate and serialize while inside the tenant's schema.
         with schema_context(tenant.schema_name):
             return super().list(request, *args, **kwargs)
+
+
+class TenantUserRoleApi(OperatorApi):
+    @extend_schema(
+        request=RoleSerializer,
+        responses={
+            200: UserRoleSerializer,
+            400: VALIDATION_ERROR,
+            404: ERROR,
+            409: ERROR,
+            **AUTH_ERRORS,
+        },
+        summary="Give a user of a tenant a role: admin, auditor, or none (null)",
+        description="The operators' way to a tenant's roles, e.g. a new admin for a tenant "
+        "whose admins left. Logged in the tenant's activity log, naming the operator. 409 "
+        "when it would leave the tenant without an active admin.",
+    )
+    def put(self, request: Request, schema_name: str, username: str) -> Response:
+        serializer = RoleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        tenant = selectors.tenant_get(schema_name)
+        if tenant is None:
+            raise NotFound("No such tenant.")
+        with schema_context(tenant.schema_name):
+            user = user_role_set(
+                username=username,
+                role=serializer.validated_data["role"] or "",
+                actor=operator_actor(request.user.get_username()),
+            )
+            return Response(user_role_data(user))
 
 
 class PlatformTriggerApi(OperatorApi):

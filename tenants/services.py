@@ -11,6 +11,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context, schema_exists
 
+from accounts.models import User
 from activity.models import ActivityEvent
 from activity.services import platform_activity_record
 from cleanup.policy import next_run_at
@@ -121,9 +122,11 @@ def tenant_create(
                     username=admin_username,
                     email=admin_email,
                     password=admin_password,
+                    # The tenant-admin role is what the API checks; staff and superuser
+                    # *within the tenant schema* open Django admin, to manage users and
+                    # groups. Neither grants anything outside the schema.
+                    role=User.Role.ADMIN,
                     is_staff=True,
-                    # Superuser *within the tenant schema* so Django admin lets them manage
-                    # users and groups; it grants nothing outside the schema.
                     is_superuser=True,
                 )
             platform_activity_record(

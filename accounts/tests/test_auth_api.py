@@ -209,6 +209,7 @@ def test_me_describes_the_user_on_each_kind_of_host(
         "email": "admin@alpha.test",
         "is_operator": False,
         "is_tenant_admin": True,
+        "role": "admin",
         "tenant": {"schema_name": "alpha", "name": "Alpha"},
     }
     assert client(TENANT_A, member_a["access"]).get("/api/me/").json()["is_tenant_admin"] is False

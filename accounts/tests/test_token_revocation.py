@@ -126,12 +126,12 @@ def test_a_cleanup_deactivation_revokes_tokens_for_good(tenant_a: Tenant) -> Non
 
 
 def test_a_demoted_admin_loses_the_console_on_the_next_request(tenant_a: Tenant) -> None:
-    make_user("alpha", "boss", is_staff=True)
+    make_user("alpha", "boss", role="admin")
     pair = tokens(TENANT_A, "boss")
     assert client(TENANT_A, pair["access"]).get("/api/reports/").status_code == 200
 
     with schema_context("alpha"):
-        get_user_model().objects.filter(username="boss").update(is_staff=False)
+        get_user_model().objects.filter(username="boss").update(role="")
 
     assert client(TENANT_A, pair["access"]).get("/api/reports/").status_code == 403
 

@@ -28,7 +28,7 @@ def record(schema: str, verb: str, target: str, **data: Any) -> ActivityEvent:
 
 @pytest.fixture
 def beta_admin(tenant_b: Tenant) -> dict[str, str]:
-    make_user("beta", "boss", is_staff=True)
+    make_user("beta", "boss", role="admin")
     return tokens(TENANT_B, "boss")
 
 

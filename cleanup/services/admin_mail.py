@@ -3,17 +3,18 @@ run removed anyone, a run waits for approval.
 
 Decided where every report status change happens (`report_transition`), sent after its
 commit by the task `cleanup.notify_admins` on the `notices` queue, through the same mail
-path as users' notices. Tenant admins are the tenant's active staff users (`is_staff`, as
-the API's tenant-admin permission defines them) with an email address.
+path as users' notices. Tenant admins are the tenant's active users holding the tenant-admin
+role (as the API's permission defines them; not `is_staff`, Django admin's flag, nor
+auditors) with an email address.
 """
 
 import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django_tenants.utils import schema_context
 
+from accounts.models import User
 from cleanup.models import CleanupReport
 from cleanup.policy import PolicySpec
 from cleanup.services.mail import TenantMail, date_text, tenant_mail
@@ -123,8 +124,7 @@ def admins_notify(
         if report is None:
             return 0
         admins = (
-            get_user_model()
-            .objects.filter(is_staff=True, is_active=True)
+            User.objects.filter(role=User.Role.ADMIN, is_active=True)
             .exclude(email="")
             .order_by("pk")
             .values_list("email", flat=True)

@@ -174,13 +174,16 @@ def test_a_run_with_no_unsent_notice_or_a_dry_run_starts_no_sender(
 
 @pytest.fixture
 def admins() -> None:
-    """Besides alpha's first admin: another admin, and people who must not get the email."""
-    User.objects.create_user(username="second", email="second@alpha.test", is_staff=True)
-    User.objects.create_user(username="no_email", email="", is_staff=True)
+    """Besides alpha's first admin: another admin, and people who must not get the email —
+    among them a staff user without the role (Django admin only) and an auditor."""
+    User.objects.create_user(username="second", email="second@alpha.test", role="admin")
+    User.objects.create_user(username="no_email", email="", role="admin")
     User.objects.create_user(
-        username="former", email="former@alpha.test", is_staff=True, is_active=False
+        username="former", email="former@alpha.test", role="admin", is_active=False
     )
     User.objects.create_user(username="member", email="member@alpha.test")
+    User.objects.create_user(username="staffer", email="staffer@alpha.test", is_staff=True)
+    User.objects.create_user(username="auditor", email="auditor@alpha.test", role="auditor")
 
 
 def test_the_tenants_active_admins_with_an_address_get_it_and_nobody_else(
@@ -263,7 +266,7 @@ def test_the_approval_email_says_approval_is_needed_with_the_share_and_the_link(
 
 
 def test_nobody_to_email_sends_nothing(smtp_server: SmtpServer) -> None:
-    User.objects.filter(is_staff=True).update(email="")
+    User.objects.filter(role="admin").update(email="")
     report = report_make(Status.FAILED)
 
     assert admins_notify(schema_name="alpha", report_id=report.pk, event="failed") == 0

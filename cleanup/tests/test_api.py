@@ -96,7 +96,7 @@ def test_tenant_endpoints_do_not_exist_on_the_root_host(
 
 
 def test_another_tenants_report_is_not_found(report: CleanupReport, tenant_b: Any) -> None:
-    make_user("beta", "boss", is_staff=True)
+    make_user("beta", "boss", role="admin")
     beta = tokens(TENANT_B, "boss")
     assert client(TENANT_B, beta["access"]).get(f"/api/reports/{report.pk}/").status_code == 404
 

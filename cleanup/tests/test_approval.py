@@ -106,7 +106,7 @@ def test_another_tenants_admin_cannot_answer_its_run(
     theirs = awaiting_report("beta")
     with schema_context("alpha"):
         assert not CleanupReport.objects.filter(pk=theirs.pk).exists()
-    make_user("beta", "boss", is_staff=True)
+    make_user("beta", "boss", role="admin")
     beta = tokens(TENANT_B, "boss")
 
     for action in ("approve", "reject"):

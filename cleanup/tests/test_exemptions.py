@@ -394,7 +394,7 @@ def test_another_tenants_exemption_is_not_found_and_not_listed(api: Any, tenant_
     with schema_context("beta"):
         exempt(User.objects.create(username="theirs"), None)
         theirs = CleanupExemption.objects.get()
-    make_user("beta", "boss", is_staff=True)
+    make_user("beta", "boss", role="admin")
     beta = client(TENANT_B, tokens(TENANT_B, "boss")["access"])
 
     assert api.get("/api/exemptions/").json()["count"] == 0

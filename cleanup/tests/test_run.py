@@ -61,6 +61,11 @@ CASES: dict[str, Case] = {
     ),
     "staff_inactive": Case({"last_login": -(D + 1), "is_staff": True}, False, False, None),
     "superuser_inactive": Case({"last_login": -(D + 1), "is_superuser": True}, False, False, None),
+    # Role holders are never removed, however long they are away.
+    "admin_role_inactive": Case({"last_login": -(D + 1), "role": "admin"}, False, False, None),
+    "auditor_role_never_active": Case(
+        {"date_joined": -(G + 1), "role": "auditor"}, False, False, None
+    ),
     "exempt_group_inactive": Case({"last_login": -(D + 1), "group": "vip"}, False, False, None),
     "other_group_inactive": Case(
         {"last_login": -(D + 1), "group": "staffers"}, True, True, "inactive"
@@ -369,6 +374,8 @@ WARN_CASES: dict[str, Warn] = {
     "never_active_not_due": Warn({"date_joined": -(G - N - 1)}, False),
     "no_email_due_soon": Warn({"last_login": -(D - N + 1), "email": ""}, False),
     "staff_due_soon": Warn({"last_login": -(D - N + 1), "is_staff": True}, False),
+    "admin_role_due_soon": Warn({"last_login": -(D - N + 1), "role": "admin"}, False),
+    "auditor_role_due_soon": Warn({"last_login": -(D - N + 1), "role": "auditor"}, False),
     "exempt_group_due_soon": Warn({"last_login": -(D - N + 1), "group": "vip"}, False),
     "already_deactivated": Warn({"last_login": -(D + 1), "is_active": False}, False),
     "already_warned_unsent": Warn({"last_login": -(D - N + 1), "notice": "pending"}, False),

@@ -252,7 +252,7 @@ def test_another_tenants_admin_cannot_undo_or_reactivate(
 ) -> None:
     users = sleepers("sleepy", 2)
     report = real_run()
-    make_user("beta", "boss", is_staff=True)
+    make_user("beta", "boss", role="admin")
     beta = client(TENANT_B, tokens(TENANT_B, "boss")["access"])
     with schema_context("beta"):
         assert not CleanupReport.objects.filter(pk=report.pk).exists()

@@ -39,6 +39,7 @@ const TIMEOUT = 15_000;
 const creds = {
   admin: { username: 'admin', password: 'admin-pass' },
   member: { username: 'member', password: 'member-pass' },
+  auditor: { username: 'auditor', password: 'auditor-pass' },
   operator: { username: 'operator', password: 'operator-pass' },
 };
 
@@ -272,10 +273,34 @@ test('a tenant admin never sees the operator console', async ({ page }) => {
   await fresh.getByRole('alert').getByText('Wrong username or password.').waitFor();
 });
 
-test('a tenant member is told they need to be a tenant admin', async ({ page }) => {
+test('a tenant member is told they need the tenant-admin or auditor role', async ({ page }) => {
   await login(page, TENANT, creds.member);
-  await page.getByRole('heading', { name: 'You need to be a tenant admin' }).waitFor();
+  await page.getByRole('heading', { name: 'You need the tenant-admin or auditor role' }).waitFor();
   await shot(page, 'member-forbidden');
+});
+
+test('an auditor reads the console and the policy, and the API refuses their write', async ({ page }) => {
+  await login(page, TENANT, creds.auditor);
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  await page.getByText('Auditor · read-only').waitFor();
+  await page.getByText('Only tenant admins can start a cleanup.', { exact: false }).waitFor();
+  assert((await page.getByRole('button', { name: 'Run cleanup now' }).count()) === 0, 'an auditor was offered the run button');
+  await page.getByRole('link', { name: 'Policy', exact: true }).click();
+  await page.getByTestId('preview-headline').waitFor();
+  assert((await page.getByRole('button', { name: 'Save policy' }).count()) === 0, 'an auditor was offered Save policy');
+  await shot(page, 'auditor-policy');
+  // What the dashboard does not offer, the API refuses: the reported request, with the
+  // auditor's own token.
+  const refused = await page.evaluate(async () => {
+    const stored = JSON.parse(localStorage.getItem('cleanup-console.tokens') ?? '{}');
+    const response = await fetch('/api/cleanup/policy/', {
+      method: 'PATCH',
+      headers: { Authorization: `Bearer ${stored.access}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ action: 'delete', dry_run: false, notice_days: 0, max_removal_ratio: 1.0 }),
+    });
+    return response.status;
+  });
+  assert(refused === 403, `the auditor's PATCH answered ${refused}, not 403`);
 });
 
 test('an expired session returns to login with a message', async ({ page }) => {

@@ -43,6 +43,8 @@ def test_creating_a_tenant_makes_schema_domain_policy_and_first_admin() -> None:
         admin = get_user_model().objects.get()
         assert (
             admin.username == "boss"
+            and admin.role == "admin"
+            # Django admin still opens to them, to manage users and groups.
             and admin.is_staff
             and admin.check_password("a-long-enough-password")
         )
@@ -293,6 +295,14 @@ def test_seed_demo_twice_yields_the_same_counts(settings: Any) -> None:
 
     assert counts() == first
     assert first["acme"] > 200 and first["globex"] > 200
+    for schema in ("acme", "globex"):
+        with schema_context(schema):
+            roles = dict(
+                get_user_model()
+                .objects.filter(username__in=["admin", "auditor", "member"])
+                .values_list("username", "role")
+            )
+        assert roles == {"admin": "admin", "auditor": "auditor", "member": ""}
 
 
 def test_seed_demo_with_oversight_leaves_globex_a_run_to_undo_and_one_awaiting_approval(

@@ -5,6 +5,7 @@ import { LoginPage } from '@/features/auth/components/LoginPage';
 import { useMe } from '@/features/auth/api/get-me';
 import { ApiError } from '@/lib/api/errors';
 import { useHost } from '@/lib/host';
+import { TenantRoleProvider } from '@/lib/role';
 import { useSession } from '@/lib/session';
 import { Shell } from './shell';
 import { NotFound, RoleRequired } from './routes/status-pages';
@@ -45,7 +46,7 @@ function RequireAuth() {
  * Which console a person gets depends on the host (as the server says, see
  * lib/host) and on who they are (/api/me/): the operator console only on the
  * root host and only for operators; the tenant console only on a tenant host
- * and only for its admins.
+ * and only for its admins and auditors (read-only, see lib/role).
  */
 function Console() {
   const host = useHost();
@@ -96,37 +97,39 @@ function Console() {
     );
   }
 
-  if (!user.is_tenant_admin) {
+  if (user.role !== 'admin' && user.role !== 'auditor') {
     return (
       <Shell user={user} kind="tenant" nav={[]}>
         <RoleRequired
-          title="You need to be a tenant admin"
-          body="Your account can sign in, but only this tenant's administrators can use the cleanup console. Ask one of them for access."
+          title="You need the tenant-admin or auditor role"
+          body="Your account can sign in, but only this tenant's admins (who manage cleanups) and auditors (who read them) can use the cleanup console. Ask a tenant admin for a role."
         />
       </Shell>
     );
   }
   return (
-    <Shell
-      user={user}
-      kind="tenant"
-      nav={[
-        { to: '/', label: 'Overview', end: true },
-        { to: '/reports', label: 'Reports' },
-        { to: '/policy', label: 'Policy' },
-        { to: '/exemptions', label: 'Exemptions' },
-        { to: '/activity', label: 'Activity' },
-      ]}
-    >
-      <Routes>
-        <Route path="/" element={<OverviewRoute />} />
-        <Route path="/reports" element={<ReportsRoute />} />
-        <Route path="/reports/:id" element={<ReportDetailPage />} />
-        <Route path="/policy" element={<PolicyPage />} />
-        <Route path="/exemptions" element={<ExemptionsPage />} />
-        <Route path="/activity" element={<ActivityPage />} />
-        <Route path="*" element={<NotFound />} />
-      </Routes>
-    </Shell>
+    <TenantRoleProvider canChange={user.is_tenant_admin}>
+      <Shell
+        user={user}
+        kind="tenant"
+        nav={[
+          { to: '/', label: 'Overview', end: true },
+          { to: '/reports', label: 'Reports' },
+          { to: '/policy', label: 'Policy' },
+          { to: '/exemptions', label: 'Exemptions' },
+          { to: '/activity', label: 'Activity' },
+        ]}
+      >
+        <Routes>
+          <Route path="/" element={<OverviewRoute />} />
+          <Route path="/reports" element={<ReportsRoute />} />
+          <Route path="/reports/:id" element={<ReportDetailPage />} />
+          <Route path="/policy" element={<PolicyPage />} />
+          <Route path="/exemptions" element={<ExemptionsPage />} />
+          <Route path="/activity" element={<ActivityPage />} />
+          <Route path="*" element={<NotFound />} />
+        </Routes>
+      </Shell>
+    </TenantRoleProvider>
   );
 }

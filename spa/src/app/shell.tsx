@@ -1,9 +1,11 @@
 import type { ReactNode } from 'react';
 import { NavLink, useNavigate } from 'react-router';
+import { Badge } from '@/components/ui/Badge';
 import { Button } from '@/components/ui/Button';
 import { useLogout } from '@/features/auth/api/logout';
 import type { Me } from '@/lib/api/types';
 import { useHost } from '@/lib/host';
+import { READ_ONLY_NOTE } from '@/lib/role';
 import { useSession } from '@/lib/session';
 
 interface NavItem {
@@ -57,6 +59,11 @@ export function Shell({ user, kind, nav, children }: { user: Me; kind: 'tenant' 
             <span className="user-name" title={user.email}>
               {user.username}
             </span>
+            {kind === 'tenant' && user.role === 'auditor' && (
+              <Badge tone="neutral" title={READ_ONLY_NOTE}>
+                Auditor · read-only
+              </Badge>
+            )}
             <Button size="sm" variant="ghost" onClick={signOut} busy={logout.isPending}>
               Log out
             </Button>

@@ -15,9 +15,18 @@ export const VERB_LABEL: Record<ActivityVerb, string> = {
   'user.reactivated': 'reactivated a user',
   'exemption.created': 'exempted a user',
   'exemption.deleted': 'removed an exemption',
+  'user.role_changed': 'changed a user’s role',
   'tenant.created': 'created a tenant',
   'platform.triggered': 'started cleanups',
 };
+
+/** A role as `user.role_changed` records it (null: an ordinary member). */
+export function roleLabel(role: unknown): string {
+  if (role === 'admin') return 'tenant admin';
+  if (role === 'auditor') return 'auditor';
+  if (role === null || role === undefined || role === '') return 'no role';
+  return String(role);
+}
 
 /** The fields a policy change can name (the read-only ones never change by hand). */
 export type PolicyField = Exclude<keyof Policy, 'next_run_at' | 'schedule_description'>;

@@ -132,6 +132,7 @@ export const tenantAdmin: Me = {
   email: 'admin@acme.test',
   is_operator: false,
   is_tenant_admin: true,
+  role: 'admin',
   tenant: { schema_name: 'acme', name: 'Acme Corp' },
 };
 export const tenantMember: Me = {
@@ -139,6 +140,16 @@ export const tenantMember: Me = {
   email: 'member@acme.test',
   is_operator: false,
   is_tenant_admin: false,
+  role: null,
+  tenant: { schema_name: 'acme', name: 'Acme Corp' },
+};
+/** Reads everything in the tenant's console, changes nothing. */
+export const tenantAuditor: Me = {
+  username: 'auditor',
+  email: 'auditor@acme.test',
+  is_operator: false,
+  is_tenant_admin: false,
+  role: 'auditor',
   tenant: { schema_name: 'acme', name: 'Acme Corp' },
 };
 /** What the server injects on acme's host (acme.localhost in development). */
@@ -146,7 +157,7 @@ export const acmeHost: HostConfig = { console: 'tenant', tenant: { schema_name: 
 /** What the server injects on the root host. */
 export const platformHost: HostConfig = { console: 'platform', tenant: null, base_domain: 'localhost' };
 
-export const operator: Me = { username: 'operator', email: 'ops@example.test', is_operator: true, is_tenant_admin: false, tenant: null };
+export const operator: Me = { username: 'operator', email: 'ops@example.test', is_operator: true, is_tenant_admin: false, role: 'operator', tenant: null };
 
 export function makeTenant(schema: string, overrides: Partial<PlatformTenant> = {}): PlatformTenant {
   return {

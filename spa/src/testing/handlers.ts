@@ -89,7 +89,27 @@ export function paginate<T>(items: T[], page: number, path: string): Paginated<T
 
 const pageOf = (request: Request) => Number(new URL(request.url).searchParams.get('page') ?? '1');
 
+/**
+ * The server's role check (core/api.py), before any tenant endpoint: the tenant-admin
+ * role may call everything, the auditor role only reads (the preview, a POST, is one),
+ * anyone else nothing. Undefined lets the request through to its handler.
+ */
+function roleRefusal(request: Request): Response | undefined {
+  const path = new URL(request.url).pathname;
+  if (db.me.role === 'operator' || /^\/api\/(auth|me|host|platform)\//.test(path)) return undefined;
+  const reads = request.method === 'GET' || path === '/api/cleanup/preview/';
+  if (db.me.role === 'admin' || (db.me.role === 'auditor' && reads)) return undefined;
+  const detail =
+    db.me.role === 'auditor'
+      ? 'The auditor role may only read; this needs the tenant-admin role.'
+      : reads
+        ? 'This needs the tenant-admin or auditor role.'
+        : 'This needs the tenant-admin role.';
+  return HttpResponse.json({ detail }, { status: 403 });
+}
+
 export const handlers = [
+  http.all('/api/*', ({ request }) => roleRefusal(request)),
   http.get('/api/host/', () => HttpResponse.json(db.host)),
   http.post('/api/auth/token/', () => HttpResponse.json({ access: 'access-1', refresh: 'refresh-1' })),
   http.post('/api/auth/token/refresh/', () => HttpResponse.json({ access: 'access-2', refresh: 'refresh-2' })),

@@ -22,6 +22,8 @@ from tenants.services import tenant_create
 OPERATOR = ("operator", "operator-pass")
 ADMIN = ("admin", "admin-pass")
 MEMBER = ("member", "member-pass")
+# Reads every page of the tenant's console, changes nothing.
+AUDITOR = ("auditor", "auditor-pass")
 DEMO_TENANTS = {"acme": "Acme Inc.", "globex": "Globex Corporation"}
 USERS_PER_TENANT = 300
 OVERSIGHT_TENANT = "globex"
@@ -75,6 +77,11 @@ class Command(BaseCommand):
                     actor=ActivityEvent.SYSTEM_ACTOR,
                 )
 
+        for schema in DEMO_TENANTS:
+            # Apart from the tenants' first seeding, so a demo seeded before auditors gets one.
+            with schema_context(schema):
+                seed_auditor(schema)
+
         if options["oversight"]:
             seed_oversight(OVERSIGHT_TENANT)
 
@@ -87,6 +94,23 @@ class Command(BaseCommand):
             host = f"{schema}.{settings.BASE_DOMAIN}"
             self.stdout.write(f"  {schema}: http://{host}:{port}/  {ADMIN[0]} / {ADMIN[1]}")
         self.stdout.write(f"  a member (no console access) on acme: {MEMBER[0]} / {MEMBER[1]}")
+        self.stdout.write(
+            f"  an auditor (reads the console, changes nothing) on each tenant: "
+            f"{AUDITOR[0]} / {AUDITOR[1]}"
+        )
+
+
+def seed_auditor(schema: str) -> None:
+    """The demo's auditor in the current schema, unless there is one."""
+    User = get_user_model()
+    if not User.objects.filter(username=AUDITOR[0]).exists():
+        User.objects.create_user(
+            AUDITOR[0],
+            f"auditor@{schema}.example.com",
+            AUDITOR[1],
+            role=User.Role.AUDITOR,
+            last_login=timezone.now(),
+        )
 
 
 @transaction.atomic

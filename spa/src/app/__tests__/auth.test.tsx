@@ -98,10 +98,10 @@ describe('session', () => {
 });
 
 describe('roles', () => {
-  it('tells a tenant member they need to be a tenant admin', async () => {
+  it('tells a tenant member they need the tenant-admin or auditor role', async () => {
     db.me = tenantMember;
     renderApp();
-    expect(await screen.findByRole('heading', { name: 'You need to be a tenant admin' })).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { name: 'You need the tenant-admin or auditor role' })).toBeInTheDocument();
     expect(screen.queryByRole('link', { name: 'Reports' })).not.toBeInTheDocument();
   });
 

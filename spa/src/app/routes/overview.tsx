@@ -17,6 +17,7 @@ import { RunProgress } from '@/features/reports/components/RunProgress';
 import { formatDateTime, formatNumber } from '@/lib/format';
 import { StatusBadge } from '@/components/ui/Badge';
 import { isActiveStatus } from '@/lib/report-status';
+import { useCanChange } from '@/lib/role';
 import { useDocumentTitle } from '@/lib/use-document-title';
 
 export function OverviewRoute() {
@@ -24,6 +25,7 @@ export function OverviewRoute() {
   const latest = useLatestReport();
   const recent = useReports(1);
   const policy = usePolicy();
+  const canChange = useCanChange();
   const [startedId, setStartedId] = useState<number | null>(null);
 
   // The run to follow: the one just started here, else whatever is in flight.
@@ -60,7 +62,13 @@ export function OverviewRoute() {
             <ErrorAlert error={latest.error} onRetry={() => void latest.refetch()} title="Could not load the latest run" />
           ) : latest.data === null ? (
             <EmptyState title="No cleanup has run yet">
-              {nextRun ? `Run one now or wait for the schedule at ${nextRun}.` : 'Run one now — scheduled runs are off.'}
+              {canChange
+                ? nextRun
+                  ? `Run one now or wait for the schedule at ${nextRun}.`
+                  : 'Run one now — scheduled runs are off.'
+                : nextRun
+                  ? `The next scheduled run is at ${nextRun}.`
+                  : 'Scheduled runs are off.'}
             </EmptyState>
           ) : (
             <LatestRunSummary report={latest.data} />

@@ -12,8 +12,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Who did what, newest first: on a tenant host its admins' actions (tenant admins only), on the root host the operators' (operators only)
+         * Who did what, newest first: on a tenant host its admins' actions (tenant admins and auditors), on the root host the operators' (operators only)
          * @description The activity log of the host's schema, newest first. Tenant hosts: what its tenant admins (and operators, from Django admin) did to its policy, runs and exemptions. Root host: tenants created and platform-wide triggers.
+         *
+         *     Who may call it on a tenant host: tenant admins and auditors.
          */
         get: operations["activity_list"];
         put?: never;
@@ -82,15 +84,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Base of every tenant endpoint: a tenant host, a valid token of it, a staff user. */
+        /** @description Who may call it on a tenant host: tenant admins and auditors. */
         get: operations["cleanup_policy_retrieve"];
-        /** @description Base of every tenant endpoint: a tenant host, a valid token of it, a staff user. */
+        /** @description Who may call it on a tenant host: tenant admins. */
         put: operations["cleanup_policy_update"];
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** @description Base of every tenant endpoint: a tenant host, a valid token of it, a staff user. */
+        /** @description Who may call it on a tenant host: tenant admins. */
         patch: operations["cleanup_policy_partial_update"];
         trace?: never;
     };
@@ -105,7 +107,7 @@ export interface paths {
         put?: never;
         /**
          * Who a policy (the saved one, with any fields overridden) would remove now
-         * @description Base of every tenant endpoint: a tenant host, a valid token of it, a staff user.
+         * @description Who may call it on a tenant host: tenant admins and auditors.
          */
         post: operations["cleanup_preview_create"];
         delete?: never;
@@ -125,7 +127,7 @@ export interface paths {
         put?: never;
         /**
          * Queue a cleanup run now (dry_run absent: the policy's)
-         * @description Base of every tenant endpoint: a tenant host, a valid token of it, a staff user.
+         * @description Who may call it on a tenant host: tenant admins.
          */
         post: operations["cleanup_trigger_create"];
         delete?: never;
@@ -141,12 +143,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Users no run may touch (DESIGN §10), newest first. */
+        /**
+         * @description Users no run may touch (DESIGN §10), newest first.
+         *
+         *     Who may call it on a tenant host: tenant admins and auditors.
+         */
         get: operations["exemptions_list"];
         put?: never;
         /**
          * Exempt a user from every run, with a reason and an optional expiry
          * @description Users no run may touch (DESIGN §10), newest first.
+         *
+         *     Who may call it on a tenant host: tenant admins.
          */
         post: operations["exemptions_create"];
         delete?: never;
@@ -165,7 +173,11 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** @description One exemption: removing it makes its user eligible again at the next run. */
+        /**
+         * @description One exemption: removing it makes its user eligible again at the next run.
+         *
+         *     Who may call it on a tenant host: tenant admins.
+         */
         delete: operations["exemptions_destroy"];
         options?: never;
         head?: never;
@@ -236,13 +248,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Base of every platform endpoint: the root host, a public-schema superuser. */
         get: operations["platform_tenants_list"];
         put?: never;
-        /**
-         * Create a tenant: schema, domain, policy and first admin, all or nothing
-         * @description Base of every platform endpoint: the root host, a public-schema superuser.
-         */
+        /** Create a tenant: schema, domain, policy and first admin, all or nothing */
         post: operations["platform_tenants_create"];
         delete?: never;
         options?: never;
@@ -257,9 +265,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Base of every platform endpoint: the root host, a public-schema superuser. */
         get: operations["platform_tenants_reports_list"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/platform/tenants/{schema_name}/users/{username}/role/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Give a user of a tenant a role: admin, auditor, or none (null)
+         * @description The operators' way to a tenant's roles, e.g. a new admin for a tenant whose admins left. Logged in the tenant's activity log, naming the operator. 409 when it would leave the tenant without an active admin.
+         */
+        put: operations["platform_tenants_users_role_update"];
         post?: never;
         delete?: never;
         options?: never;
@@ -274,7 +301,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Reports, newest first, paginated. */
+        /**
+         * @description Reports, newest first, paginated.
+         *
+         *     Who may call it on a tenant host: tenant admins and auditors.
+         */
         get: operations["reports_list"];
         put?: never;
         post?: never;
@@ -291,7 +322,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Base of every tenant endpoint: a tenant host, a valid token of it, a staff user. */
+        /** @description Who may call it on a tenant host: tenant admins and auditors. */
         get: operations["reports_retrieve"];
         put?: never;
         post?: never;
@@ -312,7 +343,7 @@ export interface paths {
         put?: never;
         /**
          * Approve a run awaiting approval: it is queued again and removes at most the users_matched it showed
-         * @description Base of every tenant endpoint: a tenant host, a valid token of it, a staff user.
+         * @description Who may call it on a tenant host: tenant admins.
          */
         post: operations["reports_approve_create"];
         delete?: never;
@@ -332,7 +363,7 @@ export interface paths {
         put?: never;
         /**
          * Reject a run awaiting approval: it ends aborted, removing nobody
-         * @description Base of every tenant endpoint: a tenant host, a valid token of it, a staff user.
+         * @description Who may call it on a tenant host: tenant admins.
          */
         post: operations["reports_reject_create"];
         delete?: never;
@@ -350,13 +381,13 @@ export interface paths {
         };
         /**
          * What undoing a finished run would do now (changes nothing)
-         * @description Base of every tenant endpoint: a tenant host, a valid token of it, a staff user.
+         * @description Who may call it on a tenant host: tenant admins and auditors.
          */
         get: operations["reports_undo_retrieve"];
         put?: never;
         /**
          * Undo a finished run: reactivate the accounts it deactivated that are still inactive because of it
-         * @description Base of every tenant endpoint: a tenant host, a valid token of it, a staff user.
+         * @description Who may call it on a tenant host: tenant admins.
          */
         post: operations["reports_undo_create"];
         delete?: never;
@@ -372,7 +403,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The users a run removed, paginated; `?format=csv` streams the whole list. */
+        /**
+         * @description The users a run removed, paginated; `?format=csv` streams the whole list.
+         *
+         *     Who may call it on a tenant host: tenant admins and auditors.
+         */
         get: operations["reports_users_list"];
         put?: never;
         post?: never;
@@ -393,7 +428,7 @@ export interface paths {
         put?: never;
         /**
          * Reactivate one account this run deactivated
-         * @description Base of every tenant endpoint: a tenant host, a valid token of it, a staff user.
+         * @description Who may call it on a tenant host: tenant admins.
          */
         post: operations["reports_users_reactivate_create"];
         delete?: never;
@@ -409,9 +444,31 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Base of every tenant endpoint: a tenant host, a valid token of it, a staff user. */
+        /** @description Who may call it on a tenant host: tenant admins and auditors. */
         get: operations["reports_latest_retrieve"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{user_id}/role/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Give a user of this tenant a role: admin, auditor, or none (null)
+         * @description Logged in the activity log (`user.role_changed`). 409 when it would leave the tenant without an active admin.
+         *
+         *     Who may call it on a tenant host: tenant admins.
+         */
+        put: operations["users_role_update"];
         post?: never;
         delete?: never;
         options?: never;
@@ -468,11 +525,12 @@ export interface components {
          *     * `user.reactivated` - User Reactivated
          *     * `exemption.created` - Exemption Created
          *     * `exemption.deleted` - Exemption Deleted
+         *     * `user.role_changed` - User Role Changed
          *     * `tenant.created` - Tenant Created
          *     * `platform.triggered` - Platform Triggered
          * @enum {string}
          */
-        ActivityVerbEnum: "policy.updated" | "cleanup.triggered" | "run.approved" | "run.rejected" | "run.undone" | "user.reactivated" | "exemption.created" | "exemption.deleted" | "tenant.created" | "platform.triggered";
+        ActivityVerbEnum: "policy.updated" | "cleanup.triggered" | "run.approved" | "run.rejected" | "run.undone" | "user.reactivated" | "exemption.created" | "exemption.deleted" | "user.role_changed" | "tenant.created" | "platform.triggered";
         /**
          * @description * `deactivated` - Deactivated
          *     * `deleted` - Deleted
@@ -561,9 +619,25 @@ export interface components {
             username: string;
             email: string;
             is_operator: boolean;
+            /** @description Holds the tenant-admin role here. */
             is_tenant_admin: boolean;
+            /**
+             * @description On a tenant host `admin` (may do everything), `auditor` (may read reports, audit lists, the activity log, the policy and exemptions) or null (a member: no access to the tenant API). On the root host `operator` or null.
+             *
+             *     * `admin` - admin
+             *     * `auditor` - auditor
+             *     * `operator` - operator
+             */
+            role: (components["schemas"]["MeRoleEnum"] | components["schemas"]["NullEnum"]) | null;
             tenant: components["schemas"]["TenantRef"] | null;
         };
+        /**
+         * @description * `admin` - admin
+         *     * `auditor` - auditor
+         *     * `operator` - operator
+         * @enum {string}
+         */
+        MeRoleEnum: "admin" | "auditor" | "operator";
         NeedsAttention: {
             /** @description The tenant's schema name */
             tenant: string;
@@ -583,6 +657,8 @@ export interface components {
          * @enum {string}
          */
         NeedsAttentionStatusEnum: "failed" | "aborted" | "awaiting_approval";
+        /** @enum {unknown} */
+        NullEnum: null;
         /**
          * @description * `ask` - Ask
          *     * `abort` - Abort
@@ -881,6 +957,15 @@ export interface components {
          * @enum {string}
          */
         ReportStatusEnum: "queued" | "running" | "succeeded" | "failed" | "aborted" | "awaiting_approval";
+        RoleRequest: {
+            /**
+             * @description `admin`, `auditor`, or null for an ordinary member.
+             *
+             *     * `admin` - Tenant admin
+             *     * `auditor` - Auditor (read-only)
+             */
+            role: (components["schemas"]["TenantRoleEnum"] | components["schemas"]["NullEnum"]) | null;
+        };
         /**
          * @description Runs that ended in the last 24 hours under their final status, and runs active now
          *     under theirs.
@@ -920,6 +1005,12 @@ export interface components {
             schema_name: string;
             name: string;
         };
+        /**
+         * @description * `admin` - Tenant admin
+         *     * `auditor` - Auditor (read-only)
+         * @enum {string}
+         */
+        TenantRoleEnum: "admin" | "auditor";
         TenantSchedule: {
             enabled: boolean;
             schedule: string;
@@ -964,6 +1055,11 @@ export interface components {
             already_active: number;
             deleted: number;
             deactivated_again: number;
+        };
+        UserRole: {
+            id: number;
+            username: string;
+            role: (components["schemas"]["TenantRoleEnum"] | components["schemas"]["NullEnum"]) | null;
         };
     };
     responses: never;
@@ -1906,6 +2002,79 @@ export interface operations {
             };
         };
     };
+    platform_tenants_users_role_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schema_name: string;
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoleRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserRole"];
+                };
+            };
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
     reports_list: {
         parameters: {
             query?: {
@@ -2417,6 +2586,78 @@ export interface operations {
             };
             /** @description `{detail}` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    users_role_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoleRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserRole"];
+                };
+            };
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

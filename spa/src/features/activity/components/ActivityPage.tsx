@@ -2,7 +2,7 @@ import { Link } from 'react-router';
 import { Card, EmptyState, PageHeader } from '@/components/ui/Card';
 import { Pagination } from '@/components/ui/Pagination';
 import { QueryState } from '@/components/ui/QueryState';
-import { describePolicyChange, VERB_LABEL } from '@/lib/activity-labels';
+import { describePolicyChange, roleLabel, VERB_LABEL } from '@/lib/activity-labels';
 import type { ActivityEvent } from '@/lib/api/types';
 import { formatDateTime, formatNumber, formatRelative } from '@/lib/format';
 import { useHost } from '@/lib/host';
@@ -105,6 +105,12 @@ function EventDetails({ event, operators }: { event: ActivityEvent; operators: b
         </p>
       );
     }
+    case 'user.role_changed':
+      return (
+        <p className="activity-details">
+          <span className="strong">{target}</span>: {roleLabel(data.old)} → {roleLabel(data.new)}
+        </p>
+      );
     case 'tenant.created': {
       const name = asText(data.name);
       return (

@@ -9,6 +9,7 @@ import { ApiError, type FieldErrors } from '@/lib/api/errors';
 import type { CleanupAction, OnCap, Policy, PolicyInput, Preview } from '@/lib/api/types';
 import { formatDateTime, formatNumber, formatPercent, formatRelative } from '@/lib/format';
 import { ACTION_DONE, REASON_LABEL } from '@/lib/report-status';
+import { READ_ONLY_NOTE, useCanChange } from '@/lib/role';
 import { useDebouncedValue } from '@/lib/use-debounced-value';
 import { usePolicy } from '../api/get-policy';
 import { usePreview } from '../api/preview-cleanup';
@@ -158,6 +159,7 @@ function PolicyEditor({ policy }: { policy: Policy }) {
   const [draft, setDraft] = useState<Draft>(() => toDraft(policy));
   const [saveErrors, setSaveErrors] = useState<FieldErrors>({});
   const save = useUpdatePolicy();
+  const canChange = useCanChange();
   const zones = useMemo(() => timeZones(policy.timezone), [policy.timezone]);
 
   const input = useMemo(() => toInput(draft), [draft]);
@@ -178,6 +180,7 @@ function PolicyEditor({ policy }: { policy: Policy }) {
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
+    if (!canChange) return;
     save.mutate(input, {
       onSuccess: (saved) => {
         setSaveErrors({});
@@ -194,12 +197,12 @@ function PolicyEditor({ policy }: { policy: Policy }) {
     <>
       <PageHeader
         title="Cleanup policy"
-        description="Who counts as inactive, what happens to them, and when the cleanup runs. Changes apply to the next run."
+        description={`Who counts as inactive, what happens to them, and when the cleanup runs. ${canChange ? 'Changes apply to the next run.' : READ_ONLY_NOTE}`}
       />
       <div className="policy-layout">
         <form className="card policy-form" onSubmit={submit} noValidate aria-label="Cleanup policy">
           <div className="card-body form-stack">
-            <fieldset className="fieldset">
+            <fieldset className="fieldset" disabled={!canChange}>
               <legend>Who is removed</legend>
               <div className="grid-2">
                 <Field label="Inactive for more than (days)" errors={errors.inactive_days} hint="Since last login or last API use. 1–3650.">
@@ -212,13 +215,13 @@ function PolicyEditor({ policy }: { policy: Policy }) {
               <Field
                 label="Exempt groups"
                 errors={errors.exempt_groups}
-                hint="Comma-separated group names. Their members are never touched. Staff and superusers are always exempt."
+                hint="Comma-separated group names. Their members are never touched. Staff, superusers, tenant admins and auditors are always exempt."
               >
                 <input className="input" value={draft.exempt_groups} placeholder="e.g. billing, vip" onChange={(e) => set('exempt_groups', e.target.value)} />
               </Field>
             </fieldset>
 
-            <fieldset className="fieldset">
+            <fieldset className="fieldset" disabled={!canChange}>
               <legend>What happens to them</legend>
               <div className="radio-cards" role="radiogroup" aria-label="Action">
                 {(['deactivate', 'delete'] as const).map((action) => (
@@ -277,7 +280,7 @@ function PolicyEditor({ policy }: { policy: Policy }) {
               {errors.on_cap && <p className="field-error">{errors.on_cap.join(' ')}</p>}
             </fieldset>
 
-            <fieldset className="fieldset">
+            <fieldset className="fieldset" disabled={!canChange}>
               <legend>Warning and restore</legend>
               <Field label="Warn users by email (days before)" errors={errors.notice_days} hint={noticeHint(draft.notice_days, draft.action)}>
                 <DaysInput narrow min={0} max={365} value={draft.notice_days} onChange={(v) => set('notice_days', v)} />
@@ -309,7 +312,7 @@ function PolicyEditor({ policy }: { policy: Policy }) {
               />
             </fieldset>
 
-            <fieldset className="fieldset">
+            <fieldset className="fieldset" disabled={!canChange}>
               <legend>When it runs</legend>
               <Switch label="Run on schedule" checked={draft.enabled} onChange={(v) => set('enabled', v)} hint="Manual runs are always possible." />
               <div className="grid-2">
@@ -382,7 +385,7 @@ function PolicyEditor({ policy }: { policy: Policy }) {
           </div>
           <footer className="form-footer">
             <span className="muted small" aria-live="polite">
-              {dirty ? 'Unsaved changes' : 'No unsaved changes'}
+              {!canChange ? 'Read-only: only tenant admins can change the policy' : dirty ? 'Unsaved changes' : 'No unsaved changes'}
               {preview.data && !preview.isError && (
                 <>
                   {' · '}
@@ -390,21 +393,23 @@ function PolicyEditor({ policy }: { policy: Policy }) {
                 </>
               )}
             </span>
-            <div className="button-row">
-              <Button
-                onClick={() => {
-                  setDraft(toDraft(policy));
-                  setSaveErrors({});
-                  save.reset();
-                }}
-                disabled={!dirty || save.isPending}
-              >
-                Discard
-              </Button>
-              <Button type="submit" variant="primary" busy={save.isPending} disabled={!dirty}>
-                Save policy
-              </Button>
-            </div>
+            {canChange && (
+              <div className="button-row">
+                <Button
+                  onClick={() => {
+                    setDraft(toDraft(policy));
+                    setSaveErrors({});
+                    save.reset();
+                  }}
+                  disabled={!dirty || save.isPending}
+                >
+                  Discard
+                </Button>
+                <Button type="submit" variant="primary" busy={save.isPending} disabled={!dirty}>
+                  Save policy
+                </Button>
+              </div>
+            )}
           </footer>
         </form>
         <PreviewPanel preview={preview} stale={input !== debounced} dryRun={draft.dry_run} onCap={draft.on_cap} />

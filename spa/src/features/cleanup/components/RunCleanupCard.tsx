@@ -8,6 +8,7 @@ import { Loading } from '@/components/ui/Spinner';
 import type { Preview } from '@/lib/api/types';
 import { formatNumber } from '@/lib/format';
 import { describeStages, previewStages } from '@/lib/report-status';
+import { useCanChange } from '@/lib/role';
 import { usePolicy } from '../api/get-policy';
 import { usePreviewNow } from '../api/preview-cleanup';
 import { conflictingReportId, triggerErrorMessage, useTriggerCleanup } from '../api/trigger-cleanup';
@@ -33,6 +34,7 @@ export function RunCleanupCard({ running, onRun, children }: RunCleanupCardProps
   const policy = usePolicy();
   const preview = usePreviewNow();
   const trigger = useTriggerCleanup();
+  const canChange = useCanChange();
   const [open, setOpen] = useState(false);
   const [dryRun, setDryRun] = useState<boolean | null>(null);
   const effectiveDryRun = dryRun ?? policy.data?.dry_run ?? true;
@@ -63,12 +65,16 @@ export function RunCleanupCard({ running, onRun, children }: RunCleanupCardProps
     <Card
       title="Run cleanup now"
       actions={
-        <Button variant="primary" onClick={openDialog} disabled={running || policy.isPending} aria-describedby={running ? 'run-disabled-reason' : undefined}>
-          Run cleanup now
-        </Button>
+        canChange && (
+          <Button variant="primary" onClick={openDialog} disabled={running || policy.isPending} aria-describedby={running ? 'run-disabled-reason' : undefined}>
+            Run cleanup now
+          </Button>
+        )
       }
     >
-      {running ? (
+      {!canChange ? (
+        <p className="muted small">Only tenant admins can start a cleanup. A run in progress shows here as it goes.</p>
+      ) : running ? (
         <p id="run-disabled-reason" className="muted small">
           A cleanup is in progress. You can start another once it finishes.
         </p>

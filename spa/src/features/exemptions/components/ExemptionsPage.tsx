@@ -10,6 +10,7 @@ import { ApiError, errorMessage } from '@/lib/api/errors';
 import type { Exemption } from '@/lib/api/types';
 import { formatDateTime, formatRelative } from '@/lib/format';
 import { usePageParam } from '@/lib/pagination';
+import { READ_ONLY_NOTE, useCanChange } from '@/lib/role';
 import { useDocumentTitle } from '@/lib/use-document-title';
 import { useDeleteExemption } from '../api/delete-exemption';
 import { useExemptions } from '../api/get-exemptions';
@@ -21,17 +22,22 @@ export function ExemptionsPage() {
   const [adding, setAdding] = useState(false);
   const [removing, setRemoving] = useState<Exemption | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const canChange = useCanChange();
   useDocumentTitle('Exemptions');
 
-  const add = (
+  const add = canChange ? (
     <Button variant="primary" onClick={() => setAdding(true)}>
       Add exemption
     </Button>
-  );
+  ) : undefined;
 
   return (
     <>
-      <PageHeader title="Exemptions" description="Users no cleanup run may touch, whatever the policy says — until their exemption expires." actions={add} />
+      <PageHeader
+        title="Exemptions"
+        description={`Users no cleanup run may touch, whatever the policy says — until their exemption expires.${canChange ? '' : ` ${READ_ONLY_NOTE}`}`}
+        actions={add}
+      />
       {notice && (
         <Alert
           tone="success"
@@ -52,7 +58,7 @@ export function ExemptionsPage() {
           isEmpty={(data) => data.count === 0}
           empty={
             <EmptyState title="Nobody is exempt" action={add}>
-              Exempt a user who must never be deactivated or deleted, such as someone on long leave.
+              {canChange ? 'Exempt a user who must never be deactivated or deleted, such as someone on long leave.' : 'No user is exempt from cleanup runs.'}
             </EmptyState>
           }
         >
@@ -104,9 +110,16 @@ export function ExemptionsPage() {
                           <span className="muted small block">by {exemption.created_by}</span>
                         </td>
                         <td className="num">
-                          <Button size="sm" variant="ghost" onClick={() => setRemoving(exemption)} aria-label={`Remove the exemption of ${exemption.username}`}>
-                            Remove
-                          </Button>
+                          {canChange && (
+                            <Button
+                              size="sm"
+                              variant="ghost"
+                              onClick={() => setRemoving(exemption)}
+                              aria-label={`Remove the exemption of ${exemption.username}`}
+                            >
+                              Remove
+                            </Button>
+                          )}
                         </td>
                       </tr>
                     ))}

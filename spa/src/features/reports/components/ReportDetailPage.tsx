@@ -21,6 +21,7 @@ import { RunProgress } from './RunProgress';
 import { UndoRunCard } from './UndoRunCard';
 import { StageStats } from './StageStats';
 import { useDocumentTitle } from '@/lib/use-document-title';
+import { useCanChange } from '@/lib/role';
 
 const TRIGGER: Record<string, string> = { manual: 'Manual', schedule: 'Schedule', platform: 'Platform operator' };
 
@@ -50,6 +51,7 @@ export function ReportDetailPage() {
 function ReportDetail({ report }: { report: Report }) {
   useDocumentTitle(`Run #${report.id}`);
   const download = useDownloadReportCsv();
+  const canChange = useCanChange();
   const active = isActiveStatus(report.status);
   return (
     <>
@@ -117,7 +119,7 @@ function ReportDetail({ report }: { report: Report }) {
         )}
         <PolicySnapshot policy={report.policy} />
       </Card>
-      {canUndo(report) && <UndoRunCard report={report} />}
+      {canUndo(report) && canChange && <UndoRunCard report={report} />}
       <AuditList report={report} />
     </>
   );
@@ -229,6 +231,7 @@ function AuditList({ report }: { report: Report }) {
 /** What became of one removed account: deleted, reactivated (when, by whom), or Reactivate. */
 function AuditOutcome({ entry, reportId }: { entry: AuditEntry; reportId: number }) {
   const reactivate = useReactivateUser(reportId);
+  const canChange = useCanChange();
   // The Action column already says "Deleted": a deleted account cannot come back.
   if (entry.action === 'deleted') return <span className="muted small">Cannot be restored</span>;
   if (entry.restored_at) {
@@ -239,6 +242,13 @@ function AuditOutcome({ entry, reportId }: { entry: AuditEntry; reportId: number
           {formatDateTime(entry.restored_at)}
           {entry.restored_by ? ` by ${entry.restored_by}` : ''}
         </span>
+      </span>
+    );
+  }
+  if (!canChange) {
+    return (
+      <span className="muted small" title="Only tenant admins can reactivate an account">
+        Not reactivated
       </span>
     );
   }

@@ -20,6 +20,7 @@ import { ApprovalBanner } from './ApprovalBanner';
 import { RunProgress } from './RunProgress';
 import { UndoRunCard } from './UndoRunCard';
 import { StageStats } from './StageStats';
+import { WarnedList } from './WarnedList';
 import { useDocumentTitle } from '@/lib/use-document-title';
 
 const TRIGGER: Record<string, string> = { manual: 'Manual', schedule: 'Schedule', platform: 'Platform operator' };
@@ -116,6 +117,7 @@ function ReportDetail({ report }: { report: Report }) {
       </Card>
       {canUndo(report) && <UndoRunCard report={report} />}
       <AuditList report={report} />
+      <WarnedList report={report} />
     </>
   );
 }
@@ -139,6 +141,18 @@ function PolicySnapshot({ policy }: { policy: unknown }) {
   );
 }
 
+/** Why a finished real run removed nobody: nobody matched, or those matched were kept. */
+function matchedButKept(report: Report): string {
+  const matched = report.users_matched ?? 0;
+  if (!matched) return 'No user matched the policy.';
+  const noticeDays = (report.policy as { notice_days?: unknown } | null)?.notice_days;
+  const why =
+    typeof noticeDays === 'number' && noticeDays > 0
+      ? `a user with an email address is removed only once their warning is ${noticeDays} ${noticeDays === 1 ? 'day' : 'days'} old`
+      : 'each was active again, or had changed, by the time the run reached them';
+  return `${formatNumber(matched)} ${matched === 1 ? 'user' : 'users'} matched the policy, but none was removed: ${why}.`;
+}
+
 function AuditList({ report }: { report: Report }) {
   const [page, setPage] = usePageParam();
   const users = useReportUsers(report.id, page);
@@ -160,7 +174,7 @@ function AuditList({ report }: { report: Report }) {
               ? 'A dry run changes nobody, so its audit list is empty. The CSV has the column headers only.'
               : report.status === 'aborted'
                 ? 'The run was aborted before removing anyone.'
-                : 'No user matched the policy.'}
+                : matchedButKept(report)}
         </EmptyState>
       ) : (
         <>

@@ -151,6 +151,13 @@ describe('reports', () => {
     expect(await within(warned).findByText(text)).toBeInTheDocument();
   });
 
+  it("shows the run's safety cap as a percentage in the policy it used", async () => {
+    db.reports = [makeReport({ id: 4, policy: { max_removal_ratio: 0.05, on_cap: 'ask' } })];
+    renderApp({ path: '/reports/4' });
+    const term = await screen.findByText('max removal ratio');
+    expect(term.nextSibling).toHaveTextContent('5%');
+  });
+
   it('downloads the audit CSV with the auth header', async () => {
     let auth: string | null = null;
     server.use(

@@ -198,6 +198,23 @@ describe('overview', () => {
     expect(await screen.findByRole('img', { name: /Users removed per run for the last 3 runs/ })).toBeInTheDocument();
   });
 
+  it.each([
+    ['ask', 'Asks for approval above 50% of eligible users'],
+    ['abort', 'Aborts above 50% of eligible users'],
+  ] as const)('describes the safety cap with the on_cap in force (%s)', async (onCap, sentence) => {
+    db.policy = makePolicy({ on_cap: onCap, max_removal_ratio: 0.5 });
+    renderApp();
+    const card = await screen.findByRole('region', { name: 'Schedule & policy' });
+    await waitFor(() => expect(card).toHaveTextContent(sentence));
+  });
+
+  it('says a live policy warns before it removes', async () => {
+    db.policy = makePolicy({ dry_run: false, notice_days: 14, action: 'delete' });
+    renderApp();
+    const card = await screen.findByRole('region', { name: 'Schedule & policy' });
+    await waitFor(() => expect(card).toHaveTextContent('Live scheduled runs warn users 14 days ahead, then delete them'));
+  });
+
   it('says what to do when no cleanup has run yet', async () => {
     db.reports = [];
     renderApp();

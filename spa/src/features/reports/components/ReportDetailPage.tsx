@@ -7,7 +7,7 @@ import { Pagination } from '@/components/ui/Pagination';
 import { Loading } from '@/components/ui/Spinner';
 import { ApiError } from '@/lib/api/errors';
 import type { Report } from '@/lib/api/types';
-import { formatDateTime, formatDuration, formatNumber, formatRelative } from '@/lib/format';
+import { formatDateTime, formatDuration, formatNumber, formatPercent, formatRelative } from '@/lib/format';
 import { usePageParam } from '@/lib/pagination';
 import { AUDIT_ACTION_LABEL, canUndo, describeStages, isActiveStatus, REASON_LABEL, reportStages, wouldRemove } from '@/lib/report-status';
 import type { AuditEntry } from '@/lib/api/types';
@@ -122,6 +122,13 @@ function ReportDetail({ report }: { report: Report }) {
   );
 }
 
+function snapshotValue(key: string, value: unknown): string {
+  if (Array.isArray(value)) return value.join(', ') || '—';
+  // The safety cap reads as the percentage the policy editor shows.
+  if (key === 'max_removal_ratio' && typeof value === 'number') return formatPercent(value);
+  return String(value);
+}
+
 function PolicySnapshot({ policy }: { policy: unknown }) {
   if (!policy || typeof policy !== 'object') return null;
   const entries = Object.entries(policy as Record<string, unknown>).filter(([key]) => !['next_run_at', 'schedule_description'].includes(key));
@@ -133,7 +140,7 @@ function PolicySnapshot({ policy }: { policy: unknown }) {
         {entries.map(([key, value]) => (
           <div key={key}>
             <dt>{key.replace(/_/g, ' ')}</dt>
-            <dd>{Array.isArray(value) ? value.join(', ') || '—' : String(value)}</dd>
+            <dd>{snapshotValue(key, value)}</dd>
           </div>
         ))}
       </dl>

@@ -262,5 +262,9 @@ describe('policy editor', () => {
     expect(await screen.findByText('Must be from 0.01 to 1 (1% to 100% of eligible users).')).toBeInTheDocument();
     expect(cap).toHaveAttribute('aria-invalid', 'true');
     expect(db.policy.max_removal_ratio).toBe(0.5);
+
+    // Editing the percentage clears the API's error on the share.
+    await user.type(cap, '5');
+    expect(cap).not.toHaveAttribute('aria-invalid');
   });
 });

@@ -5,7 +5,7 @@ import { Button } from '@/components/ui/Button';
 import { Card, PageHeader, Stat } from '@/components/ui/Card';
 import { Field, Switch } from '@/components/ui/Field';
 import { Loading, Spinner } from '@/components/ui/Spinner';
-import { ApiError, type FieldErrors } from '@/lib/api/errors';
+import { ApiError, withoutField, type FieldErrors } from '@/lib/api/errors';
 import type { CleanupAction, OnCap, Policy, PolicyInput, Preview } from '@/lib/api/types';
 import { formatDateTime, formatNumber, formatPercent, formatRelative } from '@/lib/format';
 import { ACTION_DONE, REASON_LABEL } from '@/lib/report-status';
@@ -39,6 +39,9 @@ interface Draft {
 const DEFAULT_RESTORE_DAYS = '30';
 
 type DraftKey = keyof Draft;
+
+/** The API field a form field edits, where their names differ. */
+const API_FIELD: Partial<Record<DraftKey, string>> = { max_removal_percent: 'max_removal_ratio', restore_window: 'delete_after_days' };
 
 function toDraft(policy: Policy): Draft {
   return {
@@ -186,10 +189,7 @@ function PolicyEditor({ policy }: { policy: Policy }) {
 
   const set = <K extends DraftKey>(key: K, value: Draft[K]) => {
     setDraft((d) => ({ ...d, [key]: value }));
-    setSaveErrors((e) => {
-      if (!(key in e)) return e;
-      return Object.fromEntries(Object.entries(e).filter(([k]) => k !== key));
-    });
+    setSaveErrors((e) => withoutField(e, API_FIELD[key] ?? key));
     if (save.isSuccess) save.reset();
   };
 

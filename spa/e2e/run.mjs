@@ -82,11 +82,16 @@ async function shot(page, name, options = {}) {
   }
 }
 
-/** A real mouse click at the middle of what `locator` finds, wherever the browser routes it. @param {Page} page @param {import('playwright-core').Locator} locator */
-async function clickMiddle(page, locator) {
-  const box = await locator.boundingBox();
-  assert(box, 'nothing to click');
-  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+/**
+ * Click a switch where `part` of it (its track, its label) is drawn: a real click at that
+ * point, which Playwright makes only once the switch is still and only if that point
+ * belongs to the switch's control itself (were another element on top, it would refuse).
+ * @param {import('playwright-core').Locator} control @param {import('playwright-core').Locator} part
+ */
+async function clickSwitchAt(control, part) {
+  const [box, target] = [await control.boundingBox(), await part.boundingBox()];
+  assert(box && target, 'the switch is not on screen');
+  await control.click({ position: { x: target.x + target.width / 2 - box.x, y: target.y + target.height / 2 - box.y } });
 }
 
 /** @param {Page} page @param {string} base @param {{ username: string, password: string }} credentials */
@@ -210,9 +215,9 @@ test('tenant admin triggers a dry run, watches it finish, opens its audit list a
   const dry = dialog.getByRole('switch', { name: /Dry run/ });
   // The switch toggles wherever it is clicked: its track, its label, the control itself.
   const was = await dry.isChecked();
-  await clickMiddle(page, dialog.locator('.switch-track'));
+  await clickSwitchAt(dry, dialog.locator('.switch-track'));
   assert((await dry.isChecked()) === !was, 'a click on the dry-run switch’s track did not toggle it');
-  await clickMiddle(page, dialog.locator('.switch-label'));
+  await clickSwitchAt(dry, dialog.locator('.switch-label'));
   assert((await dry.isChecked()) === was, 'a click on the dry-run switch’s label did not toggle it');
   await dry.click();
   assert((await dry.isChecked()) === !was, 'a click on the dry-run switch did not toggle it');
@@ -262,7 +267,7 @@ test('tenant admin starts a real run that only warns: the button says so, and th
   const dialog = page.getByRole('dialog', { name: 'Run cleanup now?' });
   const dry = dialog.getByRole('switch', { name: /Dry run/ });
   await dry.waitFor();
-  if (await dry.isChecked()) await clickMiddle(page, dialog.locator('.switch-track'));
+  if (await dry.isChecked()) await clickSwitchAt(dry, dialog.locator('.switch-track'));
   assert(!(await dry.isChecked()), 'the dry-run switch did not turn off');
   // Every seeded user has an email address and nobody holds a notice yet: with the saved
   // two weeks' notice, a real run now only warns.

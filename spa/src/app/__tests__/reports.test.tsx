@@ -144,6 +144,11 @@ describe('reports', () => {
       makeReport({ id: 9, status: 'awaiting_approval', finished_at: null, users_warned: 8 }),
       'The run stopped at the safety cap before warning anyone; it warns them if a tenant admin approves it.',
     ],
+    [
+      makeReport({ id: 9, users_warned: 0, policy: { notice_days: 0 } }),
+      'Its policy warns nobody first (0 notice days): accounts are removed without an email.',
+    ],
+    [makeReport({ id: 9, users_warned: 0, policy: { notice_days: 14 } }), 'Nobody was due a warning: users are warned once, before their account is removed.'],
   ])('a run that warned nobody says why', async (report, text) => {
     db.reports = [report];
     renderApp({ path: '/reports/9' });

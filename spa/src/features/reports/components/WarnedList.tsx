@@ -21,6 +21,9 @@ function nobodyWarned(report: Report): { title: string; text: string } {
     return { title: 'Nobody warned yet', text: 'The run stopped at the safety cap before warning anyone; it warns them if a tenant admin approves it.' };
   }
   if (report.status === 'aborted') return { title: 'Nobody was warned', text: 'The run stopped before warning anyone.' };
+  if ((report.policy as { notice_days?: unknown } | null)?.notice_days === 0) {
+    return { title: 'Nobody was warned by this run', text: 'Its policy warns nobody first (0 notice days): accounts are removed without an email.' };
+  }
   return { title: 'Nobody was warned by this run', text: 'Nobody was due a warning: users are warned once, before their account is removed.' };
 }
 

@@ -83,15 +83,21 @@ async function shot(page, name, options = {}) {
 }
 
 /**
- * Click a switch where `part` of it (its track, its label) is drawn: a real click at that
+ * Click a switch where a part of it (its track, its label) is drawn: a real click at that
  * point, which Playwright makes only once the switch is still and only if that point
  * belongs to the switch's control itself (were another element on top, it would refuse).
- * @param {import('playwright-core').Locator} control @param {import('playwright-core').Locator} part
+ * The part's offset from the control is measured in one frame, so it holds while a dialog
+ * is still settling.
+ * @param {import('playwright-core').Locator} control @param {'.switch-track' | '.switch-label'} part
  */
 async function clickSwitchAt(control, part) {
-  const [box, target] = [await control.boundingBox(), await part.boundingBox()];
-  assert(box && target, 'the switch is not on screen');
-  await control.click({ position: { x: target.x + target.width / 2 - box.x, y: target.y + target.height / 2 - box.y } });
+  const position = await control.evaluate((input, selector) => {
+    const own = input.getBoundingClientRect();
+    const drawn = input.closest('.switch')?.querySelector(selector)?.getBoundingClientRect();
+    if (!drawn) throw new Error(`the switch has no ${selector}`);
+    return { x: drawn.x + drawn.width / 2 - own.x, y: drawn.y + drawn.height / 2 - own.y };
+  }, part);
+  await control.click({ position });
 }
 
 /** @param {Page} page @param {string} base @param {{ username: string, password: string }} credentials */
@@ -213,11 +219,12 @@ test('tenant admin triggers a dry run, watches it finish, opens its audit list a
   const dialog = page.getByRole('dialog', { name: 'Run cleanup now?' });
   await dialog.waitFor();
   const dry = dialog.getByRole('switch', { name: /Dry run/ });
+  await dialog.locator('.confirm-text').waitFor({ timeout: TIMEOUT });
   // The switch toggles wherever it is clicked: its track, its label, the control itself.
   const was = await dry.isChecked();
-  await clickSwitchAt(dry, dialog.locator('.switch-track'));
+  await clickSwitchAt(dry, '.switch-track');
   assert((await dry.isChecked()) === !was, 'a click on the dry-run switch’s track did not toggle it');
-  await clickSwitchAt(dry, dialog.locator('.switch-label'));
+  await clickSwitchAt(dry, '.switch-label');
   assert((await dry.isChecked()) === was, 'a click on the dry-run switch’s label did not toggle it');
   await dry.click();
   assert((await dry.isChecked()) === !was, 'a click on the dry-run switch did not toggle it');
@@ -266,8 +273,8 @@ test('tenant admin starts a real run that only warns: the button says so, and th
   await runButton.click();
   const dialog = page.getByRole('dialog', { name: 'Run cleanup now?' });
   const dry = dialog.getByRole('switch', { name: /Dry run/ });
-  await dry.waitFor();
-  if (await dry.isChecked()) await clickSwitchAt(dry, dialog.locator('.switch-track'));
+  await dialog.locator('.confirm-text').waitFor({ timeout: TIMEOUT });
+  if (await dry.isChecked()) await clickSwitchAt(dry, '.switch-track');
   assert(!(await dry.isChecked()), 'the dry-run switch did not turn off');
   // Every seeded user has an email address and nobody holds a notice yet: with the saved
   // two weeks' notice, a real run now only warns.

@@ -19,12 +19,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cleanup import selectors, services
-from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupReport
+from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupNotice, CleanupReport
 from cleanup.serializers import (
     AuditEntrySerializer,
     ConflictSerializer,
     ExemptionCreateSerializer,
     ExemptionSerializer,
+    NoticeSerializer,
     PolicySerializer,
     PolicyWriteSerializer,
     PreviewRequestSerializer,
@@ -38,7 +39,7 @@ from cleanup.serializers import (
     UndoSerializer,
     report_data,
 )
-from core.api import AUTH_ERRORS, ERROR, READS, VALIDATION_ERROR, TenantAdminApi
+from core.api import AUTH_ERRORS, ERROR, READS, VALIDATION_ERROR, TenantAdminApi, validate_with
 
 
 class ReportLatestApi(TenantAdminApi):
@@ -149,6 +150,21 @@ class ReportAuditApi(TenantAdminApi, ListAPIView):
         return response
 
 
+@extend_schema(
+    responses={200: NoticeSerializer(many=True), 400: VALIDATION_ERROR, 404: ERROR, **AUTH_ERRORS}
+)
+class ReportNoticesApi(TenantAdminApi, ListAPIView):
+    """The users a run warned by email (its notices), paginated, in the order it warned them.
+    A dry run, or a run stopped at the safety cap, warned nobody."""
+
+    auditor_methods = READS
+    serializer_class = NoticeSerializer
+
+    def get_queryset(self) -> QuerySet[CleanupNotice]:
+        report = get_object_or_404(CleanupReport, pk=self.kwargs["report_id"])
+        return selectors.report_notices(report)
+
+
 class CleanupTriggerApi(TenantAdminApi):
     @extend_schema(
         request=TriggerRequestSerializer,
@@ -200,13 +216,11 @@ class PolicyApi(TenantAdminApi):
 
     def _update(self, request: Request, partial: bool) -> Response:
         policy = services.policy_get(self.schema_name)
-        serializer = PolicyWriteSerializer(policy, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        policy = services.policy_update(
-            policy=policy,
-            data=dict(serializer.validated_data),
-            actor=request.user.get_username(),
+        data = validate_with(
+            PolicyWriteSerializer(policy, data=request.data, partial=partial),
+            lambda passed: services.policy_try(schema_name=self.schema_name, overrides=passed),
         )
+        policy = services.policy_update(policy=policy, data=data, actor=request.user.get_username())
         return Response(PolicySerializer(policy).data)
 
 
@@ -221,11 +235,11 @@ class PreviewApi(TenantAdminApi):
         summary="Who a policy (the saved one, with any fields overridden) would remove now",
     )
     def post(self, request: Request) -> Response:
-        serializer = PreviewRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        spec = services.policy_try(
-            schema_name=self.schema_name, overrides=dict(serializer.validated_data)
+        overrides = validate_with(
+            PreviewRequestSerializer(data=request.data),
+            lambda passed: services.policy_try(schema_name=self.schema_name, overrides=passed),
         )
+        spec = services.policy_try(schema_name=self.schema_name, overrides=overrides)
         return Response(PreviewSerializer(selectors.cleanup_preview(spec, timezone.now())).data)
 
 
@@ -255,11 +269,10 @@ class ExemptionListCreateApi(TenantAdminApi, ListAPIView):
         summary="Exempt a user from every run, with a reason and an optional expiry",
     )
     def post(self, request: Request) -> Response:
-        serializer = ExemptionCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        exemption = services.exemption_create(
-            **serializer.validated_data, actor=request.user.get_username()
+        data = validate_with(
+            ExemptionCreateSerializer(data=request.data), services.exemption_input_check
         )
+        exemption = services.exemption_create(**data, actor=request.user.get_username())
         created = self.get_queryset().get(pk=exemption.pk)
         return Response(ExemptionSerializer(created).data, status=status.HTTP_201_CREATED)
 

@@ -30,8 +30,11 @@ RANGES: dict[str, tuple[int, int]] = {
     "notice_days": (0, 365),
     "delete_after_days": (1, 3650),
 }
-# max_removal_ratio is a share: greater than 0, at most 1.
-RATIO_MIN_EXCLUSIVE, RATIO_MAX = 0.0, 1.0
+# max_removal_ratio is a share from 1% to 100%: the dashboard shows and edits it as a whole
+# percentage, and a smaller share (5e-324 was accepted once) reads as "0%" and means "never
+# remove anyone", which is what dry_run is for.
+RATIO_MIN, RATIO_MAX = 0.01, 1.0
+RATIO_MESSAGE = "Must be from 0.01 to 1 (1% to 100% of eligible users)."
 
 
 @dataclass(frozen=True)
@@ -81,13 +84,22 @@ def range_validators(name: str) -> list[Any]:
     return [MinValueValidator(low), MaxValueValidator(high)]
 
 
+def ratio_validators() -> list[Any]:
+    """The model field's validators for max_removal_ratio."""
+    message = RATIO_MESSAGE.replace("%", "%%")  # Django %-formats a validator's message
+    return [
+        MinValueValidator(RATIO_MIN, message=message),
+        MaxValueValidator(RATIO_MAX, message=message),
+    ]
+
+
 def range_condition(name: str) -> Q:
     """The database's check of a whole-number field's range (nulls pass: see the caller)."""
     low, high = RANGES[name]
     return Q(**{f"{name}__gte": low, f"{name}__lte": high})
 
 
-RATIO_CONDITION = Q(max_removal_ratio__gt=RATIO_MIN_EXCLUSIVE, max_removal_ratio__lte=RATIO_MAX)
+RATIO_CONDITION = Q(max_removal_ratio__gte=RATIO_MIN, max_removal_ratio__lte=RATIO_MAX)
 # The restore window only follows a deactivation (DESIGN §9).
 DELETE_AFTER_DAYS_CONDITION = Q(delete_after_days__isnull=True) | (
     Q(action="deactivate") & range_condition("delete_after_days")

@@ -30,6 +30,8 @@ from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupNotice, C
 from cleanup.policy import PolicySpec, cap_exceeded
 
 Reason = CleanupAuditEntry.Reason
+# A notice's status, as the reports API shows it.
+NOTICE_PENDING, NOTICE_SENT = "pending", "sent"
 # Stands for "never" where SQL compares timestamps that may be null.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -327,6 +329,27 @@ def report_list() -> QuerySet[CleanupReport]:
 
 def report_audit(report: CleanupReport) -> QuerySet[CleanupAuditEntry]:
     return CleanupAuditEntry.objects.filter(report=report).order_by("id")
+
+
+def report_notices(report: CleanupReport) -> QuerySet[CleanupNotice]:
+    """Who a run warned: its notices, in the order it wrote them (the index on report, id),
+    each with its user's username now — null once the account is gone, as the notice stays
+    as history — and its `status`: `sent` once the mail server accepted it, else `pending`.
+
+    The username is a scalar subquery, evaluated for the rows of the page only."""
+    username = User.objects.filter(pk=OuterRef("user_id")).values("username")[:1]
+    return (
+        CleanupNotice.objects.filter(report=report)
+        .annotate(
+            username=Subquery(username, output_field=CharField()),
+            status=Case(
+                When(sent_at__isnull=False, then=Value(NOTICE_SENT)),
+                default=Value(NOTICE_PENDING),
+                output_field=CharField(),
+            ),
+        )
+        .order_by("id")
+    )
 
 
 PREVIEW_SAMPLE_SIZE = 50

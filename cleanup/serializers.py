@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupReport
-from cleanup.policy import LIFECYCLE_FIELDS, RANGES, RATIO_MAX, RATIO_MIN_EXCLUSIVE
+from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupNotice, CleanupReport
+from cleanup.policy import LIFECYCLE_FIELDS, RANGES, RATIO_MAX, RATIO_MESSAGE, RATIO_MIN
+from cleanup.selectors import NOTICE_PENDING, NOTICE_SENT
 from core.fields import (
     StrictBooleanField,
     StrictCharField,
@@ -87,6 +88,40 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class NoticeSerializer(serializers.ModelSerializer):
+    """A user a run warned by email (one of its notices)."""
+
+    username = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="The user's username now; null once the account is deleted.",
+    )
+    status = serializers.ChoiceField(
+        read_only=True,
+        choices=[NOTICE_PENDING, NOTICE_SENT],
+        help_text="`sent` once the mail server accepted it (`sent_at`); `pending` until then "
+        "(a pending notice protects its user: nobody is removed before being told).",
+    )
+
+    class Meta:
+        model = CleanupNotice
+        fields = [
+            "user_id",
+            "username",
+            "email",
+            "status",
+            "due_at",
+            "created_at",
+            "sent_at",
+            "attempts",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {
+            "due_at": {"help_text": "When the user is removed unless they are active again."},
+            "attempts": {"help_text": "Failed attempts to send it so far."},
+        }
+
+
 def _validator(check: Any) -> Any:
     def run(value: str) -> None:
         try:
@@ -97,21 +132,14 @@ def _validator(check: Any) -> Any:
     return run
 
 
-@extend_schema_field(
-    {
-        "type": "number",
-        "minimum": RATIO_MIN_EXCLUSIVE,
-        "exclusiveMinimum": True,
-        "maximum": RATIO_MAX,
-    }
-)
+@extend_schema_field({"type": "number", "minimum": RATIO_MIN, "maximum": RATIO_MAX})
 class RatioField(StrictFloatField):
-    """A share in (0, 1]."""
+    """A share from RATIO_MIN to RATIO_MAX (1% to 100%)."""
 
     def to_internal_value(self, data: Any) -> float:
         value = super().to_internal_value(data)
-        if not RATIO_MIN_EXCLUSIVE < value <= RATIO_MAX:
-            raise serializers.ValidationError("Must be greater than 0 and at most 1.")
+        if not RATIO_MIN <= value <= RATIO_MAX:
+            raise serializers.ValidationError(RATIO_MESSAGE)
         return value
 
 

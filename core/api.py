@@ -10,6 +10,7 @@ nothing here: it opens Django admin, whose own permissions govern what it shows.
 
 import logging
 import re
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from django.core.exceptions import RequestDataTooBig
@@ -17,6 +18,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
+from rest_framework.fields import empty
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -155,6 +157,69 @@ class OperatorApi(APIView):
         if not on_public_schema():
             raise exceptions.NotFound()
         super().initial(request, *args, **kwargs)
+
+
+def validate_with(
+    serializer: serializers.Serializer, check: Callable[[dict[str, Any]], object]
+) -> dict[str, Any]:
+    """The serializer's validated data — or one 400 that names every field's problem.
+
+    A serializer checks shapes; the service behind it checks the rest (a group exists, a
+    password is strong enough) and only ever sees input whose every shape was right. So a
+    form with a malformed field and a field the service would refuse learnt of the second
+    only after fixing the first: one error per submit. When the shapes are not all right,
+    `check` (a service's read-only rules, raising Django's or DRF's ValidationError) runs on
+    the fields that passed theirs, and its errors join the serializer's. When they are, the
+    service the view calls next checks everything itself.
+    """
+    if serializer.is_valid():
+        return dict(serializer.validated_data)
+    errors: dict[str, Any] = dict(serializer.errors)
+    try:
+        check(_passed(serializer.fields, serializer.initial_data, errors))
+    except (DjangoValidationError, exceptions.ValidationError) as exc:
+        _merge(errors, _error_detail(exc))
+    raise exceptions.ValidationError(errors)
+
+
+def _passed(fields: Mapping[str, Any], data: Any, errors: Mapping[str, Any]) -> dict[str, Any]:
+    """The validated values of the fields in `fields` that `errors` does not name (nested
+    serializers: theirs, field by field)."""
+    values: dict[str, Any] = {}
+    if not isinstance(data, Mapping):
+        return values
+    for name, field in fields.items():
+        if field.read_only:
+            continue
+        primitive = field.get_value(data)
+        if primitive is empty:
+            continue
+        error = errors.get(name)
+        if error is None:
+            try:
+                values[name] = field.run_validation(primitive)
+            except (DjangoValidationError, exceptions.ValidationError):
+                continue
+        elif isinstance(field, serializers.Serializer) and isinstance(error, Mapping):
+            values[name] = _passed(field.fields, primitive, error)
+    return values
+
+
+def _error_detail(exc: DjangoValidationError | exceptions.ValidationError) -> Any:
+    if isinstance(exc, exceptions.ValidationError):
+        return exc.detail
+    return exc.message_dict if hasattr(exc, "error_dict") else {"detail": " ".join(exc.messages)}
+
+
+def _merge(into: dict[str, Any], more: Any) -> None:
+    """Add `more`'s errors to `into`, for the fields `into` does not name yet."""
+    if not isinstance(more, Mapping):
+        return
+    for name, messages in more.items():
+        if name not in into:
+            into[name] = messages
+        elif isinstance(into[name], dict) and isinstance(messages, Mapping):
+            _merge(into[name], messages)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

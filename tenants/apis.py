@@ -21,7 +21,7 @@ from cleanup import selectors as cleanup_selectors
 from cleanup.models import CleanupReport
 from cleanup.serializers import ReportSerializer
 from cleanup.services import cleanup_platform_trigger
-from core.api import AUTH_ERRORS, ERROR, VALIDATION_ERROR, OperatorApi
+from core.api import AUTH_ERRORS, ERROR, VALIDATION_ERROR, OperatorApi, validate_with
 from tenants import selectors
 from tenants.models import Tenant
 from tenants.serializers import (
@@ -34,13 +34,40 @@ from tenants.serializers import (
     TenantListQuerySerializer,
     TenantSerializer,
 )
-from tenants.services import tenant_create
+from tenants.services import tenant_create, tenant_create_check
 
 # Service error keys -> the request's field names.
 CREATE_ERROR_FIELDS = {
     "admin_username": ("admin", "username"),
     "admin_password": ("admin", "password"),
 }
+
+
+def _request_fields(exc: DjangoValidationError) -> dict[str, Any]:
+    """The service's errors under the request's field names (the admin's nested)."""
+    errors: dict[str, Any] = {}
+    for field, messages in exc.message_dict.items():
+        if field in CREATE_ERROR_FIELDS:
+            outer, inner = CREATE_ERROR_FIELDS[field]
+            errors.setdefault(outer, {})[inner] = messages
+        else:
+            errors[field] = messages
+    return errors
+
+
+def _tenant_create_check(passed: dict[str, Any]) -> None:
+    """The service's checks on the fields of a create request whose shape was right."""
+    admin = passed.get("admin") or {}
+    try:
+        tenant_create_check(
+            schema_name=passed.get("schema_name"),
+            name=passed.get("name"),
+            domain=passed.get("domain"),
+            admin_username=admin.get("username"),
+            admin_password=admin.get("password"),
+        )
+    except DjangoValidationError as exc:
+        raise ValidationError(_request_fields(exc)) from exc
 
 
 class TenantListCreateApi(OperatorApi, ListAPIView):
@@ -89,9 +116,7 @@ class TenantListCreateApi(OperatorApi, ListAPIView):
         summary="Create a tenant: schema, domain, policy and first admin, all or nothing",
     )
     def post(self, request: Request) -> Response:
-        serializer = TenantCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validate_with(TenantCreateSerializer(data=request.data), _tenant_create_check)
         try:
             tenant = tenant_create(
                 schema_name=data["schema_name"],
@@ -103,14 +128,7 @@ class TenantListCreateApi(OperatorApi, ListAPIView):
                 actor=request.user.get_username(),
             )
         except DjangoValidationError as exc:
-            errors: dict = {}
-            for field, messages in exc.message_dict.items():
-                if field in CREATE_ERROR_FIELDS:
-                    outer, inner = CREATE_ERROR_FIELDS[field]
-                    errors.setdefault(outer, {})[inner] = messages
-                else:
-                    errors[field] = messages
-            raise ValidationError(errors) from exc
+            raise ValidationError(_request_fields(exc)) from exc
         created = selectors.tenant_get(tenant.schema_name)
         return Response(TenantSerializer(created).data, status=status.HTTP_201_CREATED)
 

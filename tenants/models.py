@@ -12,6 +12,7 @@ from cleanup.policy import (
     RATIO_CONDITION,
     range_condition,
     range_validators,
+    ratio_validators,
 )
 from core.validators import no_control_characters
 from tenants.schedule import validate_cron, validate_timezone
@@ -87,7 +88,9 @@ class CleanupPolicy(models.Model):
     action = models.CharField(max_length=10, choices=Action.choices, default=DEFAULTS.action)
     dry_run = models.BooleanField(default=DEFAULTS.dry_run)
     exempt_groups = ArrayField(models.CharField(max_length=150), default=list, blank=True)
-    max_removal_ratio = models.FloatField(default=DEFAULTS.max_removal_ratio)
+    max_removal_ratio = models.FloatField(
+        default=DEFAULTS.max_removal_ratio, validators=ratio_validators()
+    )
     on_cap = models.CharField(max_length=5, choices=OnCap.choices, default=DEFAULTS.on_cap)
     notice_days = models.PositiveSmallIntegerField(
         default=DEFAULTS.notice_days, validators=range_validators("notice_days")

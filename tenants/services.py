@@ -48,6 +48,70 @@ def tenant_default_domain(schema_name: str) -> str:
     return f"{schema_name.replace('_', '-')}.{settings.BASE_DOMAIN}"
 
 
+def tenant_create_check(
+    *,
+    schema_name: str | None,
+    name: str | None,
+    domain: str | None,
+    admin_username: str | None,
+    admin_password: str | None,
+) -> None:
+    """What `tenant_create` refuses, every field's problem at once: a malformed, reserved or
+    taken schema name or domain, a blank name or admin username, a weak password. A field
+    given as None is not checked (its shape was wrong, and the caller says so); a domain of
+    None or "" is the schema's default one. Reads only.
+
+    Raises ValidationError with per-field messages (`admin_username`, `admin_password` for
+    the first admin's)."""
+    errors: dict[str, list[str]] = {}
+    if schema_name is not None:
+        try:
+            schema_name_validate(schema_name)
+        except ValidationError as exc:
+            errors["schema_name"] = exc.messages
+    if name is not None and not name.strip():
+        errors["name"] = ["A tenant needs a name."]
+    elif name is not None:
+        try:
+            # The model field's rules (length, no control characters): this is the door every
+            # tenant comes through, whatever called it.
+            Tenant._meta.get_field("name").run_validators(name.strip())
+        except ValidationError as exc:
+            errors["name"] = exc.messages
+    domain_given = bool(domain)
+    if domain_given or schema_name is not None:
+        domain = (domain or tenant_default_domain(schema_name or "")).strip().lower()
+        if not DOMAIN_RE.fullmatch(domain):
+            errors["domain"] = [f"'{domain}' is not a valid host name."]
+        elif domain_given and (label := domain.split(".")[0]) in RESERVED_NAMES:
+            # A default domain's first label is the schema name, refused above if reserved.
+            errors["domain"] = [f"'{label}' is reserved: choose another first label for the host."]
+        elif Domain.objects.filter(domain=domain).exists():
+            errors["domain"] = [f"The domain '{domain}' is already taken."]
+    if admin_username is not None and not admin_username:
+        errors["admin_username"] = ["The first admin needs a username."]
+    elif admin_username is not None:
+        try:
+            # Django's own username rules (letters, digits and @/./+/-/_, at most 150), which
+            # create_user() does not check.
+            get_user_model()._meta.get_field("username").run_validators(admin_username)
+        except ValidationError as exc:
+            errors["admin_username"] = exc.messages
+    if admin_password is not None:
+        try:
+            validate_password(admin_password)
+        except ValidationError as exc:
+            errors["admin_password"] = exc.messages
+    if (
+        schema_name is not None
+        and "schema_name" not in errors
+        and (Tenant.objects.filter(schema_name=schema_name).exists() or schema_exists(schema_name))
+    ):
+        errors["schema_name"] = [f"A tenant with schema name '{schema_name}' already exists."]
+    if errors:
+        raise ValidationError(errors)
+
+
 def tenant_create(
     *,
     schema_name: str,
@@ -66,48 +130,14 @@ def tenant_create(
     failure leaves nothing behind: no schema, no tenant row, no domain, no event. Raises
     ValidationError with per-field messages on bad input or a taken schema name or domain.
     """
-    domain_given = bool(domain)
-    domain = (domain or tenant_default_domain(schema_name or "")).strip().lower()
-    errors: dict[str, list[str]] = {}
-    try:
-        schema_name_validate(schema_name)
-    except ValidationError as exc:
-        errors["schema_name"] = exc.messages
-    if not name or not name.strip():
-        errors["name"] = ["A tenant needs a name."]
-    else:
-        try:
-            # The model field's rules (length, no control characters): this is the door every
-            # tenant comes through, whatever called it.
-            Tenant._meta.get_field("name").run_validators(name.strip())
-        except ValidationError as exc:
-            errors["name"] = exc.messages
-    if not DOMAIN_RE.fullmatch(domain):
-        errors["domain"] = [f"'{domain}' is not a valid host name."]
-    elif domain_given and (label := domain.split(".")[0]) in RESERVED_NAMES:
-        # A default domain's first label is the schema name, refused above if reserved.
-        errors["domain"] = [f"'{label}' is reserved: choose another first label for the host."]
-    if not admin_username:
-        errors["admin_username"] = ["The first admin needs a username."]
-    else:
-        try:
-            # Django's own username rules (letters, digits and @/./+/-/_, at most 150), which
-            # create_user() does not check.
-            get_user_model()._meta.get_field("username").run_validators(admin_username)
-        except ValidationError as exc:
-            errors["admin_username"] = exc.messages
-    try:
-        validate_password(admin_password)
-    except ValidationError as exc:
-        errors["admin_password"] = exc.messages
-    if "schema_name" not in errors and (
-        Tenant.objects.filter(schema_name=schema_name).exists() or schema_exists(schema_name)
-    ):
-        errors["schema_name"] = [f"A tenant with schema name '{schema_name}' already exists."]
-    if "domain" not in errors and Domain.objects.filter(domain=domain).exists():
-        errors["domain"] = [f"The domain '{domain}' is already taken."]
-    if errors:
-        raise ValidationError(errors)
+    tenant_create_check(
+        schema_name=schema_name,
+        name=name,
+        domain=domain,
+        admin_username=admin_username,
+        admin_password=admin_password,
+    )
+    domain = (domain or tenant_default_domain(schema_name)).strip().lower()
 
     try:
         with transaction.atomic():

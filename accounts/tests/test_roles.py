@@ -39,6 +39,7 @@ READS: list[Endpoint] = [
     ("get", "/api/reports/{finished}/", None),
     ("get", "/api/reports/{finished}/users/", None),
     ("get", "/api/reports/{finished}/users/?format=csv", None),
+    ("get", "/api/reports/{finished}/notices/", None),
     ("get", "/api/reports/{finished}/undo/", None),
     ("get", "/api/cleanup/policy/", None),
     ("post", "/api/cleanup/preview/", {"inactive_days": 30}),

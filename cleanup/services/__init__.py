@@ -24,6 +24,7 @@ from cleanup.services.exemptions import (
     ExemptionNotFound,
     exemption_create,
     exemption_delete,
+    exemption_input_check,
     exemption_input_validate,
 )
 from cleanup.services.keep import (
@@ -54,6 +55,7 @@ from cleanup.services.platform import cleanup_platform_trigger
 from cleanup.services.policy import (
     policy_get,
     policy_input_validate,
+    policy_rules_check,
     policy_save,
     policy_try,
     policy_update,
@@ -113,6 +115,7 @@ __all__ = [
     "cleanup_trigger_many",
     "exemption_create",
     "exemption_delete",
+    "exemption_input_check",
     "exemption_input_validate",
     "keep_link_follow",
     "keep_token_read",
@@ -123,6 +126,7 @@ __all__ = [
     "notices_send_enqueue",
     "policy_get",
     "policy_input_validate",
+    "policy_rules_check",
     "policy_save",
     "policy_try",
     "policy_update",

@@ -42,16 +42,36 @@ def policy_input_validate(*, schema_name: str, data: dict[str, Any]) -> None:
         )
 
 
+def policy_rules_check(*, schema_name: str, base: PolicySpec, data: dict[str, Any]) -> None:
+    """Every rule beyond the fields' shapes at once — the tenant's groups and the rules between
+    fields — on `base` with `data` (any policy fields) applied. Reads only.
+
+    Raises one ValidationError naming each field with a problem, so a form shows all of them
+    after one submit; callers also use it on the fields that passed their shape checks when
+    others did not (`core.api.validate_with`)."""
+    errors: dict[str, list[str]] = {}
+    for check in (
+        lambda: policy_input_validate(schema_name=schema_name, data=data),
+        lambda: policy_check({**base.snapshot(), **data}),
+    ):
+        try:
+            check()
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
 def policy_try(*, schema_name: str, overrides: dict[str, Any]) -> PolicySpec:
     """The saved policy with `overrides` (any policy fields) applied, checked like a save
     (the rules between fields, the tenant's groups), for the preview. Writes nothing.
 
     Raises ValidationError with per-field messages.
     """
-    policy_input_validate(schema_name=schema_name, data=overrides)
-    spec = replace(PolicySpec.from_policy(policy_get(schema_name)), **overrides)
-    policy_check(spec.snapshot())
-    return spec
+    saved = PolicySpec.from_policy(policy_get(schema_name))
+    policy_rules_check(schema_name=schema_name, base=saved, data=overrides)
+    return replace(saved, **overrides)
 
 
 def policy_update(*, policy: CleanupPolicy, data: dict[str, Any], actor: str) -> CleanupPolicy:
@@ -69,11 +89,12 @@ def policy_update(*, policy: CleanupPolicy, data: dict[str, Any], actor: str) ->
     unknown = set(data) - set(POLICY_FIELDS)
     if unknown:
         raise ValidationError({name: ["Unknown policy field."] for name in sorted(unknown)})
-    policy_input_validate(schema_name=policy.tenant.schema_name, data=data)
+    policy_rules_check(
+        schema_name=policy.tenant.schema_name, base=PolicySpec.from_policy(policy), data=data
+    )
     before = {name: getattr(policy, name) for name in data}
     for name, value in data.items():
         setattr(policy, name, value)
-    policy_check({name: getattr(policy, name) for name in POLICY_FIELDS})
     policy.full_clean(exclude=["tenant"])
     changes = {
         name: {"old": old, "new": getattr(policy, name)}

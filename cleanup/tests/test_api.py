@@ -23,6 +23,7 @@ ENDPOINTS = [
     ("get", "/api/reports/latest/", None),
     ("get", "/api/reports/{report}/", None),
     ("get", "/api/reports/{report}/users/", None),
+    ("get", "/api/reports/{report}/notices/", None),
     ("post", "/api/cleanup/trigger/", {"dry_run": True}),
     ("get", "/api/cleanup/policy/", None),
     ("patch", "/api/cleanup/policy/", {"inactive_days": 120}),

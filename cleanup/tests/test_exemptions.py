@@ -328,6 +328,37 @@ def test_every_fields_problem_is_named_at_once(api: Any) -> None:
 
 
 @pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        # A blank username is refused by its shape, and the reason only by the service.
+        ({"username": "", "reason": ""}, {"username", "reason"}),
+        (
+            {"username": "", "reason": " ", "expires_at": "now"},
+            {"username", "reason", "expires_at"},
+        ),
+        (
+            {"username": "nobody", "reason": "", "expires_at": "now"},
+            {"username", "reason", "expires_at"},
+        ),
+        (
+            {"username": 7, "reason": "x", "expires_at": "2001-01-01T00:00:00Z"},
+            {"username", "expires_at"},
+        ),
+    ],
+)
+def test_malformed_and_refused_fields_are_named_at_once_and_nothing_written(
+    api: Any, body: dict[str, Any], fields: set[str]
+) -> None:
+    response = create(api, body)
+
+    assert response.status_code == 400
+    assert set(response.json()) == fields
+    with schema_context("alpha"):
+        assert not CleanupExemption.objects.exists()
+    assert events() == []
+
+
+@pytest.mark.parametrize(
     ("body", "content_type"),
     [
         ("{not json", "application/json"),

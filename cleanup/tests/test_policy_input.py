@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django_tenants.utils import schema_context
 
@@ -238,5 +239,95 @@ def test_the_operators_policy_form_refuses_a_restore_window_with_action_delete(
 
     assert response.status_code == 200  # the form again, with the error
     errors = response.context["adminform"].form.errors
+    assert "deactivate" in errors["delete_after_days"][0]
+    assert policy_row() == before
+
+
+# The safety cap is a share from 1% to 100%: the dashboard shows and edits it as a whole
+# percentage, and 5e-324 (accepted once) read as "0%".
+TOO_SMALL_OR_LARGE_RATIOS = [5e-324, 0.0099, 0, -0.5, 1.0001]
+
+
+@pytest.mark.parametrize("ratio", TOO_SMALL_OR_LARGE_RATIOS)
+@pytest.mark.parametrize("method", ["patch", "put", "preview"])
+def test_a_safety_cap_outside_one_to_a_hundred_percent_is_a_400_and_saves_nothing(
+    admin_a: dict[str, str], method: str, ratio: float
+) -> None:
+    before = policy_row()
+
+    response = send(admin_a, method, {**FULL_POLICY, "max_removal_ratio": ratio})
+
+    assert response.status_code == 400, response.content
+    assert response.json() == {
+        "max_removal_ratio": ["Must be from 0.01 to 1 (1% to 100% of eligible users)."]
+    }
+    assert policy_row() == before
+
+
+@pytest.mark.parametrize("ratio", [0.01, 0.125, 1])
+def test_a_safety_cap_from_one_to_a_hundred_percent_is_saved(
+    admin_a: dict[str, str], ratio: float
+) -> None:
+    response = send(admin_a, "patch", {"max_removal_ratio": ratio})
+
+    assert response.status_code == 200, response.content
+    assert response.json()["max_removal_ratio"] == ratio == policy_row()["max_removal_ratio"]
+
+
+def test_the_database_refuses_a_safety_cap_below_one_percent(tenant_a: Any) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CleanupPolicy.objects.filter(tenant=tenant_a).update(max_removal_ratio=5e-324)
+    assert policy_row()["max_removal_ratio"] == 0.5
+
+
+def test_the_operators_policy_form_refuses_a_safety_cap_below_one_percent(tenant_a: Any) -> None:
+    make_user("public", "op", is_superuser=True, is_staff=True)
+    browser = Client(HTTP_HOST="localhost")
+    browser.post("/admin/login/", {"username": "op", "password": "a-long-enough-password"})
+    before = policy_row()
+
+    response = browser.post(
+        f"/admin/tenants/cleanuppolicy/{tenant_a.pk}/change/",
+        {
+            **FULL_POLICY,
+            "tenant": tenant_a.pk,
+            "exempt_groups": "",
+            "delete_after_days": "",
+            "max_removal_ratio": "5e-324",
+        },
+    )
+
+    assert response.status_code == 200  # the form again, with the error
+    errors = response.context["adminform"].form.errors
+    assert errors["max_removal_ratio"] == ["Must be from 0.01 to 1 (1% to 100% of eligible users)."]
+    assert policy_row() == before
+
+
+@pytest.mark.parametrize("method", ["patch", "put", "preview"])
+def test_malformed_and_refused_fields_are_named_at_once_and_nothing_saved(
+    admin_a: dict[str, str], groups: None, method: str
+) -> None:
+    """Malformed fields (a day count out of range, a cron of four fields) and fields only the
+    rules beyond the shapes refuse (an unknown group, a restore window with action delete),
+    in one request: one 400 names them all, so the editor shows them all at once."""
+    before = policy_row()
+
+    response = send(
+        admin_a,
+        method,
+        {
+            **FULL_POLICY,
+            "inactive_days": 0,
+            "schedule": "0 3 * *",
+            "exempt_groups": ["vip", "vpi"],
+            "action": "delete",
+            "delete_after_days": 30,
+        },
+    )
+
+    assert response.status_code == 400, response.content
+    errors = response.json()
+    assert set(errors) == {"inactive_days", "schedule", "exempt_groups", "delete_after_days"}
+    assert errors["exempt_groups"] == ["No such group in this tenant: vpi."]
     assert "deactivate" in errors["delete_after_days"][0]
     assert policy_row() == before

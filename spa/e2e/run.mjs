@@ -62,9 +62,43 @@ function assert(condition, message) {
 // ("[Report Only] Refused …" under Content-Security-Policy-Report-Only).
 const CSP_VIOLATION = /violates the following Content Security Policy directive/;
 
-/** @param {Page} page @param {string} name @param {import('playwright-core').PageScreenshotOptions} [options] */
+/**
+ * A screenshot for the README. A full-page one is taken from the top with the page's sticky
+ * parts (header, preview card) un-stuck by the `capture-full-page` class (styles.css):
+ * stuck, they are drawn wherever the page was scrolled to, mid-page.
+ * @param {Page} page @param {string} name @param {import('playwright-core').PageScreenshotOptions} [options]
+ */
 async function shot(page, name, options = {}) {
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true, animations: 'disabled', ...options });
+  const fullPage = options.fullPage ?? true;
+  if (fullPage) {
+    await page.evaluate(() => {
+      document.documentElement.classList.add('capture-full-page');
+      window.scrollTo(0, 0);
+    });
+  }
+  try {
+    await page.screenshot({ path: path.join(SHOTS, `${name}.png`), animations: 'disabled', ...options, fullPage });
+  } finally {
+    if (fullPage) await page.evaluate(() => document.documentElement.classList.remove('capture-full-page'));
+  }
+}
+
+/**
+ * Click a switch where a part of it (its track, its label) is drawn: a real click at that
+ * point, which Playwright makes only once the switch is still and only if that point
+ * belongs to the switch's control itself (were another element on top, it would refuse).
+ * The part's offset from the control is measured in one frame, so it holds while a dialog
+ * is still settling.
+ * @param {import('playwright-core').Locator} control @param {'.switch-track' | '.switch-label'} part
+ */
+async function clickSwitchAt(control, part) {
+  const position = await control.evaluate((input, selector) => {
+    const own = input.getBoundingClientRect();
+    const drawn = input.closest('.switch')?.querySelector(selector)?.getBoundingClientRect();
+    if (!drawn) throw new Error(`the switch has no ${selector}`);
+    return { x: drawn.x + drawn.width / 2 - own.x, y: drawn.y + drawn.height / 2 - own.y };
+  }, part);
+  await control.click({ position });
 }
 
 /** @param {Page} page @param {string} base @param {{ username: string, password: string }} credentials */
@@ -85,8 +119,13 @@ async function loginAsAdmin(page) {
 
 test('tenant admin signs in on acme and sees the overview', async ({ page }) => {
   await page.goto(`${TENANT}/`);
-  await page.getByRole('heading', { name: 'Sign in to acme' }).waitFor();
+  // The tenant's name (seed_demo: "Acme Inc."), from the config the server injects.
+  await page.getByRole('heading', { name: 'Sign in to Acme Inc.' }).waitFor();
   await shot(page, 'login-tenant');
+  // Every blank field is named at once, and nothing is sent.
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('Enter your username.').waitFor();
+  await page.getByText('Enter your password.').waitFor();
   await login(page, TENANT, creds.admin);
   await page.getByRole('heading', { name: 'Overview' }).waitFor();
   await page.getByRole('region', { name: 'Schedule & policy' }).getByText('Next scheduled run').waitFor();
@@ -109,14 +148,17 @@ test('tenant admin previews a policy and saves it', async ({ page }) => {
   await notice.fill('0');
   const days = page.getByRole('spinbutton', { name: 'Inactive for more than (days)' });
   await days.fill('1');
-  await page.getByRole('spinbutton', { name: /Safety cap/ }).fill('0.1');
+  const cap = page.getByRole('spinbutton', { name: /Safety cap/ });
+  // A percentage, as the overview shows it.
+  assert(/^\d+(\.\d+)?$/.test(await cap.inputValue()) && Number(await cap.inputValue()) >= 1, `the cap is not a percentage: ${await cap.inputValue()}`);
+  await cap.fill('10');
   const overCap = page.getByText(/A run with these settings would (abort|wait for approval)/);
   await overCap.waitFor({ timeout: TIMEOUT });
 
   // Then settings a dry run can finish with; a varying value keeps the form dirty on re-runs.
   const inactive = String(300 + (Date.now() % 60));
   await days.fill(inactive);
-  await page.getByRole('spinbutton', { name: /Safety cap/ }).fill('0.95');
+  await cap.fill('95');
   await overCap.waitFor({ state: 'detached', timeout: TIMEOUT });
   const text = await headline.textContent();
   assert(/With these settings \d[\d,]* of \d[\d,]* users are past the limits/.test(text ?? ''), `unexpected preview headline: ${text}`);
@@ -126,13 +168,13 @@ test('tenant admin previews a policy and saves it', async ({ page }) => {
   await notice.fill('14');
   await page.getByText(/Users get an email 14 days before their account is deactivated/).waitFor();
   const restore = page.getByRole('switch', { name: /Restore window/ });
-  if (!(await restore.isChecked())) await restore.check({ force: true });
+  if (!(await restore.isChecked())) await restore.check();
   const window = page.getByRole('spinbutton', { name: 'Delete deactivated accounts after (days)' });
   await window.fill('30');
   await page.getByText(/can be reactivated for 30 days/).waitFor();
-  await page.getByRole('radio', { name: /Stop the run/ }).check({ force: true });
+  await page.getByRole('radio', { name: /Stop the run/ }).check();
   const notify = page.getByRole('switch', { name: "Email the tenant's admins" });
-  if (!(await notify.isChecked())) await notify.check({ force: true });
+  if (!(await notify.isChecked())) await notify.check();
   // The preview has caught up with the form (debounced): nobody is warned yet, so with a
   // two weeks' notice nobody would be deactivated now.
   await page.locator('.preview-card [aria-busy="false"]').waitFor({ timeout: TIMEOUT });
@@ -140,7 +182,7 @@ test('tenant admin previews a policy and saves it', async ({ page }) => {
   await shot(page, 'policy-editor');
 
   const dryRun = page.getByRole('switch', { name: /Dry run/ });
-  if (!(await dryRun.isChecked())) await dryRun.check({ force: true });
+  if (!(await dryRun.isChecked())) await dryRun.check();
   await page.getByRole('button', { name: 'Save policy' }).click();
   await page.getByText('Policy saved.').waitFor();
 
@@ -153,14 +195,19 @@ test('tenant admin previews a policy and saves it', async ({ page }) => {
   assert(await page.getByRole('radio', { name: /Stop the run/ }).isChecked(), 'on_cap not saved');
   assert(await notify.isChecked(), 'notify_admins not saved');
 
-  // The API's own validation shows next to the field.
+  // The API's own validation shows next to each field, every one after one save: a day
+  // count out of range (its shape) and a group that does not exist (a rule beyond it).
   await days.fill('99999');
+  const groups = page.getByRole('textbox', { name: 'Exempt groups' });
+  await groups.fill('no-such-group');
   await page.getByRole('button', { name: 'Save policy' }).click();
   await page
     .getByText(/less than or equal to 3650/)
     .first()
     .waitFor();
+  await page.getByText('No such group in this tenant: no-such-group.').first().waitFor();
   assert((await days.getAttribute('aria-invalid')) === 'true', 'inactive days not flagged invalid');
+  assert((await groups.getAttribute('aria-invalid')) === 'true', 'exempt groups not flagged invalid');
   await shot(page, 'policy-validation');
 });
 
@@ -173,10 +220,22 @@ test('tenant admin triggers a dry run, watches it finish, opens its audit list a
   const dialog = page.getByRole('dialog', { name: 'Run cleanup now?' });
   await dialog.waitFor();
   const dry = dialog.getByRole('switch', { name: /Dry run/ });
-  if (!(await dry.isChecked())) await dry.check({ force: true });
+  await dialog.locator('.confirm-text').waitFor({ timeout: TIMEOUT });
+  // The switch toggles wherever it is clicked: its track, its label, the control itself.
+  const was = await dry.isChecked();
+  await clickSwitchAt(dry, '.switch-track');
+  assert((await dry.isChecked()) === !was, 'a click on the dry-run switch’s track did not toggle it');
+  await clickSwitchAt(dry, '.switch-label');
+  assert((await dry.isChecked()) === was, 'a click on the dry-run switch’s label did not toggle it');
+  await dry.click();
+  assert((await dry.isChecked()) === !was, 'a click on the dry-run switch did not toggle it');
+  if (!(await dry.isChecked())) await dry.check();
   await dialog.getByText(/Dry run: report the .* users matched by the current policy/).waitFor({ timeout: TIMEOUT });
+  // A dry run changes nothing, and its button says so.
+  const start = dialog.getByRole('button', { name: 'Run (changes nothing)' });
+  assert(!(await start.getAttribute('class'))?.includes('btn-danger'), 'a dry run has a red button');
   await shot(page, 'run-confirmation', { fullPage: false });
-  await dialog.getByRole('button', { name: 'Start dry run' }).click();
+  await start.click();
 
   // Progress shows while queued/running (it may be brief), then the result line.
   const finished = page.locator('.finished-line');
@@ -196,13 +255,56 @@ test('tenant admin triggers a dry run, watches it finish, opens its audit list a
   await page.getByRole('region', { name: 'Summary' }).getByText('Would deactivate').waitFor();
   const audit = page.getByRole('region', { name: /Audit list/ });
   await audit.locator('.empty-state, table').first().waitFor({ timeout: TIMEOUT });
-  await shot(page, 'report-detail');
+  await page
+    .getByRole('region', { name: 'Users warned by email' })
+    .getByText(/^A dry run sends no email\./)
+    .waitFor();
 
   const [download] = await Promise.all([page.waitForEvent('download', { timeout: TIMEOUT }), page.getByRole('button', { name: 'Download CSV' }).click()]);
   const file = await download.path();
   const csv = await readFile(file, 'utf8');
   assert(download.suggestedFilename().endsWith('.csv'), `download is not a CSV: ${download.suggestedFilename()}`);
   assert(csv.split(/\r?\n/)[0]?.includes('username'), `CSV has no header: ${csv.slice(0, 80)}`);
+});
+
+test('tenant admin starts a real run that only warns: the button says so, and the report lists who was warned', async ({ page }) => {
+  await loginAsAdmin(page);
+  const runButton = page.getByRole('button', { name: 'Run cleanup now' });
+  await runButton.and(page.locator(':enabled')).waitFor({ timeout: 60_000 });
+  await runButton.click();
+  const dialog = page.getByRole('dialog', { name: 'Run cleanup now?' });
+  const dry = dialog.getByRole('switch', { name: /Dry run/ });
+  await dialog.locator('.confirm-text').waitFor({ timeout: TIMEOUT });
+  if (await dry.isChecked()) await clickSwitchAt(dry, '.switch-track');
+  assert(!(await dry.isChecked()), 'the dry-run switch did not turn off');
+  // Every seeded user has an email address and nobody holds a notice yet: with the saved
+  // two weeks' notice, a real run now only warns.
+  const confirmText = (await dialog.getByText(/^Right now: /).textContent({ timeout: TIMEOUT })) ?? '';
+  const warned = confirmText.match(/^Right now: ([\d,]+) warned by email\.$/)?.[1];
+  assert(warned, `expected a run that only warns: ${confirmText}`);
+  const start = dialog.getByRole('button', { name: `Warn ${warned} users` });
+  await start.waitFor();
+  assert(!(await start.getAttribute('class'))?.includes('btn-danger'), 'a run that only warns has a red button');
+  await start.click();
+
+  const finished = page.locator('.finished-line');
+  await finished.waitFor({ timeout: 60_000 });
+  const result = (await finished.textContent()) ?? '';
+  assert(result.includes(`${warned} warned by email`), `unexpected result: ${result}`);
+  await finished.getByRole('link', { name: 'Open the report' }).click();
+  await page.getByRole('heading', { level: 1, name: /Run #\d+/ }).waitFor();
+
+  // Nobody was removed, yet some matched: the audit list says how many, never "no user matched".
+  const audit = page.getByRole('region', { name: 'Audit list: users removed' });
+  await audit.getByText(/^[\d,]+ users? matched the policy, but none was removed/).waitFor({ timeout: TIMEOUT });
+  assert((await page.getByText('No user matched the policy.').count()) === 0, 'the report says no user matched');
+  // Who was warned, page by page.
+  const list = page.getByRole('region', { name: 'Users warned by email' });
+  const table = list.getByRole('table', { name: /Users run #\d+ warned/ });
+  await table.waitFor({ timeout: TIMEOUT });
+  assert((await table.getByRole('row').count()) > 1, 'the warned list is empty');
+  await list.getByText(new RegExp(`(^|· )${warned} users?( ·|$)`)).waitFor();
+  await shot(page, 'report-detail');
 });
 
 test('tenant admin pages through the reports table', async ({ page }) => {
@@ -223,13 +325,19 @@ test('tenant admin exempts a user, sees it in the activity log, then removes the
 
   await page.getByRole('button', { name: 'Add exemption' }).first().click();
   const dialog = page.getByRole('dialog', { name: 'Exempt a user' });
-  // The API's refusals show next to their fields: nobody by that name, no reason.
-  await dialog.getByRole('textbox', { name: 'Username' }).fill('nobody-by-this-name');
+  // The API's refusals show next to their fields, all after one submit: no username (its
+  // shape), no reason and a past expiry (the rules beyond it).
   await dialog.getByRole('textbox', { name: 'Reason' }).fill('   ');
+  await dialog.getByLabel('Exempt until (optional)').fill('2001-01-01');
+  await dialog.getByRole('button', { name: 'Add exemption' }).click();
+  await dialog.getByText('This field may not be blank.').waitFor();
+  await dialog.getByText('Say why this user must not be removed.').waitFor();
+  await dialog.getByText(/Must be in the future/).waitFor();
+  assert((await dialog.getByRole('textbox', { name: 'Reason' }).getAttribute('aria-invalid')) === 'true', 'reason not flagged invalid');
+  // Then a user who does not exist.
+  await dialog.getByRole('textbox', { name: 'Username' }).fill('nobody-by-this-name');
   await dialog.getByRole('button', { name: 'Add exemption' }).click();
   await dialog.getByText('No user with this username in this tenant.').waitFor();
-  await dialog.getByText('Say why this user must not be removed.').waitFor();
-  assert((await dialog.getByRole('textbox', { name: 'Reason' }).getAttribute('aria-invalid')) === 'true', 'reason not flagged invalid');
   await shot(page, 'exemption-errors', { fullPage: false });
 
   await dialog.getByRole('textbox', { name: 'Username' }).fill(username);
@@ -310,7 +418,7 @@ test('an expired session returns to login with a message', async ({ page }) => {
   });
   await page.reload();
   await page.getByText('Your session expired, please log in again.').waitFor();
-  await page.getByRole('heading', { name: 'Sign in to acme' }).waitFor();
+  await page.getByRole('heading', { name: 'Sign in to Acme Inc.' }).waitFor();
   await shot(page, 'session-expired');
 });
 
@@ -447,12 +555,17 @@ test('operator signs in, creates a tenant and triggers it', async ({ page }) => 
   await dialog.getByRole('textbox', { name: 'Tenant name' }).fill(`E2E ${stamp}`);
   await dialog.getByRole('textbox', { name: 'Schema name' }).fill(schema);
   await dialog.getByRole('textbox', { name: 'Admin username' }).fill('boss');
-  await dialog.getByRole('textbox', { name: 'Admin email' }).fill(`boss@${stamp}.example.com`);
-  // A weak password first: the API's 400 shows inline.
+  // An address that is none (its shape) and a weak password (a rule beyond it) first: the
+  // API's 400 names both, beside their fields, after one submit.
+  const email = dialog.getByRole('textbox', { name: 'Admin email' });
+  await email.fill('not-an-email');
   await dialog.getByLabel('Admin password').fill('x');
   await dialog.getByRole('button', { name: 'Create tenant' }).click();
-  await dialog.locator('.field-error').first().waitFor({ timeout: TIMEOUT });
+  await dialog.getByText('Enter a valid email address.').waitFor({ timeout: TIMEOUT });
+  await dialog.getByText(/This password is too short/).waitFor();
+  assert((await dialog.getByLabel('Admin password').getAttribute('aria-invalid')) === 'true', 'the password is not flagged invalid');
   await shot(page, 'create-tenant-errors', { fullPage: false });
+  await email.fill(`boss@${stamp}.example.com`);
   // A custom two-label domain, outside BASE_DOMAIN: nothing in its name says "tenant".
   const domain = `e2e-${stamp}.test`;
   await dialog.getByRole('textbox', { name: /Domain/ }).fill(domain);
@@ -460,12 +573,18 @@ test('operator signs in, creates a tenant and triggers it', async ({ page }) => 
   await dialog.getByLabel('Admin password').fill(password);
   await dialog.getByRole('button', { name: 'Create tenant' }).click();
   await page.getByText(`Tenant E2E ${stamp} created`).waitFor({ timeout: 30_000 });
+  // Counted at once, well before the summary's own 15-second refresh.
+  await page.waitForFunction(
+    (tenants) => Number(document.querySelector('[aria-label="Fleet figures"] .stat-value')?.textContent?.replace(/\D/g, '')) === tenants + 1,
+    tenantsBefore,
+    { timeout: 5_000 },
+  );
 
   // Its domain serves its own console: the login page names it, its admin signs in.
   const own = await page.context().newPage();
   const base = `http://${domain}:${port}`;
   await own.goto(`${base}/`);
-  await own.getByRole('heading', { name: `Sign in to ${schema}` }).waitFor();
+  await own.getByRole('heading', { name: `Sign in to E2E ${stamp}` }).waitFor();
   await login(own, base, { username: 'boss', password });
   await own.getByRole('heading', { name: 'Overview' }).waitFor();
   await own.getByText(`E2E ${stamp}`).first().waitFor();

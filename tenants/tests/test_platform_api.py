@@ -146,6 +146,34 @@ def test_a_bad_username_or_tenant_name_is_a_400_naming_the_field_and_creates_not
         assert cursor.fetchone() is None
 
 
+def test_tenant_creation_names_every_fields_problem_at_once_and_leaves_nothing(
+    operator: dict[str, str],
+) -> None:
+    """Malformed fields (a blank name, an email that is none) and fields only the service
+    refuses (a reserved schema name, a weak password, a taken domain) in one request: one
+    400 names them all, so the form shows them all after one submit."""
+    before = Tenant.objects.count(), Domain.objects.count()
+
+    response = client(ROOT, operator["access"]).post(
+        "/api/platform/tenants/",
+        {
+            "name": "",
+            "schema_name": "public",
+            "domain": "alpha.localhost",
+            "admin": {"username": "bill", "email": "not-an-email", "password": "1"},
+        },
+        format="json",
+    )
+
+    assert response.status_code == 400
+    errors = response.json()
+    assert set(errors) == {"name", "schema_name", "domain", "admin"}
+    assert set(errors["admin"]) == {"email", "password"}
+    assert "reserved" in errors["schema_name"][0]
+    assert "taken" in errors["domain"][0]
+    assert (Tenant.objects.count(), Domain.objects.count()) == before
+
+
 def test_a_tenants_reports_are_listed_for_operators(operator: dict[str, str]) -> None:
     with schema_context("alpha"):
         CleanupReport.objects.create(

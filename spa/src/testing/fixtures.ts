@@ -5,6 +5,7 @@ import type {
   Exemption,
   FleetSummary,
   Me,
+  Notice,
   PlatformTenant,
   Policy,
   Preview,
@@ -65,6 +66,21 @@ export function makeAuditEntry(i: number, overrides: Partial<AuditEntry> = {}): 
     noticed_at: i % 3 ? iso(NOW - 15 * DAY) : null,
     restored_at: null,
     restored_by: null,
+    ...overrides,
+  };
+}
+
+/** A notice a run wrote (whom it warned): sent unless `sent_at` says otherwise. */
+export function makeNotice(i: number, overrides: Partial<Notice> = {}): Notice {
+  return {
+    user_id: i,
+    username: `warned${i}`,
+    email: `warned${i}@acme.test`,
+    status: 'sent',
+    due_at: iso(NOW + 14 * DAY),
+    created_at: iso(NOW - HOUR),
+    sent_at: iso(NOW - HOUR + 60_000),
+    attempts: 0,
     ...overrides,
   };
 }

@@ -7,6 +7,7 @@ import type {
   ExemptionInput,
   FleetSummary,
   Me,
+  Notice,
   Paginated,
   PlatformTenant,
   Policy,
@@ -39,6 +40,8 @@ export const db = {
   usernames: [] as string[],
   /** The audit list every run answers with. */
   audit: [] as AuditEntry[],
+  /** Whom every run warned (its notices). */
+  notices: [] as Notice[],
   undoPreview: makeUndoPreview() as UndoPreview,
   summary: makeFleetSummary() as FleetSummary,
 };
@@ -53,6 +56,7 @@ export function resetDb(): void {
   db.activity = [];
   db.usernames = ['ceo', 'sleepy', 'member'];
   db.audit = Array.from({ length: 25 }, (_, i) => makeAuditEntry(i + 1));
+  db.notices = [];
   db.undoPreview = makeUndoPreview();
   db.summary = makeFleetSummary();
 }
@@ -125,6 +129,7 @@ export const handlers = [
     return report ? HttpResponse.json(report) : HttpResponse.json({ detail: 'Not found.' }, { status: 404 });
   }),
   http.get('/api/reports/:id/users/', ({ request }) => HttpResponse.json(paginate(db.audit, pageOf(request), '/api/reports/1/users/'))),
+  http.get('/api/reports/:id/notices/', ({ request }) => HttpResponse.json(paginate(db.notices, pageOf(request), '/api/reports/1/notices/'))),
   http.post('/api/reports/:id/approve/', ({ params }) => {
     const found = awaitingReport(params.id);
     if (found instanceof Response) return found;

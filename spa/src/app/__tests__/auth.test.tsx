@@ -10,7 +10,7 @@ describe('login', () => {
   it("names this host's tenant and signs a tenant admin in to the overview", async () => {
     const { user } = renderApp({ path: '/', authenticated: false });
 
-    expect(await screen.findByRole('heading', { name: 'Sign in to acme' })).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { name: 'Sign in to Acme Corp' })).toBeInTheDocument();
     await user.type(screen.getByLabelText('Username'), 'admin');
     await user.type(screen.getByLabelText('Password'), 'admin-pass');
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
@@ -18,6 +18,59 @@ describe('login', () => {
     expect(await screen.findByRole('heading', { name: 'Overview' })).toBeInTheDocument();
     expect(readTokens()).toEqual({ access: 'access-1', refresh: 'refresh-1' });
     expect(screen.getByText('Acme Corp')).toBeInTheDocument();
+  });
+
+  it('names the tenant by its name, not its schema', async () => {
+    renderApp({
+      path: '/login',
+      authenticated: false,
+      host: { console: 'tenant', tenant: { schema_name: 'acme_eu', name: 'Acme Europe GmbH' }, base_domain: 'localhost' },
+    });
+
+    expect(await screen.findByRole('heading', { name: 'Sign in to Acme Europe GmbH' })).toBeInTheDocument();
+    expect(screen.getByText('Acme Europe GmbH', { selector: 'strong' })).toBeInTheDocument();
+    expect(screen.queryByText(/acme_eu/)).not.toBeInTheDocument();
+    expect(document.title).toContain('Sign in to Acme Europe GmbH');
+  });
+
+  it('says every blank field at once, beside it, and sends nothing', async () => {
+    let sent = 0;
+    server.use(
+      http.post('/api/auth/token/', () => {
+        sent += 1;
+        return HttpResponse.json({ access: 'a', refresh: 'r' });
+      }),
+    );
+    const { user } = renderApp({ path: '/login', authenticated: false });
+
+    await user.click(await screen.findByRole('button', { name: 'Sign in' }));
+
+    expect(screen.getByLabelText('Username')).toHaveAccessibleDescription('Enter your username.');
+    expect(screen.getByLabelText('Password')).toHaveAccessibleDescription('Enter your password.');
+    expect(screen.getByLabelText('Username')).toHaveAttribute('aria-invalid', 'true');
+    expect(sent).toBe(0);
+
+    await user.type(screen.getByLabelText('Username'), 'admin');
+    expect(screen.getByLabelText('Username')).not.toHaveAttribute('aria-invalid');
+    expect(screen.getByLabelText('Password')).toHaveAccessibleDescription('Enter your password.');
+  });
+
+  it("shows each of the API's field errors beside its field", async () => {
+    server.use(
+      http.post('/api/auth/token/', () =>
+        HttpResponse.json({ username: ['Ensure this field has no more than 150 characters.'], password: ['Not a valid string.'] }, { status: 400 }),
+      ),
+    );
+    const { user } = renderApp({ path: '/login', authenticated: false });
+
+    await user.type(await screen.findByLabelText('Username'), 'u'.repeat(151));
+    await user.type(screen.getByLabelText('Password'), 'x');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+
+    expect(await screen.findByText('Ensure this field has no more than 150 characters.')).toBeInTheDocument();
+    expect(screen.getByLabelText('Username')).toHaveAccessibleDescription('Ensure this field has no more than 150 characters.');
+    expect(screen.getByLabelText('Password')).toHaveAccessibleDescription('Not a valid string.');
+    expect(screen.getByRole('alert')).toHaveTextContent('Fix the highlighted fields.');
   });
 
   it('says so when the credentials are wrong', async () => {
@@ -59,7 +112,7 @@ describe('login', () => {
     const { user } = renderApp();
     await user.click(await screen.findByRole('button', { name: 'Log out' }));
 
-    expect(await screen.findByRole('heading', { name: 'Sign in to acme' })).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { name: 'Sign in to Acme Corp' })).toBeInTheDocument();
     expect(screen.getByText('You have been logged out.')).toBeInTheDocument();
     expect(revoked).toEqual({ refresh: 'refresh-1' });
     expect(readTokens()).toBeNull();
@@ -91,7 +144,7 @@ describe('session', () => {
     writeTokens({ access: 'garbage', refresh: 'garbage' });
     renderApp({ path: '/reports', authenticated: false });
 
-    expect(await screen.findByRole('heading', { name: 'Sign in to acme' })).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { name: 'Sign in to Acme Corp' })).toBeInTheDocument();
     expect(screen.getByText('Your session expired, please log in again.')).toBeInTheDocument();
     expect(readTokens()).toBeNull();
   });

@@ -52,7 +52,7 @@ describe('which console', () => {
     openPageAt('http://acme-corp.test/', { console: 'tenant', tenant: { schema_name: 'acme', name: 'Acme Corp' }, base_domain: 'example.com' });
     const { user } = renderApp({ host: await loadHostConfig(), authenticated: false });
 
-    expect(await screen.findByRole('heading', { name: 'Sign in to acme' })).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { name: 'Sign in to Acme Corp' })).toBeInTheDocument();
     await user.type(screen.getByLabelText('Username'), 'admin');
     await user.type(screen.getByLabelText('Password'), 'admin-pass');
     await user.click(screen.getByRole('button', { name: 'Sign in' }));

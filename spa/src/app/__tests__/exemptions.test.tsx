@@ -97,6 +97,33 @@ describe('exemptions', () => {
     expect(sent.at(-1)).toEqual({ username: 'ceo', reason: 'On sabbatical', expires_at: new Date('2999-03-01T00:00:00').toISOString() });
   });
 
+  it("shows every field's problem from one 400 beside its field", async () => {
+    server.use(
+      http.post('/api/exemptions/', () =>
+        HttpResponse.json(
+          {
+            username: ['This field may not be blank.'],
+            reason: ['Say why this user must not be removed.'],
+            expires_at: ['Must be in the future (leave it out for no expiry).'],
+          },
+          { status: 400 },
+        ),
+      ),
+    );
+    const { user } = renderApp({ path: '/exemptions' });
+
+    await user.click((await screen.findAllByRole('button', { name: 'Add exemption' }))[0]!);
+    const dialog = await screen.findByRole('dialog', { name: 'Exempt a user' });
+    await user.type(within(dialog).getByLabelText('Exempt until (optional)'), '2001-01-01');
+    await user.click(within(dialog).getByRole('button', { name: 'Add exemption' }));
+
+    const username = within(dialog).getByRole('textbox', { name: 'Username' });
+    await waitFor(() => expect(username).toHaveAttribute('aria-invalid', 'true'));
+    expect(username).toHaveAccessibleDescription(/This field may not be blank/);
+    expect(within(dialog).getByRole('textbox', { name: 'Reason' })).toHaveAccessibleDescription(/Say why this user must not be removed/);
+    expect(within(dialog).getByLabelText('Exempt until (optional)')).toHaveAccessibleDescription(/Must be in the future/);
+  });
+
   it('sends no expiry when none is given', async () => {
     let body: unknown = null;
     server.use(

@@ -28,6 +28,32 @@ describe("operators' fleet summary", () => {
     expect(now).toHaveTextContent('Awaiting approval 1');
   });
 
+  it('counts a created tenant in the fleet figures at once', async () => {
+    server.use(
+      http.post('/api/platform/tenants/', async ({ request }) => {
+        const body = (await request.json()) as { name: string; schema_name: string };
+        db.summary = { ...db.summary, tenants: db.summary.tenants + 1, active_tenants: db.summary.active_tenants + 1 };
+        return HttpResponse.json(makeTenant(body.schema_name, { name: body.name, last_report: null }), { status: 201 });
+      }),
+    );
+    const { user } = renderApp({ host: platformHost, path: '/tenants' });
+    const figures = await screen.findByLabelText('Fleet figures');
+    const tenants = () => within(figures).getByText('Tenants').closest('.stat') as HTMLElement;
+    expect(within(tenants()).getByText(formatNumber(2000))).toBeInTheDocument();
+
+    await user.click(screen.getByRole('button', { name: 'New tenant' }));
+    const dialog = await screen.findByRole('dialog', { name: 'New tenant' });
+    await user.type(within(dialog).getByRole('textbox', { name: 'Tenant name' }), 'Initech');
+    await user.type(within(dialog).getByRole('textbox', { name: 'Admin email' }), 'boss@initech.test');
+    await user.type(within(dialog).getByLabelText('Admin password'), 'a-long-enough-password');
+    await user.click(within(dialog).getByRole('button', { name: 'Create tenant' }));
+    expect(await screen.findByText('Tenant Initech created')).toBeInTheDocument();
+
+    // Well before the summary's own 15-second refresh.
+    await waitFor(() => expect(within(tenants()).getByText(formatNumber(2001))).toBeInTheDocument(), { timeout: 2000 });
+    expect(within(tenants()).getByText(`${formatNumber(1991)} active`)).toBeInTheDocument();
+  });
+
   it('lists the runs that need attention, each linking to its tenant’s runs', async () => {
     const { user } = renderApp({ host: platformHost, path: '/tenants' });
 

@@ -124,6 +124,40 @@ describe('operator console', () => {
     expect(await screen.findByRole('link', { name: 'Initech' })).toBeInTheDocument();
   });
 
+  it("shows every field's problem from one 400 beside its field", async () => {
+    let attempts = 0;
+    server.use(
+      http.post('/api/platform/tenants/', () => {
+        attempts += 1;
+        return HttpResponse.json(
+          {
+            name: ['This field may not be blank.'],
+            schema_name: ["'public' is reserved: choose another schema name."],
+            domain: ["The domain 'acme.localhost' is already taken."],
+            admin: { email: ['Enter a valid email address.'], password: ['This password is too short.'] },
+          },
+          { status: 400 },
+        );
+      }),
+    );
+    const { user } = renderApp({ host: platformHost, path: '/tenants' });
+
+    await user.click(await screen.findByRole('button', { name: 'New tenant' }));
+    const dialog = await screen.findByRole('dialog', { name: 'New tenant' });
+    await user.type(within(dialog).getByRole('textbox', { name: 'Schema name' }), 'public');
+    await user.click(within(dialog).getByRole('button', { name: 'Create tenant' }));
+
+    await waitFor(() => expect(within(dialog).getByRole('textbox', { name: 'Tenant name' })).toHaveAccessibleDescription(/This field may not be blank/));
+    expect(within(dialog).getByRole('textbox', { name: 'Schema name' })).toHaveAccessibleDescription(/'public' is reserved/);
+    expect(within(dialog).getByRole('textbox', { name: /Domain/ })).toHaveAccessibleDescription(/already taken/);
+    expect(within(dialog).getByRole('textbox', { name: 'Admin email' })).toHaveAccessibleDescription('Enter a valid email address.');
+    expect(within(dialog).getByLabelText('Admin password')).toHaveAccessibleDescription('This password is too short.');
+    for (const field of ['Tenant name', 'Schema name', 'Admin email']) {
+      expect(within(dialog).getByRole('textbox', { name: field })).toHaveAttribute('aria-invalid', 'true');
+    }
+    expect(attempts).toBe(1);
+  });
+
   it("drills into a tenant's reports", async () => {
     const { user } = renderApp({ host: platformHost, path: '/tenants' });
     await user.click(await screen.findByRole('link', { name: 'Acme Inc' }));

@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
-import { makePreview } from '@/testing/fixtures';
+import { makePolicy, makePreview } from '@/testing/fixtures';
 import { db } from '@/testing/handlers';
 import { renderApp } from '@/testing/render';
 import { server } from '@/testing/server';
@@ -15,7 +15,7 @@ describe('policy editor', () => {
     expect(screen.getByRole('switch', { name: /Dry run/ })).toBeChecked();
     expect(screen.getByRole('switch', { name: 'Run on schedule' })).toBeChecked();
     expect(screen.getByRole('textbox', { name: 'Exempt groups' })).toHaveValue('');
-    expect(screen.getByRole('spinbutton', { name: /Safety cap/ })).toHaveValue(0.5);
+    expect(screen.getByRole('spinbutton', { name: /Safety cap/ })).toHaveValue(50);
     expect(screen.getByRole('radio', { name: /Ask an admin to approve/ })).toBeChecked();
     expect(screen.getByRole('spinbutton', { name: 'Warn users by email (days before)' })).toHaveValue(14);
     expect(screen.getByRole('switch', { name: /Restore window/ })).not.toBeChecked();
@@ -192,5 +192,79 @@ describe('policy editor', () => {
     expect(await screen.findByText('Ensure this value is less than or equal to 3650.')).toBeInTheDocument();
     expect(window).toHaveAttribute('aria-invalid', 'true');
     expect(db.policy.delete_after_days).toBeNull();
+  });
+
+  it('shows and edits the safety cap as a percentage, and sends the API its share', async () => {
+    const previews: Record<string, unknown>[] = [];
+    let saved: Record<string, unknown> | null = null;
+    server.use(
+      http.post('/api/cleanup/preview/', async ({ request }) => {
+        previews.push((await request.json()) as Record<string, unknown>);
+        return HttpResponse.json(makePreview());
+      }),
+      http.put('/api/cleanup/policy/', async ({ request }) => {
+        saved = (await request.json()) as Record<string, unknown>;
+        db.policy = { ...db.policy, ...saved };
+        return HttpResponse.json(db.policy);
+      }),
+    );
+    const { user } = renderApp({ path: '/policy' });
+
+    const cap = await screen.findByRole('spinbutton', { name: 'Safety cap: the largest share of eligible users one run may remove (%)' });
+    expect(cap).toHaveValue(50);
+    expect(cap).toHaveAccessibleDescription(
+      'A run that would deactivate or delete more than 50% of eligible users removes nobody: it waits for a tenant admin to approve it.',
+    );
+    await user.clear(cap);
+    await user.type(cap, '7');
+    await user.click(screen.getByRole('radio', { name: /Stop the run/ }));
+    expect(cap).toHaveAccessibleDescription('A run that would deactivate or delete more than 7% of eligible users removes nobody: it stops.');
+    await waitFor(() => expect(previews.at(-1)).toMatchObject({ max_removal_ratio: 0.07, on_cap: 'abort' }), { timeout: 8000 });
+
+    await user.click(screen.getByRole('button', { name: 'Save policy' }));
+    expect(await screen.findByText('Policy saved.')).toBeInTheDocument();
+    expect(saved).toMatchObject({ max_removal_ratio: 0.07 });
+    expect(cap).toHaveValue(7);
+  });
+
+  it('keeps a cap saved more finely than a whole percent when another field is saved', async () => {
+    db.policy = makePolicy({ max_removal_ratio: 0.123456 });
+    let saved: Record<string, unknown> | null = null;
+    server.use(
+      http.put('/api/cleanup/policy/', async ({ request }) => {
+        saved = (await request.json()) as Record<string, unknown>;
+        return HttpResponse.json({ ...db.policy, ...saved });
+      }),
+    );
+    const { user } = renderApp({ path: '/policy' });
+
+    expect(await screen.findByRole('spinbutton', { name: /Safety cap/ })).toHaveValue(12.3456);
+    await user.click(screen.getByRole('button', { name: 'Mondays 03:00' }));
+    await user.click(screen.getByRole('button', { name: 'Save policy' }));
+    expect(await screen.findByText('Policy saved.')).toBeInTheDocument();
+    expect(saved).toMatchObject({ max_removal_ratio: 0.123456 });
+  });
+
+  it('shows the API refusing the cap beside the percentage, and says what it takes', async () => {
+    server.use(
+      http.put('/api/cleanup/policy/', () =>
+        HttpResponse.json({ max_removal_ratio: ['Must be from 0.01 to 1 (1% to 100% of eligible users).'] }, { status: 400 }),
+      ),
+    );
+    const { user } = renderApp({ path: '/policy' });
+
+    const cap = await screen.findByRole('spinbutton', { name: /Safety cap/ });
+    await user.clear(cap);
+    await user.type(cap, '0.5');
+    expect(cap).toHaveAccessibleDescription(/A percentage from 1 to 100/);
+    await user.click(screen.getByRole('button', { name: 'Save policy' }));
+
+    expect(await screen.findByText('Must be from 0.01 to 1 (1% to 100% of eligible users).')).toBeInTheDocument();
+    expect(cap).toHaveAttribute('aria-invalid', 'true');
+    expect(db.policy.max_removal_ratio).toBe(0.5);
+
+    // Editing the percentage clears the API's error on the share.
+    await user.type(cap, '5');
+    expect(cap).not.toHaveAttribute('aria-invalid');
   });
 });

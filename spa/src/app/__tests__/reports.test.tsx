@@ -1,6 +1,6 @@
 import { screen, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
-import { makeAuditEntry, makeReport } from '@/testing/fixtures';
+import { makeAuditEntry, makeNotice, makeReport } from '@/testing/fixtures';
 import { db } from '@/testing/handlers';
 import { renderApp } from '@/testing/render';
 import { server } from '@/testing/server';
@@ -107,6 +107,88 @@ describe('reports', () => {
     expect(aborted).toHaveTextContent('Rejected by bob. Nobody was removed. Had it gone ahead, it would have: 10 warned by email, 183 deactivated.');
     expect(await screen.findByText('Nobody was removed by this run')).toBeInTheDocument();
     expect(screen.queryByRole('region', { name: 'Undo this run' })).not.toBeInTheDocument();
+  });
+
+  it('a run that matched 100 and warned 101 lists who it warned and never says nobody matched', async () => {
+    db.reports = [
+      makeReport({
+        id: 7,
+        users_matched: 100,
+        users_warned: 101,
+        users_deactivated: 0,
+        users_removed: 0,
+        policy: { action: 'deactivate', notice_days: 14, max_removal_ratio: 0.5 },
+      }),
+    ];
+    db.audit = [];
+    db.notices = Array.from({ length: 101 }, (_, i) =>
+      makeNotice(i + 1, i === 1 ? { status: 'pending', sent_at: null, attempts: 2 } : i === 2 ? { username: null } : {}),
+    );
+    const { user } = renderApp({ path: '/reports/7' });
+
+    const audit = await screen.findByRole('region', { name: 'Audit list: users removed' });
+    expect(
+      await within(audit).findByText(
+        '100 users matched the policy, but none was removed: a user with an email address is removed only once their warning is 14 days old.',
+      ),
+    ).toBeInTheDocument();
+    expect(screen.queryByText(/No user matched/)).not.toBeInTheDocument();
+
+    const warned = screen.getByRole('region', { name: 'Users warned by email' });
+    const table = await within(warned).findByRole('table', { name: 'Users run #7 warned' });
+    const rows = within(table).getAllByRole('row');
+    expect(rows).toHaveLength(21);
+    expect(within(rows[1]!).getByText('warned1')).toBeInTheDocument();
+    expect(within(rows[1]!).getByText('Sent')).toBeInTheDocument();
+    expect(within(rows[2]!).getByText('Pending')).toBeInTheDocument();
+    expect(within(rows[2]!).getByText('2 failed attempts, retrying')).toBeInTheDocument();
+    expect(within(rows[2]!).getByText('not yet')).toBeInTheDocument();
+    expect(within(rows[3]!).getByText('account deleted')).toBeInTheDocument();
+    expect(within(rows[3]!).getByText('warned3@acme.test')).toBeInTheDocument();
+    expect(within(warned).getByText(/Page 1 of 6 · 101 users/)).toBeInTheDocument();
+
+    await user.click(within(warned).getByRole('button', { name: 'Next →' }));
+    expect(await within(warned).findByText('warned21')).toBeInTheDocument();
+  });
+
+  it.each([
+    [makeReport({ id: 8, users_matched: 0, users_warned: 0, users_deactivated: 0, users_removed: 0 }), 'No user matched the policy.'],
+    [
+      makeReport({ id: 8, users_matched: 3, users_warned: 0, users_deactivated: 0, users_removed: 0, policy: { notice_days: 0 } }),
+      '3 users matched the policy, but none was removed: each was active again, or had changed, by the time the run reached them.',
+    ],
+  ])('a finished run that removed nobody says why', async (report, text) => {
+    db.reports = [report];
+    db.audit = [];
+    renderApp({ path: '/reports/8' });
+    const audit = await screen.findByRole('region', { name: 'Audit list: users removed' });
+    expect(await within(audit).findByText(text)).toBeInTheDocument();
+  });
+
+  it.each([
+    [makeReport({ id: 9, dry_run: true, users_warned: 8 }), 'A dry run sends no email. A real run would have warned 8.'],
+    [makeReport({ id: 9, status: 'aborted', users_warned: 8 }), 'The run stopped before warning anyone.'],
+    [
+      makeReport({ id: 9, status: 'awaiting_approval', finished_at: null, users_warned: 8 }),
+      'The run stopped at the safety cap before warning anyone; it warns them if a tenant admin approves it.',
+    ],
+    [
+      makeReport({ id: 9, users_warned: 0, policy: { notice_days: 0 } }),
+      'Its policy warns nobody first (0 notice days): accounts are removed without an email.',
+    ],
+    [makeReport({ id: 9, users_warned: 0, policy: { notice_days: 14 } }), 'Nobody was due a warning: users are warned once, before their account is removed.'],
+  ])('a run that warned nobody says why', async (report, text) => {
+    db.reports = [report];
+    renderApp({ path: '/reports/9' });
+    const warned = await screen.findByRole('region', { name: 'Users warned by email' });
+    expect(await within(warned).findByText(text)).toBeInTheDocument();
+  });
+
+  it("shows the run's safety cap as a percentage in the policy it used", async () => {
+    db.reports = [makeReport({ id: 4, policy: { max_removal_ratio: 0.05, on_cap: 'ask' } })];
+    renderApp({ path: '/reports/4' });
+    const term = await screen.findByText('max removal ratio');
+    expect(term.nextSibling).toHaveTextContent('5%');
   });
 
   it('downloads the audit CSV with the auth header', async () => {

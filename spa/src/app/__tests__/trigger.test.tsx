@@ -28,6 +28,63 @@ describe('run cleanup now', () => {
     expect(within(dialog).getByText('Dry run: report the 7 users matched by the current policy. Nobody is changed and no email is sent.')).toBeInTheDocument();
   });
 
+  it('names what a run that only warns will do, in a button that is not red', async () => {
+    db.policy = makePolicy({ dry_run: false });
+    server.use(
+      http.post('/api/cleanup/preview/', () =>
+        HttpResponse.json(makePreview({ users_matched: 100, users_to_warn: 101, users_to_deactivate: 0, users_to_delete: 0 })),
+      ),
+    );
+    const { user } = renderApp();
+
+    const dialog = await openConfirmation(user);
+    const confirm = await within(dialog).findByRole('button', { name: 'Warn 101 users' });
+    expect(confirm).toHaveClass('btn-primary');
+    expect(within(dialog).queryByRole('button', { name: /Deactivate|Delete/ })).not.toBeInTheDocument();
+    expect(within(dialog).getByText('Right now: 101 warned by email.')).not.toHaveClass('confirm-danger');
+  });
+
+  it.each([
+    ['deactivate', { users_to_deactivate: 12 }, 'Deactivate 12 users'],
+    ['delete', { users_to_deactivate: 0, users_to_delete: 3 }, 'Delete 3 users'],
+  ] as const)('a run that will %s someone says how many, in a red button', async (action, counts, label) => {
+    db.policy = makePolicy({ dry_run: false, action });
+    server.use(http.post('/api/cleanup/preview/', () => HttpResponse.json(makePreview({ users_to_warn: 0, ...counts }))));
+    const { user } = renderApp();
+
+    const dialog = await openConfirmation(user);
+    expect(await within(dialog).findByRole('button', { name: label })).toHaveClass('btn-danger');
+  });
+
+  it('a dry run, and a real run that matches nobody, change nothing and say so', async () => {
+    db.policy = makePolicy({ dry_run: false });
+    server.use(
+      http.post('/api/cleanup/preview/', () =>
+        HttpResponse.json(makePreview({ users_matched: 0, users_to_warn: 0, users_to_deactivate: 0, users_to_delete: 0, sample: [] })),
+      ),
+    );
+    const { user } = renderApp();
+
+    const dialog = await openConfirmation(user);
+    expect(await within(dialog).findByRole('button', { name: 'Run (changes nothing)' })).toHaveClass('btn-primary');
+    expect(within(dialog).getByText('Nobody would be warned or removed right now.')).toBeInTheDocument();
+  });
+
+  it('the dry-run switch toggles from its label as well as from itself', async () => {
+    db.policy = makePolicy({ dry_run: true });
+    const { user } = renderApp();
+
+    const dialog = await openConfirmation(user);
+    const dry = within(dialog).getByRole('switch', { name: /dry run/i });
+    expect(dry).toBeChecked();
+    await user.click(within(dialog).getByText('Dry run — only report, change nobody'));
+    expect(dry).not.toBeChecked();
+    expect(await within(dialog).findByRole('button', { name: 'Warn 5 users and deactivate 2 users' })).toHaveClass('btn-danger');
+    await user.click(dry);
+    expect(dry).toBeChecked();
+    expect(within(dialog).getByRole('button', { name: 'Run (changes nothing)' })).toHaveClass('btn-primary');
+  });
+
   it.each([
     ['ask', 'This run will wait for approval'],
     ['abort', 'This run will abort'],
@@ -55,7 +112,7 @@ describe('run cleanup now', () => {
     await user.click(await within(dialog).findByRole('button', { name: /deactivate/i }));
 
     const finished = await screen.findByText(/Run #100 finished/);
-    expect(finished).toHaveTextContent('Run #100 finished: 45 matched, nobody removed (40 would have been).');
+    expect(finished).toHaveTextContent('Run #100 finished: 45 matched, nobody warned or removed (40 would have been removed).');
     expect(finished).not.toHaveTextContent('40 removed');
   });
 
@@ -80,7 +137,7 @@ describe('run cleanup now', () => {
     const { user } = renderApp();
 
     const dialog = await openConfirmation(user);
-    await user.click(await within(dialog).findByRole('button', { name: 'Start dry run' }));
+    await user.click(await within(dialog).findByRole('button', { name: 'Run (changes nothing)' }));
 
     expect(sent).toEqual({ dry_run: true });
     expect(await screen.findByRole('progressbar', { name: 'Cleanup run #100 progress' })).toBeInTheDocument();
@@ -93,6 +150,27 @@ describe('run cleanup now', () => {
     expect(polls).toBeGreaterThanOrEqual(3);
   });
 
+  it('when a real run that only warned finishes, the line says it warned them and removed nobody', async () => {
+    db.policy = makePolicy({ dry_run: false });
+    server.use(
+      http.post('/api/cleanup/preview/', () =>
+        HttpResponse.json(makePreview({ users_matched: 100, users_to_warn: 101, users_to_deactivate: 0, users_to_delete: 0 })),
+      ),
+      http.post('/api/cleanup/trigger/', () => {
+        db.reports.unshift(
+          makeReport({ id: 100, dry_run: false, users_matched: 100, users_warned: 101, users_deactivated: 0, users_deleted: 0, users_removed: 0 }),
+        );
+        return HttpResponse.json({ report_id: 100, task_id: 't', status: 'queued' }, { status: 202 });
+      }),
+    );
+    const { user } = renderApp();
+
+    const dialog = await openConfirmation(user);
+    await user.click(await within(dialog).findByRole('button', { name: 'Warn 101 users' }));
+
+    expect(await screen.findByText(/Run #100 finished: 100 matched, 101 warned by email\./)).toBeInTheDocument();
+  });
+
   it('409: says a cleanup is already running and follows that run', async () => {
     db.reports.unshift(makeReport({ id: 77, status: 'running', progress: 0.25, finished_at: null }));
     server.use(
@@ -102,7 +180,7 @@ describe('run cleanup now', () => {
     const { user } = renderApp();
 
     const dialog = await openConfirmation(user);
-    await user.click(await within(dialog).findByRole('button', { name: 'Start dry run' }));
+    await user.click(await within(dialog).findByRole('button', { name: 'Run (changes nothing)' }));
 
     expect(await screen.findByText('A cleanup is already running.')).toBeInTheDocument();
     expect(await screen.findByRole('progressbar', { name: 'Cleanup run #77 progress' })).toHaveAttribute('aria-valuenow', '25');
@@ -113,7 +191,7 @@ describe('run cleanup now', () => {
     const { user } = renderApp();
 
     const dialog = await openConfirmation(user);
-    await user.click(await within(dialog).findByRole('button', { name: 'Start dry run' }));
+    await user.click(await within(dialog).findByRole('button', { name: 'Run (changes nothing)' }));
 
     expect(await screen.findByRole('alert')).toHaveTextContent('The task queue is unavailable, try again shortly.');
     expect(screen.queryByRole('progressbar')).not.toBeInTheDocument();
@@ -166,6 +244,23 @@ describe('overview', () => {
         .getAllByTitle('Would remove; nobody was removed')
         .map((cell) => cell.textContent),
     ).toEqual(['183 would', '150 would']);
+  });
+
+  it.each([
+    ['ask', 'Asks for approval above 50% of eligible users'],
+    ['abort', 'Aborts above 50% of eligible users'],
+  ] as const)('describes the safety cap with the on_cap in force (%s)', async (onCap, sentence) => {
+    db.policy = makePolicy({ on_cap: onCap, max_removal_ratio: 0.5 });
+    renderApp();
+    const card = await screen.findByRole('region', { name: 'Schedule & policy' });
+    await waitFor(() => expect(card).toHaveTextContent(sentence));
+  });
+
+  it('says a live policy warns before it removes', async () => {
+    db.policy = makePolicy({ dry_run: false, notice_days: 14, action: 'delete' });
+    renderApp();
+    const card = await screen.findByRole('region', { name: 'Schedule & policy' });
+    await waitFor(() => expect(card).toHaveTextContent('Live scheduled runs warn users 14 days ahead, then delete them'));
   });
 
   it('says what to do when no cleanup has run yet', async () => {

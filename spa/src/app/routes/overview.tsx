@@ -14,11 +14,24 @@ import { ApprovalBanner } from '@/features/reports/components/ApprovalBanner';
 import { LatestRunSummary } from '@/features/reports/components/LatestRunSummary';
 import { RemovalsChart } from '@/features/reports/components/RemovalsChart';
 import { RunProgress } from '@/features/reports/components/RunProgress';
+import type { Report } from '@/lib/api/types';
 import { formatDateTime, formatNumber } from '@/lib/format';
 import { StatusBadge } from '@/components/ui/Badge';
-import { isActiveStatus } from '@/lib/report-status';
+import { describeStages, isActiveStatus, reportStages } from '@/lib/report-status';
 import { useCanChange } from '@/lib/role';
 import { useDocumentTitle } from '@/lib/use-document-title';
+
+/** What a run that just finished did, in the words of its stages. */
+function finishedOutcome(report: Report): string {
+  if (report.dry_run) return 'nobody changed (dry run)';
+  // Stopped at the safety cap, rejected, or its approval expired: before any stage ran.
+  if (report.status === 'aborted') {
+    const would = report.users_removed ? ` (${formatNumber(report.users_removed)} would have been removed)` : '';
+    return `nobody warned or removed${would}`;
+  }
+  const stages = describeStages(reportStages(report));
+  return stages === 'nobody' ? 'nobody warned or removed' : stages;
+}
 
 export function OverviewRoute() {
   useDocumentTitle('Overview');
@@ -45,12 +58,7 @@ export function OverviewRoute() {
         {followed.data && startedId !== null && !isActiveStatus(followed.data.status) && (
           <p className="finished-line">
             <StatusBadge status={followed.data.status} /> Run #{followed.data.id} finished: {formatNumber(followed.data.users_matched)} matched,{' '}
-            {followed.data.dry_run
-              ? 'nobody changed (dry run)'
-              : followed.data.counts_are_would
-                ? `nobody removed${followed.data.users_removed ? ` (${formatNumber(followed.data.users_removed)} would have been)` : ''}`
-                : `${formatNumber(followed.data.users_removed)} removed`}
-            . <Link to={`/reports/${followed.data.id}`}>Open the report</Link>
+            {finishedOutcome(followed.data)}. <Link to={`/reports/${followed.data.id}`}>Open the report</Link>
           </p>
         )}
       </RunCleanupCard>

@@ -48,6 +48,12 @@ function parseErrorBody(body: unknown): { detail: string | null; fieldErrors: Fi
   return { detail, fieldErrors };
 }
 
+/** `errors` without `field`'s: the person is fixing it. */
+export function withoutField(errors: FieldErrors, field: string): FieldErrors {
+  if (!(field in errors)) return errors;
+  return Object.fromEntries(Object.entries(errors).filter(([name]) => name !== field));
+}
+
 /** A 400 whose body names what was wrong: show `fieldErrors` next to the fields. */
 export function isValidationError(error: unknown): error is ApiError {
   return error instanceof ApiError && error.status === 400;

@@ -352,6 +352,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/reports/{report_id}/notices/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The users a run warned by email (its notices), paginated, in the order it warned them.
+         *     A dry run, or a run stopped at the safety cap, warned nobody.
+         *
+         *     Who may call it on a tenant host: tenant admins and auditors.
+         */
+        get: operations["reports_notices_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/reports/{report_id}/reject/": {
         parameters: {
             query?: never;
@@ -657,6 +679,37 @@ export interface components {
          * @enum {string}
          */
         NeedsAttentionStatusEnum: "failed" | "aborted" | "awaiting_approval";
+        /** @description A user a run warned by email (one of its notices). */
+        Notice: {
+            readonly user_id: number;
+            /** @description The user's username now; null once the account is deleted. */
+            readonly username: string | null;
+            readonly email: string;
+            /**
+             * @description `sent` once the mail server accepted it (`sent_at`); `pending` until then (a pending notice protects its user: nobody is removed before being told).
+             *
+             *     * `pending` - pending
+             *     * `sent` - sent
+             */
+            readonly status: components["schemas"]["NoticeStatusEnum"];
+            /**
+             * Format: date-time
+             * @description When the user is removed unless they are active again.
+             */
+            readonly due_at: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly sent_at: string | null;
+            /** @description Failed attempts to send it so far. */
+            readonly attempts: number;
+        };
+        /**
+         * @description * `pending` - pending
+         *     * `sent` - sent
+         * @enum {string}
+         */
+        NoticeStatusEnum: "pending" | "sent";
         /** @enum {unknown} */
         NullEnum: null;
         /**
@@ -709,6 +762,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Exemption"][];
+        };
+        PaginatedNoticeList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Notice"][];
         };
         PaginatedReportList: {
             /** @example 123 */
@@ -2241,6 +2309,70 @@ export interface operations {
             };
             /** @description `{detail}` */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    reports_notices_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                report_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedNoticeList"];
+                };
+            };
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -19,6 +19,7 @@ export type Me = S['Me'];
 
 export type Report = S['Report'];
 export type AuditEntry = S['AuditEntry'];
+export type Notice = S['Notice'];
 export type ReportConflict = S['ReportConflict'];
 export type UndoPreview = S['UndoPreview'];
 export type UndoResult = S['Undo'];
@@ -33,6 +34,7 @@ export interface Paginated<T> {
 }
 export type ReportPage = S['PaginatedReportList'];
 export type AuditPage = S['PaginatedAuditEntryList'];
+export type NoticePage = S['PaginatedNoticeList'];
 export type TenantPage = S['PaginatedTenantList'];
 
 export type Policy = S['Policy'];

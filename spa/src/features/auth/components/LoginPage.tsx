@@ -3,7 +3,7 @@ import { useLocation, useNavigate } from 'react-router';
 import { Alert } from '@/components/ui/Alert';
 import { Button } from '@/components/ui/Button';
 import { Field } from '@/components/ui/Field';
-import { ApiError, errorMessage } from '@/lib/api/errors';
+import { ApiError, errorMessage, isValidationError, withoutField, type FieldErrors } from '@/lib/api/errors';
 import { useHost } from '@/lib/host';
 import { useSession } from '@/lib/session';
 import { useObtainToken } from '../api/obtain-token';
@@ -13,13 +13,22 @@ function loginError(error: unknown): string {
   if (error instanceof ApiError) {
     if (error.status === 401) return 'Wrong username or password.';
     if (error.status === 429) return 'Too many attempts, try again later.';
-    if (error.status === 400) return 'Enter your username and password.';
+    if (error.status === 400) return 'Fix the highlighted fields.';
   }
   return errorMessage(error);
 }
 
+/** The fields left blank, every one at once. */
+function blankFields(username: string, password: string): FieldErrors {
+  return {
+    ...(username.trim() ? {} : { username: ['Enter your username.'] }),
+    ...(password ? {} : { password: ['Enter your password.'] }),
+  };
+}
+
 export function LoginPage() {
-  const tenant = useHost().tenant?.schema_name;
+  // The tenant's own name, as the server says this host is (never read from the host name).
+  const tenant = useHost().tenant?.name;
   useDocumentTitle(tenant ? `Sign in to ${tenant}` : 'Operator sign in');
   const session = useSession();
   const navigate = useNavigate();
@@ -27,11 +36,19 @@ export function LoginPage() {
   const login = useObtainToken();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
+  const [blank, setBlank] = useState<FieldErrors>({});
+  const errors: FieldErrors = { ...(isValidationError(login.error) ? login.error.fieldErrors : {}), ...blank };
 
   const from = (location.state as { from?: string } | null)?.from;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
+    const missing = blankFields(username, password);
+    setBlank(missing);
+    if (Object.keys(missing).length) {
+      login.reset();
+      return;
+    }
     login.mutate(
       { username: username.trim(), password },
       {
@@ -65,7 +82,7 @@ export function LoginPage() {
         {session.notice && !login.isError && <Alert tone="info">{session.notice}</Alert>}
         {login.isError && <Alert tone="error">{loginError(login.error)}</Alert>}
         <form onSubmit={submit} className="form-stack" noValidate>
-          <Field label="Username">
+          <Field label="Username" errors={errors.username}>
             <input
               className="input"
               name="username"
@@ -73,10 +90,13 @@ export function LoginPage() {
               autoFocus
               required
               value={username}
-              onChange={(e) => setUsername(e.target.value)}
+              onChange={(e) => {
+                setUsername(e.target.value);
+                setBlank((e) => withoutField(e, 'username'));
+              }}
             />
           </Field>
-          <Field label="Password">
+          <Field label="Password" errors={errors.password}>
             <input
               className="input"
               name="password"
@@ -84,10 +104,13 @@ export function LoginPage() {
               autoComplete="current-password"
               required
               value={password}
-              onChange={(e) => setPassword(e.target.value)}
+              onChange={(e) => {
+                setPassword(e.target.value);
+                setBlank((e) => withoutField(e, 'password'));
+              }}
             />
           </Field>
-          <Button type="submit" variant="primary" busy={login.isPending} disabled={!username.trim() || !password} className="btn-block">
+          <Button type="submit" variant="primary" busy={login.isPending} className="btn-block">
             {login.isPending ? 'Signing in…' : 'Sign in'}
           </Button>
         </form>

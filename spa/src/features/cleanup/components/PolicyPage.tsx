@@ -5,7 +5,7 @@ import { Button } from '@/components/ui/Button';
 import { Card, PageHeader, Stat } from '@/components/ui/Card';
 import { Field, Switch } from '@/components/ui/Field';
 import { Loading, Spinner } from '@/components/ui/Spinner';
-import { ApiError, type FieldErrors } from '@/lib/api/errors';
+import { ApiError, withoutField, type FieldErrors } from '@/lib/api/errors';
 import type { CleanupAction, OnCap, Policy, PolicyInput, Preview } from '@/lib/api/types';
 import { formatDateTime, formatNumber, formatPercent, formatRelative } from '@/lib/format';
 import { ACTION_DONE, REASON_LABEL } from '@/lib/report-status';
@@ -24,7 +24,8 @@ interface Draft {
   action: CleanupAction;
   dry_run: boolean;
   exempt_groups: string;
-  max_removal_ratio: string;
+  /** The safety cap as a percentage (the API's max_removal_ratio × 100). */
+  max_removal_percent: string;
   on_cap: OnCap;
   notice_days: string;
   /** The restore window is on: deactivated accounts are deleted after `delete_after_days`. */
@@ -40,6 +41,9 @@ const DEFAULT_RESTORE_DAYS = '30';
 
 type DraftKey = keyof Draft;
 
+/** The API field a form field edits, where their names differ. */
+const API_FIELD: Partial<Record<DraftKey, string>> = { max_removal_percent: 'max_removal_ratio', restore_window: 'delete_after_days' };
+
 function toDraft(policy: Policy): Draft {
   return {
     enabled: policy.enabled,
@@ -48,7 +52,9 @@ function toDraft(policy: Policy): Draft {
     action: policy.action,
     dry_run: policy.dry_run,
     exempt_groups: policy.exempt_groups.join(', '),
-    max_removal_ratio: String(policy.max_removal_ratio),
+    // toPrecision drops float noise (0.07 × 100 = 7.000000000000001) and keeps any share
+    // saved more finely than a whole percent, so saving another field never changes it.
+    max_removal_percent: String(Number((policy.max_removal_ratio * 100).toPrecision(12))),
     on_cap: policy.on_cap,
     notice_days: String(policy.notice_days),
     restore_window: policy.delete_after_days !== null,
@@ -66,6 +72,12 @@ function numeric(value: string): number {
   return (trimmed !== '' && Number.isFinite(n) ? n : trimmed) as number;
 }
 
+/** A typed percentage as the API's share; anything but a number as typed, for the API to refuse. */
+function fromPercent(value: string): number {
+  const n = numeric(value);
+  return typeof n === 'number' ? Number((n / 100).toPrecision(12)) : n;
+}
+
 function toInput(draft: Draft): PolicyInput {
   return {
     enabled: draft.enabled,
@@ -77,7 +89,7 @@ function toInput(draft: Draft): PolicyInput {
       .split(',')
       .map((g) => g.trim())
       .filter(Boolean),
-    max_removal_ratio: numeric(draft.max_removal_ratio),
+    max_removal_ratio: fromPercent(draft.max_removal_percent),
     on_cap: draft.on_cap,
     notice_days: numeric(draft.notice_days),
     // The restore window follows a deactivation only; switching to delete turns it off
@@ -121,6 +133,14 @@ function DaysInput({
   onChange: (value: string) => void;
 }) {
   return <input {...props} className={narrow ? 'input input-narrow' : 'input'} type="number" inputMode="numeric" onChange={(e) => onChange(e.target.value)} />;
+}
+
+/** The plain-language help under the safety cap, for the percentage typed and what happens over it. */
+function capHint(value: string, onCap: OnCap): string {
+  const percent = Number(value.trim());
+  if (value.trim() === '' || !Number.isFinite(percent) || percent < 1 || percent > 100) return 'A percentage from 1 to 100, e.g. 50.';
+  const over = onCap === 'ask' ? 'waits for a tenant admin to approve it' : 'stops';
+  return `A run that would deactivate or delete more than ${formatPercent(percent / 100)} of eligible users removes nobody: it ${over}.`;
 }
 
 const ON_CAP_LABEL: Record<OnCap, { title: string; text: string }> = {
@@ -171,10 +191,7 @@ function PolicyEditor({ policy }: { policy: Policy }) {
 
   const set = <K extends DraftKey>(key: K, value: Draft[K]) => {
     setDraft((d) => ({ ...d, [key]: value }));
-    setSaveErrors((e) => {
-      if (!(key in e)) return e;
-      return Object.fromEntries(Object.entries(e).filter(([k]) => k !== key));
-    });
+    setSaveErrors((e) => withoutField(e, API_FIELD[key] ?? key));
     if (save.isSuccess) save.reset();
   };
 
@@ -190,8 +207,7 @@ function PolicyEditor({ policy }: { policy: Policy }) {
     });
   };
 
-  const unknownErrors = Object.entries(errors).filter(([key]) => !(key in draft));
-  const ratio = Number(draft.max_removal_ratio);
+  const unknownErrors = Object.entries(errors).filter(([key]) => !(key in draft) && key !== 'max_removal_ratio');
 
   return (
     <>
@@ -244,23 +260,19 @@ function PolicyEditor({ policy }: { policy: Policy }) {
                 hint="New tenants start here. Turn it off once the reports look right."
               />
               <Field
-                label="Safety cap: the largest share of eligible users one run may remove"
+                label="Safety cap: the largest share of eligible users one run may remove (%)"
                 errors={errors.max_removal_ratio}
-                hint={
-                  Number.isFinite(ratio) && ratio > 0 && ratio <= 1
-                    ? `A run that would deactivate or delete more than ${formatPercent(ratio)} of eligible users removes nobody.`
-                    : 'A number above 0 and at most 1, e.g. 0.5 for 50%.'
-                }
+                hint={capHint(draft.max_removal_percent, draft.on_cap)}
               >
                 <input
                   className="input input-narrow"
                   type="number"
-                  step={0.05}
-                  min={0.01}
-                  max={1}
+                  step={1}
+                  min={1}
+                  max={100}
                   inputMode="decimal"
-                  value={draft.max_removal_ratio}
-                  onChange={(e) => set('max_removal_ratio', e.target.value)}
+                  value={draft.max_removal_percent}
+                  onChange={(e) => set('max_removal_percent', e.target.value)}
                 />
               </Field>
               <p className="field-label" id="on-cap-label">

@@ -12,6 +12,7 @@ import { useCanChange } from '@/lib/role';
 import { usePolicy } from '../api/get-policy';
 import { usePreviewNow } from '../api/preview-cleanup';
 import { conflictingReportId, triggerErrorMessage, useTriggerCleanup } from '../api/trigger-cleanup';
+import { runOutcome } from '../lib/run-outcome';
 
 interface RunCleanupCardProps {
   /** A run is queued or running: the button is disabled. */
@@ -38,7 +39,7 @@ export function RunCleanupCard({ running, onRun, children }: RunCleanupCardProps
   const [open, setOpen] = useState(false);
   const [dryRun, setDryRun] = useState<boolean | null>(null);
   const effectiveDryRun = dryRun ?? policy.data?.dry_run ?? true;
-  const action = policy.data?.action ?? 'deactivate';
+  const outcome = preview.isSuccess ? runOutcome(preview.data, effectiveDryRun, policy.data?.on_cap ?? 'ask') : null;
 
   const openDialog = () => {
     trigger.reset();
@@ -94,8 +95,8 @@ export function RunCleanupCard({ running, onRun, children }: RunCleanupCardProps
         footer={
           <>
             <Button onClick={() => setOpen(false)}>Cancel</Button>
-            <Button variant={effectiveDryRun ? 'primary' : 'danger'} onClick={start} busy={trigger.isPending} disabled={!preview.isSuccess}>
-              {effectiveDryRun ? 'Start dry run' : action === 'delete' ? 'Delete users' : 'Deactivate users'}
+            <Button variant={outcome?.removes ? 'danger' : 'primary'} onClick={start} busy={trigger.isPending} disabled={!outcome}>
+              {outcome?.label ?? 'Run'}
             </Button>
           </>
         }
@@ -110,7 +111,7 @@ export function RunCleanupCard({ running, onRun, children }: RunCleanupCardProps
         {preview.isError && <ErrorAlert error={preview.error} onRetry={() => preview.mutate()} title="Could not preview the run" />}
         {preview.isSuccess && (
           <>
-            <p className={`confirm-text ${effectiveDryRun ? '' : 'confirm-danger'}`}>{confirmationText(preview.data, effectiveDryRun)}</p>
+            <p className={`confirm-text ${outcome?.removes ? 'confirm-danger' : ''}`}>{confirmationText(preview.data, effectiveDryRun)}</p>
             <p className="muted small">
               {formatNumber(preview.data.users_matched)} of {formatNumber(preview.data.users_eligible)} eligible users match right now; the run re-checks each
               one as it goes.

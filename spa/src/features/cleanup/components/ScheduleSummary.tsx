@@ -3,8 +3,15 @@ import { ErrorAlert } from '@/components/ui/Alert';
 import { Badge } from '@/components/ui/Badge';
 import { Card } from '@/components/ui/Card';
 import { Loading } from '@/components/ui/Spinner';
+import type { CleanupAction } from '@/lib/api/types';
 import { formatDateTime, formatPercent, formatRelative } from '@/lib/format';
 import { usePolicy } from '../api/get-policy';
+
+/** What a live scheduled run does to the users it matches. */
+function liveRuns(action: CleanupAction, noticeDays: number): string {
+  const removal = action === 'delete' ? 'delete' : 'deactivate';
+  return noticeDays > 0 ? `warn users ${noticeDays} ${noticeDays === 1 ? 'day' : 'days'} ahead, then ${removal} them` : `${removal} users`;
+}
 
 export function ScheduleSummary() {
   const policy = usePolicy();
@@ -44,14 +51,15 @@ export function ScheduleSummary() {
           <ul className="policy-facts">
             <li>
               {policy.data.dry_run ? <Badge tone="accent">Dry run</Badge> : <Badge tone="danger">Live</Badge>} scheduled runs{' '}
-              {policy.data.dry_run ? 'only report' : policy.data.action === 'delete' ? 'delete users' : 'deactivate users'}
+              {policy.data.dry_run ? 'only report' : liveRuns(policy.data.action, policy.data.notice_days)}
             </li>
             <li>
               Inactive for more than <strong>{policy.data.inactive_days} days</strong>, or never logged in within{' '}
               <strong>{policy.data.never_logged_in_days} days</strong> of joining
             </li>
             <li>
-              Aborts above <strong>{formatPercent(policy.data.max_removal_ratio)}</strong> of eligible users
+              {policy.data.on_cap === 'ask' ? 'Asks for approval' : 'Aborts'} above <strong>{formatPercent(policy.data.max_removal_ratio)}</strong> of eligible
+              users
               {policy.data.exempt_groups.length > 0 && <> · exempt: {policy.data.exempt_groups.join(', ')}</>}
             </li>
           </ul>

@@ -7,7 +7,7 @@ import { Pagination } from '@/components/ui/Pagination';
 import { Loading } from '@/components/ui/Spinner';
 import { ApiError } from '@/lib/api/errors';
 import type { Report } from '@/lib/api/types';
-import { formatDateTime, formatDuration, formatNumber, formatRelative } from '@/lib/format';
+import { formatDateTime, formatDuration, formatNumber, formatPercent, formatRelative } from '@/lib/format';
 import { usePageParam } from '@/lib/pagination';
 import { AUDIT_ACTION_LABEL, canUndo, describeStages, isActiveStatus, REASON_LABEL, reportStages, wouldRemove } from '@/lib/report-status';
 import type { AuditEntry } from '@/lib/api/types';
@@ -20,6 +20,7 @@ import { ApprovalBanner } from './ApprovalBanner';
 import { RunProgress } from './RunProgress';
 import { UndoRunCard } from './UndoRunCard';
 import { StageStats } from './StageStats';
+import { WarnedList } from './WarnedList';
 import { useDocumentTitle } from '@/lib/use-document-title';
 import { useCanChange } from '@/lib/role';
 
@@ -121,8 +122,16 @@ function ReportDetail({ report }: { report: Report }) {
       </Card>
       {canUndo(report) && canChange && <UndoRunCard report={report} />}
       <AuditList report={report} />
+      <WarnedList report={report} />
     </>
   );
+}
+
+function snapshotValue(key: string, value: unknown): string {
+  if (Array.isArray(value)) return value.join(', ') || '—';
+  // The safety cap reads as the percentage the policy editor shows.
+  if (key === 'max_removal_ratio' && typeof value === 'number') return formatPercent(value);
+  return String(value);
 }
 
 function PolicySnapshot({ policy }: { policy: unknown }) {
@@ -136,12 +145,24 @@ function PolicySnapshot({ policy }: { policy: unknown }) {
         {entries.map(([key, value]) => (
           <div key={key}>
             <dt>{key.replace(/_/g, ' ')}</dt>
-            <dd>{Array.isArray(value) ? value.join(', ') || '—' : String(value)}</dd>
+            <dd>{snapshotValue(key, value)}</dd>
           </div>
         ))}
       </dl>
     </details>
   );
+}
+
+/** Why a finished real run removed nobody: nobody matched, or those matched were kept. */
+function matchedButKept(report: Report): string {
+  const matched = report.users_matched ?? 0;
+  if (!matched) return 'No user matched the policy.';
+  const noticeDays = (report.policy as { notice_days?: unknown } | null)?.notice_days;
+  const why =
+    typeof noticeDays === 'number' && noticeDays > 0
+      ? `a user with an email address is removed only once their warning is ${noticeDays} ${noticeDays === 1 ? 'day' : 'days'} old`
+      : 'each was active again, or had changed, by the time the run reached them';
+  return `${formatNumber(matched)} ${matched === 1 ? 'user' : 'users'} matched the policy, but none was removed: ${why}.`;
 }
 
 function AuditList({ report }: { report: Report }) {
@@ -165,7 +186,7 @@ function AuditList({ report }: { report: Report }) {
               ? 'A dry run changes nobody, so its audit list is empty. The CSV has the column headers only.'
               : report.status === 'aborted'
                 ? 'The run was aborted before removing anyone.'
-                : 'No user matched the policy.'}
+                : matchedButKept(report)}
         </EmptyState>
       ) : (
         <>

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0004_fleet_registry'),
+        ('tenants', '0006_tenant_name_no_control_characters'),
     ]
 
     operations = [

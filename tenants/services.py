@@ -18,22 +18,34 @@ from tenants.models import CleanupPolicy, Domain, Tenant
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,62}")  # fullmatch: `$` would allow a final "\n"
-DOMAIN_RE = re.compile(
-    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
-)
 # Names no tenant may take, as its schema name or as the first label of its host: django-tenants
 # strips `www.` from the request's host, so tenant `www` would be unreachable, and the others
 # would pass for part of the platform.
 RESERVED_NAMES = frozenset(
     {"www", "api", "admin", "static", "media", "mail", "app", "root", "public"}
 )
+# A schema name is also its default host's first label (`_` becomes `-`), which must not end
+# with `-`: so it ends with a letter or a digit.
+_SCHEMA_NAME = "[a-z](?:[a-z0-9_]{0,61}[a-z0-9])?"
+_LABEL = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+# The API's document states these two as the fields' patterns (lowercase only; the service
+# lowercases a domain first). Only what ECMA-262 and Python's `re` read alike.
+SCHEMA_NAME_PATTERN = (
+    f"^(?!(?:{'|'.join(sorted(RESERVED_NAMES | {settings.TENANT_BASE_SCHEMA}))})$)(?!pg_)"
+    f"{_SCHEMA_NAME}$"
+)
+DOMAIN_PATTERN = (
+    f"^(?!(?:{'|'.join(sorted(RESERVED_NAMES))})(?:[.]|$))(?=.{{1,253}}$){_LABEL}(?:[.]{_LABEL})*$"
+)
+SCHEMA_NAME_RE = re.compile(_SCHEMA_NAME)  # fullmatch: `$` would allow a final "\n"
+DOMAIN_RE = re.compile(f"(?=.{{1,253}}$){_LABEL}(?:[.]{_LABEL})*")
 
 
 def schema_name_validate(schema_name: str) -> None:
     if not isinstance(schema_name, str) or not SCHEMA_NAME_RE.fullmatch(schema_name):
         raise ValidationError(
-            "Use 1-63 characters: a lowercase letter, then lowercase letters, digits or '_'."
+            "Use 1-63 characters: a lowercase letter, then lowercase letters, digits or '_', "
+            "ending with a letter or a digit."
         )
     if schema_name in RESERVED_NAMES:
         raise ValidationError(f"'{schema_name}' is reserved: choose another schema name.")
@@ -74,11 +86,13 @@ def tenant_create(
         errors["schema_name"] = exc.messages
     if not name or not name.strip():
         errors["name"] = ["A tenant needs a name."]
-    if not DOMAIN_RE.fullmatch(domain):
-        errors["domain"] = [f"'{domain}' is not a valid host name."]
-    elif domain_given and (label := domain.split(".")[0]) in RESERVED_NAMES:
-        # A default domain's first label is the schema name, refused above if reserved.
-        errors["domain"] = [f"'{label}' is reserved: choose another first label for the host."]
+    # The default domain is made of the schema name: a bad one is reported once, on it.
+    if domain_given or "schema_name" not in errors:
+        if not DOMAIN_RE.fullmatch(domain):
+            errors["domain"] = [f"'{domain}' is not a valid host name."]
+        elif domain_given and (label := domain.split(".")[0]) in RESERVED_NAMES:
+            # A default domain's first label is the schema name, refused above if reserved.
+            errors["domain"] = [f"'{label}' is reserved: choose another first label for the host."]
     if not admin_username:
         errors["admin_username"] = ["The first admin needs a username."]
     try:

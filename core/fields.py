@@ -164,7 +164,7 @@ class NewPasswordFieldSchema(OpenApiSerializerFieldExtension):
         schema = StrictCharFieldSchema(self.target).map_serializer_field(auto_schema, direction)
         if self.target.max_length is not None:
             schema["maxLength"] = self.target.max_length
-        rules = []
+        rules, unstated = [], ""
         for validator in get_default_password_validators():
             if isinstance(validator, MinimumLengthValidator):
                 schema["minLength"] = validator.min_length
@@ -177,12 +177,12 @@ class NewPasswordFieldSchema(OpenApiSerializerFieldExtension):
                 schema["pattern"] = f"^[^\\u0000]*{not_digit}[^\\u0000]*$"
                 rules.append("not only digits")
             elif isinstance(validator, CommonPasswordValidator):
-                rules.append("not one of the 20,000 most common passwords (refused with a 400)")
+                unstated = " A commonly used password (Django's list) is also a 400."
         # Wrapped, so that drf-spectacular puts its own `minLength: 1` (and the field's
         # validators, already stated here) beside these rules instead of over them.
         wrapped: dict[str, Any] = {"allOf": [schema]}
-        if rules:
-            wrapped["description"] = f"Checked by the server's password rules: {', '.join(rules)}."
+        if rules or unstated:
+            wrapped["description"] = f"Taken as typed: {', '.join(rules)}.{unstated}"
         return wrapped
 
 

@@ -915,7 +915,7 @@ export interface components {
             username: string;
             /** Format: email */
             email: string;
-            /** @description Checked by the server's password rules: at least 8 characters, not one of the 20,000 most common passwords (refused with a 400), not only digits. */
+            /** @description Taken as typed: at least 8 characters, not only digits. A commonly used password (Django's list) is also a 400. */
             password: string;
         };
         TenantCreateRequest: {

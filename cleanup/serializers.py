@@ -3,6 +3,8 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -15,10 +17,16 @@ from core.fields import (
     StrictDateTimeField,
     StrictFloatField,
     StrictIntegerField,
-    StrictRegexField,
 )
 from tenants.models import CleanupPolicy
-from tenants.schedule import describe, validate_cron, validate_timezone
+from tenants.schedule import (
+    CRON_MAX_LENGTH,
+    CRON_PATTERN,
+    describe,
+    timezones,
+    validate_cron,
+    validate_timezone,
+)
 
 
 class ReportSerializer(serializers.ModelSerializer):
@@ -148,7 +156,41 @@ def _days(name: str, **kwargs: Any) -> StrictIntegerField:
     return StrictIntegerField(min_value=low, max_value=high, **kwargs)
 
 
-CRON_PATTERN = r"^[0-9A-Za-z*,/?#-]+( [0-9A-Za-z*,/?#-]+){4}$"
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": CRON_MAX_LENGTH,
+        "pattern": CRON_PATTERN,
+        "description": "A 5-field cron expression: minute hour day-of-month month "
+        "day-of-week, e.g. `0 3 * * *` or `30 4 * * mon-fri`; lists, ranges, steps (1-99), "
+        "month and weekday names, `L` (last day of the month), `n#k` (k-th weekday n) and `?` "
+        "(a whole day field). Also refused with a 400, which no pattern can say: a date that "
+        "never comes (`0 0 31 2 *`, `0 0 31 4,6,9,11 *`).",
+        "example": "0 3 * * *",
+    },
+    component_name="CronExpression",
+)
+class CronField(StrictCharField):
+    """A schedule: CRON_PATTERN's syntax, and a date that comes (`validate_cron`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            max_length=CRON_MAX_LENGTH, validators=[_validator(validate_cron)], **kwargs
+        )
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "enum": sorted(timezones()),
+        "description": "An IANA timezone name (the tzdata package's list).",
+        "example": "Europe/Paris",
+    },
+    component_name="Timezone",
+)
+class TimezoneField(StrictCharField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=64, validators=[_validator(validate_timezone)], **kwargs)
 
 
 class PolicyFieldsSerializer(serializers.Serializer):
@@ -161,7 +203,11 @@ class PolicyFieldsSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=CleanupPolicy.Action.choices)
     dry_run = StrictBooleanField()
     exempt_groups = serializers.ListField(
-        child=StrictCharField(max_length=150), max_length=100, allow_empty=True
+        child=StrictCharField(max_length=150),
+        max_length=100,
+        allow_empty=True,
+        help_text="Names of the tenant's groups whose members no run touches; each must be a "
+        "group of the tenant, by its exact name (a 400 names the unknown ones).",
     )
     max_removal_ratio = RatioField()
     on_cap = serializers.ChoiceField(
@@ -183,13 +229,29 @@ class PolicyFieldsSerializer(serializers.Serializer):
         help_text="Email the tenant's admins when a run waits for approval, fails or removes "
         "anyone.",
     )
-    schedule = StrictRegexField(
-        CRON_PATTERN,
-        max_length=100,
-        validators=[_validator(validate_cron)],
-        error_messages={"invalid": "Enter a 5-field cron expression, e.g. '0 3 * * *'."},
-    )
-    timezone = StrictCharField(max_length=64, validators=[_validator(validate_timezone)])
+    schedule = CronField()
+    timezone = TimezoneField()
+
+
+class PolicyFieldsSchema(OpenApiSerializerExtension):
+    """The document also states the rule between fields that a body alone decides
+    (`cleanup.policy.policy_check`): delete_after_days only with action "deactivate". A
+    partial body is still checked with the saved policy's other fields, which no schema
+    knows: PATCH {"action": "delete"} is a 400 while delete_after_days is saved."""
+
+    target_class = PolicyFieldsSerializer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema: AutoSchema, direction: Any) -> Any:
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        schema["not"] = {
+            "required": ["action", "delete_after_days"],
+            "properties": {
+                "action": {"enum": [CleanupPolicy.Action.DELETE.value]},
+                "delete_after_days": {"type": "integer"},
+            },
+        }
+        return schema
 
 
 class PolicyWriteSerializer(PolicyFieldsSerializer):
@@ -288,10 +350,12 @@ class ExemptionSerializer(serializers.ModelSerializer):
 
 
 class ExemptionCreateSerializer(serializers.Serializer):
-    username = StrictCharField(max_length=150)
+    username = StrictCharField(
+        max_length=150, help_text="A user of the tenant (a 400 if there is none by this name)."
+    )
     # Blank passes here: the service says why a reason is needed, with the other fields' errors.
     reason = StrictCharField(
-        max_length=CleanupExemption._meta.get_field("reason").max_length, allow_blank=True
+        max_length=CleanupExemption._meta.get_field("reason").max_length, defer_blank=True
     )
     expires_at = StrictDateTimeField(
         required=False,

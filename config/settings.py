@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
 from core.secret_key import MISSING_DEVELOPMENT_KEY, require_strong_secret, secret_from_file
+from core.serving import development_url, gunicorn_bind
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -367,10 +368,14 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # Mails come from this address; notices show the tenant's name as the sender's name.
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"noreply@{BASE_DOMAIN}")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Links in emails: `{domain}` is the tenant's primary domain.
-TENANT_URL = env.str(
-    "TENANT_URL", default="http://{domain}:8000/" if DEBUG else "https://{domain}/"
-)
+# Links in emails and in commands' output: `{domain}` is the tenant's primary domain. In
+# development they follow the port gunicorn binds (GUNICORN_BIND), so a stack moved to
+# another port mails links that work.
+try:
+    _development_url = development_url(gunicorn_bind())
+except ValueError as exc:
+    raise ImproperlyConfigured(f"GUNICORN_BIND: {exc}") from exc
+TENANT_URL = env.str("TENANT_URL", default=_development_url if DEBUG else "https://{domain}/")
 if "{domain}" not in TENANT_URL or not TENANT_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured(
         f"TENANT_URL must be an http(s) URL containing {{domain}}, not {TENANT_URL!r}"

@@ -2,7 +2,10 @@
 
 import os
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+from core.serving import gunicorn_bind
+
+# Also the port of development links (TENANT_URL's default): core.serving.
+bind = gunicorn_bind()
 workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))

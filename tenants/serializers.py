@@ -6,10 +6,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cleanup.models import CleanupReport
-from core.fields import StrictBooleanField, StrictCharField, StrictEmailField
-from core.validators import no_control_characters
+from core.fields import NewPasswordField, StrictBooleanField, StrictCharField, StrictEmailField
 from tenants.models import Tenant
 from tenants.selectors import TENANT_ORDERINGS, TENANT_STATUS_NEVER
+from tenants.services import DOMAIN_PATTERN, SCHEMA_NAME_PATTERN
 
 
 class LastReportSerializer(serializers.Serializer):
@@ -157,15 +157,31 @@ class TenantListQuerySerializer(serializers.Serializer):
 
 
 class TenantAdminInputSerializer(serializers.Serializer):
+    # Django's username rule (letters, digits and @ . + - _), as Django admin applies it.
     username = StrictCharField(max_length=150, validators=[UnicodeUsernameValidator()])
-    email = StrictEmailField()
-    password = StrictCharField(max_length=128, write_only=True, trim_whitespace=False)
+    email = StrictEmailField(max_length=254)  # the user table's column
+    password = NewPasswordField(max_length=128)
 
 
 class TenantCreateSerializer(serializers.Serializer):
-    name = StrictCharField(max_length=100, validators=[no_control_characters])
-    schema_name = StrictCharField(max_length=63)
-    domain = StrictCharField(max_length=253, required=False, allow_null=True, allow_blank=True)
+    name = StrictCharField(max_length=100, control_characters=False)
+    schema_name = StrictCharField(
+        max_length=63,
+        schema_pattern=SCHEMA_NAME_PATTERN,
+        help_text="Lowercase letters, digits and '_', starting with a letter and ending with a "
+        "letter or digit; not a reserved name (www, api, admin, static, media, mail, app, "
+        "root, public, the template's) nor starting with pg_; not taken (a 400 if it is).",
+    )
+    domain = StrictCharField(
+        max_length=253,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        schema_pattern=DOMAIN_PATTERN,
+        help_text="The tenant's host name, lowercase; its first label not a reserved name. "
+        "Absent, null or empty: <schema name, '_' as '-'>.<BASE_DOMAIN>. Not taken (a 400 if "
+        "it is).",
+    )
     admin = TenantAdminInputSerializer()
 
 
@@ -174,7 +190,10 @@ class PlatformTriggerSerializer(serializers.Serializer):
         child=StrictCharField(max_length=63),
         required=False,
         allow_empty=False,
+        min_length=1,
         max_length=1000,
+        help_text="Schema names; absent: every active tenant. Unknown or suspended tenants "
+        "are listed under `skipped`.",
     )
     dry_run = StrictBooleanField(required=False, allow_null=True, default=None)
 

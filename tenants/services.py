@@ -19,22 +19,34 @@ from tenants.models import CleanupPolicy, Domain, Tenant
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,62}")  # fullmatch: `$` would allow a final "\n"
-DOMAIN_RE = re.compile(
-    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
-)
 # Names no tenant may take, as its schema name or as the first label of its host: django-tenants
 # strips `www.` from the request's host, so tenant `www` would be unreachable, and the others
 # would pass for part of the platform.
 RESERVED_NAMES = frozenset(
     {"www", "api", "admin", "static", "media", "mail", "app", "root", "public"}
 )
+# A schema name is also its default host's first label (`_` becomes `-`), which must not end
+# with `-`: so it ends with a letter or a digit.
+_SCHEMA_NAME = "[a-z](?:[a-z0-9_]{0,61}[a-z0-9])?"
+_LABEL = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+# The API's document states these two as the fields' patterns (lowercase only; the service
+# lowercases a domain first). Only what ECMA-262 and Python's `re` read alike.
+SCHEMA_NAME_PATTERN = (
+    f"^(?!(?:{'|'.join(sorted(RESERVED_NAMES | {settings.TENANT_BASE_SCHEMA}))})$)(?!pg_)"
+    f"{_SCHEMA_NAME}$"
+)
+DOMAIN_PATTERN = (
+    f"^(?!(?:{'|'.join(sorted(RESERVED_NAMES))})(?:[.]|$))(?=.{{1,253}}$){_LABEL}(?:[.]{_LABEL})*$"
+)
+SCHEMA_NAME_RE = re.compile(_SCHEMA_NAME)  # fullmatch: `$` would allow a final "\n"
+DOMAIN_RE = re.compile(f"(?=.{{1,253}}$){_LABEL}(?:[.]{_LABEL})*")
 
 
 def schema_name_validate(schema_name: str) -> None:
     if not isinstance(schema_name, str) or not SCHEMA_NAME_RE.fullmatch(schema_name):
         raise ValidationError(
-            "Use 1-63 characters: a lowercase letter, then lowercase letters, digits or '_'."
+            "Use 1-63 characters: a lowercase letter, then lowercase letters, digits or '_', "
+            "ending with a letter or a digit."
         )
     if schema_name in RESERVED_NAMES:
         raise ValidationError(f"'{schema_name}' is reserved: choose another schema name.")
@@ -79,7 +91,8 @@ def tenant_create_check(
         except ValidationError as exc:
             errors["name"] = exc.messages
     domain_given = bool(domain)
-    if domain_given or schema_name is not None:
+    # The default domain is made of the schema name: a bad one is reported once, on it.
+    if domain_given or (schema_name is not None and "schema_name" not in errors):
         domain = (domain or tenant_default_domain(schema_name or "")).strip().lower()
         if not DOMAIN_RE.fullmatch(domain):
             errors["domain"] = [f"'{domain}' is not a valid host name."]

@@ -35,6 +35,20 @@ def test_bad_credentials_get_401(tenant_a: object) -> None:
     assert response.status_code == 401 and "detail" in response.json()
 
 
+def test_a_password_is_checked_as_typed_spaces_included(tenant_a: object) -> None:
+    with schema_context("alpha"):
+        get_user_model().objects.create_user("spacey", password=" two spaces around ")
+    api = client(TENANT_A)
+
+    def login(password: str) -> int:
+        body = {"username": "spacey", "password": password}
+        return int(api.post("/api/auth/token/", body, format="json").status_code)
+
+    assert login(" two spaces around ") == 200
+    assert login("two spaces around") == 401
+    assert login("   ") == 401  # a wrong password, not a malformed request
+
+
 def test_a_token_carries_its_tenants_id(admin_a: dict[str, str], tenant_a: Tenant) -> None:
     assert AccessToken(admin_a["access"])["tenant_id"] == tenant_a.pk
 

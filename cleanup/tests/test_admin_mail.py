@@ -12,6 +12,7 @@ from cleanup.models import CleanupNotice, CleanupReport
 from cleanup.policy import PolicySpec
 from cleanup.services import AdminMailIncomplete, admin_event, admins_notify
 from cleanup.services.runs import report_finish, report_transition
+from core.serving import development_url
 from core.testing.broker import queued_tasks
 from core.testing.smtp import SmtpServer
 from tenants.models import Tenant
@@ -241,6 +242,19 @@ def test_the_removal_email_gives_the_counts_and_links_the_report(smtp_server: Sm
     for label, count in (("eligible users", 120), ("warned by email", 4), ("deactivated", 7)):
         assert f"{label}:" in text and str(count) in text.split(f"{label}:")[1].split("\n")[0]
     assert f"https://alpha.localhost/reports/{report.pk}" in received.part("text/html")
+
+
+def test_in_development_the_report_link_names_the_port_gunicorn_binds(
+    smtp_server: SmtpServer, settings: Any
+) -> None:
+    settings.TENANT_URL = development_url("127.0.0.1:8123")  # GUNICORN_BIND, DEBUG=1
+    report = report_make(Status.SUCCEEDED, users_eligible=10, users_removed=1)
+
+    admins_notify(schema_name="alpha", report_id=report.pk, event="removed")
+
+    [received] = smtp_server.messages
+    link = f"http://alpha.localhost:8123/reports/{report.pk}"
+    assert link in received.part("text/plain") and link in received.part("text/html")
 
 
 def test_the_approval_email_says_approval_is_needed_with_the_share_and_the_link(

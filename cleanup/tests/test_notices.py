@@ -17,6 +17,7 @@ from cleanup.policy import PolicySpec
 from cleanup.services import keep_token_read, notices_send
 from cleanup.services.mail import date_text
 from cleanup.services.notices import notice_daily_cap
+from core.serving import development_url
 from core.testing.broker import queued_tasks
 from core.testing.smtp import SmtpServer
 from tenants.models import Tenant
@@ -125,6 +126,21 @@ def test_the_keep_link_in_both_parts_names_the_user_and_is_signed_for_this_tenan
     assert claim.expires_at > notice.due_at + timedelta(days=settings.NOTICE_KEEP_LINK_DAYS - 1)
     with pytest.raises(Exception, match="not valid"):
         keep_token_read(tenant_pk=tenant_b.pk, token=token)
+
+
+def test_in_development_the_keep_link_names_the_port_gunicorn_binds(
+    smtp_server: SmtpServer, settings: Any
+) -> None:
+    settings.TENANT_URL = development_url("127.0.0.1:8123")  # GUNICORN_BIND, DEBUG=1
+    notice_make(report_make(), "ann")
+
+    notices_send(schema_name="alpha")
+
+    received = smtp_server.to("ann@alpha.test")[0]
+    for part in ("text/plain", "text/html"):
+        [(url, _)] = set(KEEP_LINK.findall(received.part(part)))
+        assert url.startswith("http://alpha.localhost:8123/keep/")
+        assert "http://alpha.localhost:8123/" in received.part(part)  # where to sign in
 
 
 def test_the_sender_is_the_tenant_by_name_at_the_default_from_address(

@@ -17,24 +17,36 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import schemathesis
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import CommonPasswordValidator
+from django.core.exceptions import ValidationError
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django_tenants.utils import schema_context
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, assume, settings
 from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.config import CoveragePhaseConfig, OperationConfig, PhasesConfig
+from schemathesis.filters import FilterSet
 from schemathesis.specs.openapi.checks import (
     negative_data_rejection,
     positive_data_acceptance,
 )
 
-from cleanup.models import CleanupReport
+from cleanup.models import CleanupExemption, CleanupReport
 from core.testing import ROOT, TENANT_A
+from tenants.models import CleanupPolicy, Domain, Tenant
+from tenants.schedule import validate_cron
+from tenants.services import tenant_default_domain
 
 # Every check runs but two that judge the *request* side:
-# - positive-data acceptance ("every schema-valid request gets 2xx"): a cron expression's
-#   grammar and the IANA timezone list are not expressible in JSON Schema, so some
-#   schema-valid bodies rightly get the documented 400 with field messages;
+# - positive-data acceptance ("no schema-valid request gets a 400"): these tests send hostile
+#   query values on purpose; the tests at the end of this module run it on valid data;
 # - negative-data rejection: it also demands a 4xx for unknown query parameters, which HTTP
 #   APIs (DRF included) ignore. Wrongly typed bodies are covered by test_cleanup_api.py.
 # No 5xx and no response that contradicts the document are still enforced.
@@ -205,11 +217,39 @@ ALWAYS_SENT: list[Any] = [
 ]
 
 
+POLICY_BODIES = [
+    ("PUT", "/api/cleanup/policy/"),
+    ("PATCH", "/api/cleanup/policy/"),
+    ("POST", "/api/cleanup/preview/"),
+]
+
+
+def only(operations: list[tuple[str, str]]) -> Callable[[Any], bool]:
+    return lambda ctx: (ctx.operation.method.upper(), ctx.operation.path) in operations
+
+
+def without_timezone_coverage(schema: Any) -> Any:
+    """`schema` without the coverage phase on the policy's bodies, where it sends one body
+    per timezone the document lists (598 of them, a minute of requests); random bodies still
+    name timezones, and test_openapi_rules.py checks each of them directly."""
+    policy_bodies = FilterSet()
+    policy_bodies.include(only(POLICY_BODIES))
+    schema.config.operations.operations.append(
+        OperationConfig(
+            filter_set=policy_bodies,
+            phases=PhasesConfig(coverage=CoveragePhaseConfig(enabled=False)),
+        )
+    )
+    return schema
+
+
 def fuzzed_schema(host: str, path_values: dict[str, str]) -> Any:
     """The host's document with the hostile hooks. `path_values` name objects that exist (a
     tenant, a report), so the explicit hostile queries reach the pagination behind the 404
     a random id gets."""
-    schema = schemathesis.openapi.from_wsgi("/api/schema/", app_for_host(host))
+    schema = without_timezone_coverage(
+        schemathesis.openapi.from_wsgi("/api/schema/", app_for_host(host))
+    )
     schema.hook(flatmap_query)
     schema.hook(flatmap_path_parameters)
 
@@ -269,3 +309,122 @@ def test_the_platform_api_never_fails_on_any_input(
         headers={"Authorization": f"Bearer {operator['access']}"}, **CHECKS
     )
     hostile_coverage.record(case, response)
+
+
+# --- The document as the judge: every body it allows is accepted (never a 400)
+#
+# Only data the document allows (positive mode), on every operation that takes a body. What
+# no schema can know is the server's state and the clock: before each request the tenant
+# gets the groups and the user a body names, its saved policy is reset (a partial body is
+# checked together with it), and bodies whose names are taken, whose expiry has passed, whose
+# password is a common one or whose schedule names a date that never comes (each documented
+# in its field's description) are discarded (`assume`) rather than sent.
+
+ACCEPTANCE = settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+JUDGED = {"checks": [positive_data_acceptance, not_a_server_error]}
+
+
+def acceptance_schema(host: str) -> Any:
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", app_for_host(host))
+    schema.config.generation.update(modes=[GenerationMode.POSITIVE])
+    return without_timezone_coverage(schema)
+
+
+TENANT_BODIES = [
+    *POLICY_BODIES,
+    ("POST", "/api/cleanup/trigger/"),
+    ("POST", "/api/exemptions/"),
+    ("POST", "/api/auth/token/"),
+    ("POST", "/api/auth/token/refresh/"),
+    ("POST", "/api/auth/logout/"),
+]
+PLATFORM_BODIES = [("POST", "/api/platform/tenants/"), ("POST", "/api/platform/cleanup/trigger/")]
+
+
+@pytest.fixture
+def tenant_bodies(admin_a: dict[str, str], keep_test_transaction: None) -> Any:
+    return acceptance_schema(TENANT_A)
+
+
+@pytest.fixture
+def platform_bodies(operator: dict[str, str], keep_test_transaction: None) -> Any:
+    return acceptance_schema(ROOT)
+
+
+# Filters go on the fixture's stand-in: the schema the fixture returns keeps none of its own.
+tenant_bodies_api = schemathesis.pytest.from_fixture("tenant_bodies").include(only(TENANT_BODIES))
+platform_bodies_api = schemathesis.pytest.from_fixture("platform_bodies").include(
+    only(PLATFORM_BODIES)
+)
+
+
+def body_of(case: Any) -> dict[str, Any]:
+    return case.body if isinstance(case.body, dict) else {}
+
+
+def fires(schedule: Any) -> bool:
+    try:
+        validate_cron(schedule)
+    except ValidationError:
+        return False
+    return True
+
+
+def tenant_state_for(case: Any) -> None:
+    """Alpha as a body assumes it: the groups and user it names, a saved policy as created,
+    no exemption in force; a body naming a date past or never to come is discarded."""
+    body = body_of(case)
+    if "schedule" in body:
+        assume(fires(body["schedule"]))
+    CleanupPolicy.objects.filter(tenant__schema_name="alpha").update(
+        action=CleanupPolicy.Action.DEACTIVATE, delete_after_days=None
+    )
+    with schema_context("alpha"):
+        for name in body.get("exempt_groups") or []:
+            Group.objects.get_or_create(name=name.strip())
+        if case.operation.path == "/api/exemptions/":
+            expires_at = body.get("expires_at")
+            when = parse_datetime(expires_at) if expires_at is not None else None
+            assume(when is None or when > timezone.now())
+            get_user_model().objects.get_or_create(username=body["username"].strip())
+            CleanupExemption.objects.all().delete()
+
+
+def platform_state_for(case: Any) -> None:
+    """A body naming a taken schema name or domain, or a common password, is discarded."""
+    body = body_of(case)
+    if case.operation.path != "/api/platform/tenants/":
+        return
+    schema_name = body["schema_name"].strip()
+    domain = (body.get("domain") or "").strip().lower() or tenant_default_domain(schema_name)
+    assume(not Tenant.objects.filter(schema_name=schema_name).exists())
+    assume(not Domain.objects.filter(domain=domain).exists())
+    try:
+        CommonPasswordValidator().validate(body["admin"]["password"])
+    except ValidationError:
+        assume(False)
+
+
+@pytest.mark.django_db
+@tenant_bodies_api.parametrize()
+@ACCEPTANCE
+def test_every_body_the_tenant_document_allows_is_accepted(
+    case: Any, admin_a: dict[str, str]
+) -> None:
+    tenant_state_for(case)
+    case.call_and_validate(headers={"Authorization": f"Bearer {admin_a['access']}"}, **JUDGED)
+
+
+@pytest.mark.django_db
+@platform_bodies_api.parametrize()
+@settings(ACCEPTANCE, max_examples=30)
+def test_every_body_the_platform_document_allows_is_accepted(
+    case: Any, operator: dict[str, str]
+) -> None:
+    platform_state_for(case)
+    case.call_and_validate(headers={"Authorization": f"Bearer {operator['access']}"}, **JUDGED)

@@ -1,8 +1,10 @@
 """Mail settings come from EMAIL_URL (django-environ), and bad values stop start-up."""
 
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ SHOW = (
     "'EMAIL_BACKEND', 'EMAIL_HOST', 'EMAIL_PORT', 'EMAIL_HOST_USER', 'EMAIL_HOST_PASSWORD', "
     "'EMAIL_USE_TLS', 'EMAIL_USE_SSL', 'DEFAULT_FROM_EMAIL', 'TENANT_URL')}))"
 )
+GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
 CONSOLE = "django.core.mail.backends.console.EmailBackend"
 
@@ -89,11 +92,51 @@ def test_development_prints_mails_and_production_defaults_to_a_local_smtp_server
 
 
 @pytest.mark.parametrize(
+    ("bind", "tenant_url"),
+    [
+        ("127.0.0.1:8123", "http://{domain}:8123/"),
+        ("0.0.0.0:8000", "http://{domain}:8000/"),
+        ("[::1]:9001", "http://{domain}:9001/"),
+        ("tcp://localhost:8124", "http://{domain}:8124/"),
+        ("0.0.0.0:80", "http://{domain}/"),
+        ("localhost", "http://{domain}:8000/"),  # gunicorn's own default port
+        ("unix:/run/cleanup/gunicorn.sock", "http://{domain}/"),  # a proxy in front
+    ],
+)
+def test_in_development_links_follow_the_port_gunicorn_binds(bind: str, tenant_url: str) -> None:
+    assert mail_settings(DEBUG="1", GUNICORN_BIND=bind)["TENANT_URL"] == tenant_url
+
+
+def test_gunicorn_binds_the_address_the_links_name() -> None:
+    result = subprocess.run(
+        [GUNICORN, "--print-config", "-c", "infra/gunicorn.conf.py", "config.wsgi"],
+        cwd=ROOT,
+        env=clean_env(DEBUG="1", GUNICORN_BIND="127.0.0.1:8123"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^bind += \['127\.0\.0\.1:8123'\]$", result.stdout, re.MULTILINE)
+
+
+def test_production_links_and_a_set_tenant_url_ignore_the_bound_port() -> None:
+    assert mail_settings(DEBUG="0", GUNICORN_BIND="127.0.0.1:8123")["TENANT_URL"] == (
+        "https://{domain}/"
+    )
+    assert mail_settings(
+        DEBUG="1", GUNICORN_BIND="127.0.0.1:8123", TENANT_URL="https://{domain}:8443/"
+    )["TENANT_URL"] == ("https://{domain}:8443/")
+
+
+@pytest.mark.parametrize(
     ("variable", "value", "message"),
     [
         ("EMAIL_URL", "pop3://mail.example.com", "Invalid email schema pop3"),
         ("TENANT_URL", "https://example.com/", "TENANT_URL must be an http(s) URL"),
         ("TENANT_URL", "ftp://{domain}/", "TENANT_URL must be an http(s) URL"),
+        ("GUNICORN_BIND", "0.0.0.0:http", "GUNICORN_BIND: 'http' is not a valid port number"),
     ],
 )
 def test_a_bad_mail_setting_stops_start_up_with_a_clear_message(

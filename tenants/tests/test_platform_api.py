@@ -12,11 +12,8 @@ from tenants.models import CleanupPolicy, Domain, Tenant
 
 pytestmark = pytest.mark.django_db
 
-NEW_TENANT: dict[str, Any] = {
-    "name": "Initech",
-    "schema_name": "initech",
-    "admin": {"username": "bill", "email": "bill@initech.test", "password": "tps-reports-2026"},
-}
+NEW_ADMIN = {"username": "bill", "email": "bill@initech.test", "password": "tps-reports-2026"}
+NEW_TENANT: dict[str, Any] = {"name": "Initech", "schema_name": "initech", "admin": NEW_ADMIN}
 ENDPOINTS = [
     ("get", "/api/platform/tenants/", None),
     ("post", "/api/platform/tenants/", NEW_TENANT),
@@ -100,6 +97,18 @@ def test_an_operator_creates_a_tenant_whose_admin_can_log_in(operator: dict[str,
         ({"admin": {"username": "x", "email": "x@y.test", "password": "1"}}, "admin"),
         ({"admin": {"username": "x", "email": "nope", "password": "long-enough-pass"}}, "admin"),
         ({"name": ""}, "name"),
+        # What the OpenAPI document says is refused is refused, naming the field.
+        ({"name": "Acme\tInc"}, "name"),
+        ({"name": "Acme\u0085Inc"}, "name"),
+        ({"schema_name": "acme_"}, "schema_name"),  # its default host would end with "-"
+        ({"schema_name": "acme_", "domain": "acme.example.test"}, "schema_name"),
+        ({"admin": {**NEW_ADMIN, "username": "bill lumbergh"}}, "admin"),
+        ({"admin": {**NEW_ADMIN, "password": "١٢٣٤٥٦٧٨٩"}}, "admin"),  # all digits
+        # Longer than the user table's column: a clear 400, not a database error.
+        (
+            {"admin": {**NEW_ADMIN, "email": f"{'a' * 64}@{'b' * 63}.{'c' * 63}.{'d' * 60}.test"}},
+            "admin",
+        ),
     ],
 )
 def test_tenant_creation_rejects_bad_input_and_leaves_nothing(

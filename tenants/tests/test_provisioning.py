@@ -1,3 +1,4 @@
+from io import StringIO
 from typing import Any
 
 import pytest
@@ -7,6 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from core.serving import development_url
 from tenants.models import CleanupPolicy, Domain, Tenant
 from tenants.services import tenant_create, tenant_delete
 
@@ -312,8 +314,9 @@ def test_seed_demo_with_oversight_leaves_globex_a_run_to_undo_and_one_awaiting_a
 
     settings.DEBUG = True
 
-    call_command("seed_demo", "--oversight")
-    call_command("seed_demo", "--oversight")  # idempotent
+    first, again = StringIO(), StringIO()
+    call_command("seed_demo", "--oversight", stdout=first)
+    call_command("seed_demo", "--oversight", stdout=again)  # idempotent
 
     with schema_context("globex"):
         finished, waiting = CleanupReport.objects.order_by("id")
@@ -336,3 +339,62 @@ def test_seed_demo_with_oversight_leaves_globex_a_run_to_undo_and_one_awaiting_a
         assert not CleanupReport.objects.exists()
     # The saved policy is as the demo leaves it: a dry run.
     assert CleanupPolicy.objects.get(tenant__schema_name="globex").dry_run is True
+    # Each run says what it did, tenant by tenant, and why it did nothing the second time.
+    assert lines_about("globex", first.getvalue()) == [
+        "globex: created (an admin, a member and 300 users).",
+        f"globex: oversight runs made: run #{finished.pk} (succeeded, deactivated "
+        f"{finished.users_deactivated} accounts to reactivate or undo) and run #{waiting.pk} "
+        "(awaiting_approval).",
+    ]
+    assert lines_about("acme", first.getvalue()) == [
+        "acme: created (an admin, a member and 300 users; a dry run every 15 minutes)."
+    ]
+    assert lines_about("globex", again.getvalue()) == [
+        "globex: already there, left as it is.",
+        "globex: oversight runs skipped: it already has 2 runs (they are only added to a "
+        "tenant without any).",
+    ]
+    assert lines_about("acme", again.getvalue()) == ["acme: already there, left as it is."]
+
+
+def lines_about(schema: str, output: str) -> list[str]:
+    """What a seed said about `schema` (not the addresses it lists at the end)."""
+    return [line for line in output.splitlines() if line.startswith(f"{schema}:")]
+
+
+def test_seed_demo_with_oversight_says_it_skipped_a_tenant_with_runs_of_its_own_and_changes_it_not(
+    settings: Any,
+) -> None:
+    from cleanup.models import CleanupReport
+
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=StringIO())
+    with schema_context("globex"):
+        own = CleanupReport.objects.create(
+            status="succeeded", trigger="manual", dry_run=True, action="deactivate", policy={}
+        )
+    output = StringIO()
+
+    call_command("seed_demo", "--oversight", stdout=output)
+
+    assert lines_about("globex", output.getvalue())[-1] == (
+        "globex: oversight runs skipped: it already has 1 run (they are only added to a "
+        "tenant without any)."
+    )
+    with schema_context("globex"):
+        assert list(CleanupReport.objects.values_list("pk", flat=True)) == [own.pk]
+        assert not get_user_model().objects.filter(is_active=False).exists()
+
+
+def test_seed_demo_prints_the_addresses_of_the_port_the_stack_serves(settings: Any) -> None:
+    settings.DEBUG = True
+    settings.TENANT_URL = development_url("127.0.0.1:8123")
+    output = StringIO()
+
+    call_command("seed_demo", stdout=output)
+
+    text = output.getvalue()
+    assert "operators: http://localhost:8123/  operator / operator-pass" in text
+    assert "acme: http://acme.localhost:8123/  admin / admin-pass" in text
+    assert "globex: http://globex.localhost:8123/  admin / admin-pass" in text
+    assert ":8000" not in text

@@ -9,6 +9,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -17,6 +18,7 @@ from cleanup.models import CleanupReport
 from cleanup.policy import PolicySpec
 from cleanup.services import cleanup_report_create, cleanup_run, policy_get, policy_update
 from tenants.models import Domain, Tenant
+from tenants.selectors import tenant_url
 from tenants.services import tenant_create
 
 OPERATOR = ("operator", "operator-pass")
@@ -53,11 +55,15 @@ class Command(BaseCommand):
         Domain.objects.get_or_create(
             domain=settings.BASE_DOMAIN, defaults={"tenant": public, "is_primary": True}
         )
-        if not User.objects.filter(username=OPERATOR[0]).exists():
+        if User.objects.filter(username=OPERATOR[0]).exists():
+            self.stdout.write(f"{OPERATOR[0]}: already there, left as it is.")
+        else:
             User.objects.create_superuser(OPERATOR[0], "operator@example.com", OPERATOR[1])
+            self.stdout.write(f"{OPERATOR[0]}: created (the operators' login).")
 
         for schema, name in DEMO_TENANTS.items():
             if Tenant.objects.filter(schema_name=schema).exists():
+                self.stdout.write(f"{schema}: already there, left as it is.")
                 continue
             tenant_create(
                 schema_name=schema,
@@ -68,6 +74,7 @@ class Command(BaseCommand):
             )
             with schema_context(schema):
                 seed_users(schema)
+            made = f"an admin, a member and {USERS_PER_TENANT} users"
             if schema == "acme":
                 # Every 15 minutes (still a dry run), so a fresh `make run` shows scheduled
                 # runs appearing without waiting for 03:00.
@@ -76,6 +83,8 @@ class Command(BaseCommand):
                     data={"schedule": "*/15 * * * *"},
                     actor=ActivityEvent.SYSTEM_ACTOR,
                 )
+                made += "; a dry run every 15 minutes"
+            self.stdout.write(f"{schema}: created ({made}).")
 
         for schema in DEMO_TENANTS:
             # Apart from the tenants' first seeding, so a demo seeded before auditors gets one.
@@ -83,16 +92,16 @@ class Command(BaseCommand):
                 seed_auditor(schema)
 
         if options["oversight"]:
-            seed_oversight(OVERSIGHT_TENANT)
+            self.stdout.write(f"{OVERSIGHT_TENANT}: {seed_oversight(OVERSIGHT_TENANT)}")
 
-        port = 8000
+        # The addresses links in emails use: the port the stack serves on (TENANT_URL).
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
-        self.stdout.write(
-            f"  operators: http://{settings.BASE_DOMAIN}:{port}/  {OPERATOR[0]} / {OPERATOR[1]}"
-        )
-        for schema in DEMO_TENANTS:
-            host = f"{schema}.{settings.BASE_DOMAIN}"
-            self.stdout.write(f"  {schema}: http://{host}:{port}/  {ADMIN[0]} / {ADMIN[1]}")
+        operators = settings.TENANT_URL.format(domain=settings.BASE_DOMAIN)
+        self.stdout.write(f"  operators: {operators}  {OPERATOR[0]} / {OPERATOR[1]}")
+        for tenant in Tenant.objects.filter(schema_name__in=DEMO_TENANTS).order_by("schema_name"):
+            self.stdout.write(
+                f"  {tenant.schema_name}: {tenant_url(tenant)}  {ADMIN[0]} / {ADMIN[1]}"
+            )
         self.stdout.write(f"  a member (no console access) on acme: {MEMBER[0]} / {MEMBER[1]}")
         self.stdout.write(
             f"  an auditor (reads the console, changes nothing) on each tenant: "
@@ -150,19 +159,25 @@ def seed_users(schema: str) -> None:
     vip.user_set.add(*[u for u in created if rng.random() < 0.05])
 
 
-def seed_oversight(schema: str) -> None:
-    """In `schema`: a real deactivation run that finished, then a run waiting for approval.
+def seed_oversight(schema: str) -> str:
+    """In `schema`: a real deactivation run that finished, then a run waiting for approval;
+    returns what it did, or why it did nothing, as a sentence.
 
     The first is a real run (the worker's own `cleanup_run`) of the tenant's policy made
     real for once — deactivate, no notice, no cap, inactive for a year — so its audit list
     and the accounts it deactivated are what a run leaves. The second stands in for what a
     scheduled run over the cap with `on_cap: "ask"` leaves: counted by the preview of a
     stricter policy (30 days, cap 20%), nobody removed. The tenant's saved policy is not
-    changed. Does nothing if the tenant already has runs.
+    changed. Does nothing if the tenant already has runs (of a previous seed, or its own),
+    so seeding twice adds no second pair.
     """
     with schema_context(schema):
-        if CleanupReport.objects.exists():
-            return
+        runs = CleanupReport.objects.count()
+        if runs:
+            return (
+                f"oversight runs skipped: it already has {runs} run{pluralize(runs)} "
+                "(they are only added to a tenant without any)."
+            )
         saved = PolicySpec.from_policy(policy_get(schema))
         report = cleanup_report_create(
             schema_name=schema, trigger="manual", triggered_by=ADMIN[0], dry_run=False
@@ -184,3 +199,12 @@ def seed_oversight(schema: str) -> None:
         waiting = cleanup_report_create(schema_name=schema, trigger="schedule", dry_run=False)
         CleanupReport.objects.filter(pk=waiting.pk).update(policy=strict.snapshot())
         cleanup_run(report_id=waiting.pk)
+
+        report.refresh_from_db()
+        waiting.refresh_from_db()
+    deactivated = report.users_deactivated
+    return (
+        f"oversight runs made: run #{report.pk} ({report.status}, deactivated {deactivated} "
+        f"account{pluralize(deactivated)} to reactivate or undo) and run #{waiting.pk} "
+        f"({waiting.status})."
+    )

@@ -13,6 +13,7 @@ export type CleanupAction = S['ActionEnum'];
 export type RemovalReason = S['ReasonEnum'];
 export type AuditAction = S['AuditActionEnum'];
 export type OnCap = S['OnCapEnum'];
+export type Timezone = S['Timezone'];
 
 export type TokenPair = S['TokenPair'];
 export type Me = S['Me'];

@@ -6,7 +6,7 @@ import { Card, PageHeader, Stat } from '@/components/ui/Card';
 import { Field, Switch } from '@/components/ui/Field';
 import { Loading, Spinner } from '@/components/ui/Spinner';
 import { ApiError, withoutField, type FieldErrors } from '@/lib/api/errors';
-import type { CleanupAction, OnCap, Policy, PolicyInput, Preview } from '@/lib/api/types';
+import type { CleanupAction, OnCap, Policy, PolicyInput, Preview, Timezone } from '@/lib/api/types';
 import { formatDateTime, formatNumber, formatPercent, formatRelative } from '@/lib/format';
 import { ACTION_DONE, REASON_LABEL } from '@/lib/report-status';
 import { READ_ONLY_NOTE, useCanChange } from '@/lib/role';
@@ -97,7 +97,8 @@ function toInput(draft: Draft): PolicyInput {
     delete_after_days: draft.restore_window && draft.action === 'deactivate' ? numeric(draft.delete_after_days) : null,
     notify_admins: draft.notify_admins,
     schedule: draft.schedule.trim(),
-    timezone: draft.timezone,
+    // As typed or picked: the API judges it against its list (a 400 names the field).
+    timezone: draft.timezone as Timezone,
   };
 }
 

@@ -111,7 +111,9 @@ def test_gunicorn_binds_the_address_the_links_name() -> None:
     result = subprocess.run(
         [GUNICORN, "--print-config", "-c", "infra/gunicorn.conf.py", "config.wsgi"],
         cwd=ROOT,
-        env=clean_env(DEBUG="1", GUNICORN_BIND="127.0.0.1:8123"),
+        env=clean_env(
+            DEBUG="1", GUNICORN_BIND="127.0.0.1:8123", SECRET_KEY=get_random_secret_key()
+        ),
         capture_output=True,
         text=True,
         timeout=60,

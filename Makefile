@@ -3,10 +3,13 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 VENV_STAMP := .venv/.installed
-# Local runs are development runs unless the environment says otherwise.
-RUN_ENV := DEBUG=$${DEBUG:-1} PATH=$(CURDIR)/.venv/bin:$$PATH
+# Local runs are development runs unless the shell or .env says otherwise (the shell wins).
+DOTENV ?= .env
+RUN_ENV := DEBUG=$${DEBUG:-$$(sed -n 's/^DEBUG=//p' $(DOTENV) 2>/dev/null | tail -n1 | grep . || echo 1)} \
+	ENV_FILE=$${ENV_FILE-$(abspath $(DOTENV))} PATH=$(CURDIR)/.venv/bin:$$PATH
+PROCFILE ?= Procfile
 
-.PHONY: run test install spa spa-check migrate seed check-services lint typecheck pytest compose-check schema schema-check e2e screenshots bench bench-quick bench-scale faults clean
+.PHONY: run serve test install spa spa-check migrate seed check-services lint typecheck pytest compose-check schema schema-check e2e screenshots bench bench-quick bench-scale faults clean
 
 $(VENV_STAMP): requirements.txt requirements-dev.txt constraints.txt
 	test -x $(PY) || python3.11 -m venv .venv || python3 -m venv .venv
@@ -24,11 +27,11 @@ $(SPA_STAMP): spa/package.json spa/package-lock.json
 spa: $(SPA_STAMP)
 	cd spa && npm run build
 
-# A fresh checkout gets a development .env (DEBUG=1 and a key of its own), so the README's
+# A fresh checkout gets a development .env (DEBUG=1 and a key of its own), so the docs'
 # `.venv/bin/python manage.py ...` commands work in any new shell. Never overwritten.
 # Emails (users' notices, admins' run emails) are printed in the worker's output.
 .env:
-	@printf '# Local development (written by make). Production: see README, "Production".\nDEBUG=1\nSECRET_KEY=%s\nEMAIL_URL=consolemail://\n' \
+	@printf '# Local development (written by make). Production: see docs/operations.md#production.\nDEBUG=1\nSECRET_KEY=%s\nEMAIL_URL=consolemail://\n' \
 		"$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')" >$@
 	@echo "wrote .env: DEBUG=1, a generated SECRET_KEY, and EMAIL_URL=consolemail://"
 
@@ -42,7 +45,12 @@ seed: migrate
 	$(RUN_ENV) $(PY) manage.py seed_demo
 
 run: install spa seed
-	$(RUN_ENV) .venv/bin/honcho start -f Procfile
+	@$(MAKE) --no-print-directory serve
+
+# The processes alone. honcho gets no env file: it would lay .env over the shell's variables;
+# each process reads .env itself for what the shell leaves unset (core/envfile.py).
+serve:
+	$(RUN_ENV) .venv/bin/honcho start -e /dev/null -f $(PROCFILE)
 
 lint: install
 	.venv/bin/ruff check .
@@ -79,26 +87,28 @@ schema-check: schema
 e2e: install spa
 	infra/e2e.sh
 
-# The same run on localhost (the address the README uses), saving the README's screenshots
+# The same run on localhost (the address the docs use), saving the docs' screenshots
 # into docs/screenshots.
 screenshots: install spa
 	E2E_BASE_DOMAIN=localhost E2E_SCREENSHOTS=$(CURDIR)/docs/screenshots infra/e2e.sh
 
-# Benchmarks (DESIGN §8): their own database (cleanup_bench) and Redis db 14, never the dev
-# ones. Figures: bench/results/latest.json, latest.md, HISTORY.md.
+# Benchmarks (docs/benchmarks.md): their own database (cleanup_bench) and Redis db 14, never
+# the dev ones. Figures: bench/results/latest.json, latest.md, HISTORY.md.
 bench: install check-services
 	$(PY) -m bench.run
 
 bench-quick: install check-services
 	$(PY) -m bench.run --quick
 
-# Many tenants (DESIGN §8): grows a database of its own (cleanup_scale, dropped and re-made)
-# to 2,000 tenant schemas, measuring at 10, 100, 250, 500, 1,000 and 2,000; about 15
-# minutes on 2 cores. Not part of CI. Figures: bench/results/latest.json and scale.md.
+# Many tenants (docs/scaling.md): grows a database of its own (cleanup_scale, dropped and
+# re-made) to 2,000 tenant schemas, measuring at 10, 100, 250, 500, 1,000 and 2,000; 6
+# minutes on 2 quiet cores, 20 on busy ones. Not part of CI. Figures:
+# bench/results/latest.json and scale.md.
 bench-scale: install check-services
 	$(PY) -m bench.scale
 
-# Fault drills against real gunicorn, Celery and Redis processes (their own database).
+# Fault drills against real gunicorn, Celery and Redis processes (their own database):
+# docs/operations.md#fault-drills.
 faults: install check-services
 	.venv/bin/pytest -q faults
 

@@ -12,6 +12,7 @@ from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
+from core.envfile import env_file_read
 from core.secret_key import MISSING_DEVELOPMENT_KEY, require_strong_secret, secret_from_file
 from core.serving import development_url, gunicorn_bind
 
@@ -21,9 +22,7 @@ env = environ.Env()
 # The file read for variables the environment does not set (it never overrides them);
 # set only in the environment. Empty: read none (the test settings, so a developer's
 # `.env` cannot change how tests behave).
-ENV_FILE = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
-if ENV_FILE:
-    environ.Env.read_env(ENV_FILE)
+ENV_FILE = env_file_read()
 
 DEBUG = env.bool("DEBUG", default=False)
 # Read literally, not through django-environ, which takes a value starting with "$" for the

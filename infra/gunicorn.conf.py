@@ -2,7 +2,12 @@
 
 import os
 
+from core.envfile import env_file_read
 from core.serving import gunicorn_bind
+
+# `make run` hands its processes the shell's variables only: `.env` fills in the rest here,
+# as it does in settings, so GUNICORN_* set there apply too.
+env_file_read()
 
 # Also the port of development links (TENANT_URL's default): core.serving.
 bind = gunicorn_bind()

@@ -71,16 +71,18 @@ test: lint typecheck compose-check schema-check pytest spa-check e2e
 spa-check: $(SPA_STAMP)
 	cd spa && npm run typecheck && npm run lint && npm run test
 
-# The OpenAPI document of every endpoint, and the dashboard's types generated from it.
+# The OpenAPI document of every endpoint, and the dashboard's types and field limits
+# generated from it.
 schema: install $(SPA_STAMP)
 	DEBUG=1 SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))') \
 		$(PY) manage.py spectacular --urlconf config.urls_openapi --format openapi-json --file spa/openapi.json
 	cd spa && npm run --silent gen:api
 
-# Front end and back end cannot drift: the committed document and types must be current.
+# Front end and back end cannot drift: the committed document, its types and its field
+# limits (src/lib/api/limits.ts) must be current.
 schema-check: schema
-	git diff --exit-code -- spa/openapi.json spa/src/lib/api/schema.d.ts || \
-		{ echo "spa/openapi.json or its types are stale: run 'make schema' and commit"; exit 1; }
+	git diff --exit-code -- spa/openapi.json spa/src/lib/api/schema.d.ts spa/src/lib/api/limits.ts || \
+		{ echo "spa/openapi.json, its types or its limits are stale: run 'make schema' and commit"; exit 1; }
 
 # The dashboard's flows in Chromium against the real stack (own database, port 8765), on a
 # multi-label BASE_DOMAIN and a custom tenant domain (see infra/e2e.sh).

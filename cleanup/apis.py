@@ -50,7 +50,7 @@ class ReportLatestApi(TenantAdminApi):
         report = selectors.report_latest()
         if report is None:
             raise NotFound("No cleanup has run yet.")
-        return Response(report_data(report))
+        return Response(report_data(report, may_change=self.may_change))
 
 
 @extend_schema(
@@ -65,6 +65,9 @@ class ReportListApi(TenantAdminApi, ListAPIView):
     def get_queryset(self) -> QuerySet[CleanupReport]:
         return selectors.report_list()
 
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "may_change": self.may_change}
+
 
 class ReportDetailApi(TenantAdminApi):
     auditor_methods = READS
@@ -72,7 +75,7 @@ class ReportDetailApi(TenantAdminApi):
     @extend_schema(responses={200: ReportSerializer, 404: ERROR, **AUTH_ERRORS})
     def get(self, request: Request, report_id: int) -> Response:
         report = get_object_or_404(CleanupReport, pk=report_id)
-        return Response(report_data(report))
+        return Response(report_data(report, may_change=self.may_change))
 
 
 class CSVRenderer(BaseRenderer):
@@ -306,7 +309,9 @@ class ReportApproveApi(TenantAdminApi):
         report = services.report_approve(
             schema_name=self.schema_name, report_id=report_id, actor=request.user.get_username()
         )
-        return Response(report_data(report), status=status.HTTP_202_ACCEPTED)
+        return Response(
+            report_data(report, may_change=self.may_change), status=status.HTTP_202_ACCEPTED
+        )
 
 
 class ReportRejectApi(TenantAdminApi):
@@ -317,7 +322,7 @@ class ReportRejectApi(TenantAdminApi):
     )
     def post(self, request: Request, report_id: int) -> Response:
         report = services.report_reject(report_id=report_id, actor=request.user.get_username())
-        return Response(report_data(report))
+        return Response(report_data(report, may_change=self.may_change))
 
 
 class ReportUndoApi(TenantAdminApi):

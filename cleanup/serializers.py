@@ -11,6 +11,7 @@ from rest_framework import serializers
 from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupNotice, CleanupReport
 from cleanup.policy import LIFECYCLE_FIELDS, RANGES, RATIO_MAX, RATIO_MESSAGE, RATIO_MIN
 from cleanup.selectors import NOTICE_PENDING, NOTICE_SENT
+from cleanup.services.oversight import report_can_answer, report_can_undo
 from core.fields import (
     StrictBooleanField,
     StrictCharField,
@@ -36,6 +37,16 @@ class ReportSerializer(serializers.ModelSerializer):
         help_text="The counters say what the run would do, not what it did: a dry run, or a "
         "run that changed nobody — queued, awaiting approval, or aborted (over the safety "
         "cap, rejected, approval expired, tenant suspended). Such a run removed nobody.",
+    )
+    can_undo = serializers.SerializerMethodField(
+        help_text="The caller may undo this run and it has something to reactivate: a "
+        "tenant admin, and a finished run that really deactivated someone. False for an "
+        "auditor, and in an operator's list of a tenant's runs."
+    )
+    can_approve = serializers.SerializerMethodField(
+        help_text="The caller may approve or reject this run: a tenant admin, and the run "
+        "awaits approval. False for an auditor, and in an operator's list of a tenant's "
+        "runs."
     )
 
     class Meta:
@@ -63,18 +74,35 @@ class ReportSerializer(serializers.ModelSerializer):
             "approved_by",
             "approved_at",
             "removal_limit",
+            "can_undo",
+            "can_approve",
         ]
         read_only_fields = fields
 
+    def _may_change(self) -> bool:
+        # Set by the tenant endpoints from the caller's role; absent (an operator's list of
+        # a tenant's runs, any other use) it offers nothing.
+        return bool(self.context.get("may_change"))
 
-# Built once: DRF rebuilds a ModelSerializer's fields for every instance, which costs
-# more than the query behind the hottest endpoint (`reports/latest/`, polled by the UI).
-_report_fields = ReportSerializer()
+    def get_can_undo(self, report: CleanupReport) -> bool:
+        return self._may_change() and report_can_undo(report)
+
+    def get_can_approve(self, report: CleanupReport) -> bool:
+        return self._may_change() and report_can_answer(report)
 
 
-def report_data(report: CleanupReport) -> dict[str, Any]:
-    """`ReportSerializer(report).data`, with the serializer's fields built only once."""
-    return dict(_report_fields.to_representation(report))
+# Built once per answer to "may the caller change things": DRF rebuilds a ModelSerializer's
+# fields for every instance, which costs more than the query behind the hottest endpoint
+# (`reports/latest/`, polled by the UI).
+_report_fields = {
+    may_change: ReportSerializer(context={"may_change": may_change}) for may_change in (False, True)
+}
+
+
+def report_data(report: CleanupReport, *, may_change: bool) -> dict[str, Any]:
+    """`ReportSerializer(report).data` for a caller who may (a tenant admin) or may not
+    change things, with the serializer's fields built only once."""
+    return dict(_report_fields[may_change].to_representation(report))
 
 
 class AuditEntrySerializer(serializers.ModelSerializer):

@@ -138,6 +138,12 @@ class TenantAdminApi(APIView):
     auditor_methods: ClassVar[frozenset[str]] = frozenset()
 
     @property
+    def may_change(self) -> bool:
+        """Whether the caller holds the tenant-admin role, so may change things here (an
+        auditor only reads): what the `can_*` fields of an answer are qualified by."""
+        return getattr(self.request.user, "role", "") == ADMIN
+
+    @property
     def schema_name(self) -> str:
         """The request's tenant (resolved from the host by django-tenants)."""
         return self.request.tenant.schema_name  # type: ignore[attr-defined,no-any-return]

@@ -60,6 +60,25 @@ class AccountAlreadyActive(ServiceError):
     detail = "The account is already active."
 
 
+def report_can_answer(report: CleanupReport) -> bool:
+    """Whether the run waits for a tenant admin's answer (approve or reject): what the API's
+    `can_approve` says to a tenant admin, so the dashboard offers the buttons by it."""
+    return report.status == Status.AWAITING_APPROVAL
+
+
+def report_can_undo(report: CleanupReport) -> bool:
+    """Whether undoing the run has anything to reactivate, by what its report says: it has
+    finished (as `report_undo` requires), its counters are what it did (not a dry run, not a
+    run stopped before its first batch), and it deactivated someone (a run that only
+    deleted has nothing an undo restores). What the API's `can_undo` says to a tenant admin;
+    the undo itself re-checks status and dry run and counts each account afresh."""
+    return (
+        report.status in FINISHED_STATUSES
+        and not report.counts_are_would
+        and report.users_deactivated > 0
+    )
+
+
 def _report_get(report_id: int) -> CleanupReport:
     report = CleanupReport.objects.filter(pk=report_id).first()
     if report is None:

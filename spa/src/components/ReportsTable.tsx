@@ -1,9 +1,9 @@
 import { Link } from 'react-router';
 import type { Report } from '@/lib/api/types';
 import { formatDateTime, formatDuration, formatNumber, formatRelative } from '@/lib/format';
+import { ACTION_LABEL } from '@/lib/labels/action';
+import { TRIGGER_LABEL } from '@/lib/labels/trigger';
 import { DryRunBadge, StatusBadge } from './ui/Badge';
-
-const TRIGGER_LABEL: Record<string, string> = { manual: 'Manual', schedule: 'Schedule', platform: 'Operator' };
 
 interface ReportsTableProps {
   reports: Report[];
@@ -65,10 +65,10 @@ export function ReportsTable({ reports, hrefFor, caption }: ReportsTableProps) {
                 </span>
               </td>
               <td className="hide-sm">
-                {TRIGGER_LABEL[report.trigger] ?? report.trigger}
+                {TRIGGER_LABEL[report.trigger]}
                 {report.triggered_by && <span className="muted small block">by {report.triggered_by}</span>}
               </td>
-              <td className="capitalize hide-sm">{report.action}</td>
+              <td className="hide-sm">{ACTION_LABEL[report.action].title}</td>
               <td className="num hide-sm">{formatNumber(report.users_eligible)}</td>
               <td className="num">{formatNumber(report.users_matched)}</td>
               <td className="num strong">

@@ -1,33 +1,25 @@
-import type { AuditAction, CleanupAction, RemovalReason, ReportStatus } from './api/types';
+import type { ActiveStatus, FinishedStatus, ReportStatus } from './api/types';
+import { isKeyOf } from './is-key-of';
 
-export const ACTIVE_STATUSES: readonly ReportStatus[] = ['queued', 'running', 'awaiting_approval'];
+/*
+ * The one home of the statuses' sets. Which statuses are active is the server's
+ * (ActiveRunStatusEnum); every other status is finished. Each record must name every
+ * status of its kind, so a status the server adds fails the type check here.
+ */
+const ACTIVE: Record<ActiveStatus, true> = { queued: true, running: true, awaiting_approval: true };
+const FINISHED: Record<FinishedStatus, true> = { succeeded: true, failed: true, aborted: true };
 
-export function isActiveStatus(status: ReportStatus | undefined | null): boolean {
-  return !!status && ACTIVE_STATUSES.includes(status);
-}
+export const ACTIVE_STATUSES = Object.keys(ACTIVE) as readonly ActiveStatus[];
+export const FINISHED_STATUSES = Object.keys(FINISHED) as readonly FinishedStatus[];
 
-export const FINISHED_STATUSES: readonly ReportStatus[] = ['succeeded', 'failed', 'aborted'];
-
-export function isFinishedStatus(status: ReportStatus | undefined | null): boolean {
-  return !!status && FINISHED_STATUSES.includes(status);
-}
-
-/** Only a finished run that really deactivated someone has anything to undo. */
-export function canUndo(report: { status: ReportStatus; counts_are_would: boolean; action: string; users_removed: number }): boolean {
-  return isFinishedStatus(report.status) && !report.counts_are_would && report.action === 'deactivate' && report.users_removed > 0;
+export function isActiveStatus(status: ReportStatus | undefined | null): status is ActiveStatus {
+  return isKeyOf(ACTIVE, status);
 }
 
 /** How often to poll a run: every second while queued or running, slowly while it waits for an admin (it may wait for days). */
 export function reportPollInterval(status: ReportStatus | undefined | null, fast: number): number | false {
   if (status === 'awaiting_approval') return 15_000;
   return isActiveStatus(status) ? fast : false;
-}
-
-const STATUSES: readonly ReportStatus[] = ['queued', 'running', 'awaiting_approval', 'succeeded', 'failed', 'aborted'];
-
-/** Summaries type their status as a plain string; anything unknown shows as failed rather than crashing. */
-export function asReportStatus(status: string): ReportStatus {
-  return (STATUSES as readonly string[]).includes(status) ? (status as ReportStatus) : 'failed';
 }
 
 /** A dry run that completed: its counters say what it would have done. */
@@ -43,26 +35,6 @@ export function wouldRemove(report: { dry_run: boolean; status: ReportStatus }):
 export function usersReallyRemoved(report: { counts_are_would: boolean; users_removed: number }): number {
   return report.counts_are_would ? 0 : report.users_removed;
 }
-
-export const STATUS_LABEL: Record<ReportStatus, string> = {
-  queued: 'Queued',
-  running: 'Running',
-  succeeded: 'Succeeded',
-  failed: 'Failed',
-  aborted: 'Aborted',
-  awaiting_approval: 'Awaiting approval',
-};
-
-export const REASON_LABEL: Record<RemovalReason, string> = {
-  inactive: 'Inactive',
-  never_logged_in: 'Never logged in',
-  deactivation_expired: 'Restore window over',
-};
-
-/** What an action does to an account, in the past tense: "deactivated", "deleted". */
-export const ACTION_DONE: Record<CleanupAction, AuditAction> = { deactivate: 'deactivated', delete: 'deleted' };
-
-export const AUDIT_ACTION_LABEL: Record<AuditAction, string> = { deactivated: 'Deactivated', deleted: 'Deleted' };
 
 /** What a run did (or, dry or previewed, would do) in each stage of the lifecycle. */
 export interface StageCounts {
@@ -87,4 +59,9 @@ export function describeStages(stages: StageCounts): string {
     stages.deleted ? `${stages.deleted.toLocaleString()} deleted` : '',
   ].filter(Boolean);
   return parts.length ? parts.join(', ') : 'nobody';
+}
+
+/** A status the server sent in an untyped field (a 409's body): one it knows, or not. */
+export function isReportStatus(value: unknown): value is ReportStatus {
+  return isKeyOf(ACTIVE, value) || isKeyOf(FINISHED, value);
 }

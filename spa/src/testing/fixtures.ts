@@ -13,6 +13,7 @@ import type {
   Report,
   UndoPreview,
 } from '@/lib/api/types';
+import { isActiveStatus } from '@/lib/report-status';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -22,11 +23,20 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** The statuses of a run that changed nobody: its counters say what it would do (as the server says). */
 const WOULD_STATUSES: readonly Report['status'][] = ['queued', 'awaiting_approval', 'aborted'];
 
+/**
+ * A report as the server answers a tenant admin. `counts_are_would`, `can_undo` and
+ * `can_approve` follow the server's rules unless given (the handlers turn the `can_*`
+ * off for anyone but a tenant admin, as the server does).
+ */
 export function makeReport(overrides: Partial<Report> = {}): Report {
   const id = overrides.id ?? 1;
   const status = overrides.status ?? 'succeeded';
+  const countsAreWould = overrides.counts_are_would ?? (!!overrides.dry_run || WOULD_STATUSES.includes(status));
+  const deactivated = overrides.users_deactivated ?? 12;
   return {
-    counts_are_would: !!overrides.dry_run || WOULD_STATUSES.includes(status),
+    counts_are_would: countsAreWould,
+    can_undo: !isActiveStatus(status) && !countsAreWould && deactivated > 0,
+    can_approve: status === 'awaiting_approval',
     id,
     status: 'succeeded',
     trigger: 'schedule',

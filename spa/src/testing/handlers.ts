@@ -73,6 +73,16 @@ function awaitingReport(id: unknown): Report | Response {
   return report;
 }
 
+/** A report as the server serves it to the signed-in user: only a tenant admin is offered undo or an answer. */
+function served(report: Report): Report {
+  return db.me.role === 'admin' ? report : { ...report, can_undo: false, can_approve: false };
+}
+
+const servedPage = (request: Request, path: string) => {
+  const page = paginate(db.reports, pageOf(request), path);
+  return { ...page, results: page.results.map(served) };
+};
+
 function replaceReport(report: Report): Report {
   db.reports = db.reports.map((r) => (r.id === report.id ? report : r));
   return report;
@@ -121,25 +131,38 @@ export const handlers = [
   http.get('/api/me/', () => HttpResponse.json(db.me)),
 
   http.get('/api/reports/latest/', () =>
-    db.reports[0] ? HttpResponse.json(db.reports[0]) : HttpResponse.json({ detail: 'No cleanup has run yet.' }, { status: 404 }),
+    db.reports[0] ? HttpResponse.json(served(db.reports[0])) : HttpResponse.json({ detail: 'No cleanup has run yet.' }, { status: 404 }),
   ),
-  http.get('/api/reports/', ({ request }) => HttpResponse.json(paginate(db.reports, pageOf(request), '/api/reports/'))),
+  http.get('/api/reports/', ({ request }) => HttpResponse.json(servedPage(request, '/api/reports/'))),
   http.get('/api/reports/:id/', ({ params }) => {
     const report = db.reports.find((r) => r.id === Number(params.id));
-    return report ? HttpResponse.json(report) : HttpResponse.json({ detail: 'Not found.' }, { status: 404 });
+    return report ? HttpResponse.json(served(report)) : HttpResponse.json({ detail: 'Not found.' }, { status: 404 });
   }),
   http.get('/api/reports/:id/users/', ({ request }) => HttpResponse.json(paginate(db.audit, pageOf(request), '/api/reports/1/users/'))),
   http.get('/api/reports/:id/notices/', ({ request }) => HttpResponse.json(paginate(db.notices, pageOf(request), '/api/reports/1/notices/'))),
   http.post('/api/reports/:id/approve/', ({ params }) => {
     const found = awaitingReport(params.id);
     if (found instanceof Response) return found;
-    const report = replaceReport({ ...found, status: 'queued', approved_by: db.me.username, approved_at: NOW_ISO, removal_limit: found.users_removed });
+    const report = replaceReport({
+      ...found,
+      status: 'queued',
+      can_approve: false,
+      approved_by: db.me.username,
+      approved_at: NOW_ISO,
+      removal_limit: found.users_removed,
+    });
     return HttpResponse.json(report, { status: 202 });
   }),
   http.post('/api/reports/:id/reject/', ({ params }) => {
     const found = awaitingReport(params.id);
     if (found instanceof Response) return found;
-    const report = replaceReport({ ...found, status: 'aborted', finished_at: NOW_ISO, error: `Rejected by ${db.me.username}. Nobody was removed.` });
+    const report = replaceReport({
+      ...found,
+      status: 'aborted',
+      can_approve: false,
+      finished_at: NOW_ISO,
+      error: `Rejected by ${db.me.username}. Nobody was removed.`,
+    });
     return HttpResponse.json(report);
   }),
   http.get('/api/reports/:id/undo/', () => HttpResponse.json(db.undoPreview)),
@@ -235,9 +258,7 @@ export const handlers = [
     db.tenants.push(tenant);
     return HttpResponse.json(tenant, { status: 201 });
   }),
-  http.get('/api/platform/tenants/:schema/reports/', ({ request }) =>
-    HttpResponse.json(paginate(db.reports, pageOf(request), '/api/platform/tenants/x/reports/')),
-  ),
+  http.get('/api/platform/tenants/:schema/reports/', ({ request }) => HttpResponse.json(servedPage(request, '/api/platform/tenants/x/reports/'))),
   http.post('/api/platform/cleanup/trigger/', async ({ request }) => {
     const body = (await request.json()) as { tenants?: string[] };
     const targets = body.tenants ?? db.tenants.map((t) => t.schema_name);

@@ -1,6 +1,6 @@
 import { screen, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
-import { describePolicyChange, formatPolicyValue } from '@/lib/activity-labels';
+import { describePolicyChange, formatPolicyValue } from '@/lib/labels/policy-field';
 import { makeActivityEvent, operator, platformHost } from '@/testing/fixtures';
 import { db } from '@/testing/handlers';
 import { renderApp } from '@/testing/render';

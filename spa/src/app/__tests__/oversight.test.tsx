@@ -104,6 +104,15 @@ describe('a run awaiting approval', () => {
     expect(await screen.findByRole('progressbar', { name: 'Cleanup run #8 progress' })).toBeInTheDocument();
     expect(screen.queryByRole('region', { name: /is waiting for your approval/ })).not.toBeInTheDocument();
   });
+
+  it('offers Approve and Reject only when the report says this user may answer (can_approve)', async () => {
+    db.reports = [makeAwaitingReport({ id: 7, can_approve: false })];
+    renderApp({ path: '/reports/7' });
+
+    const region = await screen.findByRole('region', { name: 'Run #7 is waiting for a tenant admin’s approval' });
+    expect(region).toHaveTextContent('Only tenant admins can approve or reject it.');
+    expect(within(region).queryByRole('button')).not.toBeInTheDocument();
+  });
 });
 
 describe('undo a run', () => {
@@ -151,18 +160,17 @@ describe('undo a run', () => {
     expect(within(dialog).getByRole('button', { name: 'Reactivate' })).toBeDisabled();
   });
 
+  // Whether a run can be undone is the server's to say (can_undo): a finished run that
+  // deactivated someone, for a tenant admin. The page follows it, whatever the run looks like.
   it.each([
-    ['a dry run', { dry_run: true }],
-    ['a run still going', { status: 'running' as const, finished_at: null }],
-    ['a delete run', { action: 'delete' as const }],
-    ['a run that removed nobody', { users_removed: 0, users_deactivated: 0 }],
-    ['a rejected run, whose figures are what it would have done', { status: 'aborted' as const, error: 'Rejected by bob. Nobody was removed.' }],
-  ])('is not offered on %s', async (_, overrides) => {
-    db.reports = [makeReport({ id: 3, ...overrides })];
+    ['offers', true],
+    ['does not offer', false],
+  ])('%s Undo as the report says (can_undo), on a finished run that deactivated 12 users either way', async (_, canUndo) => {
+    db.reports = [makeReport({ id: 3, status: 'succeeded', dry_run: false, action: 'deactivate', users_deactivated: 12, can_undo: canUndo })];
     renderApp({ path: '/reports/3' });
     expect(await screen.findByRole('heading', { level: 1, name: /Run #3/ })).toBeInTheDocument();
     await screen.findByRole('region', { name: /Audit list/ });
-    expect(screen.queryByRole('region', { name: 'Undo this run' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('region', { name: 'Undo this run' }) !== null).toBe(canUndo);
   });
 });
 

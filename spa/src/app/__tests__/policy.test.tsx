@@ -4,6 +4,7 @@ import { makePolicy, makePreview } from '@/testing/fixtures';
 import { db } from '@/testing/handlers';
 import { renderApp } from '@/testing/render';
 import { server } from '@/testing/server';
+import spec from '../../../openapi.json';
 
 describe('policy editor', () => {
   it('loads every policy field with the schedule description and timezone picker', async () => {
@@ -24,6 +25,32 @@ describe('policy editor', () => {
     const tz = screen.getByRole('combobox', { name: 'Timezone' });
     expect(tz).toHaveValue('UTC');
     expect(within(tz).getByRole('option', { name: 'Europe/Berlin' })).toBeInTheDocument();
+  });
+
+  it('bounds each number field by the range the server states in its OpenAPI document, and says it', async () => {
+    db.policy = makePolicy({ delete_after_days: 30 });
+    renderApp({ path: '/policy' });
+    await screen.findByRole('heading', { name: 'Cleanup policy' });
+    const fields = spec.components.schemas.PatchedPolicyWriteRequest.properties;
+
+    for (const [name, field] of [
+      ['Inactive for more than (days)', fields.inactive_days],
+      [/Never logged in/, fields.never_logged_in_days],
+      ['Warn users by email (days before)', fields.notice_days],
+      ['Delete deactivated accounts after (days)', fields.delete_after_days],
+    ] as const) {
+      const input = screen.getByRole('spinbutton', { name });
+      expect([input.getAttribute('min'), input.getAttribute('max')]).toEqual([String(field.minimum), String(field.maximum)]);
+    }
+    expect(screen.getByRole('spinbutton', { name: 'Inactive for more than (days)' })).toHaveAccessibleDescription(
+      `Since last login or last API use. ${fields.inactive_days.minimum}–${fields.inactive_days.maximum}.`,
+    );
+    // The cap is edited as a percentage of the server's share.
+    const cap = screen.getByRole('spinbutton', { name: /Safety cap/ });
+    expect([cap.getAttribute('min'), cap.getAttribute('max')]).toEqual([
+      String(fields.max_removal_ratio.minimum * 100),
+      String(fields.max_removal_ratio.maximum * 100),
+    ]);
   });
 
   it('shows a live preview of the edited policy before saving', async () => {

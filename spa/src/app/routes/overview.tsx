@@ -1,8 +1,7 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { ErrorAlert } from '@/components/ui/Alert';
 import { Card, EmptyState, PageHeader } from '@/components/ui/Card';
-import { Loading } from '@/components/ui/Spinner';
+import { QueryState } from '@/components/ui/QueryState';
 import { ReportsTable } from '@/components/ReportsTable';
 import { usePolicy } from '@/features/cleanup/api/get-policy';
 import { RunCleanupCard } from '@/features/cleanup/components/RunCleanupCard';
@@ -64,36 +63,38 @@ export function OverviewRoute() {
       </RunCleanupCard>
       <div className="grid-overview">
         <Card title="Latest run">
-          {latest.isPending ? (
-            <Loading label="Loading the latest run…" />
-          ) : latest.isError ? (
-            <ErrorAlert error={latest.error} onRetry={() => void latest.refetch()} title="Could not load the latest run" />
-          ) : latest.data === null ? (
-            <EmptyState title="No cleanup has run yet">
-              {canChange
-                ? nextRun
-                  ? `Run one now or wait for the schedule at ${nextRun}.`
-                  : 'Run one now — scheduled runs are off.'
-                : nextRun
-                  ? `The next scheduled run is at ${nextRun}.`
-                  : 'Scheduled runs are off.'}
-            </EmptyState>
-          ) : (
-            <LatestRunSummary report={latest.data} />
-          )}
+          <QueryState
+            query={latest}
+            loading="Loading the latest run…"
+            errorTitle="Could not load the latest run"
+            isEmpty={(report) => report === null}
+            empty={
+              <EmptyState title="No cleanup has run yet">
+                {canChange
+                  ? nextRun
+                    ? `Run one now or wait for the schedule at ${nextRun}.`
+                    : 'Run one now — scheduled runs are off.'
+                  : nextRun
+                    ? `The next scheduled run is at ${nextRun}.`
+                    : 'Scheduled runs are off.'}
+              </EmptyState>
+            }
+          >
+            {(report) => report && <LatestRunSummary report={report} />}
+          </QueryState>
         </Card>
         <ScheduleSummary />
       </div>
       <Card title="Users removed per run">
-        {recent.isPending ? (
-          <Loading label="Loading history…" />
-        ) : recent.isError ? (
-          <ErrorAlert error={recent.error} onRetry={() => void recent.refetch()} title="Could not load the run history" />
-        ) : recent.data.results.filter((r) => !isActiveStatus(r.status)).length === 0 ? (
-          <EmptyState title="Nothing to chart yet">The chart fills in as cleanups finish.</EmptyState>
-        ) : (
-          <RemovalsChart reports={recent.data.results} />
-        )}
+        <QueryState
+          query={recent}
+          loading="Loading history…"
+          errorTitle="Could not load the run history"
+          isEmpty={(data) => data.results.every((r) => isActiveStatus(r.status))}
+          empty={<EmptyState title="Nothing to chart yet">The chart fills in as cleanups finish.</EmptyState>}
+        >
+          {(data) => <RemovalsChart reports={data.results} />}
+        </QueryState>
       </Card>
       <Card
         title="Recent runs"
@@ -103,15 +104,15 @@ export function OverviewRoute() {
           </Link>
         }
       >
-        {recent.isPending ? (
-          <Loading label="Loading recent runs…" />
-        ) : recent.isError ? (
-          <ErrorAlert error={recent.error} onRetry={() => void recent.refetch()} />
-        ) : recent.data.results.length === 0 ? (
-          <EmptyState title="No runs yet">Runs show up here as soon as one is queued.</EmptyState>
-        ) : (
-          <ReportsTable reports={recent.data.results.slice(0, 5)} hrefFor={(r) => `/reports/${r.id}`} caption="Recent cleanup runs" />
-        )}
+        <QueryState
+          query={recent}
+          loading="Loading recent runs…"
+          errorTitle="Could not load the recent runs"
+          isEmpty={(data) => data.results.length === 0}
+          empty={<EmptyState title="No runs yet">Runs show up here as soon as one is queued.</EmptyState>}
+        >
+          {(data) => <ReportsTable reports={data.results.slice(0, 5)} hrefFor={(r) => `/reports/${r.id}`} caption="Recent cleanup runs" />}
+        </QueryState>
       </Card>
     </>
   );

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import type { ReportStatus } from '@/lib/api/types';
-import { STATUS_LABEL } from '@/lib/report-status';
+import { STATUS_LABEL } from '@/lib/labels/report-status';
 
 type Tone = 'neutral' | 'info' | 'success' | 'danger' | 'warning' | 'accent';
 
@@ -25,7 +25,7 @@ export function StatusBadge({ status }: { status: ReportStatus }) {
   return (
     <span className={`badge badge-${STATUS_TONE[status]} badge-status`}>
       <span className={`dot ${status === 'running' ? 'dot-pulse' : ''}`} aria-hidden="true" />
-      {STATUS_LABEL[status] ?? status}
+      {STATUS_LABEL[status]}
     </span>
   );
 }

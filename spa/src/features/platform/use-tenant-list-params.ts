@@ -1,10 +1,29 @@
 import { useCallback, useMemo } from 'react';
 import { useSearchParams } from 'react-router';
+import type { FinishedStatus, TenantOrdering, TenantStatusFilter } from '@/lib/api/types';
+import { isKeyOf } from '@/lib/is-key-of';
+import { STATUS_LABEL } from '@/lib/labels/report-status';
 import { usePageParam } from '@/lib/pagination';
-import type { TenantListParams, TenantOrdering, TenantStatusFilter } from './api/get-tenants';
+import { FINISHED_STATUSES } from '@/lib/report-status';
+import type { TenantListParams } from './api/tenant-list-params';
 
-export const TENANT_STATUS_FILTERS: readonly TenantStatusFilter[] = ['succeeded', 'failed', 'aborted', 'never'];
-const ORDERINGS: readonly string[] = ['name', 'created_at', 'next_run_at', 'last_run'].flatMap((key) => [key, `-${key}`]);
+/** The last-run filter's options, as the server takes them (a finished status, or never run), with their labels. */
+export const TENANT_STATUS_FILTER_LABEL: Record<TenantStatusFilter, string> = {
+  ...(Object.fromEntries(FINISHED_STATUSES.map((status) => [status, STATUS_LABEL[status]])) as Record<FinishedStatus, string>),
+  never: 'Never run',
+};
+
+/** The columns the table sorts by, each either way (the server's ordering values). */
+const ORDERING: Record<TenantOrdering, true> = {
+  name: true,
+  '-name': true,
+  created_at: true,
+  '-created_at': true,
+  next_run_at: true,
+  '-next_run_at': true,
+  last_run: true,
+  '-last_run': true,
+};
 
 type Filters = Pick<TenantListParams, 'search' | 'status' | 'ordering'>;
 
@@ -15,8 +34,8 @@ export function useTenantListParams(): [TenantListParams, (change: Partial<Filte
   const rawStatus = params.get('status') ?? '';
   const rawOrdering = params.get('ordering') ?? '';
   const search = params.get('search') ?? '';
-  const status: TenantStatusFilter | '' = (TENANT_STATUS_FILTERS as readonly string[]).includes(rawStatus) ? (rawStatus as TenantStatusFilter) : '';
-  const ordering: TenantOrdering | '' = ORDERINGS.includes(rawOrdering) ? (rawOrdering as TenantOrdering) : '';
+  const status: TenantStatusFilter | '' = isKeyOf(TENANT_STATUS_FILTER_LABEL, rawStatus) ? rawStatus : '';
+  const ordering: TenantOrdering | '' = isKeyOf(ORDERING, rawOrdering) ? rawOrdering : '';
   const value = useMemo(() => ({ page, search, status, ordering }), [page, search, status, ordering]);
   const setFilters = useCallback(
     (change: Partial<Filters>) =>

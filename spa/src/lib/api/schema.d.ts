@@ -1021,6 +1021,10 @@ export interface components {
             /** Format: date-time */
             readonly approved_at: string | null;
             readonly removal_limit: number | null;
+            /** @description The caller may undo this run and it has something to reactivate: a tenant admin, and a finished run that really deactivated someone. False for an auditor, and in an operator's list of a tenant's runs. */
+            readonly can_undo: boolean;
+            /** @description The caller may approve or reject this run: a tenant admin, and the run awaits approval. False for an auditor, and in an operator's list of a tenant's runs. */
+            readonly can_approve: boolean;
         };
         ReportConflict: {
             detail: string;

@@ -3,17 +3,23 @@
  * from `npm run gen:api`). When the backend's OpenAPI document renames a
  * schema, fix the alias here and nowhere else.
  */
-import type { components } from './schema';
+import type { components, operations } from './schema';
 
 type S = components['schemas'];
 
 export type ReportStatus = S['ReportStatusEnum'];
+/** The statuses of a run that holds its tenant's one active slot, as the server lists them. */
+export type ActiveStatus = S['ActiveRunStatusEnum'];
+/** Every other status: the run has ended. */
+export type FinishedStatus = Exclude<ReportStatus, ActiveStatus>;
 export type ReportTrigger = S['TriggerEnum'];
 export type CleanupAction = S['ActionEnum'];
 export type RemovalReason = S['ReasonEnum'];
 export type AuditAction = S['AuditActionEnum'];
 export type OnCap = S['OnCapEnum'];
 export type Timezone = S['Timezone'];
+export type NoticeStatus = S['NoticeStatusEnum'];
+export type TenantRole = S['TenantRoleEnum'];
 
 export type TokenPair = S['TokenPair'];
 export type Me = S['Me'];
@@ -37,6 +43,10 @@ export type ReportPage = S['PaginatedReportList'];
 export type AuditPage = S['PaginatedAuditEntryList'];
 export type NoticePage = S['PaginatedNoticeList'];
 export type TenantPage = S['PaginatedTenantList'];
+type TenantListQuery = NonNullable<operations['platform_tenants_list']['parameters']['query']>;
+/** The tenants list's last-run filter: a finished status, or `never`. */
+export type TenantStatusFilter = NonNullable<TenantListQuery['status']>;
+export type TenantOrdering = NonNullable<TenantListQuery['ordering']>;
 
 export type Policy = S['Policy'];
 export type PolicyInput = S['PatchedPolicyWriteRequest'];

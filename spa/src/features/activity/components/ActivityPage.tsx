@@ -2,7 +2,9 @@ import { Link } from 'react-router';
 import { Card, EmptyState, PageHeader } from '@/components/ui/Card';
 import { Pagination } from '@/components/ui/Pagination';
 import { QueryState } from '@/components/ui/QueryState';
-import { describePolicyChange, roleLabel, VERB_LABEL } from '@/lib/activity-labels';
+import { VERB_LABEL } from '@/lib/labels/activity-verb';
+import { describePolicyChange } from '@/lib/labels/policy-field';
+import { roleLabel } from '@/lib/labels/role';
 import type { ActivityEvent } from '@/lib/api/types';
 import { formatDateTime, formatNumber, formatRelative } from '@/lib/format';
 import { useHost } from '@/lib/host';
@@ -59,7 +61,7 @@ export function ActivityPage() {
                         </td>
                         <td className="strong">{event.actor}</td>
                         <td>
-                          <span className="activity-verb">{VERB_LABEL[event.verb] ?? event.verb}</span>
+                          <span className="activity-verb">{VERB_LABEL[event.verb]}</span>
                           <EventDetails event={event} operators={operators} />
                         </td>
                       </tr>

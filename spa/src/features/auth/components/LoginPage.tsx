@@ -10,10 +10,10 @@ import { useObtainToken } from '../api/obtain-token';
 import { useDocumentTitle } from '@/lib/use-document-title';
 
 function loginError(error: unknown): string {
+  if (isValidationError(error)) return 'Fix the highlighted fields.';
   if (error instanceof ApiError) {
     if (error.status === 401) return 'Wrong username or password.';
     if (error.status === 429) return 'Too many attempts, try again later.';
-    if (error.status === 400) return 'Fix the highlighted fields.';
   }
   return errorMessage(error);
 }

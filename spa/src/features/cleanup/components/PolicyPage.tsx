@@ -4,17 +4,39 @@ import { Badge } from '@/components/ui/Badge';
 import { Button } from '@/components/ui/Button';
 import { Card, PageHeader, Stat } from '@/components/ui/Card';
 import { Field, Switch } from '@/components/ui/Field';
-import { Loading, Spinner } from '@/components/ui/Spinner';
-import { ApiError, withoutField, type FieldErrors } from '@/lib/api/errors';
+import { QueryState } from '@/components/ui/QueryState';
+import { Spinner } from '@/components/ui/Spinner';
+import { isValidationError, withoutField, type FieldErrors } from '@/lib/api/errors';
+import { requestLimits } from '@/lib/api/limits';
 import type { CleanupAction, OnCap, Policy, PolicyInput, Preview, Timezone } from '@/lib/api/types';
 import { formatDateTime, formatNumber, formatPercent, formatRelative } from '@/lib/format';
-import { ACTION_DONE, REASON_LABEL } from '@/lib/report-status';
+import { ACTION_DONE, ACTION_LABEL } from '@/lib/labels/action';
+import { ON_CAP_LABEL } from '@/lib/labels/on-cap';
+import { REASON_LABEL } from '@/lib/labels/removal-reason';
 import { READ_ONLY_NOTE, useCanChange } from '@/lib/role';
 import { useDebouncedValue } from '@/lib/use-debounced-value';
 import { usePolicy } from '../api/get-policy';
 import { usePreview } from '../api/preview-cleanup';
 import { useUpdatePolicy } from '../api/update-policy';
 import { useDocumentTitle } from '@/lib/use-document-title';
+
+/** The bounds the server states for each field the form sends (from the OpenAPI document). */
+const LIMITS = requestLimits.PatchedPolicyWriteRequest;
+
+interface Range {
+  minimum: number;
+  maximum: number;
+}
+
+/** A share (0.5) as the percentage the form shows (50); toPrecision drops float noise (0.07 × 100 = 7.000000000000001). */
+const asPercent = (ratio: number) => Number((ratio * 100).toPrecision(12));
+
+/** The safety cap's bounds as percentages. */
+const CAP_PERCENT: Range = { minimum: asPercent(LIMITS.max_removal_ratio.minimum), maximum: asPercent(LIMITS.max_removal_ratio.maximum) };
+
+const within = (n: number, { minimum, maximum }: Range) => n >= minimum && n <= maximum;
+const span = ({ minimum, maximum }: Range) => `${minimum}–${maximum}`;
+const bounds = ({ minimum, maximum }: Range) => ({ min: minimum, max: maximum });
 
 /** What the form edits: numbers stay text until sent, so the API judges them. */
 interface Draft {
@@ -52,9 +74,8 @@ function toDraft(policy: Policy): Draft {
     action: policy.action,
     dry_run: policy.dry_run,
     exempt_groups: policy.exempt_groups.join(', '),
-    // toPrecision drops float noise (0.07 × 100 = 7.000000000000001) and keeps any share
-    // saved more finely than a whole percent, so saving another field never changes it.
-    max_removal_percent: String(Number((policy.max_removal_ratio * 100).toPrecision(12))),
+    // Keeps any share saved more finely than a whole percent, so saving another field never changes it.
+    max_removal_percent: String(asPercent(policy.max_removal_ratio)),
     on_cap: policy.on_cap,
     notice_days: String(policy.notice_days),
     restore_window: policy.delete_after_days !== null,
@@ -105,7 +126,8 @@ function toInput(draft: Draft): PolicyInput {
 /** The plain-language help under "notice days", for the value typed. */
 function noticeHint(value: string, action: CleanupAction): string {
   const days = Number(value.trim());
-  if (value.trim() === '' || !Number.isInteger(days) || days < 0 || days > 365) return 'A whole number of days from 0 to 365.';
+  const range = LIMITS.notice_days;
+  if (value.trim() === '' || !Number.isInteger(days) || !within(days, range)) return `A whole number of days from ${range.minimum} to ${range.maximum}.`;
   if (days === 0) return `No email: accounts are ${ACTION_DONE[action]} without warning.`;
   return (
     `Users get an email ${days} ${days === 1 ? 'day' : 'days'} before their account is ${ACTION_DONE[action]}; ` +
@@ -115,7 +137,8 @@ function noticeHint(value: string, action: CleanupAction): string {
 
 function restoreHint(value: string): string {
   const days = Number(value.trim());
-  if (value.trim() === '' || !Number.isInteger(days) || days < 1 || days > 3650) return 'A whole number of days from 1 to 3650.';
+  const range = LIMITS.delete_after_days;
+  if (value.trim() === '' || !Number.isInteger(days) || !within(days, range)) return `A whole number of days from ${range.minimum} to ${range.maximum}.`;
   return (
     `Accounts this cleanup deactivated can be reactivated for ${days} ${days === 1 ? 'day' : 'days'}; after that, ` +
     'those nobody reactivated are deleted. Accounts deactivated by hand are never deleted.'
@@ -139,15 +162,12 @@ function DaysInput({
 /** The plain-language help under the safety cap, for the percentage typed and what happens over it. */
 function capHint(value: string, onCap: OnCap): string {
   const percent = Number(value.trim());
-  if (value.trim() === '' || !Number.isFinite(percent) || percent < 1 || percent > 100) return 'A percentage from 1 to 100, e.g. 50.';
+  if (value.trim() === '' || !Number.isFinite(percent) || !within(percent, CAP_PERCENT)) {
+    return `A percentage from ${CAP_PERCENT.minimum} to ${CAP_PERCENT.maximum}, e.g. 50.`;
+  }
   const over = onCap === 'ask' ? 'waits for a tenant admin to approve it' : 'stops';
   return `A run that would deactivate or delete more than ${formatPercent(percent / 100)} of eligible users removes nobody: it ${over}.`;
 }
-
-const ON_CAP_LABEL: Record<OnCap, { title: string; text: string }> = {
-  ask: { title: 'Ask an admin to approve', text: 'The run waits, removing nobody, until a tenant admin approves or rejects it.' },
-  abort: { title: 'Stop the run', text: 'The run ends at once and removes nobody.' },
-};
 
 const SCHEDULE_PRESETS: { label: string; cron: string }[] = [
   { label: 'Daily 03:00', cron: '0 3 * * *' },
@@ -171,9 +191,11 @@ export const PREVIEW_DEBOUNCE_MS = 500;
 export function PolicyPage() {
   useDocumentTitle('Policy');
   const policy = usePolicy();
-  if (policy.isPending) return <Loading label="Loading policy…" />;
-  if (policy.isError) return <ErrorAlert error={policy.error} onRetry={() => void policy.refetch()} title="Could not load the policy" />;
-  return <PolicyEditor policy={policy.data} />;
+  return (
+    <QueryState query={policy} loading="Loading policy…" errorTitle="Could not load the policy">
+      {(data) => <PolicyEditor policy={data} />}
+    </QueryState>
+  );
 }
 
 function PolicyEditor({ policy }: { policy: Policy }) {
@@ -186,7 +208,7 @@ function PolicyEditor({ policy }: { policy: Policy }) {
   const input = useMemo(() => toInput(draft), [draft]);
   const debounced = useDebouncedValue(input, PREVIEW_DEBOUNCE_MS);
   const preview = usePreview(debounced);
-  const previewErrors = preview.error instanceof ApiError && preview.error.status === 400 ? preview.error.fieldErrors : {};
+  const previewErrors = isValidationError(preview.error) ? preview.error.fieldErrors : {};
   const errors: FieldErrors = { ...previewErrors, ...saveErrors };
   const dirty = JSON.stringify(input) !== JSON.stringify(toInput(toDraft(policy)));
 
@@ -204,7 +226,7 @@ function PolicyEditor({ policy }: { policy: Policy }) {
         setSaveErrors({});
         setDraft(toDraft(saved));
       },
-      onError: (error) => setSaveErrors(error instanceof ApiError ? error.fieldErrors : {}),
+      onError: (error) => setSaveErrors(isValidationError(error) ? error.fieldErrors : {}),
     });
   };
 
@@ -222,11 +244,19 @@ function PolicyEditor({ policy }: { policy: Policy }) {
             <fieldset className="fieldset" disabled={!canChange}>
               <legend>Who is removed</legend>
               <div className="grid-2">
-                <Field label="Inactive for more than (days)" errors={errors.inactive_days} hint="Since last login or last API use. 1–3650.">
-                  <DaysInput min={1} max={3650} value={draft.inactive_days} onChange={(v) => set('inactive_days', v)} />
+                <Field
+                  label="Inactive for more than (days)"
+                  errors={errors.inactive_days}
+                  hint={`Since last login or last API use. ${span(LIMITS.inactive_days)}.`}
+                >
+                  <DaysInput {...bounds(LIMITS.inactive_days)} value={draft.inactive_days} onChange={(v) => set('inactive_days', v)} />
                 </Field>
-                <Field label="Never logged in, joined more than (days) ago" errors={errors.never_logged_in_days} hint="Grace period for new accounts. 1–3650.">
-                  <DaysInput min={1} max={3650} value={draft.never_logged_in_days} onChange={(v) => set('never_logged_in_days', v)} />
+                <Field
+                  label="Never logged in, joined more than (days) ago"
+                  errors={errors.never_logged_in_days}
+                  hint={`Grace period for new accounts. ${span(LIMITS.never_logged_in_days)}.`}
+                >
+                  <DaysInput {...bounds(LIMITS.never_logged_in_days)} value={draft.never_logged_in_days} onChange={(v) => set('never_logged_in_days', v)} />
                 </Field>
               </div>
               <Field
@@ -245,10 +275,8 @@ function PolicyEditor({ policy }: { policy: Policy }) {
                   <label key={action} className={`radio-card ${draft.action === action ? 'radio-card-checked' : ''}`}>
                     <input type="radio" name="action" value={action} checked={draft.action === action} onChange={() => set('action', action)} />
                     <span>
-                      <strong>{action === 'deactivate' ? 'Deactivate' : 'Delete'}</strong>
-                      <span className="muted small block">
-                        {action === 'deactivate' ? 'Accounts stay but cannot log in. Reversible.' : 'Accounts and their data are deleted. Permanent.'}
-                      </span>
+                      <strong>{ACTION_LABEL[action].title}</strong>
+                      <span className="muted small block">{ACTION_LABEL[action].text}</span>
                     </span>
                   </label>
                 ))}
@@ -269,8 +297,7 @@ function PolicyEditor({ policy }: { policy: Policy }) {
                   className="input input-narrow"
                   type="number"
                   step={1}
-                  min={1}
-                  max={100}
+                  {...bounds(CAP_PERCENT)}
                   inputMode="decimal"
                   value={draft.max_removal_percent}
                   onChange={(e) => set('max_removal_percent', e.target.value)}
@@ -296,7 +323,7 @@ function PolicyEditor({ policy }: { policy: Policy }) {
             <fieldset className="fieldset" disabled={!canChange}>
               <legend>Warning and restore</legend>
               <Field label="Warn users by email (days before)" errors={errors.notice_days} hint={noticeHint(draft.notice_days, draft.action)}>
-                <DaysInput narrow min={0} max={365} value={draft.notice_days} onChange={(v) => set('notice_days', v)} />
+                <DaysInput narrow {...bounds(LIMITS.notice_days)} value={draft.notice_days} onChange={(v) => set('notice_days', v)} />
               </Field>
               <Switch
                 label="Restore window: delete deactivated accounts later"
@@ -311,7 +338,7 @@ function PolicyEditor({ policy }: { policy: Policy }) {
               />
               {draft.restore_window && draft.action === 'deactivate' && (
                 <Field label="Delete deactivated accounts after (days)" errors={errors.delete_after_days} hint={restoreHint(draft.delete_after_days)}>
-                  <DaysInput narrow min={1} max={3650} value={draft.delete_after_days} onChange={(v) => set('delete_after_days', v)} />
+                  <DaysInput narrow {...bounds(LIMITS.delete_after_days)} value={draft.delete_after_days} onChange={(v) => set('delete_after_days', v)} />
                 </Field>
               )}
               {errors.delete_after_days && !(draft.restore_window && draft.action === 'deactivate') && (
@@ -388,12 +415,8 @@ function PolicyEditor({ policy }: { policy: Policy }) {
                 ))}
               </Alert>
             )}
-            {save.isError && !(save.error instanceof ApiError && save.error.status === 400) && (
-              <ErrorAlert error={save.error} title="The policy was not saved" />
-            )}
-            {save.isError && save.error instanceof ApiError && save.error.status === 400 && (
-              <Alert tone="error">The policy was not saved. Fix the highlighted fields and try again.</Alert>
-            )}
+            {save.isError && !isValidationError(save.error) && <ErrorAlert error={save.error} title="The policy was not saved" />}
+            {isValidationError(save.error) && <Alert tone="error">The policy was not saved. Fix the highlighted fields and try again.</Alert>}
             {save.isSuccess && !dirty && <Alert tone="success">Policy saved.</Alert>}
           </div>
           <footer className="form-footer">
@@ -432,74 +455,79 @@ function PolicyEditor({ policy }: { policy: Policy }) {
 }
 
 function PreviewPanel({ preview, stale, dryRun, onCap }: { preview: ReturnType<typeof usePreview>; stale: boolean; dryRun: boolean; onCap: OnCap }) {
-  const invalid = preview.error instanceof ApiError && preview.error.status === 400;
+  const invalid = isValidationError(preview.error);
   return (
     <Card title={<>Preview {(stale || preview.isFetching) && <Spinner size="sm" />}</>} className="preview-card">
       <div aria-live="polite" aria-busy={stale || preview.isFetching}>
-        {preview.isPending ? (
-          <Loading label="Calculating preview…" />
-        ) : invalid ? (
+        {invalid ? (
           <p className="muted">Fix the highlighted fields to see a preview.</p>
-        ) : preview.isError ? (
-          <ErrorAlert error={preview.error} onRetry={() => void preview.refetch()} title="The preview failed" />
         ) : (
-          <>
-            <p className="preview-headline" data-testid="preview-headline">
-              With these settings <strong>{formatNumber(preview.data.users_matched)}</strong> of <strong>{formatNumber(preview.data.users_eligible)}</strong>{' '}
-              users are past the limits.
-            </p>
-            <PreviewStages preview={preview.data} dryRun={dryRun} />
-            {preview.data.would_abort && (
-              <Alert tone="warning" title={onCap === 'ask' ? 'A run with these settings would wait for approval' : 'A run with these settings would abort'}>
-                That is more than the safety cap allows, so the run would remove nobody
-                {onCap === 'ask' ? ' until a tenant admin approves it.' : '.'} Raise the cap or narrow the policy.
-              </Alert>
-            )}
-            {preview.data.sample.length > 0 ? (
-              <>
-                <p className="muted small preview-caption">
-                  {preview.data.sample.length < preview.data.users_matched
-                    ? `A sample of ${preview.data.sample.length} of the ${formatNumber(preview.data.users_matched)} matched users:`
-                    : 'Everyone matched:'}
-                </p>
-                <div className="preview-scroll" tabIndex={0} role="region" aria-label="Matched users sample">
-                  <table className="table table-compact">
-                    <caption className="sr-only">Users these settings would remove</caption>
-                    <thead>
-                      <tr>
-                        <th scope="col">User</th>
-                        <th scope="col">Reason</th>
-                        <th scope="col">Last active</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {preview.data.sample.map((u) => {
-                        const lastActive = [u.last_login, u.last_seen].filter(Boolean).sort().pop() ?? null;
-                        return (
-                          <tr key={u.user_id}>
-                            <td className="ellipsis" title={u.email || undefined}>
-                              {u.username}
-                            </td>
-                            <td>
-                              <Badge tone={u.reason === 'inactive' ? 'warning' : 'neutral'}>{REASON_LABEL[u.reason] ?? u.reason}</Badge>
-                            </td>
-                            <td className="small">
-                              {lastActive ? formatRelative(lastActive) : <span className="muted">never · joined {formatRelative(u.date_joined)}</span>}
-                            </td>
-                          </tr>
-                        );
-                      })}
-                    </tbody>
-                  </table>
-                </div>
-              </>
-            ) : (
-              <p className="muted">Nobody matches these settings.</p>
-            )}
-          </>
+          <QueryState query={preview} loading="Calculating preview…" errorTitle="The preview failed">
+            {(data) => <PreviewResult preview={data} dryRun={dryRun} onCap={onCap} />}
+          </QueryState>
         )}
       </div>
     </Card>
+  );
+}
+
+/** Who the tried policy matches, and what a run with it would do. */
+function PreviewResult({ preview, dryRun, onCap }: { preview: Preview; dryRun: boolean; onCap: OnCap }) {
+  return (
+    <>
+      <p className="preview-headline" data-testid="preview-headline">
+        With these settings <strong>{formatNumber(preview.users_matched)}</strong> of <strong>{formatNumber(preview.users_eligible)}</strong> users are past the
+        limits.
+      </p>
+      <PreviewStages preview={preview} dryRun={dryRun} />
+      {preview.would_abort && (
+        <Alert tone="warning" title={onCap === 'ask' ? 'A run with these settings would wait for approval' : 'A run with these settings would abort'}>
+          That is more than the safety cap allows, so the run would remove nobody
+          {onCap === 'ask' ? ' until a tenant admin approves it.' : '.'} Raise the cap or narrow the policy.
+        </Alert>
+      )}
+      {preview.sample.length > 0 ? (
+        <>
+          <p className="muted small preview-caption">
+            {preview.sample.length < preview.users_matched
+              ? `A sample of ${preview.sample.length} of the ${formatNumber(preview.users_matched)} matched users:`
+              : 'Everyone matched:'}
+          </p>
+          <div className="preview-scroll" tabIndex={0} role="region" aria-label="Matched users sample">
+            <table className="table table-compact">
+              <caption className="sr-only">Users these settings would remove</caption>
+              <thead>
+                <tr>
+                  <th scope="col">User</th>
+                  <th scope="col">Reason</th>
+                  <th scope="col">Last active</th>
+                </tr>
+              </thead>
+              <tbody>
+                {preview.sample.map((u) => {
+                  const lastActive = [u.last_login, u.last_seen].filter(Boolean).sort().pop() ?? null;
+                  return (
+                    <tr key={u.user_id}>
+                      <td className="ellipsis" title={u.email || undefined}>
+                        {u.username}
+                      </td>
+                      <td>
+                        <Badge tone={u.reason === 'inactive' ? 'warning' : 'neutral'}>{REASON_LABEL[u.reason]}</Badge>
+                      </td>
+                      <td className="small">
+                        {lastActive ? formatRelative(lastActive) : <span className="muted">never · joined {formatRelative(u.date_joined)}</span>}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        </>
+      ) : (
+        <p className="muted">Nobody matches these settings.</p>
+      )}
+    </>
   );
 }
 

@@ -4,6 +4,7 @@ import { Button } from '@/components/ui/Button';
 import { Dialog } from '@/components/ui/Dialog';
 import { Field } from '@/components/ui/Field';
 import { errorMessage, isValidationError } from '@/lib/api/errors';
+import { requestLimits } from '@/lib/api/limits';
 import type { Exemption } from '@/lib/api/types';
 import { startOfLocalDay } from '@/lib/format';
 import { useCreateExemption } from '../api/create-exemption';
@@ -70,7 +71,14 @@ export function AddExemptionDialog({ open, onClose, onAdded }: { open: boolean; 
           <input className="input" value={form.username} onChange={(e) => set('username', e.target.value)} autoComplete="off" spellCheck={false} required />
         </Field>
         <Field label="Reason" errors={errors.reason} hint="Why no cleanup may touch this account, e.g. “On sabbatical until March”.">
-          <textarea className="input" rows={3} maxLength={500} value={form.reason} onChange={(e) => set('reason', e.target.value)} required />
+          <textarea
+            className="input"
+            rows={3}
+            maxLength={requestLimits.ExemptionCreateRequest.reason.maxLength}
+            value={form.reason}
+            onChange={(e) => set('reason', e.target.value)}
+            required
+          />
         </Field>
         <Field label="Exempt until (optional)" errors={errors.expires_at} hint="The exemption ends as this day begins. Leave empty for no end.">
           <input className="input input-narrow" type="date" value={form.expiresOn} onChange={(e) => set('expiresOn', e.target.value)} />

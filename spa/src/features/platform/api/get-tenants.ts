@@ -1,21 +1,9 @@
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 import { api } from '@/lib/api/client';
-import type { operations } from '@/lib/api/schema';
 import type { TenantPage } from '@/lib/api/types';
 import { useScope } from '@/lib/host';
 import { platformKeys } from './keys';
-
-type ListQuery = NonNullable<operations['platform_tenants_list']['parameters']['query']>;
-export type TenantStatusFilter = NonNullable<ListQuery['status']>;
-export type TenantOrdering = NonNullable<ListQuery['ordering']>;
-
-/** What the tenants table shows: a page of tenants matching a search and a last-run status, in an order. */
-export interface TenantListParams {
-  page: number;
-  search: string;
-  status: TenantStatusFilter | '';
-  ordering: TenantOrdering | '';
-}
+import type { TenantListParams } from './tenant-list-params';
 
 /** GET /api/platform/tenants/?page=N&search=&status=&ordering= — each tenant with its schedule and last run. */
 export function getTenants(params: TenantListParams, signal?: AbortSignal): Promise<TenantPage> {

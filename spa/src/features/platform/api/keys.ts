@@ -1,4 +1,4 @@
-import type { TenantListParams } from './get-tenants';
+import type { TenantListParams } from './tenant-list-params';
 
 export const platformKeys = {
   all: (scope: string) => [scope, 'platform'] as const,

@@ -3,7 +3,8 @@ import { Alert } from '@/components/ui/Alert';
 import { Button } from '@/components/ui/Button';
 import { Dialog } from '@/components/ui/Dialog';
 import { Field } from '@/components/ui/Field';
-import { ApiError, errorMessage, nestedFieldErrors } from '@/lib/api/errors';
+import { errorMessage, isValidationError, nestedFieldErrors } from '@/lib/api/errors';
+import { requestLimits } from '@/lib/api/limits';
 import type { PlatformTenant } from '@/lib/api/types';
 import { useHost } from '@/lib/host';
 import { useCreateTenant } from '../api/create-tenant';
@@ -15,7 +16,7 @@ function slug(name: string): string {
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '')
     .replace(/^[^a-z]+/, '');
-  return s.slice(0, 63);
+  return s.slice(0, requestLimits.TenantCreateRequest.schema_name.maxLength);
 }
 
 const EMPTY = { name: '', schema_name: '', domain: '', username: 'admin', email: '', password: '' };
@@ -26,7 +27,7 @@ export function CreateTenantDialog({ open, onClose, onCreated }: { open: boolean
   const [form, setForm] = useState(EMPTY);
   const [schemaTouched, setSchemaTouched] = useState(false);
 
-  const errors = create.error instanceof ApiError && create.error.status === 400 ? nestedFieldErrors(create.error.body) : {};
+  const errors = isValidationError(create.error) ? nestedFieldErrors(create.error.body) : {};
   const set = (key: keyof typeof EMPTY, value: string) => setForm((f) => ({ ...f, [key]: value }));
   const schema = schemaTouched ? form.schema_name : slug(form.name);
   // Host names cannot contain "_": the backend derives the subdomain with "-".
@@ -57,7 +58,7 @@ export function CreateTenantDialog({ open, onClose, onCreated }: { open: boolean
     );
   };
 
-  const general = create.isError && !(create.error instanceof ApiError && create.error.status === 400);
+  const general = create.isError && !isValidationError(create.error);
   const otherErrors = Object.entries(errors).filter(
     ([k]) => !['name', 'schema_name', 'domain', 'admin.username', 'admin.email', 'admin.password', 'admin'].includes(k),
   );

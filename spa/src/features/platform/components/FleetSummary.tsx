@@ -1,39 +1,31 @@
 import { Link } from 'react-router';
-import { ErrorAlert } from '@/components/ui/Alert';
 import { StatusBadge } from '@/components/ui/Badge';
 import { Card, EmptyState, Stat } from '@/components/ui/Card';
-import { Loading } from '@/components/ui/Spinner';
+import { QueryState } from '@/components/ui/QueryState';
 import type { FleetSummary as Summary } from '@/lib/api/types';
 import { formatDateTime, formatNumber, formatRelative } from '@/lib/format';
-import { ACTIVE_STATUSES, STATUS_LABEL } from '@/lib/report-status';
+import { STATUS_LABEL } from '@/lib/labels/report-status';
+import { ACTIVE_STATUSES, FINISHED_STATUSES } from '@/lib/report-status';
 import { useFleetSummary } from '../api/get-fleet-summary';
-
-const FINISHED = ['succeeded', 'failed', 'aborted'] as const;
 
 /** The fleet at a glance: cards with its figures, and the runs that need an operator. */
 export function FleetSummary() {
   const summary = useFleetSummary();
-  if (summary.isPending) {
-    return (
-      <Card title="Fleet">
-        <Loading label="Loading the fleet summary…" />
-      </Card>
-    );
-  }
-  if (summary.isError) {
-    return <ErrorAlert error={summary.error} onRetry={() => void summary.refetch()} title="Could not load the fleet summary" />;
-  }
   return (
-    <div className="grid-overview">
-      <FleetFigures summary={summary.data} />
-      <NeedsAttentionCard summary={summary.data} />
-    </div>
+    <QueryState query={summary} loading="Loading the fleet summary…" errorTitle="Could not load the fleet summary">
+      {(data) => (
+        <div className="grid-overview">
+          <FleetFigures summary={data} />
+          <NeedsAttentionCard summary={data} />
+        </div>
+      )}
+    </QueryState>
   );
 }
 
 function FleetFigures({ summary }: { summary: Summary }) {
   const runs = summary.runs_24h;
-  const finished = FINISHED.reduce((total, status) => total + runs[status], 0);
+  const finished = FINISHED_STATUSES.reduce((total, status) => total + runs[status], 0);
   const active = ACTIVE_STATUSES.filter((status) => runs[status] > 0);
   return (
     <Card title="Fleet">
@@ -42,7 +34,7 @@ function FleetFigures({ summary }: { summary: Summary }) {
         <Stat
           label="Runs, 24 h"
           value={formatNumber(finished)}
-          hint={FINISHED.map((status) => `${formatNumber(runs[status])} ${STATUS_LABEL[status].toLowerCase()}`).join(' · ')}
+          hint={FINISHED_STATUSES.map((status) => `${formatNumber(runs[status])} ${STATUS_LABEL[status].toLowerCase()}`).join(' · ')}
         />
         <Stat label="Removed, 24 h" value={formatNumber(summary.users_removed_24h)} hint="users, not counting dry or aborted runs" />
         <Stat label="Removed, 30 days" value={formatNumber(summary.users_removed_30d)} hint="users, not counting dry or aborted runs" />

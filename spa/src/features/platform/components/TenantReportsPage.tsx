@@ -5,7 +5,7 @@ import { Alert, ErrorAlert } from '@/components/ui/Alert';
 import { Button } from '@/components/ui/Button';
 import { Card, EmptyState, PageHeader } from '@/components/ui/Card';
 import { Pagination } from '@/components/ui/Pagination';
-import { Loading } from '@/components/ui/Spinner';
+import { QueryState } from '@/components/ui/QueryState';
 import { ApiError } from '@/lib/api/errors';
 import { usePageParam } from '@/lib/pagination';
 import { useTenantReports } from '../api/get-tenant-reports';
@@ -50,25 +50,29 @@ export function TenantReportsPage() {
           <Alert tone="success">Dry run queued: it appears below as soon as a worker starts it.</Alert>
         ))}
       <Card>
-        {reports.isPending ? (
-          <Loading label="Loading reports…" />
-        ) : reports.isError ? (
-          reports.error instanceof ApiError && reports.error.status === 404 ? (
-            <EmptyState title="No such tenant" action={<Link to="/tenants">Back to tenants</Link>}>
-              There is no tenant with schema “{schema}”.
-            </EmptyState>
-          ) : (
-            <ErrorAlert error={reports.error} onRetry={() => void reports.refetch()} title="Could not load reports" />
-          )
-        ) : reports.data.count === 0 ? (
-          <EmptyState title="No cleanup has run yet" action={<Link to="/tenants">Trigger one from the tenants list</Link>}>
-            This tenant&apos;s first run will appear here, whether it comes from its schedule, its admins or an operator.
+        {reports.error instanceof ApiError && reports.error.status === 404 ? (
+          <EmptyState title="No such tenant" action={<Link to="/tenants">Back to tenants</Link>}>
+            There is no tenant with schema “{schema}”.
           </EmptyState>
         ) : (
-          <>
-            <ReportsTable reports={reports.data.results} caption={`Cleanup reports of ${schema}`} />
-            <Pagination data={reports.data} page={page} onPage={setPage} noun="runs" busy={reports.isFetching} />
-          </>
+          <QueryState
+            query={reports}
+            loading="Loading reports…"
+            errorTitle="Could not load reports"
+            isEmpty={(data) => data.count === 0}
+            empty={
+              <EmptyState title="No cleanup has run yet" action={<Link to="/tenants">Trigger one from the tenants list</Link>}>
+                This tenant&apos;s first run will appear here, whether it comes from its schedule, its admins or an operator.
+              </EmptyState>
+            }
+          >
+            {(data) => (
+              <>
+                <ReportsTable reports={data.results} caption={`Cleanup reports of ${schema}`} />
+                <Pagination data={data} page={page} onPage={setPage} noun="runs" busy={reports.isFetching} />
+              </>
+            )}
+          </QueryState>
         )}
       </Card>
     </>

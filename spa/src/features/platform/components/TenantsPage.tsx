@@ -7,13 +7,14 @@ import { Card, EmptyState, PageHeader } from '@/components/ui/Card';
 import { Dialog } from '@/components/ui/Dialog';
 import { Switch } from '@/components/ui/Field';
 import { Pagination } from '@/components/ui/Pagination';
-import { Loading } from '@/components/ui/Spinner';
-import type { PlatformTenant, PlatformTriggerResponse } from '@/lib/api/types';
+import { QueryState } from '@/components/ui/QueryState';
+import { queryLimits } from '@/lib/api/limits';
+import type { PlatformTenant, PlatformTriggerResponse, TenantOrdering, TenantStatusFilter } from '@/lib/api/types';
 import { formatDateTime, formatNumber, formatRelative } from '@/lib/format';
-import { asReportStatus, STATUS_LABEL } from '@/lib/report-status';
 import { useDebouncedValue } from '@/lib/use-debounced-value';
-import { useTenants, type TenantListParams, type TenantOrdering, type TenantStatusFilter } from '../api/get-tenants';
-import { TENANT_STATUS_FILTERS, useTenantListParams } from '../use-tenant-list-params';
+import { useTenants } from '../api/get-tenants';
+import type { TenantListParams } from '../api/tenant-list-params';
+import { TENANT_STATUS_FILTER_LABEL, useTenantListParams } from '../use-tenant-list-params';
 import { useTriggerTenants } from '../api/trigger-tenants';
 import { CreateTenantDialog } from './CreateTenantDialog';
 import { FleetSummary } from './FleetSummary';
@@ -109,60 +110,66 @@ export function TenantsPage() {
           </div>
         </div>
         <TenantFilters params={params} onChange={setFilters} />
-        {tenants.isPending ? (
-          <Loading label="Loading tenants…" />
-        ) : tenants.isError ? (
-          <ErrorAlert error={tenants.error} onRetry={() => void tenants.refetch()} title="Could not load tenants" />
-        ) : tenants.data.count === 0 && filtered ? (
-          <EmptyState title="No tenants match" action={<Button onClick={() => setFilters({ search: '', status: '' })}>Clear filters</Button>}>
-            Try another search or status.
-          </EmptyState>
-        ) : tenants.data.count === 0 ? (
-          <EmptyState
-            title="No tenants yet"
-            action={
-              <Button variant="primary" onClick={() => setCreating(true)}>
-                Create the first tenant
-              </Button>
-            }
-          >
-            A tenant gets its own schema, subdomain and admin.
-          </EmptyState>
-        ) : (
-          <>
-            <div className="table-wrap">
-              <table className="table">
-                <caption className="sr-only">Tenants</caption>
-                <thead>
-                  <tr>
-                    <th scope="col" className="check">
-                      <input type="checkbox" aria-label="Select all tenants on this page" checked={allOnPage} onChange={toggleAll} />
-                    </th>
-                    <SortableHeader label="Tenant" field="name" params={params} onSort={(ordering) => setFilters({ ordering })} />
-                    <th scope="col" className="hide-sm">
-                      Domain
-                    </th>
-                    <th scope="col" className="hide-sm">
-                      Schedule
-                    </th>
-                    <SortableHeader label="Created" field="created_at" params={params} onSort={(ordering) => setFilters({ ordering })} className="hide-sm" />
-                    <SortableHeader label="Next run" field="next_run_at" params={params} onSort={(ordering) => setFilters({ ordering })} />
-                    <SortableHeader label="Last run" field="last_run" params={params} onSort={(ordering) => setFilters({ ordering })} />
-                    <th scope="col" className="num">
-                      Removed
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {tenants.data.results.map((t) => (
-                    <TenantRow key={t.schema_name} tenant={t} checked={selected.has(t.schema_name)} onToggle={() => toggle(t.schema_name)} />
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            <Pagination data={tenants.data} page={page} onPage={setPage} noun="tenants" busy={tenants.isFetching} />
-          </>
-        )}
+        <QueryState
+          query={tenants}
+          loading="Loading tenants…"
+          errorTitle="Could not load tenants"
+          isEmpty={(data) => data.count === 0}
+          empty={
+            filtered ? (
+              <EmptyState title="No tenants match" action={<Button onClick={() => setFilters({ search: '', status: '' })}>Clear filters</Button>}>
+                Try another search or status.
+              </EmptyState>
+            ) : (
+              <EmptyState
+                title="No tenants yet"
+                action={
+                  <Button variant="primary" onClick={() => setCreating(true)}>
+                    Create the first tenant
+                  </Button>
+                }
+              >
+                A tenant gets its own schema, subdomain and admin.
+              </EmptyState>
+            )
+          }
+        >
+          {(data) => (
+            <>
+              <div className="table-wrap">
+                <table className="table">
+                  <caption className="sr-only">Tenants</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col" className="check">
+                        <input type="checkbox" aria-label="Select all tenants on this page" checked={allOnPage} onChange={toggleAll} />
+                      </th>
+                      <SortableHeader label="Tenant" field="name" params={params} onSort={(ordering) => setFilters({ ordering })} />
+                      <th scope="col" className="hide-sm">
+                        Domain
+                      </th>
+                      <th scope="col" className="hide-sm">
+                        Schedule
+                      </th>
+                      <SortableHeader label="Created" field="created_at" params={params} onSort={(ordering) => setFilters({ ordering })} className="hide-sm" />
+                      <SortableHeader label="Next run" field="next_run_at" params={params} onSort={(ordering) => setFilters({ ordering })} />
+                      <SortableHeader label="Last run" field="last_run" params={params} onSort={(ordering) => setFilters({ ordering })} />
+                      <th scope="col" className="num">
+                        Removed
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {data.results.map((t) => (
+                      <TenantRow key={t.schema_name} tenant={t} checked={selected.has(t.schema_name)} onToggle={() => toggle(t.schema_name)} />
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              <Pagination data={data} page={page} onPage={setPage} noun="tenants" busy={tenants.isFetching} />
+            </>
+          )}
+        </QueryState>
       </Card>
       <Dialog
         open={confirm !== null}
@@ -239,7 +246,7 @@ function TenantRow({ tenant, checked, onToggle }: { tenant: PlatformTenant; chec
       <td>
         {last ? (
           <>
-            <StatusBadge status={asReportStatus(last.status)} />
+            <StatusBadge status={last.status} />
             <span className="muted small block">{last.finished_at ? formatRelative(last.finished_at) : 'in progress'}</span>
           </>
         ) : (
@@ -281,7 +288,7 @@ function TenantFilters({ params, onChange }: { params: TenantListParams; onChang
           className="input"
           aria-label="Search tenants"
           placeholder="Search name, schema or domain"
-          maxLength={253}
+          maxLength={queryLimits.platform_tenants_list.search.maxLength}
           value={search}
           onChange={(e) => setSearch(e.target.value)}
         />
@@ -292,9 +299,9 @@ function TenantFilters({ params, onChange }: { params: TenantListParams; onChang
           onChange={(e) => onChange({ status: e.target.value as TenantStatusFilter | '' })}
         >
           <option value="">Any last run</option>
-          {TENANT_STATUS_FILTERS.map((status) => (
+          {Object.entries(TENANT_STATUS_FILTER_LABEL).map(([status, label]) => (
             <option key={status} value={status}>
-              {status === 'never' ? 'Never run' : STATUS_LABEL[status]}
+              {label}
             </option>
           ))}
         </select>

@@ -3,7 +3,7 @@ import { api } from '@/lib/api/client';
 import { ApiError } from '@/lib/api/errors';
 import type { Report } from '@/lib/api/types';
 import { useScope } from '@/lib/host';
-import { STATUS_LABEL } from '@/lib/report-status';
+import { STATUS_LABEL } from '@/lib/labels/report-status';
 import { reportKeys } from './keys';
 import { conflictStatus } from './report-conflict';
 

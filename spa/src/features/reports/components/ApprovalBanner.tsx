@@ -4,7 +4,6 @@ import { Button } from '@/components/ui/Button';
 import { Dialog } from '@/components/ui/Dialog';
 import type { Report } from '@/lib/api/types';
 import { formatNumber, formatPercent, formatRelative } from '@/lib/format';
-import { useCanChange } from '@/lib/role';
 import { answerErrorMessage, useApproveReport } from '../api/approve-report';
 import { useRejectReport } from '../api/reject-report';
 
@@ -29,7 +28,8 @@ function users(n: number | null): string {
 export function ApprovalBanner({ report }: { report: Report }) {
   const approve = useApproveReport();
   const reject = useRejectReport();
-  const canChange = useCanChange();
+  // The server says whether this caller may answer (a tenant admin; never an auditor).
+  const canAnswer = report.can_approve;
   const [open, setOpen] = useState<Answer | null>(null);
   const titleId = useId();
   const failure = approve.error ?? reject.error;
@@ -59,7 +59,7 @@ export function ApprovalBanner({ report }: { report: Report }) {
     <section className="alert alert-warning approval-banner" aria-labelledby={titleId}>
       <div className="alert-body">
         <strong className="alert-title" id={titleId}>
-          Run #{report.id} is waiting for {canChange ? 'your' : 'a tenant admin’s'} approval
+          Run #{report.id} is waiting for {canAnswer ? 'your' : 'a tenant admin’s'} approval
         </strong>
         <p>
           It would {verb} {users(matched)} of {formatNumber(eligible)} eligible{share ? ` (${share})` : ''}
@@ -67,9 +67,9 @@ export function ApprovalBanner({ report }: { report: Report }) {
           {report.started_at ? ` It asked ${formatRelative(report.started_at)}.` : ''}
         </p>
         {failure && <p className="strong">{answerErrorMessage(failure)}</p>}
-        {!canChange && <p className="muted small">Only tenant admins can approve or reject it.</p>}
+        {!canAnswer && <p className="muted small">Only tenant admins can approve or reject it.</p>}
       </div>
-      {canChange && (
+      {canAnswer && (
         <div className="alert-action approval-actions">
           <Button onClick={() => setOpen('reject')}>Reject</Button>
           <Button variant="danger" onClick={() => setOpen('approve')}>

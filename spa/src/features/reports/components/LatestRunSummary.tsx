@@ -3,10 +3,9 @@ import { DryRunBadge, StatusBadge } from '@/components/ui/Badge';
 import { Stat } from '@/components/ui/Card';
 import type { Report } from '@/lib/api/types';
 import { formatDateTime, formatDuration, formatNumber, formatRelative } from '@/lib/format';
+import { TRIGGER_LABEL } from '@/lib/labels/trigger';
 import { isActiveStatus } from '@/lib/report-status';
 import { StageStats } from './StageStats';
-
-const TRIGGER: Record<string, string> = { manual: 'manually', schedule: 'by the schedule', platform: 'by a platform operator' };
 
 export function LatestRunSummary({ report }: { report: Report }) {
   const when = report.finished_at ?? report.started_at ?? report.created_at;
@@ -22,8 +21,8 @@ export function LatestRunSummary({ report }: { report: Report }) {
           <time dateTime={when} title={formatDateTime(when)}>
             {formatRelative(when)}
           </time>{' '}
-          · triggered {TRIGGER[report.trigger] ?? report.trigger}
-          {report.triggered_by ? ` (${report.triggered_by})` : ''}
+          · {TRIGGER_LABEL[report.trigger].toLowerCase()} run
+          {report.triggered_by ? ` by ${report.triggered_by}` : ''}
         </span>
       </div>
       {isActiveStatus(report.status) ? (

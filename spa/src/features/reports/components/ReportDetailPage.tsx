@@ -4,14 +4,15 @@ import { Badge, DryRunBadge, StatusBadge } from '@/components/ui/Badge';
 import { Button } from '@/components/ui/Button';
 import { Card, EmptyState, PageHeader, Stat } from '@/components/ui/Card';
 import { Pagination } from '@/components/ui/Pagination';
-import { Loading } from '@/components/ui/Spinner';
-import { ApiError } from '@/lib/api/errors';
-import type { Report } from '@/lib/api/types';
+import { QueryState } from '@/components/ui/QueryState';
+import { ApiError, errorMessage } from '@/lib/api/errors';
+import type { AuditEntry, Report } from '@/lib/api/types';
 import { formatDateTime, formatDuration, formatNumber, formatPercent, formatRelative } from '@/lib/format';
+import { AUDIT_ACTION_LABEL } from '@/lib/labels/audit-action';
+import { REASON_LABEL } from '@/lib/labels/removal-reason';
+import { TRIGGER_LABEL } from '@/lib/labels/trigger';
 import { usePageParam } from '@/lib/pagination';
-import { AUDIT_ACTION_LABEL, canUndo, describeStages, isActiveStatus, REASON_LABEL, reportStages, wouldRemove } from '@/lib/report-status';
-import type { AuditEntry } from '@/lib/api/types';
-import { errorMessage } from '@/lib/api/errors';
+import { describeStages, isActiveStatus, reportStages, wouldRemove } from '@/lib/report-status';
 import { useDownloadReportCsv } from '../api/download-report-csv';
 import { useReport } from '../api/get-report';
 import { useReportUsers } from '../api/get-report-users';
@@ -23,8 +24,6 @@ import { StageStats } from './StageStats';
 import { WarnedList } from './WarnedList';
 import { useDocumentTitle } from '@/lib/use-document-title';
 import { useCanChange } from '@/lib/role';
-
-const TRIGGER: Record<string, string> = { manual: 'Manual', schedule: 'Schedule', platform: 'Platform operator' };
 
 export function ReportDetailPage() {
   const params = useParams();
@@ -44,15 +43,16 @@ export function ReportDetailPage() {
       </>
     );
   }
-  if (report.isPending) return <Loading label="Loading run…" />;
-  if (report.isError) return <ErrorAlert error={report.error} onRetry={() => void report.refetch()} title="Could not load this run" />;
-  return <ReportDetail report={report.data} />;
+  return (
+    <QueryState query={report} loading="Loading run…" errorTitle="Could not load this run">
+      {(data) => <ReportDetail report={data} />}
+    </QueryState>
+  );
 }
 
 function ReportDetail({ report }: { report: Report }) {
   useDocumentTitle(`Run #${report.id}`);
   const download = useDownloadReportCsv();
-  const canChange = useCanChange();
   const active = isActiveStatus(report.status);
   return (
     <>
@@ -65,7 +65,7 @@ function ReportDetail({ report }: { report: Report }) {
             Run #{report.id} <StatusBadge status={report.status} /> {report.dry_run && <DryRunBadge />}
           </span>
         }
-        description={`${TRIGGER[report.trigger] ?? report.trigger} run${report.triggered_by ? ` by ${report.triggered_by}` : ''} · created ${formatDateTime(report.created_at)} (${formatRelative(report.created_at)})`}
+        description={`${TRIGGER_LABEL[report.trigger]} run${report.triggered_by ? ` by ${report.triggered_by}` : ''} · created ${formatDateTime(report.created_at)} (${formatRelative(report.created_at)})`}
         actions={
           <Button onClick={() => download.mutate(report.id)} busy={download.isPending} disabled={active}>
             Download CSV
@@ -120,7 +120,7 @@ function ReportDetail({ report }: { report: Report }) {
         )}
         <PolicySnapshot policy={report.policy} />
       </Card>
-      {canUndo(report) && canChange && <UndoRunCard report={report} />}
+      {report.can_undo && <UndoRunCard report={report} />}
       <AuditList report={report} />
       <WarnedList report={report} />
     </>
@@ -171,80 +171,87 @@ function AuditList({ report }: { report: Report }) {
   const title = 'Audit list: users removed';
   return (
     <Card title={title}>
-      {users.isPending ? (
-        <Loading label="Loading audit list…" />
-      ) : users.isError ? (
-        <ErrorAlert error={users.error} onRetry={() => void users.refetch()} title="Could not load the audit list" />
-      ) : users.data.count === 0 ? (
-        <EmptyState
-          title={isActiveStatus(report.status) ? 'Nobody yet' : 'Nobody was removed by this run'}
-          action={report.dry_run || report.status === 'aborted' ? <Link to="/policy">Preview who the policy matches</Link> : undefined}
-        >
-          {isActiveStatus(report.status)
-            ? 'Users appear here as the run removes them.'
-            : report.dry_run
-              ? 'A dry run changes nobody, so its audit list is empty. The CSV has the column headers only.'
-              : report.status === 'aborted'
-                ? 'The run was aborted before removing anyone.'
-                : matchedButKept(report)}
-        </EmptyState>
-      ) : (
-        <>
-          <div className="table-wrap">
-            <table className="table">
-              <caption className="sr-only">Audit list of run #{report.id}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">User</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Reason</th>
-                  <th scope="col">Warned</th>
-                  <th scope="col">Last login</th>
-                  <th scope="col" className="hide-sm">
-                    Last seen
-                  </th>
-                  <th scope="col" className="hide-sm">
-                    Joined
-                  </th>
-                  <th scope="col">Account</th>
-                </tr>
-              </thead>
-              <tbody>
-                {users.data.results.map((u) => (
-                  <tr key={u.user_id}>
-                    <td>
-                      <span className="strong">{u.username}</span>
-                      <span className="muted small block">{u.email || 'no email'}</span>
-                    </td>
-                    <td>
-                      <Badge tone={u.action === 'deleted' ? 'danger' : 'warning'}>{AUDIT_ACTION_LABEL[u.action] ?? u.action}</Badge>
-                    </td>
-                    <td>
-                      <Badge tone={u.reason === 'never_logged_in' ? 'neutral' : 'warning'}>{REASON_LABEL[u.reason] ?? u.reason}</Badge>
-                    </td>
-                    <td>
-                      {u.noticed_at ? (
-                        <time dateTime={u.noticed_at}>{formatDateTime(u.noticed_at)}</time>
-                      ) : (
-                        <span className="muted" title={u.email ? 'No notice was required when this user was removed' : 'No email address to send a notice to'}>
-                          {u.email ? 'not warned' : 'not warned (no email)'}
-                        </span>
-                      )}
-                    </td>
-                    <td>{u.last_login ? formatDateTime(u.last_login) : <span className="muted">never</span>}</td>
-                    <td className="hide-sm">{u.last_seen ? formatDateTime(u.last_seen) : <span className="muted">never</span>}</td>
-                    <td className="hide-sm">{formatDateTime(u.date_joined)}</td>
-                    <td>
-                      <AuditOutcome entry={u} reportId={report.id} />
-                    </td>
+      <QueryState
+        query={users}
+        loading="Loading audit list…"
+        errorTitle="Could not load the audit list"
+        isEmpty={(data) => data.count === 0}
+        empty={
+          <EmptyState
+            title={isActiveStatus(report.status) ? 'Nobody yet' : 'Nobody was removed by this run'}
+            action={report.dry_run || report.status === 'aborted' ? <Link to="/policy">Preview who the policy matches</Link> : undefined}
+          >
+            {isActiveStatus(report.status)
+              ? 'Users appear here as the run removes them.'
+              : report.dry_run
+                ? 'A dry run changes nobody, so its audit list is empty. The CSV has the column headers only.'
+                : report.status === 'aborted'
+                  ? 'The run was aborted before removing anyone.'
+                  : matchedButKept(report)}
+          </EmptyState>
+        }
+      >
+        {(data) => (
+          <>
+            <div className="table-wrap">
+              <table className="table">
+                <caption className="sr-only">Audit list of run #{report.id}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">User</th>
+                    <th scope="col">Action</th>
+                    <th scope="col">Reason</th>
+                    <th scope="col">Warned</th>
+                    <th scope="col">Last login</th>
+                    <th scope="col" className="hide-sm">
+                      Last seen
+                    </th>
+                    <th scope="col" className="hide-sm">
+                      Joined
+                    </th>
+                    <th scope="col">Account</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pagination data={users.data} page={page} onPage={setPage} noun="users" busy={users.isFetching} />
-        </>
-      )}
+                </thead>
+                <tbody>
+                  {data.results.map((u) => (
+                    <tr key={u.user_id}>
+                      <td>
+                        <span className="strong">{u.username}</span>
+                        <span className="muted small block">{u.email || 'no email'}</span>
+                      </td>
+                      <td>
+                        <Badge tone={u.action === 'deleted' ? 'danger' : 'warning'}>{AUDIT_ACTION_LABEL[u.action]}</Badge>
+                      </td>
+                      <td>
+                        <Badge tone={u.reason === 'never_logged_in' ? 'neutral' : 'warning'}>{REASON_LABEL[u.reason]}</Badge>
+                      </td>
+                      <td>
+                        {u.noticed_at ? (
+                          <time dateTime={u.noticed_at}>{formatDateTime(u.noticed_at)}</time>
+                        ) : (
+                          <span
+                            className="muted"
+                            title={u.email ? 'No notice was required when this user was removed' : 'No email address to send a notice to'}
+                          >
+                            {u.email ? 'not warned' : 'not warned (no email)'}
+                          </span>
+                        )}
+                      </td>
+                      <td>{u.last_login ? formatDateTime(u.last_login) : <span className="muted">never</span>}</td>
+                      <td className="hide-sm">{u.last_seen ? formatDateTime(u.last_seen) : <span className="muted">never</span>}</td>
+                      <td className="hide-sm">{formatDateTime(u.date_joined)}</td>
+                      <td>
+                        <AuditOutcome entry={u} reportId={report.id} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <Pagination data={data} page={page} onPage={setPage} noun="users" busy={users.isFetching} />
+          </>
+        )}
+      </QueryState>
     </Card>
   );
 }

@@ -1,9 +1,8 @@
 import type { ReactNode } from 'react';
 import { ReportsTable } from '@/components/ReportsTable';
-import { ErrorAlert } from '@/components/ui/Alert';
 import { Card, EmptyState, PageHeader } from '@/components/ui/Card';
 import { Pagination } from '@/components/ui/Pagination';
-import { Loading } from '@/components/ui/Spinner';
+import { QueryState } from '@/components/ui/QueryState';
 import { usePageParam } from '@/lib/pagination';
 import { useReports } from '../api/get-reports';
 import { useDocumentTitle } from '@/lib/use-document-title';
@@ -17,18 +16,20 @@ export function ReportsPage({ empty, actions }: { empty?: ReactNode; actions?: R
     <>
       <PageHeader title="Reports" description="Every cleanup run, newest first. Open a run to see who it removed and why." actions={actions} />
       <Card>
-        {reports.isPending ? (
-          <Loading label="Loading reports…" />
-        ) : reports.isError ? (
-          <ErrorAlert error={reports.error} onRetry={() => void reports.refetch()} title="Could not load reports" />
-        ) : reports.data.count === 0 ? (
-          (empty ?? <EmptyState title="No cleanup has run yet">Run one from the overview, or wait for the schedule.</EmptyState>)
-        ) : (
-          <>
-            <ReportsTable reports={reports.data.results} hrefFor={(r) => `/reports/${r.id}`} caption="Cleanup reports" />
-            <Pagination data={reports.data} page={page} onPage={setPage} noun="runs" busy={reports.isFetching} />
-          </>
-        )}
+        <QueryState
+          query={reports}
+          loading="Loading reports…"
+          errorTitle="Could not load reports"
+          isEmpty={(data) => data.count === 0}
+          empty={empty ?? <EmptyState title="No cleanup has run yet">Run one from the overview, or wait for the schedule.</EmptyState>}
+        >
+          {(data) => (
+            <>
+              <ReportsTable reports={data.results} hrefFor={(r) => `/reports/${r.id}`} caption="Cleanup reports" />
+              <Pagination data={data} page={page} onPage={setPage} noun="runs" busy={reports.isFetching} />
+            </>
+          )}
+        </QueryState>
       </Card>
     </>
   );

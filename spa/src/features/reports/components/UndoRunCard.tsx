@@ -3,7 +3,7 @@ import { Alert, ErrorAlert } from '@/components/ui/Alert';
 import { Button } from '@/components/ui/Button';
 import { Card } from '@/components/ui/Card';
 import { Dialog } from '@/components/ui/Dialog';
-import { Loading } from '@/components/ui/Spinner';
+import { QueryState } from '@/components/ui/QueryState';
 import type { Report, UndoPreview, UndoResult } from '@/lib/api/types';
 import { formatNumber } from '@/lib/format';
 import { useUndoPreview } from '../api/get-undo-preview';
@@ -79,19 +79,19 @@ export function UndoRunCard({ report }: { report: Report }) {
           </>
         }
       >
-        {preview.isPending && <Loading label="Counting the accounts this run deactivated…" />}
-        {preview.isError && <ErrorAlert error={preview.error} onRetry={() => void preview.refetch()} title="Could not count what the undo would do" />}
-        {preview.isSuccess && (
-          <>
-            <p className="confirm-text">
-              {reactivate > 0
-                ? `${accounts(reactivate)} this run deactivated will be active again, with their last activity set to now.`
-                : 'Nothing to undo: no account is still inactive because of this run.'}
-            </p>
-            <LeftAlone counts={preview.data} />
-            {reactivate > 0 && <p className="muted small">Their old sessions stay signed out: each signs in again.</p>}
-          </>
-        )}
+        <QueryState query={preview} loading="Counting the accounts this run deactivated…" errorTitle="Could not count what the undo would do">
+          {(counts) => (
+            <>
+              <p className="confirm-text">
+                {counts.reactivate > 0
+                  ? `${accounts(counts.reactivate)} this run deactivated will be active again, with their last activity set to now.`
+                  : 'Nothing to undo: no account is still inactive because of this run.'}
+              </p>
+              <LeftAlone counts={counts} />
+              {counts.reactivate > 0 && <p className="muted small">Their old sessions stay signed out: each signs in again.</p>}
+            </>
+          )}
+        </QueryState>
       </Dialog>
     </Card>
   );

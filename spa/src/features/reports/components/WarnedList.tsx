@@ -4,6 +4,7 @@ import { Pagination } from '@/components/ui/Pagination';
 import { QueryState } from '@/components/ui/QueryState';
 import type { Notice, Report } from '@/lib/api/types';
 import { formatDateTime, formatNumber } from '@/lib/format';
+import { NOTICE_STATUS_LABEL } from '@/lib/labels/notice-status';
 import { usePageParam } from '@/lib/pagination';
 import { isActiveStatus } from '@/lib/report-status';
 import { useReportNotices } from '../api/get-report-notices';
@@ -35,13 +36,9 @@ function NoticeRow({ notice }: { notice: Notice }) {
         <span className="muted small block">{notice.email}</span>
       </td>
       <td>
-        {notice.status === 'sent' ? (
-          <Badge tone="success">Sent</Badge>
-        ) : (
-          <Badge tone="neutral" title="Not yet accepted by the mail server: nobody is removed before their notice is sent">
-            Pending
-          </Badge>
-        )}
+        <Badge tone={notice.status === 'sent' ? 'success' : 'neutral'} title={NOTICE_STATUS_LABEL[notice.status].title}>
+          {NOTICE_STATUS_LABEL[notice.status].label}
+        </Badge>
         {notice.status === 'pending' && notice.attempts > 0 && (
           <span className="muted small block">
             {notice.attempts} failed {notice.attempts === 1 ? 'attempt' : 'attempts'}, retrying

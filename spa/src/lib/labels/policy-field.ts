@@ -1,32 +1,12 @@
 /**
- * How the activity log reads to a person: a label per verb and per policy
- * field, and each field's values in words. One module, typed against the
- * generated schema, so a verb or policy field the API adds fails the type check
- * here instead of showing as a raw key.
+ * How a policy change reads in the activity log: a label per policy field, and each
+ * field's values in words. Typed against the generated schema, so a policy field the API
+ * adds fails the type check here instead of showing as a raw key.
  */
-import type { ActivityVerb, Policy } from './api/types';
-
-export const VERB_LABEL: Record<ActivityVerb, string> = {
-  'policy.updated': 'changed the policy',
-  'cleanup.triggered': 'started a cleanup',
-  'run.approved': 'approved a run',
-  'run.rejected': 'rejected a run',
-  'run.undone': 'undid a run',
-  'user.reactivated': 'reactivated a user',
-  'exemption.created': 'exempted a user',
-  'exemption.deleted': 'removed an exemption',
-  'user.role_changed': 'changed a user’s role',
-  'tenant.created': 'created a tenant',
-  'platform.triggered': 'started cleanups',
-};
-
-/** A role as `user.role_changed` records it (null: an ordinary member). */
-export function roleLabel(role: unknown): string {
-  if (role === 'admin') return 'tenant admin';
-  if (role === 'auditor') return 'auditor';
-  if (role === null || role === undefined || role === '') return 'no role';
-  return String(role);
-}
+import type { Policy } from '../api/types';
+import { formatPercent } from '../format';
+import { isKeyOf } from '../is-key-of';
+import { ON_CAP_LABEL } from './on-cap';
 
 /** The fields a policy change can name (the read-only ones never change by hand). */
 export type PolicyField = Exclude<keyof Policy, 'next_run_at' | 'schedule_description'>;
@@ -48,7 +28,7 @@ export const POLICY_FIELD_LABEL: Record<PolicyField, string> = {
 };
 
 export function isPolicyField(name: string): name is PolicyField {
-  return Object.prototype.hasOwnProperty.call(POLICY_FIELD_LABEL, name);
+  return isKeyOf(POLICY_FIELD_LABEL, name);
 }
 
 const ON_OFF = (value: unknown) => (value ? 'on' : 'off');
@@ -59,8 +39,8 @@ const FORMAT: Partial<Record<PolicyField, (value: unknown) => string>> = {
   dry_run: ON_OFF,
   notify_admins: ON_OFF,
   exempt_groups: (value) => (Array.isArray(value) && value.length ? value.join(', ') : 'none'),
-  max_removal_ratio: (value) => (typeof value === 'number' ? `${Math.round(value * 1000) / 10}%` : String(value)),
-  on_cap: (value) => (value === 'ask' ? 'ask for approval' : value === 'abort' ? 'abort' : String(value)),
+  max_removal_ratio: (value) => (typeof value === 'number' ? formatPercent(value) : String(value)),
+  on_cap: (value) => (isKeyOf(ON_CAP_LABEL, value) ? ON_CAP_LABEL[value].value : String(value)),
   delete_after_days: (value) => (value === null ? 'never' : String(value)),
 };
 

@@ -17,7 +17,7 @@ PREFIX = "bench_tc_"
 
 
 def create_one(schema: str) -> float:
-    from tenants.services import tenant_create
+    from fleet.services.tenants import tenant_create
 
     return common.timed(
         lambda: tenant_create(

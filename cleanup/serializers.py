@@ -7,7 +7,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupNotice, CleanupReport
-from cleanup.policy import LIFECYCLE_FIELDS, RANGES, RATIO_MAX, RATIO_MESSAGE, RATIO_MIN
 from cleanup.selectors import NOTICE_PENDING, NOTICE_SENT
 from core.fields import (
     StrictBooleanField,
@@ -17,8 +16,9 @@ from core.fields import (
     StrictIntegerField,
     StrictRegexField,
 )
-from tenants.models import CleanupPolicy
-from tenants.schedule import describe, validate_cron, validate_timezone
+from policy.models import CleanupPolicy
+from policy.rules import LIFECYCLE_FIELDS, RANGES, RATIO_MAX, RATIO_MESSAGE, RATIO_MIN
+from policy.schedule import describe, validate_cron, validate_timezone
 
 
 class ReportSerializer(serializers.ModelSerializer):

@@ -1,23 +1,20 @@
-"""Django admin: the tenant hosts' site, and the throttled login of every admin site.
+"""Django admin: the tenant hosts' site, and both sites' URLs with a throttled login.
 
 The default `admin.site` (root host, operators) lists tenants, domains, policies, beat's
 periodic tasks and the operators' activity — public-schema data a tenant admin must never
 see, so tenant hosts get this separate site instead: users, groups, exemptions and the
-tenant's activity.
+tenant's activity. Composed here, at the top: it gathers admins of several apps.
 """
-
-from collections.abc import Callable
 
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.models import Group
-from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, re_path
+from django.views.generic import RedirectView
 
 from accounts.admin import UserAdmin
 from accounts.models import User
-from accounts.throttling import LoginThrottle
+from accounts.throttling import throttled_login
 from activity.admin import ActivityEventAdmin
 from activity.models import ActivityEvent
 from cleanup.admin import CleanupExemptionAdmin
@@ -37,35 +34,21 @@ tenant_admin_site.register(CleanupExemption, CleanupExemptionAdmin)
 tenant_admin_site.register(ActivityEvent, ActivityEventAdmin)
 
 
-def throttled_login(site: admin.AdminSite) -> Callable[[HttpRequest], HttpResponse]:
-    """`site`'s login view, counting failures like `POST /api/auth/token/` does — the same
-    counters (per username and client address, per client address), so neither door is a way
-    around the other."""
-
-    def login(request: HttpRequest) -> HttpResponse:
-        if request.method != "POST":
-            return site.login(request)
-        throttle = LoginThrottle.for_request(request, request.POST.get("username", ""))
-        if not throttle.reserve():
-            return TemplateResponse(
-                request,
-                "accounts/login_throttled.html",
-                {**site.each_context(request), "title": "Log in"},
-                status=429,
-            )
-        response = site.login(request)
-        # The login view redirects once it has logged someone in; anything else (the form
-        # shown again with its error) leaves the reserved slot counted as a failure.
-        if response.status_code == 302 and request.user.is_authenticated:
-            throttle.succeeded()
-        return response
-
-    return login
-
-
 def admin_urls(site: admin.AdminSite) -> list[URLPattern]:
     """`site` under /admin/, its login throttled."""
     return [
         path("admin/login/", throttled_login(site)),
         path("admin/", site.urls),  # type: ignore[list-item]
     ]
+
+
+# The policy's admin pages moved with its model from the `tenants` app to `policy`: the old
+# addresses (operators' bookmarks, links in the admin's history) lead to the new ones.
+moved_admin_urls = [
+    re_path(
+        r"^admin/tenants/cleanuppolicy/(?P<rest>.*)$",
+        RedirectView.as_view(
+            url="/admin/policy/cleanuppolicy/%(rest)s", permanent=True, query_string=True
+        ),
+    ),
+]

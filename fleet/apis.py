@@ -20,11 +20,9 @@ from activity.services import operator_actor
 from cleanup import selectors as cleanup_selectors
 from cleanup.models import CleanupReport
 from cleanup.serializers import ReportSerializer
-from cleanup.services import cleanup_platform_trigger
 from core.api import AUTH_ERRORS, ERROR, VALIDATION_ERROR, OperatorApi, validate_with
-from tenants import selectors
-from tenants.models import Tenant
-from tenants.serializers import (
+from fleet import selectors
+from fleet.serializers import (
     TENANT_SEARCH_MAX_LENGTH,
     TENANT_STATUSES,
     FleetSummarySerializer,
@@ -34,7 +32,10 @@ from tenants.serializers import (
     TenantListQuerySerializer,
     TenantSerializer,
 )
-from tenants.services import tenant_create, tenant_create_check
+from fleet.services.platform import cleanup_platform_trigger
+from fleet.services.tenants import tenant_create
+from tenants.models import Tenant
+from tenants.services import tenant_create_check
 
 # Service error keys -> the request's field names.
 CREATE_ERROR_FIELDS = {

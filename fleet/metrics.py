@@ -1,6 +1,6 @@
 """`GET /metrics` (Prometheus text format) on the root host, behind METRICS_TOKEN (DESIGN §12).
 
-Every figure is read at scrape time — from public tables (`tenants.selectors.fleet_metrics`)
+Every figure is read at scrape time — from public tables (`fleet.selectors.fleet_metrics`)
 and Redis — by a custom collector, not kept in process counters: gunicorn's and Celery's
 processes each count only their own work and restart at will, while the database holds the
 fleet's. So any web process answers the same, and the result is exact however many
@@ -30,9 +30,9 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
 from cleanup.models import CleanupReport
-from cleanup.services.scheduling import fan_out_last_tick
-from tenants.context import on_public_schema
-from tenants.selectors import RUN_DURATION_BUCKETS, fleet_metrics
+from core.tenancy import on_public_schema
+from fleet.selectors import RUN_DURATION_BUCKETS, fleet_metrics
+from fleet.services.fanout import fan_out_last_tick
 
 logger = logging.getLogger(__name__)
 

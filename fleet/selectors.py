@@ -1,9 +1,9 @@
+"""Reads of the fleet, for the operators: the tenants list, the summary and /metrics, each in
+a fixed number of queries over public tables however many tenants there are."""
+
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
-from django.db import connection
-from django.db.migrations.loader import MigrationLoader
 from django.db.models import (
     Case,
     Count,
@@ -23,8 +23,8 @@ from django.db.models import (
 from django_tenants.utils import get_public_schema_name
 
 from cleanup.models import CleanupReport
-from tenants.models import CleanupPolicy, Domain, RunOutcome, Tenant
-from tenants.services import tenant_default_domain
+from policy.models import CleanupPolicy, RunOutcome
+from tenants.models import Domain, Tenant
 
 # The `status` of a tenant whose policy has no run summary yet.
 TENANT_STATUS_NEVER = "never"
@@ -215,64 +215,3 @@ def fleet_metrics() -> dict[str, Any]:
 
 def tenant_get(schema_name: str) -> Tenant | None:
     return tenant_list().filter(schema_name=schema_name).first()
-
-
-def tenant_url(tenant: Tenant, path: str = "") -> str:
-    """The absolute URL of `path` on the tenant's host, for links that leave the site (emails):
-    TENANT_URL with the tenant's primary domain (the default domain if it has none)."""
-    domain = (
-        Domain.objects.filter(tenant=tenant, is_primary=True)
-        .values_list("domain", flat=True)
-        .first()
-    ) or tenant_default_domain(tenant.schema_name)
-    return settings.TENANT_URL.format(domain=domain) + path.lstrip("/")
-
-
-def tenant_active_schemas() -> list[str]:
-    return list(
-        Tenant.objects.exclude(schema_name=get_public_schema_name())
-        .filter(is_active=True)
-        .order_by("schema_name")
-        .values_list("schema_name", flat=True)
-    )
-
-
-# One round trip for any number of schemas: query_to_xml runs the per-schema count inside
-# the server. CASE (unlike AND) guarantees the count is only evaluated for schemas that
-# have a django_migrations table, so a schema without one (or a missing schema) is behind,
-# not an error.
-_UP_TO_DATE_SQL = """
-SELECT s.name
-FROM unnest(%(schemas)s::text[]) AS s(name)
-WHERE CASE
-    WHEN to_regclass(format('%%I.django_migrations', s.name)) IS NULL THEN false
-    ELSE (xpath('/row/n/text()', query_to_xml(format(
-        'SELECT count(DISTINCT app || ''.'' || name) AS n FROM %%I.django_migrations'
-        ' WHERE app || ''.'' || name = ANY (%%L::text[])',
-        s.name, %(migrations)s::text[]
-    ), false, true, '')))[1]::text::int = cardinality(%(migrations)s::text[])
-END
-"""
-
-
-def schemas_up_to_date(schemas: list[str], migrations: set[tuple[str, str]]) -> set[str]:
-    """The schemas among `schemas` whose django_migrations records every one of `migrations`.
-
-    One query, however many schemas.
-    """
-    if not schemas:
-        return set()
-    names = sorted(f"{app}.{name}" for app, name in migrations)
-    with connection.cursor() as cursor:
-        cursor.execute(_UP_TO_DATE_SQL, {"schemas": list(schemas), "migrations": names})
-        return {row[0] for row in cursor.fetchall()}
-
-
-def migrations_on_disk() -> set[tuple[str, str]]:
-    """Every migration of every installed app, as (app, name).
-
-    Each schema's django_migrations records all of them, tenant apps' and shared apps'
-    alike (migrate records the ones the router keeps out of the schema too), so a schema
-    that has them all is one where migrate has nothing to do.
-    """
-    return set(MigrationLoader(None, ignore_no_migrations=True).graph.nodes)

@@ -8,8 +8,8 @@ from rest_framework import serializers
 from cleanup.models import CleanupReport
 from core.fields import StrictBooleanField, StrictCharField, StrictEmailField
 from core.validators import no_control_characters
+from fleet.selectors import TENANT_ORDERINGS, TENANT_STATUS_NEVER
 from tenants.models import Tenant
-from tenants.selectors import TENANT_ORDERINGS, TENANT_STATUS_NEVER
 
 
 class LastReportSerializer(serializers.Serializer):

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from tenants import apis
+from fleet import apis
 
 urlpatterns = [
     path("platform/tenants/", apis.TenantListCreateApi.as_view()),

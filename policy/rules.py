@@ -2,26 +2,23 @@
 ranges, the rules between fields, the safety cap and when the next scheduled run is.
 
 Everything else derives from here: the model's defaults, validators and check constraints
-(`tenants.models.CleanupPolicy`), the API's shape checks and OpenAPI bounds
+(`policy.models.CleanupPolicy`), the API's shape checks and OpenAPI bounds
 (`cleanup.serializers`), the write service and the admin form (`policy_check`), the run and
 the preview (`cap_exceeded`), and every recompute of `next_run_at` (`next_run_at`).
 
-This module imports no model, so `tenants.models` can import it.
+This module imports no model, so `policy.models` can import it.
 """
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 
-from tenants import schedule
-
-if TYPE_CHECKING:
-    from tenants.models import CleanupPolicy
+from policy import schedule
 
 # Inclusive bounds of the whole-number fields.
 RANGES: dict[str, tuple[int, int]] = {
@@ -57,7 +54,9 @@ class PolicySpec:
     timezone: str = "UTC"
 
     @classmethod
-    def from_policy(cls, policy: "CleanupPolicy") -> "PolicySpec":
+    def from_policy(cls, policy: object) -> "PolicySpec":
+        """The fields of a saved policy (a `policy.models.CleanupPolicy`: this module imports
+        no model, see the module's docstring)."""
         return cls(**{name: getattr(policy, name) for name in POLICY_FIELDS})
 
     @classmethod
@@ -134,7 +133,17 @@ def cap_message(removing: int, eligible: int, max_removal_ratio: float, outcome:
     )
 
 
-def next_run_at(policy: "CleanupPolicy | PolicySpec", now: datetime) -> datetime:
+class Scheduled(Protocol):
+    """What a schedule is read from: a saved policy or a PolicySpec."""
+
+    @property
+    def schedule(self) -> str: ...
+
+    @property
+    def timezone(self) -> str: ...
+
+
+def next_run_at(policy: Scheduled, now: datetime) -> datetime:
     """When the scheduler next runs `policy`: its cron's first time after `now`, in its
     timezone. Recomputed whenever the policy is saved and whenever a run is claimed."""
     return schedule.next_run(policy.schedule, policy.timezone, now)

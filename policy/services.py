@@ -1,4 +1,4 @@
-"""The tenant's policy: read and validated write."""
+"""The tenant's policy: read, validated write, and a new tenant's first one."""
 
 import logging
 from dataclasses import replace
@@ -12,8 +12,9 @@ from django_tenants.utils import schema_context
 
 from activity.models import ActivityEvent
 from activity.services import activity_record
-from cleanup.policy import POLICY_FIELDS, PolicySpec, next_run_at, policy_check
-from tenants.models import CleanupPolicy
+from policy.models import CleanupPolicy
+from policy.rules import POLICY_FIELDS, PolicySpec, next_run_at, policy_check
+from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def policy_try(*, schema_name: str, overrides: dict[str, Any]) -> PolicySpec:
 
 def policy_update(*, policy: CleanupPolicy, data: dict[str, Any], actor: str) -> CleanupPolicy:
     """Apply `data` (any policy fields; the others keep their value), validate the whole
-    policy — ranges, the rules between fields (`cleanup.policy.policy_check`), the tenant's
+    policy — ranges, the rules between fields (`policy.rules.policy_check`), the tenant's
     groups — save it with its next run recomputed, and log `policy.updated` in the tenant's
     schema, in the same transaction as the save, with each changed field's `{old, new}`.
 
@@ -127,3 +128,10 @@ def policy_save(*, policy: CleanupPolicy, create: bool = False) -> CleanupPolicy
     else:
         policy.save(update_fields=[*POLICY_FIELDS, "next_run_at"])
     return policy
+
+
+def policy_create(*, tenant: Tenant) -> CleanupPolicy:
+    """A new tenant's policy: every field at its default (a dry run, so nobody is removed
+    until an admin opts in), its first run scheduled. In the caller's transaction: the
+    tenant's creation (`fleet.services.tenants.tenant_create`)."""
+    return policy_save(policy=CleanupPolicy(tenant=tenant), create=True)

@@ -1,25 +1,23 @@
-"""Starting and running a cleanup. Each service owns its transactions.
+"""Running a queued cleanup to its end, in the tenant's schema: the safety cap, then the
+stages (`stages`) batch by batch. Each batch owns its transaction.
 
 A run removes people's accounts, so the invariants are strict (DESIGN §4):
 - a removed user always has an audit entry and an audited user is always gone, because
   both happen in one transaction per batch;
-- at most one queued-or-running run per tenant, enforced by a unique index;
+- at most one active run (queued, running or awaiting approval) per tenant, enforced by a
+  unique index;
 - a run that would remove too large a share of the tenant removes nothing.
 """
 
 import logging
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from functools import partial
-from typing import NamedTuple
 
 from django.conf import settings
 from django.db import (
     Error,
-    IntegrityError,
     InterfaceError,
     OperationalError,
     connection,
@@ -27,65 +25,20 @@ from django.db import (
     transaction,
 )
 from django.utils import timezone
-from django_tenants.utils import get_public_schema_name, schema_context
 from psycopg2 import errors as pg_errors
 
-from activity.models import ActivityEvent
-from activity.services import activity_record
 from cleanup.models import CleanupReport
-from cleanup.policy import PolicySpec, cap_exceeded, cap_message
-from cleanup.selectors import report_active, stage_counts
-from cleanup.services.admin_mail import admin_event, admins_notify_enqueue
-from cleanup.services.notices import notices_pending_enqueue
-from cleanup.services.policy import policy_get
-from cleanup.services.registry import FINISHED_STATUSES as FINISHED_STATUSES
-from cleanup.services.registry import (
-    registry_heartbeat,
-    registry_report_active,
-    registry_report_changed,
-    registry_report_withdrawn,
-    registry_reservation_claim,
-)
-from cleanup.services.stages import Batch, expire_batches, remove_batches, warn_batches
+from cleanup.selectors import stage_counts
+from cleanup.services.registry import registry_heartbeat
+from cleanup.services.stages import Stage, stages_for
+from cleanup.services.transitions import report_finish, report_transition
 from core.errors import ServiceError
-from tenants.context import current_schema
-from tenants.models import Tenant
+from core.tenancy import current_schema
+from policy.rules import PolicySpec, cap_exceeded, cap_message
 
 logger = logging.getLogger(__name__)
 
 Status = CleanupReport.Status
-
-
-class CleanupAlreadyActive(ServiceError):
-    """A run is already queued or running for this tenant."""
-
-    status_code = 409
-    detail = "A cleanup is already queued or running."
-
-    def __init__(self, report_id: int | None):
-        super().__init__(report_id=report_id)
-        self.report_id = report_id
-
-
-class BrokerUnavailable(ServiceError):
-    """The task queue (Redis) could not accept the run."""
-
-    status_code = 503
-    detail = "The task queue is unavailable; try again shortly."
-
-
-class TenantNotFound(ServiceError):
-    """No tenant has this schema name (the public schema is no tenant)."""
-
-    status_code = 404
-    detail = "No such tenant."
-
-
-class TenantSuspended(ServiceError):
-    """The tenant is suspended (`is_active=False`): no run starts."""
-
-    status_code = 403
-    detail = "This tenant is suspended."
 
 
 class ReportNotFound(ServiceError):
@@ -97,276 +50,6 @@ class ReportNotFound(ServiceError):
 
 class RunCancelled(Exception):
     """The report stopped being `running` under us (e.g. the reaper ended it)."""
-
-
-# --- Starting a run -------------------------------------------------------------------------
-
-
-def _tenant_check(schema_name: str) -> None:
-    """Raise TenantNotFound or TenantSuspended unless runs may start in this tenant."""
-    is_active = (
-        Tenant.objects.exclude(schema_name=get_public_schema_name())
-        .filter(schema_name=schema_name)
-        .values_list("is_active", flat=True)
-        .first()
-    )
-    if is_active is None:
-        raise TenantNotFound()
-    if not is_active:
-        raise TenantSuspended()
-
-
-def cleanup_report_create(
-    *,
-    schema_name: str,
-    trigger: str,
-    triggered_by: str | None = None,
-    dry_run: bool | None = None,
-    task_id: str = "",
-    reserved: bool = False,
-) -> CleanupReport:
-    """Create a `queued` report in the current (tenant) schema, snapshotting the policy, and
-    record it in the public registry in the same transaction.
-
-    Raises CleanupAlreadyActive — decided by the database's unique index, not by a
-    check-then-insert — when the tenant already has a queued or running run. With
-    `reserved`, the report takes the place of task `task_id`'s reservation, and RunWithdrawn
-    (nothing created) is raised when that reservation no longer stands.
-    """
-    spec = PolicySpec.from_policy(policy_get(schema_name))
-    try:
-        with transaction.atomic():
-            report = CleanupReport.objects.create(
-                status=Status.QUEUED,
-                trigger=trigger,
-                triggered_by=triggered_by,
-                dry_run=spec.dry_run if dry_run is None else dry_run,
-                action=spec.action,
-                policy=spec.snapshot(),
-                task_id=task_id,
-            )
-            if reserved:
-                registry_reservation_claim(report, task_id)
-            else:
-                registry_report_active(report)
-            return report
-    except IntegrityError as exc:
-        active = report_active()
-        raise CleanupAlreadyActive(active.pk if active else None) from exc
-
-
-def run_publish(schema_name: str, report: CleanupReport, task_id: str | None = None) -> None:
-    """Publish the `cleanup.run_tenant` task that runs `report`, retrying as
-    CLEANUP_PUBLISH_RETRY_POLICY says; raises what the broker raises. Every publish of one
-    report's run goes through here: queueing it, approving it, and the reaper's re-publish."""
-    from cleanup.tasks import run_tenant  # tasks import services; avoid the cycle
-
-    run_tenant.apply_async(
-        args=[schema_name],
-        kwargs={"report_id": report.pk, "trigger": report.trigger},
-        task_id=task_id,
-        retry_policy=settings.CLEANUP_PUBLISH_RETRY_POLICY,
-    )
-
-
-def cleanup_enqueue(
-    *,
-    schema_name: str,
-    trigger: str,
-    triggered_by: str | None = None,
-    dry_run: bool | None = None,
-) -> CleanupReport:
-    """Queue a run for a tenant: create its `queued` report, then publish the task.
-
-    The report is committed before the task is published, so a worker always finds it.
-    When the broker refuses or times out, the report is deleted again and
-    BrokerUnavailable raised: no run is left `queued` forever. TenantNotFound and
-    TenantSuspended are raised before any report is created.
-
-    A tenant admin's run (`manual`, with `triggered_by`) is logged as `cleanup.triggered`
-    in the report's own transaction, and withdrawn with the report.
-    """
-    _tenant_check(schema_name)
-    task_id = str(uuid.uuid4())
-    with schema_context(schema_name):
-        with transaction.atomic():
-            report = cleanup_report_create(
-                schema_name=schema_name,
-                trigger=trigger,
-                triggered_by=triggered_by,
-                dry_run=dry_run,
-                task_id=task_id,
-            )
-            if trigger == CleanupReport.Trigger.MANUAL and triggered_by:
-                activity_record(
-                    actor=triggered_by,
-                    verb=ActivityEvent.Verb.CLEANUP_TRIGGERED,
-                    target=f"report {report.pk}",
-                    data={"report_id": report.pk, "dry_run": report.dry_run},
-                )
-        try:
-            run_publish(schema_name, report, task_id)
-        except Exception as exc:  # kombu/redis raise many types for "broker unreachable"
-            # Only while still `queued`: a publish whose reply timed out may have reached
-            # Redis, and a worker may already run it (removing users, writing their audit).
-            # Deleting that report would delete the audit with it.
-            withdrawn = _report_withdraw(report)
-            logger.warning(
-                "cleanup.enqueue.broker_unavailable",
-                extra={"tenant": schema_name, "error": repr(exc), "withdrawn": bool(withdrawn)},
-            )
-            if withdrawn:
-                raise BrokerUnavailable() from exc
-            report.refresh_from_db()
-    logger.info(
-        "cleanup.enqueued",
-        extra={"tenant": schema_name, "report_id": report.pk, "trigger": trigger},
-    )
-    return report
-
-
-def _report_withdraw(report: CleanupReport) -> bool:
-    """Delete a run whose publish failed, and its `cleanup.triggered` event, in one
-    transaction — only while still `queued`; say whether it was."""
-    with transaction.atomic():
-        withdrawn, _ = CleanupReport.objects.filter(pk=report.pk, status=Status.QUEUED).delete()
-        if withdrawn:
-            # Written after the report in its transaction: `at` bounds the index scan.
-            ActivityEvent.objects.filter(
-                verb=ActivityEvent.Verb.CLEANUP_TRIGGERED,
-                at__gte=report.created_at,
-                data__report_id=report.pk,
-            ).delete()
-            registry_report_withdrawn(report.pk)
-    return bool(withdrawn)
-
-
-def cleanup_start(
-    *,
-    schema_name: str,
-    report_id: int | None = None,
-    trigger: str = CleanupReport.Trigger.SCHEDULE,
-    triggered_by: str | None = None,
-    dry_run: bool | None = None,
-    batch_size: int | None = None,
-    task_id: str = "",
-    reserved: bool = False,
-) -> CleanupReport:
-    """Run a tenant's cleanup in this process, in the tenant's schema, and return its report.
-
-    The worker's task and `manage.py cleanup_run` both come here. Without `report_id` the
-    report is created first (with `reserved`, in place of task `task_id`'s reservation in
-    the registry). Raises ValueError for the public schema or an empty name (a caller's
-    bug), TenantNotFound, ReportNotFound, CleanupAlreadyActive (no `report_id` and a run is
-    active), RunWithdrawn (the reservation is gone) and TenantSuspended (no `report_id`). A
-    report queued before its tenant was suspended is ended `aborted` instead of run, so
-    nothing is left `queued`.
-    """
-    if not schema_name or schema_name == get_public_schema_name():
-        raise ValueError(f"A cleanup needs a tenant schema name, got {schema_name!r}")
-    try:
-        _tenant_check(schema_name)
-        suspended = False
-    except TenantSuspended:
-        if report_id is None:
-            raise
-        suspended = True
-    with schema_context(schema_name):
-        if report_id is None:
-            report_id = cleanup_report_create(
-                schema_name=schema_name,
-                trigger=trigger,
-                triggered_by=triggered_by,
-                dry_run=dry_run,
-                task_id=task_id,
-                reserved=reserved,
-            ).pk
-        report = CleanupReport.objects.filter(pk=report_id).first()
-        if report is None:
-            raise ReportNotFound()
-        if suspended:
-            report_finish(
-                report,
-                Status.ABORTED,
-                "The tenant was suspended before this run started. Nothing was removed.",
-                from_statuses=(Status.QUEUED,),
-            )
-            logger.warning(
-                "cleanup.run.tenant_suspended",
-                extra={"tenant": schema_name, "report_id": report.pk, "status": report.status},
-            )
-            return report
-        return cleanup_run(report_id=report.pk, batch_size=batch_size)
-
-
-# --- Running --------------------------------------------------------------------------------
-
-
-def report_transition(
-    report: CleanupReport, status: str, *, from_statuses: tuple[str, ...], **fields: object
-) -> bool:
-    """Move a run to `status` (writing `fields` too), only if it is still in one of
-    `from_statuses`; say whether it took. `report` is reloaded either way, so it shows what
-    the database holds.
-
-    Every status change of an existing report comes here, so each is conditional — a worker
-    and the reaper can both reach a run's end, and the run the reaper ended stays ended —
-    and the public registry that mirrors it (`cleanup.services.registry`) is written in the
-    same transaction, only when the change took.
-    """
-    with transaction.atomic():
-        took = bool(
-            CleanupReport.objects.filter(pk=report.pk, status__in=from_statuses).update(
-                status=status, **fields
-            )
-        )
-        report.refresh_from_db()
-        if took:
-            registry_report_changed(report)
-            _mail_schedule(report)
-    return took
-
-
-def report_finish(
-    report: CleanupReport,
-    status: str,
-    error: str = "",
-    *,
-    from_statuses: tuple[str, ...],
-    counters: dict[str, int] | None = None,
-) -> bool:
-    """End a run with `status` and `error` (a report_transition, writing `counters` with
-    it); say whether it took.
-
-    The worker and the reaper end `running` runs; a run whose tenant was suspended ends from
-    `queued`.
-    """
-    fields: dict[str, object] = {**(counters or {}), "error": error, "finished_at": timezone.now()}
-    if status == Status.SUCCEEDED:
-        fields["progress"] = 1.0
-    took = report_transition(report, status, from_statuses=from_statuses, **fields)
-    if not took:
-        logger.warning(
-            "cleanup.run.already_ended",
-            extra={"report_id": report.pk, "status": report.status, "wanted": status},
-        )
-    return took
-
-
-def _mail_schedule(report: CleanupReport) -> None:
-    """What the report's new status owes by mail, published once the transition commits (a
-    rolled-back transition sends nothing): the tenant admins' email when `admin_event` says
-    so, and — when a real run ends or stops for approval — the sender of the tenant's unsent
-    notices, those its warn stage wrote and any an earlier run left (DESIGN §12: nothing
-    periodic looks for them). Neither publish can fail the transition."""
-    schema_name = current_schema()
-    event = admin_event(report)
-    if event:
-        transaction.on_commit(
-            partial(admins_notify_enqueue, schema_name, report.pk, event), robust=True
-        )
-    if not report.dry_run and report.status in (*FINISHED_STATUSES, Status.AWAITING_APPROVAL):
-        transaction.on_commit(partial(notices_pending_enqueue, schema_name), robust=True)
 
 
 def cleanup_run(*, report_id: int, batch_size: int | None = None) -> CleanupReport:
@@ -521,40 +204,6 @@ def _lock_timeout_bounded() -> Iterator[None]:
 
 
 COUNTERS = ("users_warned", "users_deactivated", "users_deleted", "users_removed")
-
-
-class Stage(NamedTuple):
-    """One stage of a run: what prepares its batches (given the report's id, the policy and
-    the run's `now`; each batch given `after_pk` and its size), the report counter it adds
-    to, and how many times CLEANUP_BATCH_SIZE users its batches take."""
-
-    name: str
-    batches: Callable[[int, PolicySpec, datetime], Callable[[int, int], Batch]]
-    counter: str
-    removes: bool
-    scale: int = 1
-
-
-# The warn stage locks no row and sends nothing (the outbox does): its batches only bound a
-# transaction's length and the progress's steps, so they can be larger than the removal's.
-# A commit per 1,000 notices (its fsync and the deferred key checks) made the stage three
-# times an INSERT … SELECT of them all.
-WARN_BATCH_SCALE = 5
-
-
-def stages_for(spec: PolicySpec) -> list[Stage]:
-    """The stages this policy runs, in order (DESIGN §9). Looked up at each run, so tests can
-    stand in for a stage's batches."""
-    stages = []
-    if spec.notice_days:
-        stages.append(
-            Stage("warn", warn_batches, "users_warned", removes=False, scale=WARN_BATCH_SCALE)
-        )
-    removed_counter = "users_deleted" if spec.action == "delete" else "users_deactivated"
-    stages.append(Stage("remove", remove_batches, removed_counter, removes=True))
-    if spec.action == "deactivate" and spec.delete_after_days is not None:
-        stages.append(Stage("expire", expire_batches, "users_deleted", removes=True))
-    return stages
 
 
 def _run(report: CleanupReport, spec: PolicySpec, now: datetime, batch_size: int) -> None:

@@ -9,9 +9,10 @@ from django.conf import settings
 from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import ModelEntry
 
-from cleanup.tasks import fan_out, reap_stale_runs, run_tenant
+from cleanup.tasks import run_tenant
 from config.celery import app as celery_app
 from core.testing.broker import queued_tasks
+from fleet.tasks import fan_out, reap_stale_runs
 
 
 def names(queue: str) -> list[str]:

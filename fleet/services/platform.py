@@ -4,7 +4,7 @@ from django.db import transaction
 
 from activity.models import ActivityEvent
 from activity.services import platform_activity_record
-from cleanup.services.scheduling import SkippedRun, cleanup_trigger_many
+from fleet.services.trigger import SkippedRun, cleanup_trigger_many
 
 # The log names at most this many requested and skipped tenants (the counts are always
 # whole): a request may name 1,000, and a trigger-all with the broker down skips them all.

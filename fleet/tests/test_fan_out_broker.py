@@ -15,9 +15,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cleanup.services import cleanup_fan_out
 from core.testing.broker import broker_at, free_port, queued_messages, redis_server
-from tenants.models import CleanupPolicy, Tenant
+from fleet.services.fanout import cleanup_fan_out
+from policy.models import CleanupPolicy
+from tenants.models import Tenant
 
 NOW = timezone.now().replace(microsecond=0)
 DUE_AT = NOW - timedelta(minutes=1)
@@ -67,11 +68,11 @@ def registry(schemas: list[str]) -> dict[str, tuple[str, str]]:
 def test_a_broker_lost_mid_tick_skips_no_due_tenant_and_runs_none_twice(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from cleanup.services import scheduling
+    from fleet.services import publish
 
     schemas = due_tenants("blip", 5)
     # Two messages per Redis pipeline: the first pipeline reaches Redis, the second fails.
-    monkeypatch.setattr(scheduling, "PUBLISH_BATCH_SIZE", 2)
+    monkeypatch.setattr(publish, "PUBLISH_BATCH_SIZE", 2)
 
     with redis_server() as redis, broker_at(redis.url):
 

@@ -13,10 +13,12 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.test import APIClient
 
-from cleanup.services import cleanup_fan_out, notices_count
+from cleanup.services.registry import notices_count
 from core.testing import ROOT, TENANT_A
 from core.tests.test_secret_key import import_settings
-from tenants.models import CleanupPolicy, RunOutcome, Tenant
+from fleet.services.fanout import cleanup_fan_out
+from policy.models import CleanupPolicy, RunOutcome
+from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
 TOKEN = "metrics-token-b3X9qLzT0v8eKw2RjN5uYp7AfHc4GdMs1E6oVaZ"
@@ -133,7 +135,7 @@ def test_the_fleets_figures_in_prometheus_text_format(
 
 
 def test_with_no_tick_recorded_the_tick_age_is_infinite(token: str) -> None:
-    from cleanup.services.scheduling import FAN_OUT_TICK_KEY
+    from fleet.services.fanout import FAN_OUT_TICK_KEY
 
     redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(FAN_OUT_TICK_KEY)
 

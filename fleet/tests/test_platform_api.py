@@ -8,7 +8,8 @@ from django_tenants.utils import schema_context
 
 from cleanup.models import CleanupReport
 from core.testing import ROOT, TENANT_A, client
-from tenants.models import CleanupPolicy, Domain, Tenant
+from policy.models import CleanupPolicy
+from tenants.models import Domain, Tenant
 
 pytestmark = pytest.mark.django_db
 

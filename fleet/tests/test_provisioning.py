@@ -7,8 +7,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from tenants.models import CleanupPolicy, Domain, Tenant
-from tenants.services import tenant_create, tenant_delete
+from fleet.services.tenants import tenant_create
+from policy.models import CleanupPolicy
+from tenants.models import Domain, Tenant
+from tenants.services import tenant_delete
 
 pytestmark = pytest.mark.django_db
 

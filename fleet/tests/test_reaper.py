@@ -13,9 +13,11 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from cleanup.models import CleanupReport
-from cleanup.services import cleanup_reap_stale, cleanup_report_create
+from cleanup.services.start import cleanup_report_create
 from core.testing.broker import broker_at, free_port, queued_messages, queued_tasks
-from tenants.models import CleanupPolicy, Tenant
+from fleet.services.reaper import cleanup_reap_stale
+from policy.models import CleanupPolicy
+from tenants.models import Tenant
 
 TIMEOUT = timedelta(seconds=settings.CLEANUP_QUEUED_TIMEOUT_S)
 Status = CleanupReport.Status

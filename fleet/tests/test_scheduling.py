@@ -11,9 +11,12 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from cleanup.models import CleanupReport
-from cleanup.services import CleanupAlreadyActive, cleanup_due_claim, cleanup_enqueue
-from cleanup.tasks import fan_out, run_tenant
-from tenants.models import CleanupPolicy, Tenant
+from cleanup.services.start import CleanupAlreadyActive, cleanup_enqueue
+from cleanup.tasks import run_tenant
+from fleet.services.fanout import cleanup_due_claim
+from fleet.tasks import fan_out
+from policy.models import CleanupPolicy
+from tenants.models import Tenant
 
 
 def reports(tenant: Tenant) -> list[CleanupReport]:

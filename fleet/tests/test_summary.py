@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.testing import ROOT, client
-from tenants.models import CleanupPolicy, RunOutcome, Tenant
+from policy.models import CleanupPolicy, RunOutcome
+from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
 SUMMARY = "/api/platform/summary/"

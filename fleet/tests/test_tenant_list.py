@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.testing import ROOT, client
-from tenants.models import CleanupPolicy, Domain, Tenant
+from policy.models import CleanupPolicy
+from tenants.models import Domain, Tenant
 
 pytestmark = pytest.mark.django_db
 

@@ -11,10 +11,12 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from cleanup.models import CleanupReport
-from cleanup.services import cleanup_report_create, cleanup_trigger_many
+from cleanup.services.start import cleanup_report_create
 from core.testing import ROOT, client
 from core.testing.broker import broker_at, free_port, queued_messages, queued_tasks
-from tenants.models import CleanupPolicy, Tenant
+from fleet.services.trigger import cleanup_trigger_many
+from policy.models import CleanupPolicy
+from tenants.models import Tenant
 
 TRIGGER = "/api/platform/cleanup/trigger/"
 Status = CleanupReport.Status

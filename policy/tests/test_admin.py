@@ -8,7 +8,8 @@ from django.db.models.signals import pre_save
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from tenants.models import CleanupPolicy, Tenant
+from policy.models import CleanupPolicy
+from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,7 @@ def form_data(form: Any) -> dict[str, Any]:
 def test_saving_a_policy_in_the_admin_keeps_a_run_summary_written_meanwhile(
     operators_admin: Client, tenant_a: Tenant
 ) -> None:
-    url = f"/admin/tenants/cleanuppolicy/{tenant_a.pk}/change/"
+    url = f"/admin/policy/cleanuppolicy/{tenant_a.pk}/change/"
     page = operators_admin.get(url)
     assert page.status_code == 200
     data = {**form_data(page.context["adminform"].form), "inactive_days": 120}
@@ -71,7 +72,7 @@ def test_the_admin_refuses_an_exempt_group_the_tenant_does_not_have(
 
     with schema_context("alpha"):
         Group.objects.create(name="vip")
-    url = f"/admin/tenants/cleanuppolicy/{tenant_a.pk}/change/"
+    url = f"/admin/policy/cleanuppolicy/{tenant_a.pk}/change/"
     data = form_data(operators_admin.get(url).context["adminform"].form)
 
     refused = operators_admin.post(url, {**data, "exempt_groups": "vip,vpi"})
@@ -82,3 +83,30 @@ def test_the_admin_refuses_an_exempt_group_the_tenant_does_not_have(
     accepted = operators_admin.post(url, {**data, "exempt_groups": "vip"})
     assert accepted.status_code == 302
     assert CleanupPolicy.objects.get(tenant=tenant_a).exempt_groups == ["vip"]
+
+
+def test_the_policys_old_admin_address_leads_to_its_new_one(
+    operators_admin: Client, tenant_a: Tenant
+) -> None:
+    """The policy's admin pages moved with the model from the `tenants` app to `policy`;
+    operators' bookmarks of the old pages (with their filters) still arrive."""
+    old = operators_admin.get(f"/admin/tenants/cleanuppolicy/{tenant_a.pk}/change/")
+    listing = operators_admin.get("/admin/tenants/cleanuppolicy/?enabled__exact=1")
+
+    assert (old.status_code, old["Location"]) == (
+        301,
+        f"/admin/policy/cleanuppolicy/{tenant_a.pk}/change/",
+    )
+    assert listing["Location"] == "/admin/policy/cleanuppolicy/?enabled__exact=1"
+    assert operators_admin.get(old["Location"]).status_code == 200
+
+
+def test_a_tenant_host_has_no_policy_admin_old_or_new(tenant_a: Tenant) -> None:
+    """Tenant hosts have their own admin site, without policies: the old address is not
+    sent on to a page the tenant's admin cannot have (Django admin's login, then a 404)."""
+    tenant_host = Client(HTTP_HOST="alpha.localhost")
+
+    for path in ("/admin/tenants/cleanuppolicy/", "/admin/policy/cleanuppolicy/"):
+        response = tenant_host.get(path)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/")

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from tenants.schedule import validate_cron
+from policy.schedule import validate_cron
 
 NEVER_FIRES = [
     "0 0 31 2 *",

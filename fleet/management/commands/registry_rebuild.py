@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name
 
-from tenants.backfill import registry_rebuild
+from fleet.backfill import registry_rebuild
 
 
 class Command(BaseCommand):

@@ -14,10 +14,12 @@ from django_tenants.utils import schema_context
 
 from activity.models import ActivityEvent
 from cleanup.models import CleanupReport
-from cleanup.policy import PolicySpec
-from cleanup.services import cleanup_report_create, cleanup_run, policy_get, policy_update
+from cleanup.services.execution import cleanup_run
+from cleanup.services.start import cleanup_report_create
+from fleet.services.tenants import tenant_create
+from policy.rules import PolicySpec
+from policy.services import policy_get, policy_update
 from tenants.models import Domain, Tenant
-from tenants.services import tenant_create
 
 OPERATOR = ("operator", "operator-pass")
 ADMIN = ("admin", "admin-pass")

@@ -4,7 +4,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tenants.services import tenant_create
+from fleet.services.tenants import tenant_create
 
 
 class Command(BaseCommand):

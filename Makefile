@@ -47,6 +47,7 @@ run: install spa seed
 lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
 
 typecheck: install
 	.venv/bin/mypy .

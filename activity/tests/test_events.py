@@ -273,7 +273,7 @@ def test_a_refused_tenant_creation_logs_nothing(operator: dict[str, str], log: L
 def test_a_tenant_creation_that_fails_after_its_event_leaves_nothing(
     db: None, fail_after_event: Callable[[Any, str], None], log: Log
 ) -> None:
-    from tenants import services as tenant_services
+    from fleet.services import tenants as tenant_services
 
     fail_after_event(tenant_services, "platform_activity_record")
 

@@ -39,6 +39,8 @@ from policy.rules import PolicySpec, cap_exceeded, cap_message
 logger = logging.getLogger(__name__)
 
 Status = CleanupReport.Status
+# The report's counters of what a run did, zeroed when it starts.
+COUNTERS = ("users_warned", "users_deactivated", "users_deleted", "users_removed")
 
 
 class ReportNotFound(ServiceError):
@@ -201,9 +203,6 @@ def _lock_timeout_bounded() -> Iterator[None]:
             # The connection broke (or its transaction did): whatever the run raised is the
             # error worth reporting, and cleanup_run's handler closes a broken connection.
             logger.warning("cleanup.run.lock_timeout_reset_failed", exc_info=True)
-
-
-COUNTERS = ("users_warned", "users_deactivated", "users_deleted", "users_removed")
 
 
 def _run(report: CleanupReport, spec: PolicySpec, now: datetime, batch_size: int) -> None:

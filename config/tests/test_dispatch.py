@@ -89,3 +89,16 @@ def test_a_delayed_publish_carries_its_eta_and_a_batch_sends_them_all() -> None:
 def raw_messages(queue: str) -> list[dict[str, Any]]:
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=2)
     return [json.loads(raw) for raw in reversed(client.lrange(queue, 0, -1))]
+
+
+@pytest.mark.django_db
+def test_every_routed_task_and_every_beat_entry_names_a_task_a_worker_has() -> None:
+    """Beat's schedule rows and messages already queued name tasks by name: moving a task's
+    code to another app must not change the name a worker knows it by."""
+    from django_celery_beat.models import PeriodicTask
+
+    celery_app.loader.import_default_modules()
+    beat = set(PeriodicTask.objects.values_list("task", flat=True))
+
+    assert beat == {"cleanup.fan_out", "cleanup.reap_stale_runs"}
+    assert (beat | set(settings.CELERY_TASK_ROUTES)) <= set(celery_app.tasks)

@@ -33,7 +33,8 @@ def migrate(targets: list[tuple[str, str | None]]) -> Any:
     executor.migrate(targets)
     executor.loader.build_graph()
     ContentType.objects.clear_cache()
-    return executor.loader.project_state([t for t in targets if t[1] is not None]).apps
+    nodes = [(app, name) for app, name in targets if name is not None]
+    return executor.loader.project_state(nodes).apps
 
 
 def labels(schema: str) -> dict[str, str]:

@@ -242,6 +242,35 @@ def test_a_failure_after_the_schema_exists_rolls_everything_back(
     assert not Domain.objects.filter(domain="newco.localhost").exists()
 
 
+@pytest.mark.parametrize("step", ["tenant_provision", "policy_create", "platform_activity_record"])
+def test_a_failure_at_any_step_of_a_new_tenant_leaves_nothing(
+    monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    """Provisioning (schema, domain), the policy and the `tenant.created` event are made by
+    three apps' services, in the fleet's one transaction: a failure in any leaves none."""
+    from activity.models import ActivityEvent
+    from fleet.services import tenants as fleet_tenants
+
+    real = getattr(fleet_tenants, step)
+
+    def done_then_explode(*args: Any, **kwargs: Any) -> None:
+        real(*args, **kwargs)
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(fleet_tenants, step, done_then_explode)
+    before = schemas()
+
+    with pytest.raises(RuntimeError):
+        create()
+
+    assert schemas() == before
+    assert not Tenant.objects.filter(schema_name="newco").exists()
+    assert not Domain.objects.filter(domain="newco.localhost").exists()
+    assert not CleanupPolicy.objects.filter(tenant__schema_name="newco").exists()
+    with schema_context("public"):
+        assert not ActivityEvent.objects.filter(target="newco").exists()
+
+
 def test_deleting_a_tenant_drops_its_schema_and_its_schedule() -> None:
     tenant = create()
 

@@ -55,6 +55,7 @@ serve:
 lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
 
 typecheck: install
 	.venv/bin/mypy .

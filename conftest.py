@@ -14,8 +14,9 @@ from django_tenants.utils import schema_context
 from config.celery import app as celery_app
 from core.testing import ROOT, TENANT_A, make_user, tokens
 from core.testing.smtp import SmtpServer
+from fleet.services.tenants import tenant_create
 from tenants.models import Domain, Tenant
-from tenants.services import tenant_create, tenant_delete
+from tenants.services import tenant_delete
 
 SESSION_TENANTS = ("alpha", "beta")
 ADMIN_PASSWORD = "admin-pass-123"

@@ -12,7 +12,7 @@ from rest_framework_simplejwt.token_blacklist import admin as token_blacklist_ad
 from accounts.models import User
 from accounts.selectors import user_is_last_admin
 from accounts.services import LastAdmin, user_role_set
-from tenants.context import on_public_schema
+from core.tenancy import on_public_schema
 
 
 class UserChangeForm(BaseUserChangeForm):

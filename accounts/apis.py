@@ -25,7 +25,7 @@ from accounts.services import session_logout, session_refresh, user_role_set
 from accounts.throttling import LoginThrottle
 from accounts.tokens import TenantTokenObtainSerializer, refresh_token_load
 from core.api import AUTH_ERRORS, ERROR, VALIDATION_ERROR, TenantAdminApi
-from tenants.context import on_public_schema
+from core.tenancy import on_public_schema
 
 
 # Token endpoints take no token, yet answer bad credentials with 401 (not 403).

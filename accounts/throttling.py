@@ -20,13 +20,16 @@ import hashlib
 import ipaddress
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
 import redis
 from django.conf import settings
+from django.contrib.admin import AdminSite
 from django.db import connection
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from redis.commands.core import Script
 from rest_framework.throttling import BaseThrottle
 
@@ -144,3 +147,29 @@ class LoginThrottle:
             succeed(keys=[self._user_key, self._ip_key])
         except Exception:
             logger.warning("auth.throttle.unavailable", exc_info=True)
+
+
+def throttled_login(site: AdminSite) -> Callable[[HttpRequest], HttpResponse]:
+    """`site`'s login view, counting failures like `POST /api/auth/token/` does — the same
+    counters (per username and client address, per client address), so neither door is a way
+    around the other."""
+
+    def login(request: HttpRequest) -> HttpResponse:
+        if request.method != "POST":
+            return site.login(request)
+        throttle = LoginThrottle.for_request(request, request.POST.get("username", ""))
+        if not throttle.reserve():
+            return TemplateResponse(
+                request,
+                "accounts/login_throttled.html",
+                {**site.each_context(request), "title": "Log in"},
+                status=429,
+            )
+        response = site.login(request)
+        # The login view redirects once it has logged someone in; anything else (the form
+        # shown again with its error) leaves the reserved slot counted as a failure.
+        if response.status_code == 302 and request.user.is_authenticated:
+            throttle.succeeded()
+        return response
+
+    return login

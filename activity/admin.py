@@ -27,5 +27,5 @@ class ActivityEventAdmin(admin.ModelAdmin):
 
 
 # The root host's site: the operators' actions (public schema). Tenant hosts register the
-# same admin on their own site (core.admin_sites).
+# same admin on their own site (config.admin_sites).
 admin.site.register(ActivityEvent, ActivityEventAdmin)

@@ -44,9 +44,10 @@ def tenant_ensure() -> None:
     from django_tenants.utils import schema_context
 
     from bench import data
-    from cleanup.services import cleanup_report_create, cleanup_run
-    from tenants.models import CleanupPolicy
-    from tenants.services import tenant_create
+    from cleanup.services.execution import cleanup_run
+    from cleanup.services.start import cleanup_report_create
+    from fleet.services.tenants import tenant_create
+    from policy.models import CleanupPolicy
 
     data.copy_drop(SCHEMA)
     tenant_create(

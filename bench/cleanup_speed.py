@@ -114,7 +114,8 @@ def product(schema: str) -> tuple[float, Any]:
     from django.db import connection
     from django_tenants.utils import schema_context
 
-    from cleanup.services import cleanup_report_create, cleanup_run
+    from cleanup.services.execution import cleanup_run
+    from cleanup.services.start import cleanup_report_create
 
     with schema_context(schema):
         report = cleanup_report_create(schema_name=schema, trigger="manual", dry_run=False)
@@ -132,9 +133,9 @@ def naive_delete(schema: str) -> tuple[float, int]:
     from django.utils import timezone
     from django_tenants.utils import schema_context
 
-    from cleanup.policy import PolicySpec
     from cleanup.selectors import matched_users
-    from tenants.models import CleanupPolicy
+    from policy.models import CleanupPolicy
+    from policy.rules import PolicySpec
 
     spec = PolicySpec.from_policy(CleanupPolicy.objects.get(tenant__schema_name=schema))
     with schema_context(schema):

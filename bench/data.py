@@ -14,8 +14,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.clone import CloneSchema
 
-from tenants.models import CleanupPolicy, Domain, Tenant
-from tenants.services import tenant_create
+from fleet.services.tenants import tenant_create
+from policy.models import CleanupPolicy
+from tenants.models import Domain, Tenant
 
 PREFIX = "bench_"
 INACTIVE_DAYS = 90

@@ -17,7 +17,8 @@ PREFIX = "bench_fan_"
 
 
 def tenants_make(count: int, due_at: Any) -> None:
-    from tenants.models import CleanupPolicy, Tenant
+    from policy.models import CleanupPolicy
+    from tenants.models import Tenant
 
     tenants = Tenant.objects.bulk_create(
         [Tenant(schema_name=f"{PREFIX}{i:04d}", name=f"fan {i}") for i in range(count)]
@@ -32,9 +33,9 @@ def tick(count: int, due_at: Any, now: Any) -> tuple[int, float]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from cleanup.services import cleanup_fan_out
     from config.celery import app as celery_app
-    from tenants.models import CleanupPolicy
+    from fleet.services.fanout import cleanup_fan_out
+    from policy.models import CleanupPolicy
 
     # Due again, and idle again: the previous tick reserved each tenant's run.
     CleanupPolicy.objects.filter(tenant__schema_name__startswith=PREFIX).update(
@@ -53,7 +54,8 @@ def main(repeat: int) -> dict[str, Any]:
     from django.conf import settings
     from django.utils import timezone
 
-    from tenants.models import CleanupPolicy, Tenant
+    from policy.models import CleanupPolicy
+    from tenants.models import Tenant
 
     assert settings.CELERY_BROKER_URL == common.REDIS_URL, settings.CELERY_BROKER_URL
     common.public_tenant_ensure()

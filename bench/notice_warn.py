@@ -2,7 +2,7 @@
 
 On fresh copies of the benchmark tenant (N users, half of them inactive: every one of those
 is due soon and has an email address), side by side in each repetition:
-- the product's warn stage, as a run drives it (`runs.stage_run`: keyset batches, one
+- the product's warn stage, as a run drives it (`execution.stage_run`: keyset batches, one
   transaction each, its INSERT … SELECT, the report's counters and heartbeat);
 - the floor: one hand-written INSERT … SELECT of the same notice rows, one transaction.
 Both write the same number of notices; that is checked.
@@ -84,19 +84,22 @@ def product(schema: str) -> tuple[float, int]:
     from django_tenants.utils import schema_context
 
     from cleanup.models import CleanupNotice, CleanupReport
-    from cleanup.policy import PolicySpec
-    from cleanup.services import cleanup_report_create, runs
+    from cleanup.services.execution import stage_run
+    from cleanup.services.stages import stages_for
+    from cleanup.services.start import cleanup_report_create
+    from cleanup.services.transitions import report_transition
+    from policy.rules import PolicySpec
 
     with schema_context(schema):
         report = cleanup_report_create(schema_name=schema, trigger="manual", dry_run=False)
         now = timezone.now()
-        runs.report_transition(
+        report_transition(
             report, CleanupReport.Status.RUNNING, from_statuses=("queued",), started_at=now
         )
         spec = PolicySpec.from_snapshot(report.policy)
-        (warn,) = [stage for stage in runs.stages_for(spec) if stage.name == "warn"]
+        (warn,) = [stage for stage in stages_for(spec) if stage.name == "warn"]
         seconds = common.timed(
-            lambda: runs.stage_run(report, spec, now, warn, settings.CLEANUP_BATCH_SIZE)
+            lambda: stage_run(report, spec, now, warn, settings.CLEANUP_BATCH_SIZE)
         )
         written = CleanupNotice.objects.filter(report=report).count()
         assert report.users_warned == written, (report.users_warned, written)
@@ -108,7 +111,7 @@ def main(users: int, repeat: int) -> dict[str, Any]:
     common.django_setup()
     from bench import data
     from bench.cleanup_speed import SOURCE, source_ensure
-    from tenants.models import CleanupPolicy
+    from policy.models import CleanupPolicy
 
     common.public_tenant_ensure()
     common.tenants_drop(data.PREFIX + "n")

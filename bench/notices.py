@@ -42,9 +42,9 @@ def outbox_build(schema: str, count: int) -> None:
     from django_tenants.utils import schema_context
 
     from cleanup.models import CleanupReport
-    from cleanup.policy import PolicySpec
-    from tenants.models import CleanupPolicy
-    from tenants.services import tenant_create
+    from fleet.services.tenants import tenant_create
+    from policy.models import CleanupPolicy
+    from policy.rules import PolicySpec
 
     tenant_create(
         schema_name=schema,
@@ -125,7 +125,7 @@ def send_once(schema: str, port: int) -> tuple[float, float, int]:
 
 def child(schema: str) -> None:
     common.django_setup()
-    from cleanup.services import notices_send
+    from cleanup.services.notices import notices_send
 
     start = time.perf_counter()
     outcome = notices_send(schema_name=schema)
@@ -142,9 +142,9 @@ def raw_smtp_per_s(schema: str, port: int, count: int) -> float:
     from django_tenants.utils import schema_context
 
     from cleanup.models import CleanupNotice, CleanupReport
-    from cleanup.policy import PolicySpec
     from cleanup.services.mail import tenant_mail
     from cleanup.services.notices import notice_message
+    from policy.rules import PolicySpec
 
     tenant = tenant_mail(schema)
     assert tenant is not None

@@ -25,7 +25,8 @@ def main(action: str, explain: bool, top: int) -> None:
 
     from bench import data
     from bench.cleanup_speed import SOURCE
-    from cleanup.services import cleanup_report_create, cleanup_run
+    from cleanup.services.execution import cleanup_run
+    from cleanup.services.start import cleanup_report_create
 
     schema = f"{data.PREFIX}cprof"
     common.tenants_drop(schema)

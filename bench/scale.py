@@ -121,7 +121,8 @@ def fleet_grow(start: int, stop: int, admin_password_hash: str, processes: int) 
     from django.db import connection
     from django.utils import timezone
 
-    from tenants.models import CleanupPolicy, Domain, Tenant
+    from policy.models import CleanupPolicy
+    from tenants.models import Domain, Tenant
 
     names = [f"{PREFIX}{i:05d}" for i in range(start, stop)]
     schemas_create(names, admin_password_hash, processes)
@@ -197,7 +198,8 @@ def ms(seconds: float) -> float:
 
 
 def tenant_create_s(level: int) -> float:
-    from tenants.services import tenant_create, tenant_delete
+    from fleet.services.tenants import tenant_create
+    from tenants.services import tenant_delete
 
     times = []
     for i in range(CREATE_REPEAT):
@@ -230,7 +232,7 @@ def queries_of(fn: Any) -> tuple[int, float, Any]:
 
 
 def registry_clear() -> None:
-    from tenants.models import CleanupPolicy
+    from policy.models import CleanupPolicy
 
     CleanupPolicy.objects.update(
         active_report_id=None,
@@ -252,8 +254,8 @@ def broker_purge() -> None:
 def fan_out_tick(level: int) -> tuple[int, float]:
     from django.utils import timezone
 
-    from cleanup.services import cleanup_fan_out
-    from tenants.models import CleanupPolicy
+    from fleet.services.fanout import cleanup_fan_out
+    from policy.models import CleanupPolicy
 
     runs = []
     for _ in range(TICK_REPEAT):
@@ -278,8 +280,8 @@ def reaper_tick(level: int) -> tuple[int, int, float]:
     from django_tenants.utils import schema_context
 
     from cleanup.models import CleanupReport
-    from cleanup.services import cleanup_reap_stale
-    from tenants.models import CleanupPolicy
+    from fleet.services.reaper import cleanup_reap_stale
+    from policy.models import CleanupPolicy
 
     registry_clear()
     now = timezone.now()

@@ -1,6 +1,6 @@
 """Seconds per tenant through the provisioning service (DESIGN §8): cloned vs migrated.
 
-`tenants.services.tenant_create` as the API and the `tenant_create` command call it, first
+`fleet.services.tenants.tenant_create` as the API and the `tenant_create` command call it, first
 as configured (cloning the migrated template schema, migrations faked), then with
 TENANT_CREATION_FAKES_MIGRATIONS off, which makes django-tenants run every migration in
 the new schema. The two kinds alternate, in one process.
@@ -17,7 +17,7 @@ PREFIX = "bench_tc_"
 
 
 def create_one(schema: str) -> float:
-    from tenants.services import tenant_create
+    from fleet.services.tenants import tenant_create
 
     return common.timed(
         lambda: tenant_create(

@@ -37,8 +37,10 @@ def ran_ensure(run_users: int) -> int:
 
     from bench import data
     from cleanup.models import CleanupReport
-    from cleanup.services import cleanup_report_create, cleanup_run
-    from tenants.models import CleanupPolicy, Tenant
+    from cleanup.services.execution import cleanup_run
+    from cleanup.services.start import cleanup_report_create
+    from policy.models import CleanupPolicy
+    from tenants.models import Tenant
 
     if Tenant.objects.filter(schema_name=RAN).exists():
         with schema_context(RAN):
@@ -80,7 +82,7 @@ def product(schema: str, report_id: int) -> tuple[float, int]:
     from django.db import connection
     from django_tenants.utils import schema_context
 
-    from cleanup.services import report_undo
+    from cleanup.services.oversight import report_undo
 
     result: dict[str, Any] = {}
     with schema_context(schema):

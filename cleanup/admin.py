@@ -1,4 +1,4 @@
-"""Django admin of the tenant hosts' site (registered in core.admin_sites): exemptions."""
+"""Django admin of the tenant hosts' site (registered in config.admin_sites): exemptions."""
 
 from typing import Any
 

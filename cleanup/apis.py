@@ -18,7 +18,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cleanup import selectors, services
+from cleanup import selectors
 from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupNotice, CleanupReport
 from cleanup.serializers import (
     AuditEntrySerializer,
@@ -39,7 +39,17 @@ from cleanup.serializers import (
     UndoSerializer,
     report_data,
 )
+from cleanup.services.exemptions import exemption_create, exemption_delete, exemption_input_check
+from cleanup.services.oversight import (
+    report_approve,
+    report_reject,
+    report_undo,
+    report_undo_check,
+    user_reactivate,
+)
+from cleanup.services.start import cleanup_enqueue
 from core.api import AUTH_ERRORS, ERROR, READS, VALIDATION_ERROR, TenantAdminApi, validate_with
+from policy.services import policy_get, policy_try, policy_update
 
 
 class ReportLatestApi(TenantAdminApi):
@@ -183,7 +193,7 @@ class CleanupTriggerApi(TenantAdminApi):
     def post(self, request: Request) -> Response:
         serializer = TriggerRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        report = services.cleanup_enqueue(
+        report = cleanup_enqueue(
             schema_name=self.schema_name,
             trigger=CleanupReport.Trigger.MANUAL,
             triggered_by=request.user.get_username(),
@@ -201,7 +211,7 @@ class PolicyApi(TenantAdminApi):
 
     @extend_schema(responses={200: PolicySerializer, **AUTH_ERRORS})
     def get(self, request: Request) -> Response:
-        return Response(PolicySerializer(services.policy_get(self.schema_name)).data)
+        return Response(PolicySerializer(policy_get(self.schema_name)).data)
 
     @extend_schema(
         request=PolicyWriteSerializer,
@@ -218,12 +228,12 @@ class PolicyApi(TenantAdminApi):
         return self._update(request, partial=True)
 
     def _update(self, request: Request, partial: bool) -> Response:
-        policy = services.policy_get(self.schema_name)
+        policy = policy_get(self.schema_name)
         data = validate_with(
             PolicyWriteSerializer(policy, data=request.data, partial=partial),
-            lambda passed: services.policy_try(schema_name=self.schema_name, overrides=passed),
+            lambda passed: policy_try(schema_name=self.schema_name, overrides=passed),
         )
-        policy = services.policy_update(policy=policy, data=data, actor=request.user.get_username())
+        policy = policy_update(policy=policy, data=data, actor=request.user.get_username())
         return Response(PolicySerializer(policy).data)
 
 
@@ -240,9 +250,9 @@ class PreviewApi(TenantAdminApi):
     def post(self, request: Request) -> Response:
         overrides = validate_with(
             PreviewRequestSerializer(data=request.data),
-            lambda passed: services.policy_try(schema_name=self.schema_name, overrides=passed),
+            lambda passed: policy_try(schema_name=self.schema_name, overrides=passed),
         )
-        spec = services.policy_try(schema_name=self.schema_name, overrides=overrides)
+        spec = policy_try(schema_name=self.schema_name, overrides=overrides)
         return Response(PreviewSerializer(selectors.cleanup_preview(spec, timezone.now())).data)
 
 
@@ -272,10 +282,8 @@ class ExemptionListCreateApi(TenantAdminApi, ListAPIView):
         summary="Exempt a user from every run, with a reason and an optional expiry",
     )
     def post(self, request: Request) -> Response:
-        data = validate_with(
-            ExemptionCreateSerializer(data=request.data), services.exemption_input_check
-        )
-        exemption = services.exemption_create(**data, actor=request.user.get_username())
+        data = validate_with(ExemptionCreateSerializer(data=request.data), exemption_input_check)
+        exemption = exemption_create(**data, actor=request.user.get_username())
         created = self.get_queryset().get(pk=exemption.pk)
         return Response(ExemptionSerializer(created).data, status=status.HTTP_201_CREATED)
 
@@ -285,7 +293,7 @@ class ExemptionDetailApi(TenantAdminApi):
 
     @extend_schema(responses={204: None, 404: ERROR, **AUTH_ERRORS})
     def delete(self, request: Request, exemption_id: int) -> Response:
-        services.exemption_delete(exemption_id=exemption_id, actor=request.user.get_username())
+        exemption_delete(exemption_id=exemption_id, actor=request.user.get_username())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -306,7 +314,7 @@ class ReportApproveApi(TenantAdminApi):
         "users_matched it showed",
     )
     def post(self, request: Request, report_id: int) -> Response:
-        report = services.report_approve(
+        report = report_approve(
             schema_name=self.schema_name, report_id=report_id, actor=request.user.get_username()
         )
         return Response(
@@ -321,7 +329,7 @@ class ReportRejectApi(TenantAdminApi):
         summary="Reject a run awaiting approval: it ends aborted, removing nobody",
     )
     def post(self, request: Request, report_id: int) -> Response:
-        report = services.report_reject(report_id=report_id, actor=request.user.get_username())
+        report = report_reject(report_id=report_id, actor=request.user.get_username())
         return Response(report_data(report, may_change=self.may_change))
 
 
@@ -338,7 +346,7 @@ class ReportUndoApi(TenantAdminApi):
         summary="What undoing a finished run would do now (changes nothing)",
     )
     def get(self, request: Request, report_id: int) -> Response:
-        return Response(UndoPreviewSerializer(services.report_undo_check(report_id=report_id)).data)
+        return Response(UndoPreviewSerializer(report_undo_check(report_id=report_id)).data)
 
     @extend_schema(
         request=None,
@@ -347,7 +355,7 @@ class ReportUndoApi(TenantAdminApi):
         "inactive because of it",
     )
     def post(self, request: Request, report_id: int) -> Response:
-        result = services.report_undo(report_id=report_id, actor=request.user.get_username())
+        result = report_undo(report_id=report_id, actor=request.user.get_username())
         return Response(UndoSerializer(result._asdict()).data)
 
 
@@ -363,7 +371,7 @@ class AuditUserReactivateApi(TenantAdminApi):
         summary="Reactivate one account this run deactivated",
     )
     def post(self, request: Request, report_id: int, user_id: int) -> Response:
-        entry = services.user_reactivate(
+        entry = user_reactivate(
             report_id=report_id, user_id=user_id, actor=request.user.get_username()
         )
         return Response(ReactivatedSerializer(entry).data)

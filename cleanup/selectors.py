@@ -27,7 +27,7 @@ from django.db.models.lookups import IsNull
 
 from accounts.models import User
 from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupNotice, CleanupReport
-from cleanup.policy import PolicySpec, cap_exceeded
+from policy.rules import PolicySpec, cap_exceeded
 
 Reason = CleanupAuditEntry.Reason
 # A notice's status, as the reports API shows it.
@@ -193,17 +193,6 @@ def removable_users(policy: PolicySpec, now: datetime) -> QuerySet[User]:
     return matched.annotate(noticed_at=Subquery(live)).filter(
         Q(noticed_at__isnull=False) | ~has_email()
     )
-
-
-def live_notices(policy: PolicySpec, now: datetime) -> QuerySet[CleanupNotice]:
-    """Notices that let a run remove their user now, seen from the notice: sent at least
-    notice_days ago, and their user not active since (§9; the rule `removable_users` asks
-    per user)."""
-    users = get_user_model().objects.annotate(last_active=_last_active())
-    active_since = users.filter(pk=OuterRef("user_id"), last_active__gt=OuterRef("sent_at"))
-    return CleanupNotice.objects.filter(
-        sent_at__lte=now - timedelta(days=policy.notice_days)
-    ).exclude(Exists(active_since))
 
 
 def _deactivations_before(cutoff: datetime) -> QuerySet[CleanupAuditEntry]:

@@ -9,7 +9,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupNotice, CleanupReport
-from cleanup.policy import LIFECYCLE_FIELDS, RANGES, RATIO_MAX, RATIO_MESSAGE, RATIO_MIN
 from cleanup.selectors import NOTICE_PENDING, NOTICE_SENT
 from cleanup.services.oversight import report_can_answer, report_can_undo
 from core.fields import (
@@ -19,8 +18,9 @@ from core.fields import (
     StrictFloatField,
     StrictIntegerField,
 )
-from tenants.models import CleanupPolicy
-from tenants.schedule import (
+from policy.models import CleanupPolicy
+from policy.rules import LIFECYCLE_FIELDS, RANGES, RATIO_MAX, RATIO_MESSAGE, RATIO_MIN
+from policy.schedule import (
     CRON_MAX_LENGTH,
     CRON_PATTERN,
     describe,

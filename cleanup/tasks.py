@@ -4,9 +4,12 @@ import logging
 
 from celery import Task, shared_task
 
-from cleanup import services
 from cleanup.models import CleanupReport
-from cleanup.services.scheduling import PublishFailed
+from cleanup.services.admin_mail import AdminMailIncomplete, admins_notify
+from cleanup.services.mail import mail_retry_delay
+from cleanup.services.notices import notices_send
+from cleanup.services.registry import registry_reservation_release
+from cleanup.services.start import cleanup_start
 from core.errors import ServiceError
 
 logger = logging.getLogger(__name__)
@@ -27,7 +30,7 @@ def run_tenant(
     dry_run: bool | None = None,
     reserved: bool = False,
 ) -> dict[str, object] | None:
-    """Run one tenant's cleanup in that tenant's schema (`services.cleanup_start`).
+    """Run one tenant's cleanup in that tenant's schema (`start.cleanup_start`).
 
     Without `report_id` (scheduled and platform runs) the service creates the report first;
     `reserved` runs (the fan-out's, trigger-all's) only in place of this task's reservation
@@ -39,7 +42,7 @@ def run_tenant(
     """
     task_id = self.request.id or ""
     try:
-        report = services.cleanup_start(
+        report = cleanup_start(
             schema_name=schema_name,
             report_id=report_id,
             trigger=trigger,
@@ -52,7 +55,7 @@ def run_tenant(
         if reserved and report_id is None:
             # The run will not happen: free the slot its reservation held (only if it
             # still does — another run may have taken the tenant meanwhile).
-            services.registry_reservation_release(schema_name, task_id)
+            registry_reservation_release(schema_name, task_id)
         logger.info(
             "cleanup.run.not_started",
             extra={"tenant": schema_name, "report_id": report_id, "reason": exc.detail},
@@ -61,44 +64,16 @@ def run_tenant(
     return {"report_id": report.pk, "status": report.status}
 
 
-@shared_task(
-    name="cleanup.publish_runs",
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=(PublishFailed,),
-    retry_backoff=5,
-    max_retries=5,
-)
-def publish_runs(runs: list[list[str]], task_kwargs: dict[str, object]) -> int:
-    """Trigger-all's runs, published from a worker in Redis pipelines: `runs` are [schema
-    name, task id] pairs whose reservations the request wrote. Retried when the broker
-    refuses (a run published twice runs once); should every try fail, the reservations
-    stand and the reaper publishes them after CLEANUP_QUEUED_TIMEOUT_S."""
-    return services.cleanup_runs_dispatch(runs, task_kwargs)
-
-
-@shared_task(name="cleanup.fan_out", ignore_result=True)
-def fan_out() -> int:
-    """Every minute (django-celery-beat): queue a run for each tenant that is due."""
-    return len(services.cleanup_fan_out())
-
-
-@shared_task(name="cleanup.reap_stale_runs", ignore_result=True)
-def reap_stale_runs() -> int:
-    """Every minute: end runs whose worker died, so their tenants are not locked out."""
-    return len(services.cleanup_reap_stale())
-
-
 @shared_task(name="cleanup.send_notices", ignore_result=True)
 def send_notices(schema_name: str) -> int:
     """Send a tenant's due notices within its per-minute budget and its daily cap
-    (`services.notices_send`); the service enqueues this task again, with a countdown, for
+    (`notices.notices_send`); the service enqueues this task again, with a countdown, for
     whatever is left.
 
     Failures of the mail server are the service's to record and retry (per notice, with
     backoff); an error of anything else (the database) propagates and is logged by Celery,
     and the notices stay in the outbox for the next run of the tenant to enqueue."""
-    return services.notices_send(schema_name=schema_name).sent
+    return notices_send(schema_name=schema_name).sent
 
 
 @shared_task(
@@ -114,19 +89,19 @@ def notify_admins(
     event: str,
     recipients: list[str] | None = None,
 ) -> int:
-    """Email the tenant's admins about a run (`services.admins_notify`). While the mail
+    """Email the tenant's admins about a run (`admin_mail.admins_notify`). While the mail
     server is unavailable, retried with exponential backoff (NOTICE_RETRY_BASE_S doubling,
     at most NOTICE_RETRY_MAX_S), for the admins not yet emailed only."""
     try:
-        return services.admins_notify(
+        return admins_notify(
             schema_name=schema_name, report_id=report_id, event=event, recipients=recipients
         )
-    except services.AdminMailIncomplete as exc:
+    except AdminMailIncomplete as exc:
         logger.warning(
             "cleanup.admin_mail.retry",
             extra={"tenant": schema_name, "report_id": report_id, "error": str(exc)},
         )
-        countdown = services.mail_retry_delay(self.request.retries + 1)
+        countdown = mail_retry_delay(self.request.retries + 1)
         raise self.retry(
             args=[schema_name, report_id, event],
             kwargs={"recipients": exc.remaining},

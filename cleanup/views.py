@@ -6,7 +6,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_tenants.utils import get_public_schema_name
 
-from cleanup import services
+from cleanup.services.keep import (
+    KeepLinkInvalid,
+    KeepLinkTenantSuspended,
+    keep_link_follow,
+    keep_token_read,
+)
 
 
 @never_cache
@@ -25,18 +30,16 @@ def keep_link(request: HttpRequest, token: str) -> HttpResponse:
     status = 200
     try:
         if public:
-            raise services.KeepLinkInvalid()
+            raise KeepLinkInvalid()
         if not tenant.is_active:
-            raise services.KeepLinkTenantSuspended()
+            raise KeepLinkTenantSuspended()
         if request.method == "HEAD":
-            services.keep_token_read(tenant_pk=tenant.pk, token=token)
+            keep_token_read(tenant_pk=tenant.pk, token=token)
         else:
-            user = services.keep_link_follow(tenant_pk=tenant.pk, token=token)
+            user = keep_link_follow(tenant_pk=tenant.pk, token=token)
             context.update(kept=True, username=user.get_username())
-    except services.KeepLinkInvalid as exc:
-        context.update(
-            detail=exc.detail, suspended=isinstance(exc, services.KeepLinkTenantSuspended)
-        )
+    except KeepLinkInvalid as exc:
+        context.update(detail=exc.detail, suspended=isinstance(exc, KeepLinkTenantSuspended))
         status = exc.status_code
     response = render(request, "cleanup/keep.html", context, status=status)
     response["Referrer-Policy"] = "no-referrer"

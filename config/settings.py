@@ -105,6 +105,11 @@ SHARED_APPS = [
     "django_celery_beat",
     # Also a tenant app: operators' actions are logged in public, tenant admins' in their schema.
     "activity",
+    # Each tenant's policy, the registry of its active run and the finished runs' history:
+    # public-schema tables, so the fleet is read without visiting tenant schemas.
+    "policy",
+    # The operators' work across tenants (no models of its own).
+    "fleet",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -460,7 +465,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReportStatusEnum": "cleanup.models.CleanupReport.Status",
         "ReasonEnum": "cleanup.models.CleanupAuditEntry.Reason",
-        "ActionEnum": "tenants.models.CleanupPolicy.Action",
+        "ActionEnum": "policy.models.CleanupPolicy.Action",
         "ActivityVerbEnum": "activity.models.ActivityEvent.Verb",
         "AuditActionEnum": "cleanup.models.CleanupAuditEntry.Action",
         "TenantRoleEnum": "accounts.models.User.Role",

@@ -12,8 +12,8 @@ from rest_framework.response import Response
 
 from accounts import urls as accounts_urls
 from activity import urls as activity_urls
-from core.metrics import metrics
 from core.spa import host_api
+from fleet.metrics import metrics
 
 
 @extend_schema(exclude=True)
@@ -59,7 +59,7 @@ tenant = [
 # On every host, so a tenant host answers 404 rather than the dashboard's page.
 observability = [path("metrics", metrics)]
 platform = [
-    path("api/", include("tenants.urls")),
+    path("api/", include("fleet.urls")),
     path("api/", include(activity_urls.platform_urlpatterns)),
 ]
 # Last in each URL conf, after every real API path.

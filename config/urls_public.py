@@ -5,7 +5,7 @@ from django.urls import path, re_path
 
 from cleanup.views import keep_link
 from config import urls_api
-from core.admin_sites import admin_urls
+from config.admin_sites import admin_urls, moved_admin_urls
 from core.spa import spa_index
 
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     *urls_api.docs("config.urls_public"),
     *urls_api.api_not_found,
     *urls_api.observability,
+    *moved_admin_urls,
     *admin_urls(admin.site),
     # Keep links belong to tenant hosts: here they get the same 400 page as a bad token.
     path("keep/<str:token>/", keep_link),

@@ -4,7 +4,7 @@ from django.urls import path, re_path
 
 from cleanup.views import keep_link
 from config import urls_api
-from core.admin_sites import admin_urls, tenant_admin_site
+from config.admin_sites import admin_urls, tenant_admin_site
 from core.spa import spa_index
 
 urlpatterns = [

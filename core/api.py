@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ServiceError
-from tenants.context import on_public_schema
+from core.tenancy import on_public_schema
 
 logger = logging.getLogger(__name__)
 

@@ -306,7 +306,7 @@ class Stack:
         """A tenant with its admin, `users` ordinary users (even ones inactive) and `policy`.
         Returns its host name."""
         self.python(
-            "from tenants.services import tenant_create\n"
+            "from fleet.services.tenants import tenant_create\n"
             f"tenant_create(schema_name={schema!r}, name={schema!r}, admin_username='admin', "
             f"admin_email='admin@faults.test', admin_password={PASSWORD!r})\n"
         )
@@ -396,6 +396,6 @@ def reap(stack: Stack, hours_ahead: int = 1) -> str:
     return stack.python(
         "from datetime import timedelta\n"
         "from django.utils import timezone\n"
-        "from cleanup.services import cleanup_reap_stale\n"
+        "from fleet.services.reaper import cleanup_reap_stale\n"
         f"print(cleanup_reap_stale(now=timezone.now() + timedelta(hours={hours_ahead})))\n"
     )

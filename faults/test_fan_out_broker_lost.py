@@ -21,9 +21,10 @@ from celery.signals import after_task_publish
 from django.conf import settings
 from django_tenants.utils import schema_context
 from cleanup.models import CleanupReport
-from cleanup.services import cleanup_fan_out, scheduling
+from fleet.services.fanout import cleanup_fan_out
+from fleet.services import publish
 
-scheduling.PUBLISH_BATCH_SIZE = {STOP_AFTER}
+publish.PUBLISH_BATCH_SIZE = {STOP_AFTER}
 
 broker = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=2)
 published = []
@@ -53,7 +54,7 @@ print(json.dumps(cleanup_fan_out()))
 
 TICK = """
 import json
-from cleanup.services import cleanup_fan_out
+from fleet.services.fanout import cleanup_fan_out
 print(json.dumps(cleanup_fan_out()))
 """
 

@@ -47,10 +47,10 @@ def main(out: Path) -> None:
 
     django.setup()
     from cleanup.models import CleanupNotice
-    from cleanup.policy import PolicySpec
     from cleanup.services.mail import TenantMail
     from cleanup.services.notices import notice_message
     from core.mail import from_address
+    from policy.rules import PolicySpec
 
     now = datetime(2026, 2, 28, 3, 0, tzinfo=UTC)
     tenant = TenantMail(

@@ -23,6 +23,8 @@ from typing import Any
 from django.db import connection, transaction
 from psycopg2 import sql
 
+from tenants.schemas import migrations_on_disk, schemas_up_to_date
+
 logger = logging.getLogger(__name__)
 
 # Every catalog lookup below is driven by an index: the catalogs hold every tenant's
@@ -245,8 +247,6 @@ def tenant_schema_create(template: str, schema: str) -> bool:
     django-tenants follows its clone with a fake `migrate` of the new schema (0.4 s): not
     needed when the template already records every migration, since its copy does too.
     """
-    from tenants.selectors import migrations_on_disk, schemas_up_to_date
-
     if template not in schemas_up_to_date([template], migrations_on_disk()):
         logger.warning("tenant.clone.template_behind", extra={"template": template})
         return False

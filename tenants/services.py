@@ -7,15 +7,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
-from django.utils import timezone
-from django_tenants.utils import schema_context, schema_exists
+from django.db import transaction
+from django_tenants.utils import schema_exists
 
-from accounts.models import User
-from activity.models import ActivityEvent
-from activity.services import platform_activity_record
-from cleanup.policy import next_run_at
-from tenants.models import CleanupPolicy, Domain, Tenant
+from tenants.models import Domain, Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -125,68 +120,19 @@ def tenant_create_check(
         raise ValidationError(errors)
 
 
-def tenant_create(
-    *,
-    schema_name: str,
-    name: str,
-    admin_username: str,
-    admin_email: str,
-    admin_password: str,
-    domain: str | None = None,
-    actor: str = ActivityEvent.SYSTEM_ACTOR,
-) -> Tenant:
-    """Create a tenant: schema (cloned from the template), domain, policy and first admin,
-    and log `tenant.created` in the public schema naming `actor` (the operator; the default
-    is for commands, the demo seed and tests).
+def tenant_provision(*, schema_name: str, name: str, domain: str | None = None) -> Tenant:
+    """Create the tenant's row, its schema (cloned from the template) and its primary domain
+    (the schema's default one when `domain` is None or "").
 
-    All of it happens in one transaction — PostgreSQL's DDL is transactional — so any
-    failure leaves nothing behind: no schema, no tenant row, no domain, no event. Raises
-    ValidationError with per-field messages on bad input or a taken schema name or domain.
+    In the caller's transaction, which makes the rest of a new tenant
+    (`fleet.services.tenants.tenant_create`): PostgreSQL's DDL is transactional, so a rollback
+    leaves no schema behind either. Checks nothing itself: `tenant_create_check` first.
     """
-    tenant_create_check(
-        schema_name=schema_name,
-        name=name,
-        domain=domain,
-        admin_username=admin_username,
-        admin_password=admin_password,
-    )
     domain = (domain or tenant_default_domain(schema_name)).strip().lower()
-
-    try:
-        with transaction.atomic():
-            tenant = Tenant(schema_name=schema_name, name=name.strip())
-            tenant.save(verbosity=0)
-            Domain.objects.create(domain=domain, tenant=tenant, is_primary=True)
-            policy = CleanupPolicy(tenant=tenant)
-            policy.next_run_at = next_run_at(policy, timezone.now())
-            policy.save()
-            with schema_context(schema_name):
-                get_user_model().objects.create_user(
-                    username=admin_username,
-                    email=admin_email,
-                    password=admin_password,
-                    # The tenant-admin role is what the API checks; staff and superuser
-                    # *within the tenant schema* open Django admin, to manage users and
-                    # groups. Neither grants anything outside the schema.
-                    role=User.Role.ADMIN,
-                    is_staff=True,
-                    is_superuser=True,
-                )
-            platform_activity_record(
-                actor=actor,
-                verb=ActivityEvent.Verb.TENANT_CREATED,
-                target=schema_name,
-                data={"name": tenant.name, "domain": domain, "admin": admin_username},
-            )
-    except DatabaseError as exc:
-        # Lost a race with a concurrent creation of the same schema or domain.
-        logger.warning(
-            "tenant.create.failed", extra={"schema_name": schema_name, "error": str(exc)}
-        )
-        raise ValidationError(
-            {"schema_name": [f"Could not create '{schema_name}': it was taken concurrently."]}
-        ) from exc
-    logger.info("tenant.created", extra={"schema_name": schema_name, "domain": domain})
+    with transaction.atomic():
+        tenant = Tenant(schema_name=schema_name, name=name.strip())
+        tenant.save(verbosity=0)
+        Domain.objects.create(domain=domain, tenant=tenant, is_primary=True)
     return tenant
 
 

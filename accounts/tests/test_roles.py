@@ -19,11 +19,11 @@ from rest_framework.test import APIRequestFactory, force_authenticate
 from accounts.models import User
 from activity.models import ActivityEvent
 from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupReport
-from cleanup.policy import POLICY_FIELDS
-from cleanup.services import exemption_create
+from cleanup.services.exemptions import exemption_create
 from core.api import TenantAdminApi
 from core.testing import FULL_POLICY, ROOT, TENANT_A, TENANT_B, client, make_user, tokens
-from tenants.models import CleanupPolicy
+from policy.models import CleanupPolicy
+from policy.rules import POLICY_FIELDS
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,9 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.tokens import TenantTokenObtainSerializer
 from core.testing import PASSWORD, ROOT, TENANT_A, TENANT_B, client, make_user, tokens
+from fleet.services.tenants import tenant_create
 from tenants.models import Tenant
-from tenants.services import tenant_create, tenant_delete
+from tenants.services import tenant_delete
 
 
 def me(host: str, access: str) -> int:
@@ -101,8 +102,9 @@ def test_a_deactivation_by_a_save_revokes_tokens_for_good(tenant_a: Tenant) -> N
 
 
 def test_a_cleanup_deactivation_revokes_tokens_for_good(tenant_a: Tenant) -> None:
-    from cleanup.services import cleanup_report_create, cleanup_run
-    from tenants.models import CleanupPolicy
+    from cleanup.services.execution import cleanup_run
+    from cleanup.services.start import cleanup_report_create
+    from policy.models import CleanupPolicy
 
     make_user("alpha", "dormant")
     make_user("alpha", "busy")

@@ -13,8 +13,8 @@ from django_tenants.utils import schema_context
 
 from activity.models import ActivityEvent
 from activity.services import activity_record, platform_activity_record
+from config.admin_sites import tenant_admin_site
 from conftest import ADMIN_PASSWORD
-from core.admin_sites import tenant_admin_site
 from core.testing import ROOT, TENANT_A, TENANT_B, client, make_user, tokens
 from tenants.models import Tenant
 

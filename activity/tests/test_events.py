@@ -11,18 +11,15 @@ from django_tenants.utils import schema_context
 from accounts.models import User
 from activity.models import ActivityEvent
 from cleanup.models import CleanupExemption, CleanupReport
-from cleanup.services import (
-    cleanup_enqueue,
-    exemption_create,
-    exemption_delete,
-    policy_get,
-    policy_update,
-)
+from cleanup.services.exemptions import exemption_create, exemption_delete
+from cleanup.services.start import cleanup_enqueue
 from core.testing import ROOT, TENANT_A, client, make_user
 from core.testing.broker import broker_at, free_port
-from tenants.models import CleanupPolicy, Domain, Tenant
-from tenants.services import tenant_create
-from tenants.tests.test_admin import form_data
+from fleet.services.tenants import tenant_create
+from policy.models import CleanupPolicy
+from policy.services import policy_get, policy_update
+from policy.tests.test_admin import form_data
+from tenants.models import Domain, Tenant
 
 pytestmark = pytest.mark.django_db
 
@@ -124,9 +121,9 @@ def test_a_refused_policy_change_logs_nothing(
 def test_a_policy_change_that_fails_after_its_event_keeps_neither(
     tenant_a: Tenant, fail_after_event: Callable[[Any, str], None], no_event_leaks: None
 ) -> None:
-    from cleanup.services import policy as policy_module
+    from policy import services as policy_services
 
-    fail_after_event(policy_module, "activity_record")
+    fail_after_event(policy_services, "activity_record")
 
     with pytest.raises(AfterTheEvent):
         policy_update(policy=policy_get("alpha"), data={"inactive_days": 7}, actor="admin")
@@ -141,7 +138,7 @@ def test_an_operator_editing_a_policy_in_django_admin_is_named_in_the_tenants_lo
     site = Client(HTTP_HOST=ROOT)
     with schema_context("public"):
         site.force_login(User.objects.get(username="op"))
-    url = f"/admin/tenants/cleanuppolicy/{tenant_a.pk}/change/"
+    url = f"/admin/policy/cleanuppolicy/{tenant_a.pk}/change/"
     data = {**form_data(site.get(url).context["adminform"].form), "inactive_days": 30}
     assert site.post(url, data).status_code == 302
 
@@ -189,9 +186,9 @@ def test_a_trigger_whose_publish_fails_withdraws_its_event_with_its_report(
 def test_a_trigger_that_fails_after_its_event_keeps_neither(
     tenant_a: Tenant, fail_after_event: Callable[[Any, str], None], no_event_leaks: None
 ) -> None:
-    from cleanup.services import runs
+    from cleanup.services import start
 
-    fail_after_event(runs, "activity_record")
+    fail_after_event(start, "activity_record")
 
     with pytest.raises(AfterTheEvent):
         cleanup_enqueue(schema_name="alpha", trigger="manual", triggered_by="admin")
@@ -276,7 +273,7 @@ def test_a_refused_tenant_creation_logs_nothing(operator: dict[str, str], log: L
 def test_a_tenant_creation_that_fails_after_its_event_leaves_nothing(
     db: None, fail_after_event: Callable[[Any, str], None], log: Log
 ) -> None:
-    from tenants import services as tenant_services
+    from fleet.services import tenants as tenant_services
 
     fail_after_event(tenant_services, "platform_activity_record")
 
@@ -333,7 +330,7 @@ def test_a_trigger_the_broker_refused_entirely_logs_nothing(
 
 
 def test_a_long_list_of_named_tenants_is_logged_by_count(db: None, log: Log) -> None:
-    from cleanup.services import cleanup_platform_trigger
+    from fleet.services.platform import cleanup_platform_trigger
 
     names = [f"ghost_{i:03}" for i in range(120)]
     cleanup_platform_trigger(schema_names=names, dry_run=True, actor="operator")

@@ -1,7 +1,7 @@
 """Emails to a tenant's admins about its runs (`notify_admins`, DESIGN §10): a run failed, a
 run removed anyone, a run waits for approval.
 
-Decided where every report status change happens (`report_transition`), sent after its
+Decided where every report status change happens (`transitions.report_transition`), sent after its
 commit by the task `cleanup.notify_admins` on the `notices` queue, through the same mail
 path as users' notices. Tenant admins are the tenant's active users holding the tenant-admin
 role (as the API's permission defines them; not `is_staff`, Django admin's flag, nor
@@ -16,8 +16,8 @@ from django_tenants.utils import schema_context
 
 from accounts.models import User
 from cleanup.models import CleanupReport
-from cleanup.policy import PolicySpec
 from cleanup.services.mail import TenantMail, date_text, tenant_mail
+from core.dispatch import task_publish
 from core.mail import (
     MailRejected,
     MailUnavailable,
@@ -26,6 +26,7 @@ from core.mail import (
     deliver,
     message_render,
 )
+from policy.rules import PolicySpec
 
 logger = logging.getLogger(__name__)
 
@@ -66,13 +67,8 @@ def admin_event(report: CleanupReport) -> str | None:
 def admins_notify_enqueue(schema_name: str, report_id: int, event: str) -> bool:
     """Publish the admin email (task `cleanup.notify_admins`, queue `notices`); say whether
     the broker took it. Never raises: the run's outcome is committed already."""
-    from cleanup.tasks import notify_admins  # tasks import services; avoid the cycle
-
     try:
-        notify_admins.apply_async(
-            args=[schema_name, report_id, event],
-            retry_policy=settings.CLEANUP_PUBLISH_RETRY_POLICY,
-        )
+        task_publish("cleanup.notify_admins", args=[schema_name, report_id, event])
     except Exception as exc:  # kombu/redis raise many types for "broker unreachable"
         logger.warning(
             "cleanup.admin_mail.enqueue_failed",

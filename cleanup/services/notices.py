@@ -49,7 +49,6 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from cleanup.models import CleanupNotice, CleanupReport
-from cleanup.policy import PolicySpec
 from cleanup.services.keep import keep_token_make
 from cleanup.services.mail import (
     ACTION_WORDS,
@@ -59,6 +58,7 @@ from cleanup.services.mail import (
     tenant_mail,
 )
 from cleanup.services.registry import notices_count
+from core.dispatch import task_publish
 from core.mail import (
     MailRejected,
     MailUnavailable,
@@ -67,6 +67,7 @@ from core.mail import (
     deliver,
     message_render,
 )
+from policy.rules import PolicySpec
 
 logger = logging.getLogger(__name__)
 
@@ -90,14 +91,8 @@ def notices_send_enqueue(schema_name: str, *, countdown: float = 0) -> bool:
     not fail for it, and the notices stay in the outbox for the next run to enqueue. Two
     senders of one tenant at once are harmless (they split the outbox), only wasteful.
     """
-    from cleanup.tasks import send_notices  # tasks import services; avoid the cycle
-
     try:
-        send_notices.apply_async(
-            args=[schema_name],
-            countdown=max(0.0, countdown),
-            retry_policy=settings.CLEANUP_PUBLISH_RETRY_POLICY,
-        )
+        task_publish("cleanup.send_notices", args=[schema_name], countdown=max(0.0, countdown))
     except Exception as exc:  # kombu/redis raise many types for "broker unreachable"
         logger.warning(
             "cleanup.notices.enqueue_failed", extra={"tenant": schema_name, "error": repr(exc)}

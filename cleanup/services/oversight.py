@@ -20,15 +20,12 @@ from activity.models import ActivityEvent
 from activity.services import activity_record
 from cleanup.models import CleanupAuditEntry, CleanupReport
 from cleanup.selectors import UndoFate, report_undo_preview, undo_fates_sql
-from cleanup.services.runs import (
-    FINISHED_STATUSES,
-    BrokerUnavailable,
-    ReportNotFound,
-    report_transition,
-    run_publish,
-)
+from cleanup.services.execution import ReportNotFound
+from cleanup.services.registry import FINISHED_STATUSES
+from cleanup.services.start import BrokerUnavailable, run_publish
+from cleanup.services.transitions import report_transition
 from core.errors import ServiceError
-from tenants.context import current_schema
+from core.tenancy import current_schema
 
 logger = logging.getLogger(__name__)
 

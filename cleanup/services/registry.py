@@ -32,8 +32,9 @@ from psycopg2.extras import Json
 
 from cleanup.models import CleanupReport
 from core.errors import ServiceError
-from tenants.context import current_schema
-from tenants.models import CleanupPolicy, RunOutcome, Tenant
+from core.tenancy import current_schema
+from policy.models import CleanupPolicy, RunOutcome
+from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -158,7 +159,7 @@ def registry_reservation_release(schema_name: str, task_id: str) -> bool:
 
 def registry_heartbeat(report_id: int, at: datetime) -> None:
     """The running report beat: mirror it for the reaper (not at every batch: see
-    `runs.stage_run`)."""
+    `execution.stage_run`)."""
     _policy().filter(active_report_id=report_id).update(active_report_heartbeat_at=at)
 
 

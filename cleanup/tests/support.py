@@ -12,9 +12,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from cleanup.models import CleanupAuditEntry, CleanupNotice, CleanupReport
-from cleanup.services import cleanup_report_create, cleanup_run, runs
+from cleanup.services import stages
+from cleanup.services.execution import cleanup_run
 from cleanup.services.stages import Batch
-from tenants.models import CleanupPolicy, Tenant
+from cleanup.services.start import cleanup_report_create
+from policy.models import CleanupPolicy
+from tenants.models import Tenant
 
 D, G = 90, 30  # the tests' inactive_days and never_logged_in_days
 DAY = timedelta(days=1)
@@ -49,13 +52,13 @@ def each_batch(
     "remove", "expire"), inside the batch's transaction; `batch(after_pk, size)` runs the
     real one."""
     name = f"{stage}_batches"
-    real = getattr(runs, name)
+    real = getattr(stages, name)
 
     def prepare(*args: Any) -> BatchFn:
         batch = real(*args)
         return lambda after_pk, size: around(batch, after_pk, size)
 
-    monkeypatch.setattr(runs, name, prepare)
+    monkeypatch.setattr(stages, name, prepare)
 
 
 def notice_give(user: User, sent_at: datetime | None) -> CleanupNotice:

@@ -9,12 +9,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from cleanup.models import CleanupNotice, CleanupReport
-from cleanup.policy import PolicySpec
-from cleanup.services import AdminMailIncomplete, admin_event, admins_notify
-from cleanup.services.runs import report_finish, report_transition
+from cleanup.services.admin_mail import AdminMailIncomplete, admin_event, admins_notify
+from cleanup.services.transitions import report_finish, report_transition
 from core.serving import development_url
 from core.testing.broker import queued_tasks
 from core.testing.smtp import SmtpServer
+from policy.rules import PolicySpec
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.usefixtures("in_tenant_a")

@@ -12,7 +12,7 @@ from django_tenants.utils import schema_context
 from cleanup.models import CleanupAuditEntry, CleanupNotice, CleanupReport
 from core.testing import FULL_POLICY, ROOT, TENANT_A, TENANT_B, client, make_user, tokens
 from core.testing.broker import broker_at, free_port, hung_redis
-from tenants.models import CleanupPolicy
+from policy.models import CleanupPolicy
 
 pytestmark = pytest.mark.django_db
 

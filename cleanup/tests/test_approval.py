@@ -15,10 +15,11 @@ from django_tenants.utils import schema_context
 from accounts.models import User
 from activity.models import ActivityEvent
 from cleanup.models import CleanupReport
-from cleanup.services import ReportConflict, report_approve, report_reject
+from cleanup.services.oversight import ReportConflict, report_approve, report_reject
 from core.testing import ROOT, TENANT_A, TENANT_B, client, make_user, tokens
 from core.testing.broker import broker_at, free_port, hung_redis, queued_tasks
-from tenants.models import CleanupPolicy, Tenant
+from policy.models import CleanupPolicy
+from tenants.models import Tenant
 
 Status = CleanupReport.Status
 LONG_AGO = timedelta(days=400)
@@ -402,19 +403,20 @@ def test_a_reject_arriving_while_an_approval_commits_waits_for_it_and_gets_409(
     between). A reject arriving then still reads `awaiting_approval`, but its conditional
     UPDATE waits on that row lock and, the row being `queued` once it gets it, takes nothing:
     PostgreSQL decides, not a check made before."""
-    from cleanup.tasks import run_tenant
+    from config.celery import app as celery_app
 
     schema = live_tenant.schema_name
     report = awaiting_report(schema)
     publishing, reject_waits = threading.Event(), threading.Event()
-    real_publish = run_tenant.apply_async
+    real_publish = celery_app.send_task
 
-    def publish_once_the_reject_waits(*args: Any, **kwargs: Any) -> Any:
-        publishing.set()
-        assert reject_waits.wait(30), "the reject never waited on the approval's lock"
-        return real_publish(*args, **kwargs)
+    def publish_once_the_reject_waits(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "cleanup.run_tenant":
+            publishing.set()
+            assert reject_waits.wait(30), "the reject never waited on the approval's lock"
+        return real_publish(name, *args, **kwargs)
 
-    monkeypatch.setattr(run_tenant, "apply_async", publish_once_the_reject_waits)
+    monkeypatch.setattr(celery_app, "send_task", publish_once_the_reject_waits)
     results: dict[str, Answer] = {}
     approving = threading.Thread(
         target=lambda: results.update(approve=answer(schema, "approve", report.pk, "alice"))

@@ -9,7 +9,8 @@ from django_tenants.utils import schema_context
 
 from accounts.models import User
 from cleanup.models import CleanupAuditEntry, CleanupReport
-from cleanup.services import admin_event, admins_notify, cleanup_run
+from cleanup.services.admin_mail import admin_event, admins_notify
+from cleanup.services.execution import cleanup_run
 from cleanup.tests.support import D, active_names, make_user, run, set_policy, usernames
 from core.testing import TENANT_A, client
 from core.testing.smtp import SmtpServer

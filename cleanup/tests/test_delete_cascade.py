@@ -15,9 +15,11 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from accounts.models import User
 from cleanup.models import CleanupExemption
-from cleanup.services import cleanup_report_create, cleanup_run
+from cleanup.services.execution import cleanup_run
 from cleanup.services.removal import delete_cascading
-from tenants.models import CleanupPolicy, Tenant
+from cleanup.services.start import cleanup_report_create
+from policy.models import CleanupPolicy
+from tenants.models import Tenant
 
 
 def user_with_everything(name: str, last_login: Any) -> User:

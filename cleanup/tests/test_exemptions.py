@@ -13,12 +13,15 @@ from django_tenants.utils import schema_context
 from accounts.models import User
 from activity.models import ActivityEvent
 from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupReport
-from cleanup.policy import PolicySpec
 from cleanup.selectors import eligible_users, matched_users
-from cleanup.services import cleanup_report_create, cleanup_run, exemption_create
+from cleanup.services.execution import cleanup_run
+from cleanup.services.exemptions import exemption_create
+from cleanup.services.start import cleanup_report_create
 from conftest import ADMIN_PASSWORD
 from core.testing import ROOT, TENANT_A, TENANT_B, client, make_user, tokens
-from tenants.models import CleanupPolicy, Tenant
+from policy.models import CleanupPolicy
+from policy.rules import PolicySpec
+from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
 

@@ -18,11 +18,11 @@ from django_tenants.utils import schema_context
 
 from accounts.models import User
 from cleanup.models import CleanupNotice, CleanupReport
-from cleanup.policy import PolicySpec
-from cleanup.services import notices_send
 from cleanup.services.keep import keep_token_make
+from cleanup.services.notices import notices_send
 from core.testing import ROOT, TENANT_A, TENANT_B
 from core.testing.smtp import SmtpServer
+from policy.rules import PolicySpec
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db

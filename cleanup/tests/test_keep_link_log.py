@@ -22,9 +22,9 @@ from django_tenants.utils import schema_context
 
 from accounts.models import User
 from cleanup.models import CleanupNotice, CleanupReport
-from cleanup.policy import PolicySpec
 from cleanup.services.keep import keep_token_make
 from core.testing.broker import free_port
+from policy.rules import PolicySpec
 from tenants.models import Tenant
 
 ROOT = Path(__file__).resolve().parents[2]

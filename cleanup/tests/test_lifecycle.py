@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from cleanup.models import CleanupAuditEntry, CleanupNotice, CleanupReport
-from cleanup.services import CleanupAlreadyActive, cleanup_report_create, cleanup_run
+from cleanup.services.execution import cleanup_run
+from cleanup.services.start import CleanupAlreadyActive, cleanup_report_create
 from cleanup.tests.support import (
     D,
     active_names,

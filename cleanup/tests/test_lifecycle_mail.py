@@ -10,13 +10,14 @@ from django.utils import timezone
 
 from accounts.models import User
 from cleanup.models import CleanupAuditEntry, CleanupNotice
-from cleanup.policy import PolicySpec
 from cleanup.selectors import cleanup_preview
-from cleanup.services import notices_send
 from cleanup.services.mail import date_text
+from cleanup.services.notices import notices_send
 from cleanup.tests.support import D, active_names, days_pass, make_user, run, set_policy
 from core.testing.smtp import SmtpServer
-from tenants.models import CleanupPolicy, Tenant
+from policy.models import CleanupPolicy
+from policy.rules import PolicySpec
+from tenants.models import Tenant
 
 NOTICE_DAYS = 14
 

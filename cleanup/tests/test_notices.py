@@ -13,13 +13,13 @@ from django.utils import timezone
 
 from accounts.models import User
 from cleanup.models import CleanupNotice, CleanupReport
-from cleanup.policy import PolicySpec
-from cleanup.services import keep_token_read, notices_send
+from cleanup.services.keep import keep_token_read
 from cleanup.services.mail import date_text
-from cleanup.services.notices import notice_daily_cap
+from cleanup.services.notices import notice_daily_cap, notices_send
 from core.serving import development_url
 from core.testing.broker import queued_tasks
 from core.testing.smtp import SmtpServer
+from policy.rules import PolicySpec
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.usefixtures("in_tenant_a")

@@ -14,10 +14,11 @@ from django_tenants.utils import schema_context
 
 from accounts.models import User
 from cleanup.models import CleanupNotice, CleanupReport
-from cleanup.policy import PolicySpec
-from cleanup.services import admins_notify_enqueue, notices_send, notices_send_enqueue
-from cleanup.services.runs import report_finish
+from cleanup.services.admin_mail import admins_notify_enqueue
+from cleanup.services.notices import notices_send, notices_send_enqueue
+from cleanup.services.transitions import report_finish
 from core.testing.smtp import SmtpServer
+from policy.rules import PolicySpec
 from tenants.models import Tenant
 
 Status = CleanupReport.Status

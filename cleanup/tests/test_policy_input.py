@@ -9,7 +9,7 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from core.testing import FULL_POLICY, TENANT_A, TENANT_B, client, make_user, tokens
-from tenants.models import CleanupPolicy
+from policy.models import CleanupPolicy
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +65,7 @@ def test_the_operators_policy_form_refuses_a_schedule_that_never_fires(
     before = policy_row()
 
     response = browser.post(
-        f"/admin/tenants/cleanuppolicy/{tenant_a.pk}/change/",
+        f"/admin/policy/cleanuppolicy/{tenant_a.pk}/change/",
         {
             **FULL_POLICY,
             "tenant": tenant_a.pk,
@@ -227,7 +227,7 @@ def test_the_operators_policy_form_refuses_a_restore_window_with_action_delete(
     before = policy_row()
 
     response = browser.post(
-        f"/admin/tenants/cleanuppolicy/{tenant_a.pk}/change/",
+        f"/admin/policy/cleanuppolicy/{tenant_a.pk}/change/",
         {
             **FULL_POLICY,
             "tenant": tenant_a.pk,
@@ -287,7 +287,7 @@ def test_the_operators_policy_form_refuses_a_safety_cap_below_one_percent(tenant
     before = policy_row()
 
     response = browser.post(
-        f"/admin/tenants/cleanuppolicy/{tenant_a.pk}/change/",
+        f"/admin/policy/cleanuppolicy/{tenant_a.pk}/change/",
         {
             **FULL_POLICY,
             "tenant": tenant_a.pk,

@@ -15,22 +15,23 @@ from django_tenants.utils import schema_context
 
 from accounts.models import User
 from cleanup.models import CleanupAuditEntry, CleanupReport
-from cleanup.services import (
+from cleanup.services import execution
+from cleanup.services.execution import cleanup_run
+from cleanup.services.registry import notices_count
+from cleanup.services.stages import Batch
+from cleanup.services.start import (
     BrokerUnavailable,
     cleanup_enqueue,
-    cleanup_reap_stale,
     cleanup_report_create,
-    cleanup_run,
     cleanup_start,
-    notices_count,
 )
-from cleanup.services import runs as runs_module
-from cleanup.services.runs import report_transition
-from cleanup.services.stages import Batch
+from cleanup.services.transitions import report_transition
 from cleanup.tests.support import BatchFn, each_batch
 from core.testing.broker import broker_at, free_port
-from tenants.backfill import registry_rebuild
-from tenants.models import CleanupPolicy, RunOutcome, Tenant
+from fleet.backfill import registry_rebuild
+from fleet.services.reaper import cleanup_reap_stale
+from policy.models import CleanupPolicy, RunOutcome
+from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
 Status = CleanupReport.Status
@@ -120,7 +121,7 @@ def test_the_mirror_beats_every_tenth_of_the_staleness_period_not_every_batch(
     # Each batch takes 20 s by the run's clock; the mirror may lag 30 s (300 s / 10).
     elapsed = timedelta()
     monkeypatch.setattr(
-        runs_module, "timezone", SimpleNamespace(now=lambda: timezone.now() + elapsed)
+        execution, "timezone", SimpleNamespace(now=lambda: timezone.now() + elapsed)
     )
     seen: list[tuple[Any, Any]] = []
 

@@ -16,11 +16,16 @@ from django_tenants.utils import schema_context
 
 from accounts.models import User
 from cleanup.models import CleanupAuditEntry, CleanupReport
-from cleanup.services import cleanup_reap_stale, cleanup_report_create, cleanup_run, runs
+from cleanup.services import execution
+from cleanup.services.execution import cleanup_run
 from cleanup.services.stages import Batch
+from cleanup.services.start import cleanup_report_create
+from cleanup.services.transitions import report_finish
 from cleanup.tests.support import BatchFn, each_batch
 from core.testing import TENANT_A, client
-from tenants.models import CleanupPolicy, Tenant
+from fleet.services.reaper import cleanup_reap_stale
+from policy.models import CleanupPolicy
+from tenants.models import Tenant
 
 LONG_AGO = timedelta(days=400)
 SUMMARY = {
@@ -73,14 +78,14 @@ def test_a_run_the_reaper_ended_stays_ended_when_its_worker_reaches_the_finish(
     CleanupPolicy.objects.filter(tenant=in_tenant_a).update(dry_run=True, max_removal_ratio=1.0)
     inactive_users(3)
     report = cleanup_report_create(schema_name="alpha", trigger="manual")
-    real_counts = runs.stage_counts
+    real_counts = execution.stage_counts
 
     def reaped_while_counting(*args: Any) -> Any:
         # The worker stalls here long enough for the reaper to give up on it.
         cleanup_reap_stale(now=timezone.now() + timedelta(hours=2))
         return real_counts(*args)
 
-    monkeypatch.setattr(runs, "stage_counts", reaped_while_counting)
+    monkeypatch.setattr(execution, "stage_counts", reaped_while_counting)
 
     returned = cleanup_run(report_id=report.pk)
 
@@ -96,8 +101,8 @@ def test_report_finish_takes_only_on_an_active_run_and_says_so(in_tenant_a: Tena
     CleanupReport.objects.filter(pk=report.pk).update(status="running")
 
     running = ("running",)
-    assert runs.report_finish(report, "failed", "first", from_statuses=running) is True
-    assert runs.report_finish(report, "succeeded", from_statuses=running) is False
+    assert report_finish(report, "failed", "first", from_statuses=running) is True
+    assert report_finish(report, "succeeded", from_statuses=running) is False
 
     report.refresh_from_db()
     assert (report.status, report.error) == ("failed", "first")
@@ -154,7 +159,7 @@ def terminate_this_connection() -> None:
 
 
 class Death(NamedTuple):
-    """The run's connection is terminated as `runs.<function>` (or "a removal batch") is
+    """The run's connection is terminated as `execution.<function>` (or "a removal batch") is
     called the nth time."""
 
     function: str
@@ -196,13 +201,15 @@ def test_a_lost_database_connection_fails_the_run_at_once_with_the_real_cause(
     deaths: list[Death],
     removed: int,
 ) -> None:
-    monkeypatch.setattr(runs, "FAIL_RETRY_DELAYS_S", (0.0, 0.0))
+    monkeypatch.setattr(execution, "FAIL_RETRY_DELAYS_S", (0.0, 0.0))
     for death in deaths:
         if death.function == "a removal batch":
             each_batch(monkeypatch, "remove", dies_on_call(run_batch, death))
         else:
             monkeypatch.setattr(
-                runs, death.function, dies_on_call(getattr(runs, death.function), death)
+                execution,
+                death.function,
+                dies_on_call(getattr(execution, death.function), death),
             )
     with schema_context(deactivating_tenant.schema_name):
         matched = inactive_users(6)

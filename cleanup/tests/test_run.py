@@ -10,15 +10,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from cleanup.models import CleanupAuditEntry, CleanupNotice, CleanupReport
-from cleanup.policy import PolicySpec
 from cleanup.selectors import matched_users, users_to_warn
-from cleanup.services import (
-    CleanupAlreadyActive,
-    cleanup_reap_stale,
-    cleanup_report_create,
-    cleanup_run,
-)
+from cleanup.services.execution import cleanup_run
 from cleanup.services.stages import Batch
+from cleanup.services.start import CleanupAlreadyActive, cleanup_report_create
 from cleanup.tests.support import (
     DAY,
     BatchFn,
@@ -33,7 +28,10 @@ from cleanup.tests.support import (
     set_policy,
     usernames,
 )
-from tenants.models import CleanupPolicy, Tenant
+from fleet.services.reaper import cleanup_reap_stale
+from policy.models import CleanupPolicy
+from policy.rules import PolicySpec
+from tenants.models import Tenant
 
 
 class Case(NamedTuple):

@@ -12,10 +12,12 @@ from django_tenants.utils import schema_context
 
 from accounts.models import User
 from cleanup.models import CleanupReport
-from cleanup.services import TenantSuspended, cleanup_enqueue, cleanup_report_create
+from cleanup.services.start import TenantSuspended, cleanup_enqueue, cleanup_report_create
 from cleanup.tasks import run_tenant
+from config.celery import app as celery_app
 from core.testing import TENANT_A, client
-from tenants.models import CleanupPolicy, Tenant
+from policy.models import CleanupPolicy
+from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +133,7 @@ def test_a_publish_whose_reply_was_lost_after_a_worker_started_keeps_the_report_
     running report (and the audit of whoever it already removed) must not be withdrawn."""
     from cleanup.models import CleanupAuditEntry
 
-    def delivered_then_reply_lost(*args: object, **kwargs: object) -> None:
+    def delivered_then_reply_lost(name: str, *args: object, **kwargs: object) -> None:
         with schema_context("alpha"):
             report_id = kwargs["kwargs"]["report_id"]  # type: ignore[index]
             CleanupReport.objects.filter(pk=report_id).update(status="running")
@@ -140,7 +142,7 @@ def test_a_publish_whose_reply_was_lost_after_a_worker_started_keeps_the_report_
             )
         raise TimeoutError("no reply from the broker")
 
-    monkeypatch.setattr(run_tenant, "apply_async", delivered_then_reply_lost)
+    monkeypatch.setattr(celery_app, "send_task", delivered_then_reply_lost)
     report = cleanup_enqueue(schema_name="alpha", trigger="manual")
 
     assert report.status == "running"

@@ -11,9 +11,11 @@ from django_tenants.utils import schema_context
 from accounts.models import User
 from activity.models import ActivityEvent
 from cleanup.models import CleanupAuditEntry, CleanupReport
-from cleanup.services import cleanup_report_create, cleanup_run
+from cleanup.services.execution import cleanup_run
+from cleanup.services.start import cleanup_report_create
 from core.testing import TENANT_A, TENANT_B, client, make_user, tokens
-from tenants.models import CleanupPolicy, Tenant
+from policy.models import CleanupPolicy
+from tenants.models import Tenant
 
 LONG_AGO = timedelta(days=400)
 

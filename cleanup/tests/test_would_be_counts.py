@@ -12,9 +12,9 @@ from django_tenants.utils import schema_context
 from prometheus_client.parser import text_string_to_metric_families
 
 from cleanup.models import CleanupAuditEntry, CleanupReport
-from cleanup.services import cleanup_reap_stale
 from cleanup.tests.support import D, active_names, make_user, run, set_policy
 from core.testing import ROOT, TENANT_A, client
+from fleet.services.reaper import cleanup_reap_stale
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import redis
-
-from config.celery import app as celery_app
+from celery import current_app as celery_app
 
 
 def _reset_pools() -> None:

@@ -73,7 +73,7 @@ def script_src(policy: str) -> str:
         (ROOT, None, "/api/docs/"),
         (TENANT_A, None, "/api/docs/"),
         (ROOT, "public", "/admin/django_celery_beat/periodictask/add/"),
-        (ROOT, "public", "/admin/tenants/cleanuppolicy/"),
+        (ROOT, "public", "/admin/policy/cleanuppolicy/"),
         (TENANT_A, "alpha", "/admin/accounts/user/add/"),
     ],
 )

@@ -4,7 +4,7 @@ import django.contrib.postgres.fields
 import django.core.validators
 import django.db.models.deletion
 import django_tenants.postgresql_backend.base
-import tenants.schedule
+import policy.schedule
 from django.db import migrations, models
 
 
@@ -52,8 +52,8 @@ class Migration(migrations.Migration):
                 ('dry_run', models.BooleanField(default=True)),
                 ('exempt_groups', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=150), blank=True, default=list, size=None)),
                 ('max_removal_ratio', models.FloatField(default=0.5)),
-                ('schedule', models.CharField(default='0 3 * * *', max_length=100, validators=[tenants.schedule.validate_cron])),
-                ('timezone', models.CharField(default='UTC', max_length=64, validators=[tenants.schedule.validate_timezone])),
+                ('schedule', models.CharField(default='0 3 * * *', max_length=100, validators=[policy.schedule.validate_cron])),
+                ('timezone', models.CharField(default='UTC', max_length=64, validators=[policy.schedule.validate_timezone])),
                 ('next_run_at', models.DateTimeField(blank=True, null=True)),
                 ('last_report_id', models.BigIntegerField(blank=True, null=True)),
                 ('last_report_status', models.CharField(blank=True, default='', max_length=10)),

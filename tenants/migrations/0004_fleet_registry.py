@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from tenants.backfill import registry_rebuild
+from fleet.backfill import registry_rebuild
 
 
 def registry_fill(apps, schema_editor):

@@ -170,7 +170,7 @@ def test_a_template_holding_what_the_fast_clone_does_not_copy_is_refused_untouch
 def test_tenant_creation_falls_back_to_django_tenants_when_the_fast_clone_cannot(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from tenants.services import tenant_create
+    from fleet.services.tenants import tenant_create
 
     def refuse(template: str, schema: str) -> None:
         raise CloneUnsupported("the template holds functions")

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.signals import schema_pre_migration
 
 from tenants.models import Tenant
-from tenants.selectors import migrations_on_disk, schemas_up_to_date
+from tenants.schemas import migrations_on_disk, schemas_up_to_date
 from tenants.services import tenant_delete
 
 

@@ -10,8 +10,9 @@ from django.apps import apps
 from django.db import connection
 from django.utils import timezone
 
-from tenants.models import CleanupPolicy, RunOutcome, Tenant
-from tenants.selectors import fleet_metrics, fleet_summary
+from fleet.selectors import fleet_metrics, fleet_summary
+from policy.models import CleanupPolicy, RunOutcome
+from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
 migration = import_module("tenants.migrations.0005_outcomes_count_real_removals")

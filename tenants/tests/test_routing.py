@@ -34,6 +34,7 @@ def test_a_tenant_admin_logs_into_the_tenant_admin_and_sees_users_not_tenants(
     index = client.get("/admin/")
     assert b"/admin/accounts/user/" in index.content
     assert b"/admin/tenants/" not in index.content
+    assert b"/admin/policy/" not in index.content
 
 
 @pytest.mark.parametrize("host", ["localhost", "alpha.localhost", "anything.example"])

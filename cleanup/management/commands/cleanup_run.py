@@ -4,7 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cleanup.models import CleanupReport
-from cleanup.services import CleanupAlreadyActive, TenantNotFound, cleanup_start
+from cleanup.services.start import CleanupAlreadyActive, TenantNotFound, cleanup_start
 from core.errors import ServiceError
 
 

@@ -10,7 +10,7 @@ from django_tenants.management.commands.migrate_schemas import (
 from django_tenants.utils import get_public_schema_name, get_tenant_migration_order
 
 from tenants.models import Tenant
-from tenants.selectors import migrations_on_disk, schemas_up_to_date
+from tenants.schemas import migrations_on_disk, schemas_up_to_date
 from tenants.services import template_schema_sync
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,154 @@
+"""Operators' trigger-all: a run in many tenants at once, constant work in the request
+whatever the number of tenants (DESIGN §12); a worker expands it into one run task each.
+"""
+
+import logging
+from typing import Any, NamedTuple
+
+from django.utils import timezone
+from django_tenants.utils import get_public_schema_name
+
+from cleanup.models import CleanupReport
+from cleanup.services.registry import reservations_make, reservations_release
+from cleanup.services.start import BrokerUnavailable
+from core import dispatch
+from fleet.services.publish import RunMessage, runs_publish
+from policy.models import CleanupPolicy
+from tenants.models import Tenant
+
+logger = logging.getLogger(__name__)
+
+Status = CleanupReport.Status
+
+# Runs per message of trigger-all's `cleanup.publish_runs` task.
+DISPATCH_CHUNK = 500
+
+
+class SkippedRun(NamedTuple):
+    tenant: str
+    reason: str
+
+
+_BUSY: dict[str, str] = {
+    Status.QUEUED: "queued",
+    Status.RUNNING: "running",
+    Status.AWAITING_APPROVAL: "awaiting approval",
+}
+
+
+def _busy_reason(status: str, report_id: int | None) -> str:
+    run = f" (report {report_id})" if report_id else ""
+    return f"A cleanup is already {_BUSY.get(status, status)}{run}."
+
+
+def cleanup_trigger_many(
+    *, schema_names: list[str] | None, dry_run: bool | None, triggered_by: str | None
+) -> tuple[list[str], list[SkippedRun]]:
+    """Queue a platform run in each named tenant (default: every active tenant); return the
+    tenants queued and the ones skipped, with the reason.
+
+    Constant work in the request, whatever the number of tenants: one query reads the
+    tenants' registry rows, one writes the reservations of the idle ones, and the runs
+    go to the broker as a few `cleanup.publish_runs` messages, which a worker expands into
+    one run task each (`runs_publish`); every task then creates its own report, as scheduled
+    runs do. A tenant is skipped when unknown, suspended, without a policy, or already
+    running (or queued, or awaiting approval). Raises BrokerUnavailable when the broker
+    refuses, after releasing the reservations again: nothing is left half-made, and a
+    message that reached Redis after all finds no reservation and does nothing.
+
+    The process dying between the reservations' commit and the publish leaves reservations
+    without messages: the reaper publishes them after CLEANUP_QUEUED_TIMEOUT_S.
+    """
+    public = get_public_schema_name()
+    names = list(dict.fromkeys(schema_names)) if schema_names else None
+    task_kwargs = {
+        "trigger": CleanupReport.Trigger.PLATFORM,
+        "triggered_by": triggered_by,
+        "dry_run": dry_run,
+        "reserved": True,
+    }
+    policies = CleanupPolicy.objects.exclude(tenant__schema_name=public)
+    if names is None:
+        policies = policies.filter(tenant__is_active=True)
+    else:
+        policies = policies.filter(tenant__schema_name__in=names)
+    found = {
+        row[1]: row
+        for row in policies.values_list(
+            "pk",
+            "tenant__schema_name",
+            "tenant__is_active",
+            "active_report_status",
+            "active_report_id",
+        )
+    }
+    idle = [pk for pk, _, is_active, status, _ in found.values() if is_active and not status]
+    reserved = reservations_make(idle, task_kwargs, timezone.now())
+    without_policy = _tenants_without_policy([n for n in names or [] if n not in found])
+    skipped: list[SkippedRun] = []
+    runs: list[list[str]] = []
+    for schema_name in names if names is not None else sorted(found):
+        if schema_name not in found:
+            reason = (
+                "This tenant has no cleanup policy."
+                if schema_name in without_policy
+                else "No such tenant."
+            )
+            skipped.append(SkippedRun(schema_name, reason))
+            continue
+        pk, _, is_active, status, report_id = found[schema_name]
+        if not is_active:
+            skipped.append(SkippedRun(schema_name, "This tenant is suspended."))
+        elif pk in reserved:
+            runs.append([schema_name, reserved[pk]])
+        else:  # busy, or a run took the slot between the read and the reservation
+            skipped.append(
+                SkippedRun(schema_name, _busy_reason(status or Status.QUEUED, report_id))
+            )
+    # Published once the reservations are committed: a worker may take a message at once,
+    # and its run must find its reservation.
+    if runs:
+        try:
+            _dispatch_publish(runs, task_kwargs)
+        except Exception as exc:  # kombu/redis raise many types for "broker unreachable"
+            released = reservations_release([task_id for _, task_id in runs])
+            logger.warning(
+                "cleanup.trigger_many.broker_unavailable",
+                extra={"tenants": len(runs), "released": released, "error": repr(exc)},
+            )
+            raise BrokerUnavailable() from exc
+    queued = [schema_name for schema_name, _ in runs]
+    logger.info(
+        "cleanup.trigger_many",
+        extra={"queued": len(queued), "skipped": len(skipped), "triggered_by": triggered_by},
+    )
+    return queued, skipped
+
+
+def _dispatch_publish(runs: list[list[str]], task_kwargs: dict[str, Any]) -> None:
+    with dispatch.producer() as producer, producer.batch():
+        for start in range(0, len(runs), DISPATCH_CHUNK):
+            dispatch.task_publish(
+                "cleanup.publish_runs",
+                args=[runs[start : start + DISPATCH_CHUNK], task_kwargs],
+                producer=producer,
+            )
+
+
+def _tenants_without_policy(names: list[str]) -> set[str]:
+    """Which of these names (not found with a policy) are tenants nonetheless: rows made
+    outside the provisioning service, which no run can use. One query, or none."""
+    if not names:
+        return set()
+    tenants = Tenant.objects.filter(schema_name__in=names).exclude(
+        schema_name=get_public_schema_name()
+    )
+    return set(tenants.values_list("schema_name", flat=True))
+
+
+def cleanup_runs_dispatch(runs: list[list[str]], task_kwargs: dict[str, Any]) -> int:
+    """Publish the run tasks of a trigger-all (a worker's half of `cleanup_trigger_many`):
+    `runs` are [schema name, task id] pairs whose reservations the request wrote. Safe to run
+    twice: a second copy of a task finds its reservation taken and does nothing."""
+    runs_publish([RunMessage(schema, task_id, task_kwargs) for schema, task_id in runs])
+    return len(runs)

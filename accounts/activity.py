@@ -1,4 +1,5 @@
-"""`last_seen`: proof of life for users who only use the API (DESIGN §4)."""
+"""`last_seen`: proof of life for users who only use the API
+(docs/architecture.md#cleanup-semantics)."""
 
 from datetime import timedelta
 from typing import Any

@@ -27,7 +27,7 @@ class User(AbstractUser):
         max_length=16, choices=Role.choices, blank=True, default="", db_default=""
     )
     # Set by API activity (token refresh, authenticated requests), at most hourly, so a user
-    # who only uses the API does not look inactive. See DESIGN §4.
+    # who only uses the API does not look inactive. See docs/architecture.md#cleanup-semantics.
     last_seen = models.DateTimeField(null=True, blank=True)
     # Every token carries the version it was minted under and dies when it changes: bumped
     # by a password change, a deactivation (so reactivating an account does not revive its

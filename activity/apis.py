@@ -1,4 +1,5 @@
-"""`GET /api/activity/` on both kinds of host: each lists its own schema's log (DESIGN §10).
+"""`GET /api/activity/` on both kinds of host: each lists its own schema's log
+(docs/architecture.md#oversight).
 
 On a tenant host, tenant admins and auditors read their tenant's events; on the root host, operators
 read the public schema's. The two views differ only in their base class, which checks host

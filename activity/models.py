@@ -2,7 +2,8 @@ from django.db import models
 
 
 class ActivityEvent(models.Model):
-    """One admin action, written in the same transaction as the action itself (DESIGN §10).
+    """One admin action, written in the same transaction as the action itself
+    (docs/architecture.md#oversight).
 
     The table exists in every schema: a tenant's schema holds its admins' actions, the
     public schema the operators'. `actor` is a username, not a foreign key: the log

@@ -1,4 +1,5 @@
-"""API throughput (DESIGN §8): `GET /api/reports/latest/` with a JWT against a trivial view.
+"""API throughput (docs/benchmarks.md#targets): `GET /api/reports/latest/` with a JWT against a
+trivial view.
 
 One real gunicorn (infra/gunicorn.conf.py, its default workers and threads) serves both;
 `wrk` loads each in turn at the same concurrency, alternating, several rounds, all in one

@@ -1,4 +1,4 @@
-"""Cleanup speed against the physical limit (DESIGN §8).
+"""Cleanup speed against the physical limit (docs/benchmarks.md#targets).
 
 On fresh copies of one tenant (N users, half inactive, cascades real), side by side in
 each repetition:
@@ -7,8 +7,10 @@ each repetition:
 - the floor: hand-written SQL doing the same removal in one transaction — one UPDATE for
   deactivate; for delete, the matched ids into a temporary table, then one DELETE (or the
   SET NULL UPDATE) per dependant table and one DELETE of the users. This bare floor
-  (`cleanup_*_vs_sql`, the figure DESIGN §8 names) writes no audit list, which the product
-  must write in the same transactions (DESIGN §4); so the floor is also measured with the
+  (`cleanup_*_vs_sql`, the figure docs/benchmarks.md#targets names) writes no audit list, which the
+  product
+  must write in the same transactions (docs/architecture.md#cleanup-semantics); so the floor is
+  also measured with the
   same audit rows written by one INSERT … SELECT (`cleanup_*_vs_sql_audited`);
 - a naive per-object loop (`for u in qs: u.delete()`, autocommit) over the first 5,000
   matched users, its time scaled to the whole matched set.
@@ -47,7 +49,8 @@ def matched_sql(action: str) -> str:
 
 def sql_floor(schema: str, action: str, audited: bool = False) -> float:
     """The removal as one hand-written transaction; with `audited`, it also writes the same
-    audit rows as the product (one INSERT … SELECT), which DESIGN §4 requires of a run."""
+    audit rows as the product (one INSERT … SELECT), which docs/architecture.md#cleanup-semantics
+    requires of a run."""
     from django.db import connection, transaction
     from django.utils import timezone
 

@@ -33,7 +33,8 @@ def policy_fields(action: str) -> dict[str, Any]:
         "never_logged_in_days": NEVER_LOGGED_IN_DAYS,
         "exempt_groups": EXEMPT_GROUPS,
         "max_removal_ratio": 1.0,
-        # The removal benchmarks measure removal: no warning first (DESIGN §9's warn stage
+        # The removal benchmarks measure removal: no warning first
+        # (docs/architecture.md#notices-and-the-keep-link's warn stage
         # is measured on its own, bench.notice_warn).
         "notice_days": 0,
     }

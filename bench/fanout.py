@@ -1,4 +1,5 @@
-"""One beat fan-out tick with 10 and with 500 due tenants (DESIGN §8): queries and time.
+"""One beat fan-out tick with 10 and with 500 due tenants (docs/benchmarks.md#targets): queries and
+time.
 
 The tick reads only public-schema rows (Tenant + CleanupPolicy), so the due tenants are
 bare rows made with bulk_create — no schemas. The tick publishes its tasks to the

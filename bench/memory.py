@@ -1,4 +1,4 @@
-"""Peak memory of a cleanup run at 10k users and at N users (DESIGN §8).
+"""Peak memory of a cleanup run at 10k users and at N users (docs/benchmarks.md#targets).
 
 Each run is `manage.py cleanup_run --schema S --apply` (the same service the worker calls)
 in a fresh process on a fresh copy of the source tenant; its peak RSS is read from the

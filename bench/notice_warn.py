@@ -1,4 +1,5 @@
-"""The warn stage against the physical limit (DESIGN §8, §9): `notice_warn_vs_sql`.
+"""The warn stage against the physical limit (docs/benchmarks.md#targets,
+docs/architecture.md#notices-and-the-keep-link): `notice_warn_vs_sql`.
 
 On fresh copies of the benchmark tenant (N users, half of them inactive: every one of those
 is due soon and has an email address), side by side in each repetition:

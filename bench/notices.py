@@ -1,4 +1,5 @@
-"""Sending notices (DESIGN §8): N notices through a local SMTP server, rate limit and daily
+"""Sending notices (docs/benchmarks.md#targets): N notices through a local SMTP server, rate limit
+and daily
 cap lifted.
 
 The tenant's outbox holds N unsent notices (one report, N users); each repetition resets

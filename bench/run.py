@@ -4,7 +4,8 @@
     python -m bench.run --quick    # 20,000 users, shorter loads (`make bench-quick`)
 
 Each benchmark runs in its own process (fresh Django, fresh memory) against the
-benchmark database and Redis db 14 (see bench/common.py); targets are DESIGN §8. A missed
+benchmark database and Redis db 14 (see bench/common.py); targets are docs/benchmarks.md#targets. A
+missed
 target is reported, not raised: benchmarks measure, tests assert.
 """
 

@@ -1,4 +1,5 @@
-"""Many tenants (DESIGN §8 "Many tenants", §12): `make bench-scale`, not part of CI.
+"""Many tenants (docs/benchmarks.md#targets "Many tenants", §12): `make bench-scale`, not part of
+CI.
 
 Grows one database to 10, 100, 250, 500, 1,000 and 2,000 tenants, each a real schema, and
 at every size measures what must not grow with the fleet:
@@ -494,7 +495,8 @@ def growth_table(growth: dict[int, dict[str, Any]]) -> str:
 
 
 def keys(growth: dict[int, dict[str, Any]]) -> dict[str, Any]:
-    """The flat keys of DESIGN §8 (and every size's figures under `scale_<figure>_<size>`)."""
+    """The flat keys of docs/benchmarks.md#targets (and every size's figures under
+    `scale_<figure>_<size>`)."""
     out: dict[str, Any] = {}
     for level, row in growth.items():
         for name, value in row.items():

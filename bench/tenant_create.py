@@ -1,4 +1,5 @@
-"""Seconds per tenant through the provisioning service (DESIGN §8): cloned vs migrated.
+"""Seconds per tenant through the provisioning service (docs/benchmarks.md#targets): cloned vs
+migrated.
 
 `fleet.services.tenants.tenant_create` as the API and the `tenant_create` command call it, first
 as configured (cloning the migrated template schema, migrations faked), then with

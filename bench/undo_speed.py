@@ -1,4 +1,4 @@
-"""Undoing a run against the physical limit (DESIGN §10, `undo_vs_sql`).
+"""Undoing a run against the physical limit (docs/architecture.md#oversight, `undo_vs_sql`).
 
 A source tenant of 2N users (half of them inactive, as in cleanup_speed) is cleaned once by
 the product's own `deactivate` run, which deactivates N users and writes their audit list.
@@ -10,7 +10,8 @@ Then, on fresh copies of that state, side by side in each repetition:
 - the floor: one hand-written `UPDATE … FROM` joining the users to the run's audit rows —
   the least any undo must do — which marks no audit row and checks nothing else
   (`undo_vs_sql`, the figure the issue names);
-- the floor plus what DESIGN §10 requires of every undo besides: the same audit rows
+- the floor plus what docs/architecture.md#oversight requires of every undo besides: the same audit
+rows
   marked restored, by one more UPDATE in the same statement (`undo_vs_sql_audited`).
 All must leave the same users active.
 

@@ -257,7 +257,7 @@ class PreviewApi(TenantAdminApi):
 
 
 class ExemptionListCreateApi(TenantAdminApi, ListAPIView):
-    """Users no run may touch (DESIGN §10), newest first."""
+    """Users no run may touch (docs/architecture.md#oversight), newest first."""
 
     auditor_methods = READS
     serializer_class = ExemptionSerializer
@@ -297,7 +297,7 @@ class ExemptionDetailApi(TenantAdminApi):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-# --- Oversight (DESIGN §10) -----------------------------------------------------------------
+# --- Oversight (docs/architecture.md#oversight) ---------------------------------------------------
 
 
 class ReportApproveApi(TenantAdminApi):

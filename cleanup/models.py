@@ -14,7 +14,8 @@ class CleanupReport(models.Model):
         ABORTED = "aborted"
         AWAITING_APPROVAL = "awaiting_approval"
 
-    # The statuses that hold the tenant's single active slot (DESIGN §4).
+    # The statuses that hold the tenant's single active slot
+    # (docs/architecture.md#cleanup-semantics).
     ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING, Status.AWAITING_APPROVAL)
     # The statuses of a run that has changed nobody, whose counters therefore say what it
     # would do: not started yet (an approved run is queued again with the figures it asked
@@ -142,7 +143,8 @@ class CleanupAuditEntry(models.Model):
 
 
 class CleanupNotice(models.Model):
-    """A warning email owed to a user before a run removes them (DESIGN §9): the outbox.
+    """A warning email owed to a user before a run removes them
+    (docs/architecture.md#notices-and-the-keep-link): the outbox.
 
     The run writes the row; the `notices` queue's sender sends it and sets `sent_at`. A
     notice protects its user until `notice_days` after `sent_at`, so an unsent one (the mail

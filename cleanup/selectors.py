@@ -89,7 +89,8 @@ def exemptions_in_force(now: datetime) -> QuerySet[CleanupExemption]:
 
 def eligible_users(policy: PolicySpec, now: datetime) -> QuerySet[User]:
     """Users the policy may touch: not superusers, not staff, holding no role, not in an
-    exempt group, without an exemption in force at `now` (DESIGN §10), and — when
+    exempt group, without an exemption in force at `now` (docs/architecture.md#oversight), and —
+    when
     deactivating — still active."""
     users = untouchable_excluded(policy, now)
     if policy.action == "deactivate":
@@ -124,7 +125,7 @@ def matched_users(policy: PolicySpec, now: datetime) -> QuerySet[User]:
     )
 
 
-# --- The account lifecycle (DESIGN §9): warn, remove, delete after the restore window -------
+# --- The account lifecycle (docs/architecture.md#notices-and-the-keep-link): warn, remove, delete a
 
 
 def has_email() -> Q:
@@ -368,7 +369,8 @@ def cleanup_preview(policy: PolicySpec, now: datetime) -> dict[str, object]:
 
 
 class UndoFate:
-    """What undoing a run does to each account in its audit list (DESIGN §10)."""
+    """What undoing a run does to each account in its audit list
+    (docs/architecture.md#oversight)."""
 
     REACTIVATE = "reactivate"
     # Active again already: reactivated by an earlier undo, by Reactivate, or by hand.

@@ -1,4 +1,5 @@
-"""HTML pages outside the API: the keep link of a notice (DESIGN §9)."""
+"""HTML pages outside the API: the keep link of a notice
+(docs/architecture.md#notices-and-the-keep-link)."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render

@@ -279,7 +279,8 @@ CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 1}}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# Queues (DESIGN §12): runs on `cleanup`, housekeeping (fan-out, reaper) on `default`, so a
+# Queues (docs/architecture.md#the-fleet): runs on `cleanup`, housekeeping (fan-out, reaper) on
+# `default`, so a
 # long trigger-all or hung runs never delay the tick; `notices` is for emails. A worker
 # started without -Q consumes all three; `-Q cleanup` etc. scales each on its own machines.
 CELERY_TASK_DEFAULT_QUEUE = "default"
@@ -339,7 +340,7 @@ CLEANUP_QUEUED_TIMEOUT_S = env.int("CLEANUP_QUEUED_TIMEOUT_S", default=3600)
 # run ends `failed` (instead of hanging until the task's time limit).
 CLEANUP_LOCK_TIMEOUT_MS = env.int("CLEANUP_LOCK_TIMEOUT_MS", default=5000)
 # A run awaiting approval (on_cap "ask") that nobody approves or rejects within this many
-# hours is ended `aborted`, "approval expired", by the reaper (DESIGN §10).
+# hours is ended `aborted`, "approval expired", by the reaper (docs/architecture.md#oversight).
 CLEANUP_APPROVAL_TTL_H = env.int("CLEANUP_APPROVAL_TTL_H", default=72)
 # Scheduled runs start within this many seconds of being due (spreads load at 03:00).
 CLEANUP_FANOUT_JITTER_S = env.int("CLEANUP_FANOUT_JITTER_S", default=30)
@@ -353,7 +354,7 @@ CLEANUP_PUBLISH_RETRY_POLICY = {
 # The report in the database is a run's result; nothing reads Celery's result backend.
 CELERY_TASK_IGNORE_RESULT = True
 
-# --- Email (DESIGN §9): users' notices and tenant admins' run emails.
+# --- Email (docs/architecture.md#notices-and-the-keep-link): users' notices and tenant admins' run
 # EMAIL_URL (django-environ): smtp://host:25, smtp+tls://user:password@host:587 (STARTTLS),
 # smtp+ssl://user:password@host:465, consolemail:// (printed by the worker). Development
 # prints mails; production defaults to an SMTP server on localhost. A notice that cannot be

@@ -14,7 +14,7 @@ urlpatterns = [
     *urls_api.api_not_found,
     *urls_api.observability,
     *admin_urls(tenant_admin_site),
-    # A notice's keep link (DESIGN §9).
+    # A notice's keep link (docs/architecture.md#notices-and-the-keep-link).
     path("keep/<str:token>/", keep_link),
     re_path(r"^(?!api/|admin/|static/)(?P<path>.*)$", spa_index),
 ]

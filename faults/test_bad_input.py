@@ -1,5 +1,5 @@
 """Drill: hostile or broken requests against the real gunicorn — 4xx, never 500, and never
-another tenant's data (DESIGN §6, §8)."""
+another tenant's data (docs/api.md#endpoints, docs/benchmarks.md#targets)."""
 
 import contextlib
 import socket

@@ -1,4 +1,5 @@
-"""Drill: Redis goes away under a running gunicorn, then comes back (DESIGN §6a)."""
+"""Drill: Redis goes away under a running gunicorn, then comes back
+(docs/architecture.md#when-things-fail)."""
 
 from faults.stack import Stack, wait_for
 

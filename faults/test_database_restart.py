@@ -1,4 +1,5 @@
-"""Drill: PostgreSQL drops every connection while the app is idle (DESIGN §6a)."""
+"""Drill: PostgreSQL drops every connection while the app is idle
+(docs/architecture.md#when-things-fail)."""
 
 from faults.stack import Stack, purge_queue, running, wait_for
 

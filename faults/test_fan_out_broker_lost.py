@@ -1,4 +1,5 @@
-"""Drill: Redis stops in the middle of beat's fan-out tick (DESIGN §11, "Scheduling loses
+"""Drill: Redis stops in the middle of beat's fan-out tick (docs/architecture.md#security,
+"Scheduling loses
 nothing"): once it is back, every due tenant runs, and runs exactly once."""
 
 import json

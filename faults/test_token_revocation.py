@@ -1,4 +1,5 @@
-"""Drill: a revoked token fails on the very next request, on every web process (DESIGN §11).
+"""Drill: a revoked token fails on the very next request, on every web process
+(docs/architecture.md#security).
 
 gunicorn runs two worker processes; each has served the user before the revocation, so a
 per-process memory of users (or of tokens) would answer at least one later request.

@@ -1,4 +1,5 @@
-"""Drill: 20 clients trigger the same tenant at once, over HTTP (DESIGN §4)."""
+"""Drill: 20 clients trigger the same tenant at once, over HTTP
+(docs/architecture.md#cleanup-semantics)."""
 
 import threading
 from concurrent.futures import ThreadPoolExecutor

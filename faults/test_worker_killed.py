@@ -1,4 +1,5 @@
-"""Drill: a Celery worker is SIGKILLed in the middle of a large `delete` run (DESIGN §6a)."""
+"""Drill: a Celery worker is SIGKILLed in the middle of a large `delete` run
+(docs/architecture.md#when-things-fail)."""
 
 import signal
 

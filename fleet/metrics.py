@@ -1,4 +1,5 @@
-"""`GET /metrics` (Prometheus text format) on the root host, behind METRICS_TOKEN (DESIGN §12).
+"""`GET /metrics` (Prometheus text format) on the root host, behind METRICS_TOKEN
+(docs/architecture.md#the-fleet).
 
 Every figure is read at scrape time — from public tables (`fleet.selectors.fleet_metrics`)
 and Redis — by a custom collector, not kept in process counters: gunicorn's and Celery's

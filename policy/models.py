@@ -77,7 +77,8 @@ class CleanupPolicy(models.Model):
     last_report_finished_at = models.DateTimeField(null=True, blank=True)
     last_report_users_removed = models.IntegerField(null=True, blank=True)
 
-    # The registry of the tenant's active run (DESIGN §12), written in the same transaction
+    # The registry of the tenant's active run (docs/architecture.md#the-fleet), written in the same
+    # transaction
     # as each status change of the run's report (`cleanup.services.registry`), so the
     # reaper, the approval expiry, trigger-all and the fleet summary read one public table
     # instead of visiting every schema. Status "" = no active run. A run can be active
@@ -94,7 +95,8 @@ class CleanupPolicy(models.Model):
     active_task_id = models.CharField(max_length=64, blank=True, default="")
     active_task_kwargs = models.JSONField(null=True, blank=True)
 
-    # Notices (DESIGN §9) the sender delivered or gave up on, for /metrics: counted here, in
+    # Notices (docs/architecture.md#notices-and-the-keep-link) the sender delivered or gave up on,
+    # for /metrics: counted here, in
     # public, so a scrape never visits tenant schemas (`registry.notices_count`).
     notices_sent = models.BigIntegerField(default=0)
     notices_failed = models.BigIntegerField(default=0)
@@ -148,7 +150,8 @@ class CleanupPolicy(models.Model):
 
 
 class RunOutcome(models.Model):
-    """A finished run, in public: the fleet summary's and /metrics' history (DESIGN §12).
+    """A finished run, in public: the fleet summary's and /metrics' history
+    (docs/architecture.md#the-fleet).
 
     Written in the same transaction that ends the run's report (`cleanup.services.registry`),
     so windows like "removed in the last 24 hours" are one indexed query over this table,

@@ -1,4 +1,5 @@
-"""The cleanup policy's rules, in one place (DESIGN §4): its fields, their defaults and
+"""The cleanup policy's rules, in one place (docs/architecture.md#cleanup-semantics): its fields,
+their defaults and
 ranges, the rules between fields, the safety cap and when the next scheduled run is.
 
 Everything else derives from here: the model's defaults, validators and check constraints
@@ -71,7 +72,8 @@ class PolicySpec:
 
 # Every field an admin edits.
 POLICY_FIELDS = tuple(f.name for f in fields(PolicySpec))
-# Fields added with the account lifecycle (DESIGN §9): a PUT may leave them out (they keep
+# Fields added with the account lifecycle (docs/architecture.md#notices-and-the-keep-link): a PUT
+# may leave them out (they keep
 # their value), so scripts written before them keep working.
 LIFECYCLE_FIELDS = ("on_cap", "notice_days", "delete_after_days", "notify_admins")
 DEFAULTS = PolicySpec()
@@ -99,7 +101,7 @@ def range_condition(name: str) -> Q:
 
 
 RATIO_CONDITION = Q(max_removal_ratio__gte=RATIO_MIN, max_removal_ratio__lte=RATIO_MAX)
-# The restore window only follows a deactivation (DESIGN §9).
+# The restore window only follows a deactivation (docs/architecture.md#notices-and-the-keep-link).
 DELETE_AFTER_DAYS_CONDITION = Q(delete_after_days__isnull=True) | (
     Q(action="deactivate") & range_condition("delete_after_days")
 )

@@ -1,4 +1,4 @@
-"""A suspended tenant's host refuses its API and Django admin (DESIGN §11)."""
+"""A suspended tenant's host refuses its API and Django admin (docs/architecture.md#security)."""
 
 from collections.abc import Callable
 

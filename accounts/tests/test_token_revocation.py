@@ -1,5 +1,5 @@
 """Tokens die with their session: password change, deactivation, logout everywhere, the
-tenant's deletion, and the session's absolute lifetime (DESIGN §11).
+tenant's deletion, and the session's absolute lifetime (docs/architecture.md#security).
 
 These run with the production settings for authentication (no per-process user memory is
 turned off here): a revoked token must fail on the very next request.

@@ -1,5 +1,5 @@
 """`GET /api/activity/`: newest first, paginated, and each host sees only its own schema's log —
-a tenant's admins their tenant's, operators the public schema's (DESIGN §10)."""
+a tenant's admins their tenant's, operators the public schema's (docs/architecture.md#oversight)."""
 
 from datetime import timedelta
 from typing import Any

@@ -1,5 +1,6 @@
 """Every verb this code writes is written — by the action, in the action's own transaction:
-an action that fails, even after its event was written, leaves no event (DESIGN §10)."""
+an action that fails, even after its event was written, leaves no event
+(docs/architecture.md#oversight)."""
 
 from collections.abc import Callable, Iterator
 from typing import Any

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             model_name='cleanupauditentry',
             index=models.Index(condition=models.Q(('action', 'deactivated'), ('restored_at__isnull', True)), fields=['user_id'], name='audit_deactivated_user_idx'),
         ),
-        # A dry run's counters now say what it would have done (DESIGN §4); before, its
+        # A dry run's counters now say what it would have done (docs/architecture.md#cleanup-semantics); before, its
         # would-be removals were only in users_matched (nobody was warned then).
         migrations.RunSQL(
             """

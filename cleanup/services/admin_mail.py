@@ -1,4 +1,5 @@
-"""Emails to a tenant's admins about its runs (`notify_admins`, DESIGN §10): a run failed, a
+"""Emails to a tenant's admins about its runs (`notify_admins`, docs/architecture.md#oversight): a
+run failed, a
 run removed anyone, a run waits for approval.
 
 Decided where every report status change happens (`transitions.report_transition`), sent after its

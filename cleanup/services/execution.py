@@ -1,7 +1,8 @@
 """Running a queued cleanup to its end, in the tenant's schema: the safety cap, then the
 stages (`stages`) batch by batch. Each batch owns its transaction.
 
-A run removes people's accounts, so the invariants are strict (DESIGN §4):
+A run removes people's accounts, so the invariants are strict
+(docs/architecture.md#cleanup-semantics):
 - a removed user always has an audit entry and an audited user is always gone, because
   both happen in one transaction per batch;
 - at most one active run (queued, running or awaiting approval) per tenant, enforced by a
@@ -210,7 +211,8 @@ def _run(report: CleanupReport, spec: PolicySpec, now: datetime, batch_size: int
 
     Every count comes first, before any stage changes anything: the safety cap weighs
     everyone the run would deactivate or delete against the eligible users. An approved run
-    (`removal_limit` set, DESIGN §10) skips the cap and removes at most that many users.
+    (`removal_limit` set, docs/architecture.md#oversight) skips the cap and removes at most that
+    many users.
     """
     counts = stage_counts(spec, now)
     would = {

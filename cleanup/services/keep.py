@@ -1,4 +1,5 @@
-"""The keep link of a notice (DESIGN §9): one click in the email keeps the account.
+"""The keep link of a notice (docs/architecture.md#notices-and-the-keep-link): one click in the
+email keeps the account.
 
 `GET /keep/<token>/` on the tenant's host. The token is Django-signed with a salt naming
 the tenant's primary key, so a token of one tenant is a bad signature on every other — even

@@ -1,4 +1,5 @@
-"""Sending users' notices (DESIGN §9): the outbox the run writes, emptied by the `notices`
+"""Sending users' notices (docs/architecture.md#notices-and-the-keep-link): the outbox the run
+writes, emptied by the `notices`
 queue.
 
 A run only writes `CleanupNotice` rows. `notices_send(schema_name=...)` (the task
@@ -214,7 +215,8 @@ def notices_send(*, schema_name: str, batch_size: int | None = None) -> SendOutc
 
 def _outbox() -> QuerySet[CleanupNotice]:
     """Unsent notices that still matter: their user exists, is active, and has not been
-    active since the notice was written (activity voids a notice, DESIGN §9; warning someone
+    active since the notice was written (activity voids a notice,
+    docs/architecture.md#notices-and-the-keep-link; warning someone
     who has just signed in would be a false alarm). The others are left as they are and
     never picked again."""
     users = get_user_model().objects.filter(pk=OuterRef("user_id"), is_active=True)

@@ -1,4 +1,5 @@
-"""What tenant admins do to runs (DESIGN §10): approve or reject a run that waits for
+"""What tenant admins do to runs (docs/architecture.md#oversight): approve or reject a run that
+waits for
 approval, reactivate one account a run deactivated, undo a whole run.
 
 Each service is one transaction that also writes its activity event, so an action that
@@ -96,7 +97,8 @@ def _not_awaiting(report: CleanupReport) -> ReportConflict:
 def report_approve(*, schema_name: str, report_id: int, actor: str) -> CleanupReport:
     """Approve a run waiting in `awaiting_approval`: back to `queued`, its task published.
 
-    The run may then remove at most what it showed when it asked: DESIGN §10's "removing at
+    The run may then remove at most what it showed when it asked: docs/architecture.md#oversight's
+    "removing at
     most the users_matched it showed". Since runs warn before they remove (§9), a matched
     user is not always one the run would remove, so the limit is the removals it counted
     (`users_removed` = would-deactivate + would-delete, the number the cap weighed and the

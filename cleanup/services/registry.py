@@ -1,4 +1,5 @@
-"""The public registry of active runs, and the history of finished ones (DESIGN §12).
+"""The public registry of active runs, and the history of finished ones
+(docs/architecture.md#the-fleet).
 
 Each tenant's policy row (public schema) mirrors its active run — report id, status, since
 when, last heartbeat — and every finished run leaves a `RunOutcome` row. Both are written

@@ -2,7 +2,8 @@
 clears what depends on them, and writes their audit rows.
 
 The statement runs inside the caller's batch transaction, and it is one statement, so a
-removed user always has an audit row and an audited user is always gone (DESIGN §4).
+removed user always has an audit row and an audited user is always gone
+(docs/architecture.md#cleanup-semantics).
 """
 
 from typing import Any

@@ -1,4 +1,5 @@
-"""The stages of a run (DESIGN §9), one batch at a time: warn, remove, and delete after the
+"""The stages of a run (docs/architecture.md#notices-and-the-keep-link), one batch at a time: warn,
+remove, and delete after the
 restore window. Each stage's definition (`Stage`: its counter, whether it removes, its batch
 size) sits with the statement its batches run; `stages_for` says which a policy runs.
 
@@ -184,7 +185,8 @@ def expire_stage() -> Stage:
 
 
 def stages_for(spec: PolicySpec) -> list[Stage]:
-    """The stages this policy runs, in order (DESIGN §9). Built at each run from this
+    """The stages this policy runs, in order (docs/architecture.md#notices-and-the-keep-link).
+    Built at each run from this
     module's batch functions, so tests can stand in for a stage's batches."""
     stages = [warn_stage()] if spec.notice_days else []
     stages.append(remove_stage(spec))

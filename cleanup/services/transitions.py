@@ -74,7 +74,8 @@ def _mail_schedule(report: CleanupReport) -> None:
     """What the report's new status owes by mail, published once the transition commits (a
     rolled-back transition sends nothing): the tenant admins' email when `admin_event` says
     so, and — when a real run ends or stops for approval — the sender of the tenant's unsent
-    notices, those its warn stage wrote and any an earlier run left (DESIGN §12: nothing
+    notices, those its warn stage wrote and any an earlier run left
+    (docs/architecture.md#the-fleet: nothing
     periodic looks for them). Neither publish can fail the transition."""
     schema_name = current_schema()
     event = admin_event(report)

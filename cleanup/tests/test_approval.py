@@ -1,4 +1,5 @@
-"""Approving and rejecting a run that waits for approval (DESIGN §10): who may, what each
+"""Approving and rejecting a run that waits for approval (docs/architecture.md#oversight): who may,
+what each
 answer does, what a refusal leaves untouched, and two admins answering at once."""
 
 import threading

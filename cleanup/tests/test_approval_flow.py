@@ -1,4 +1,5 @@
-"""A run over the cap, end to end (DESIGN §10): it waits removing nobody, the tenant's admins
+"""A run over the cap, end to end (docs/architecture.md#oversight): it waits removing nobody, the
+tenant's admins
 are mailed through a real SMTP server, an admin approves through the API, and the run then
 removes at most what it showed — even though more users went inactive meanwhile."""
 

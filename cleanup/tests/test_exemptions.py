@@ -1,4 +1,5 @@
-"""Exemptions (DESIGN §10): an exempt user is never matched until the exemption expires; the
+"""Exemptions (docs/architecture.md#oversight): an exempt user is never matched until the exemption
+expires; the
 endpoints that make and remove them, with every refusal; the tenant's Django admin."""
 
 from datetime import datetime, timedelta

@@ -1,5 +1,5 @@
 """The restore window, and the safety cap across stages: waiting for approval, an approved
-run's limit (DESIGN §9, §10)."""
+run's limit (docs/architecture.md#notices-and-the-keep-link, #oversight)."""
 
 from typing import Any
 

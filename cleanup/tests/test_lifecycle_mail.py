@@ -1,4 +1,5 @@
-"""The account lifecycle end to end through a real SMTP server (DESIGN §9): a run warns, the
+"""The account lifecycle end to end through a real SMTP server
+(docs/architecture.md#notices-and-the-keep-link): a run warns, the
 outbox's sender mails, a later run removes only the warned who stayed away — and a mail
 server that is down removes nobody."""
 

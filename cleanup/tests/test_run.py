@@ -346,7 +346,7 @@ def test_a_finished_run_is_summarised_for_the_operators(
     )
 
 
-# --- The account lifecycle (DESIGN §9): warned first, removed once the notice is old enough
+# --- The account lifecycle (docs/architecture.md#notices-and-the-keep-link): warned first, removed
 
 N = 14  # notice_days
 

@@ -1,4 +1,5 @@
-"""Reactivating one account and undoing a whole run (DESIGN §10): who comes back, who is
+"""Reactivating one account and undoing a whole run (docs/architecture.md#oversight): who comes
+back, who is
 left as they are — and why — and that a refusal writes nothing."""
 
 from datetime import datetime, timedelta

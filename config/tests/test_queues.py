@@ -1,4 +1,5 @@
-"""Runs and housekeeping travel on separate queues of the real broker (DESIGN §12).
+"""Runs and housekeeping travel on separate queues of the real broker
+(docs/architecture.md#the-fleet).
 
 A long trigger-all, or hung cleanups, then never delay the fan-out and the reaper: workers
 consuming `default` pick those up whatever waits on `cleanup`.

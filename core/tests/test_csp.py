@@ -106,7 +106,8 @@ def test_the_api_docs_init_script_is_served_as_javascript(tenant_a: Tenant) -> N
 
 
 def test_the_keep_link_pages_run_no_inline_script(tenant_a: Tenant) -> None:
-    """A notice's keep link (DESIGN §9): the "kept" page and the 400 page of a bad link."""
+    """A notice's keep link (docs/architecture.md#notices-and-the-keep-link): the "kept" page and
+    the 400 page of a bad link."""
     user = make_user("alpha", "warned", email="warned@alpha.test")
     with schema_context("alpha"):
         report = CleanupReport.objects.create(

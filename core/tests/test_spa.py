@@ -1,5 +1,5 @@
 """The dashboard's shell: index.html carries, in a meta tag, which console this host serves,
-so the dashboard never guesses it from the host name (DESIGN §11)."""
+so the dashboard never guesses it from the host name (docs/architecture.md#security)."""
 
 import json
 from html.parser import HTMLParser

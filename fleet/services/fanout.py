@@ -1,5 +1,6 @@
 """Beat's fan-out: every minute, claim the tenants whose scheduled run is due and publish
-their runs — a fixed number of queries however many tenants there are (DESIGN §12), through
+their runs — a fixed number of queries however many tenants there are
+(docs/architecture.md#the-fleet), through
 the public registry of active runs (`cleanup.services.registry`).
 """
 

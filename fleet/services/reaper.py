@@ -1,6 +1,6 @@
 """The reaper: every minute, end runs whose worker is gone, expire unanswered approvals, and
 publish again runs that may have lost their task — one query over the public registry finds
-them, and only their schemas are visited (DESIGN §12).
+them, and only their schemas are visited (docs/architecture.md#the-fleet).
 """
 
 import logging

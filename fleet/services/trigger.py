@@ -1,5 +1,6 @@
 """Operators' trigger-all: a run in many tenants at once, constant work in the request
-whatever the number of tenants (DESIGN §12); a worker expands it into one run task each.
+whatever the number of tenants (docs/architecture.md#the-fleet); a worker expands it into one run
+task each.
 """
 
 import logging

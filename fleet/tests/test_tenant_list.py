@@ -1,4 +1,5 @@
-"""The operators' tenants list: search, status filter, ordering and pagination (DESIGN §12)."""
+"""The operators' tenants list: search, status filter, ordering and pagination
+(docs/architecture.md#the-fleet)."""
 
 from datetime import datetime, timedelta
 from typing import Any

@@ -1,4 +1,4 @@
-"""A suspended tenant's host refuses its API and its admin login (DESIGN §11)."""
+"""A suspended tenant's host refuses its API and its admin login (docs/architecture.md#security)."""
 
 from typing import Any
 

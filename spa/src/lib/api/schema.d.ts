@@ -144,7 +144,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description Users no run may touch (DESIGN §10), newest first.
+         * @description Users no run may touch (docs/architecture.md#oversight), newest first.
          *
          *     Who may call it on a tenant host: tenant admins and auditors.
          */
@@ -152,7 +152,7 @@ export interface paths {
         put?: never;
         /**
          * Exempt a user from every run, with a reason and an optional expiry
-         * @description Users no run may touch (DESIGN §10), newest first.
+         * @description Users no run may touch (docs/architecture.md#oversight), newest first.
          *
          *     Who may call it on a tenant host: tenant admins.
          */

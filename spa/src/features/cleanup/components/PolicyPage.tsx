@@ -531,7 +531,7 @@ function PreviewResult({ preview, dryRun, onCap }: { preview: Preview; dryRun: b
   );
 }
 
-/** What a run would do now, stage by stage (DESIGN §9). */
+/** What a run would do now, stage by stage (docs/architecture.md#notices-and-the-keep-link). */
 function PreviewStages({ preview, dryRun }: { preview: Preview; dryRun: boolean }) {
   return (
     <>

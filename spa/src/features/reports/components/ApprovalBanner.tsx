@@ -20,7 +20,7 @@ function users(n: number | null): string {
 }
 
 /**
- * A run stopped over the safety cap waits for a tenant admin (DESIGN §10). The banner
+ * A run stopped over the safety cap waits for a tenant admin (docs/architecture.md#oversight). The banner
  * says what the run would do and offers Approve / Reject, each confirmed first. It stays
  * mounted after the answer so that a refusal (409: someone answered first; 503: the task
  * queue is down) is still said when the run has moved on.

@@ -2,7 +2,7 @@ import { Stat } from '@/components/ui/Card';
 import type { Report } from '@/lib/api/types';
 import { formatNumber } from '@/lib/format';
 
-/** What a run did in each stage (DESIGN §9) — or, for a dry run or one that changed nobody (awaiting approval, aborted), would do. */
+/** What a run did in each stage (docs/architecture.md#notices-and-the-keep-link) — or, for a dry run or one that changed nobody (awaiting approval, aborted), would do. */
 export function StageStats({ report }: { report: Report }) {
   const would = report.counts_are_would;
   return (

@@ -222,7 +222,7 @@ class TimezoneField(StrictCharField):
 
 
 class PolicyFieldsSerializer(serializers.Serializer):
-    """Every editable policy field with its shape and range (`cleanup.policy`). The rules
+    """Every editable policy field with its shape and range (`policy.rules`). The rules
     between fields and the tenant's groups are the service's to check."""
 
     enabled = StrictBooleanField()
@@ -263,7 +263,7 @@ class PolicyFieldsSerializer(serializers.Serializer):
 
 class PolicyFieldsSchema(OpenApiSerializerExtension):
     """The document also states the rule between fields that a body alone decides
-    (`cleanup.policy.policy_check`): delete_after_days only with action "deactivate". A
+    (`policy.rules.policy_check`): delete_after_days only with action "deactivate". A
     partial body is still checked with the saved policy's other fields, which no schema
     knows: PATCH {"action": "delete"} is a 400 while delete_after_days is saved."""
 

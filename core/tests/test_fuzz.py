@@ -40,8 +40,9 @@ from schemathesis.specs.openapi.checks import (
 
 from cleanup.models import CleanupExemption, CleanupReport
 from core.testing import ROOT, TENANT_A
-from tenants.models import CleanupPolicy, Domain, Tenant
-from tenants.schedule import validate_cron
+from policy.models import CleanupPolicy
+from policy.schedule import validate_cron
+from tenants.models import Domain, Tenant
 from tenants.services import tenant_default_domain
 
 # Every check runs but two that judge the *request* side:

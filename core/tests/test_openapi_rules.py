@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from rest_framework import serializers
 
 from core.fields import EMAIL_PATTERN, StrictCharField
-from tenants.schedule import CRON_PATTERN, next_run, timezones, validate_cron, validate_timezone
+from policy.schedule import CRON_PATTERN, next_run, timezones, validate_cron, validate_timezone
 
 RULES = settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
 

@@ -890,7 +890,7 @@ export interface components {
             skipped: components["schemas"]["PlatformSkip"][];
         };
         /**
-         * @description Every editable policy field with its shape and range (`cleanup.policy`). The rules
+         * @description Every editable policy field with its shape and range (`policy.rules`). The rules
          *     between fields and the tenant's groups are the service's to check.
          */
         Policy: {

@@ -27,6 +27,10 @@ AUDITOR = ("auditor", "auditor-pass")
 DEMO_TENANTS = {"acme": "Acme Inc.", "globex": "Globex Corporation"}
 USERS_PER_TENANT = 300
 OVERSIGHT_TENANT = "globex"
+# With --oversight only: a tenant whose runs wait for the keyboard-only end-to-end flow, so
+# that flow answers its own waiting run and undoes its own finished one, whatever the
+# pointer flows on globex did first.
+KEYBOARD_TENANT = ("initech", "Initech")
 
 
 class Command(BaseCommand):
@@ -37,7 +41,8 @@ class Command(BaseCommand):
             "--oversight",
             action="store_true",
             help="Also give globex a finished deactivation run (to reactivate and undo) and a "
-            "run waiting for approval (the end-to-end flows use them).",
+            "run waiting for approval, and create tenant initech with the same (the end-to-end "
+            "flows use them).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -56,7 +61,10 @@ class Command(BaseCommand):
         if not User.objects.filter(username=OPERATOR[0]).exists():
             User.objects.create_superuser(OPERATOR[0], "operator@example.com", OPERATOR[1])
 
-        for schema, name in DEMO_TENANTS.items():
+        tenants = dict(DEMO_TENANTS)
+        if options["oversight"]:
+            tenants[KEYBOARD_TENANT[0]] = KEYBOARD_TENANT[1]
+        for schema, name in tenants.items():
             if Tenant.objects.filter(schema_name=schema).exists():
                 continue
             tenant_create(
@@ -77,20 +85,21 @@ class Command(BaseCommand):
                     actor=ActivityEvent.SYSTEM_ACTOR,
                 )
 
-        for schema in DEMO_TENANTS:
+        for schema in tenants:
             # Apart from the tenants' first seeding, so a demo seeded before auditors gets one.
             with schema_context(schema):
                 seed_auditor(schema)
 
         if options["oversight"]:
             seed_oversight(OVERSIGHT_TENANT)
+            seed_oversight(KEYBOARD_TENANT[0])
 
         port = 8000
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(
             f"  operators: http://{settings.BASE_DOMAIN}:{port}/  {OPERATOR[0]} / {OPERATOR[1]}"
         )
-        for schema in DEMO_TENANTS:
+        for schema in tenants:
             host = f"{schema}.{settings.BASE_DOMAIN}"
             self.stdout.write(f"  {schema}: http://{host}:{port}/  {ADMIN[0]} / {ADMIN[1]}")
         self.stdout.write(f"  a member (no console access) on acme: {MEMBER[0]} / {MEMBER[1]}")

@@ -92,7 +92,9 @@ export async function shot(page: Page, name: string, options: PageScreenshotOpti
  * the test.
  */
 export async function expectAccessible(page: Page, name: string) {
+  const started = Date.now();
   const results = await new AxeBuilder({ page }).analyze();
+  const ms = Date.now() - started;
   const findings = results.violations.map((v) => ({
     id: v.id,
     impact: v.impact,
@@ -100,7 +102,7 @@ export async function expectAccessible(page: Page, name: string) {
     nodes: v.nodes.map((n) => ({ target: n.target.join(' '), html: n.html.slice(0, 200), summary: n.failureSummary })),
   }));
   await mkdir(AXE_REPORTS, { recursive: true });
-  const body = JSON.stringify({ page: name, url: page.url(), violations: findings }, null, 2);
+  const body = JSON.stringify({ page: name, url: page.url(), ms, violations: findings }, null, 2);
   await writeFile(path.join(AXE_REPORTS, `${name}.json`), body);
   await test.info().attach(`axe-${name}`, { body, contentType: 'application/json' });
   const serious = findings.filter((f) => f.impact === 'serious' || f.impact === 'critical');

@@ -59,11 +59,11 @@ test('tenant admin previews a policy and saves it', async ({ page }) => {
   // Saved for real: a fresh load shows them.
   await page.reload();
   await page.getByRole('heading', { name: 'Cleanup policy' }).waitFor();
-  expect(await notice.inputValue(), 'notice days not saved').toBe('14');
-  expect(await restore.isChecked(), 'restore window not saved').toBe(true);
-  expect(await window.inputValue(), 'restore window not saved').toBe('30');
-  expect(await page.getByRole('radio', { name: /Stop the run/ }).isChecked(), 'on_cap not saved').toBe(true);
-  expect(await notify.isChecked(), 'notify_admins not saved').toBe(true);
+  await expect(notice, 'notice days not saved').toHaveValue('14');
+  await expect(restore, 'restore window not saved').toBeChecked();
+  await expect(window, 'restore window not saved').toHaveValue('30');
+  await expect(page.getByRole('radio', { name: /Stop the run/ }), 'on_cap not saved').toBeChecked();
+  await expect(notify, 'notify_admins not saved').toBeChecked();
 
   // The API's own validation shows next to each field, every one after one save: a day
   // count out of range (its shape) and a group that does not exist (a rule beyond it).

@@ -14,11 +14,11 @@ test.describe.serial('overview and runs', () => {
     // The switch toggles wherever it is clicked: its track, its label, the control itself.
     const was = await dry.isChecked();
     await clickSwitchAt(dry, '.switch-track');
-    expect(await dry.isChecked(), 'a click on the dry-run switch’s track did not toggle it').toBe(!was);
+    await expect(dry, 'a click on the dry-run switch’s track did not toggle it').toBeChecked({ checked: !was });
     await clickSwitchAt(dry, '.switch-label');
-    expect(await dry.isChecked(), 'a click on the dry-run switch’s label did not toggle it').toBe(was);
+    await expect(dry, 'a click on the dry-run switch’s label did not toggle it').toBeChecked({ checked: was });
     await dry.click();
-    expect(await dry.isChecked(), 'a click on the dry-run switch did not toggle it').toBe(!was);
+    await expect(dry, 'a click on the dry-run switch did not toggle it').toBeChecked({ checked: !was });
     if (!(await dry.isChecked())) await dry.check();
     await dialog.getByText(/Dry run: report the .* users matched by the current policy/).waitFor();
     // A dry run changes nothing, and its button says so.
@@ -34,7 +34,7 @@ test.describe.serial('overview and runs', () => {
     if (await page.getByRole('progressbar').isVisible()) await shot(page, 'run-progress', { fullPage: false });
     await finished.waitFor({ timeout: 60_000 });
     await expect(finished).toHaveText(/Run #\d+ finished/);
-    expect(await runButton.isEnabled(), 'run button still disabled after the run finished').toBe(true);
+    await expect(runButton, 'run button still disabled after the run finished').toBeEnabled();
     await shot(page, 'overview');
     await expectAccessible(page, 'overview');
 
@@ -66,7 +66,7 @@ test.describe.serial('overview and runs', () => {
     const dry = dialog.getByRole('switch', { name: /Dry run/ });
     await dialog.locator('.confirm-text').waitFor();
     if (await dry.isChecked()) await clickSwitchAt(dry, '.switch-track');
-    expect(await dry.isChecked(), 'the dry-run switch did not turn off').toBe(false);
+    await expect(dry, 'the dry-run switch did not turn off').not.toBeChecked();
     // Every seeded user has an email address and nobody holds a notice yet: with the saved
     // two weeks' notice, a real run now only warns.
     const confirmText = (await dialog.getByText(/^Right now: /).textContent()) ?? '';

@@ -87,11 +87,21 @@ export async function shot(page: Page, name: string, options: PageScreenshotOpti
 }
 
 /**
- * The page as it stands, checked with axe-core: no serious or critical violation. Every
- * finding, whatever its impact, is saved under e2e/output/axe/<name>.json and attached to
- * the test.
+ * The page as it stands once its animations have run, checked with axe-core: no serious or
+ * critical violation. Every finding, whatever its impact, is saved under
+ * e2e/output/axe/<name>.json and attached to the test.
  */
 export async function expectAccessible(page: Page, name: string) {
+  // Settled first: a dialog fading in is drawn half-transparent, its colours blended with
+  // the page behind (a contrast failure that is only a frame). Spinners never end: not waited for.
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((animation) => Number.isFinite(Number(animation.effect?.getComputedTiming().endTime)))
+        .map((animation) => animation.finished.catch(() => undefined)),
+    ),
+  );
   const started = Date.now();
   const results = await new AxeBuilder({ page }).analyze();
   const ms = Date.now() - started;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end: the real stack (web + worker + beat, as `make run` starts them) on a database
-# of its own, seeded, driven through the dashboard by the Playwright flows in spa/e2e/.
+# of its own, seeded, driven through the dashboard by the Playwright specs in spa/e2e/.
 # Needs the SPA built (spa/dist) and Chromium. Used by `make e2e`, hence `make test`.
+# Arguments go to `playwright test`: `infra/e2e.sh e2e/policy.spec.ts`, `infra/e2e.sh -g undo`.
 #
 # The root host is a multi-label domain (console.example.test, so acme is
 # acme.console.example.test) and the flows give one tenant a custom two-label domain
@@ -44,7 +45,8 @@ drop_db
 python infra/check_services.py          # creates the database
 redis-cli -n "$REDIS_DB" flushdb >/dev/null
 python manage.py migrate --noinput -v 0
-# globex also gets a finished run to undo and a run awaiting approval (the oversight flows).
+# globex also gets a finished run to undo and a run awaiting approval (the oversight flows),
+# and initech the same for the keyboard-only flow.
 python manage.py seed_demo --oversight >/dev/null
 
 honcho start -e /dev/null -f Procfile >"$LOG" 2>&1 &
@@ -66,7 +68,7 @@ curl -fs -o /dev/null "http://127.0.0.1:$PORT/readyz" || { echo "stack did not s
 # leaves the committed ones alone.
 SHOTS=${E2E_SCREENSHOTS:-/tmp/cleanup-e2e-screenshots}
 status=0
-(cd spa && E2E_BASE_PORT="$PORT" E2E_BASE_DOMAIN="$BASE_DOMAIN" E2E_SCREENSHOTS="$SHOTS" npm run e2e) || status=$?
+(cd spa && E2E_BASE_PORT="$PORT" E2E_BASE_DOMAIN="$BASE_DOMAIN" E2E_SCREENSHOTS="$SHOTS" npx playwright test "$@") || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- last lines of the stack's log ($LOG) ---"
   tail -40 "$LOG"

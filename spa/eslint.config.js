@@ -24,7 +24,7 @@ const resolver = createNodeResolver({
 });
 
 export default tseslint.config(
-  { ignores: ['dist', 'node_modules', 'src/lib/api/schema.d.ts', 'e2e/output'] },
+  { ignores: ['dist', 'node_modules', 'src/lib/api/schema.d.ts', 'e2e/output', 'playwright-report', 'test-results'] },
   {
     files: ['**/*.{ts,tsx}'],
     extends: [js.configs.recommended, ...tseslint.configs.strict, ...pluginQuery.configs['flat/recommended']],
@@ -80,8 +80,24 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },
   {
-    files: ['e2e/**/*.mjs', 'scripts/**/*.mjs', 'eslint/**/*.js', '*.config.{js,ts}'],
+    files: ['scripts/**/*.mjs', 'eslint/**/*.js', '*.config.{js,ts}'],
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
     extends: [js.configs.recommended],
+  },
+  {
+    // The end-to-end specs: Node code driving a browser, whose callbacks run in the page.
+    // A promise left unawaited there is a race, so these rules need the types.
+    files: ['e2e/**/*.ts', 'playwright.config.ts'],
+    languageOptions: {
+      globals: { ...globals.node, ...globals.browser },
+      parserOptions: { project: './tsconfig.node.json', tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      // Playwright's fixtures call `use`, which is no React hook.
+      'react-hooks/rules-of-hooks': 'off',
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
   },
 );

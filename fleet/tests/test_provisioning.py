@@ -338,7 +338,7 @@ def test_seed_demo_twice_yields_the_same_counts(settings: Any) -> None:
         assert roles == {"admin": "admin", "auditor": "auditor", "member": ""}
 
 
-def test_seed_demo_with_oversight_leaves_globex_a_run_to_undo_and_one_awaiting_approval(
+def test_seed_demo_with_oversight_leaves_globex_and_initech_a_run_to_undo_and_one_awaiting_approval(
     settings: Any,
 ) -> None:
     from cleanup.models import CleanupAuditEntry, CleanupReport
@@ -349,28 +349,33 @@ def test_seed_demo_with_oversight_leaves_globex_a_run_to_undo_and_one_awaiting_a
     call_command("seed_demo", "--oversight", stdout=first)
     call_command("seed_demo", "--oversight", stdout=again)  # idempotent
 
-    with schema_context("globex"):
-        finished, waiting = CleanupReport.objects.order_by("id")
-        assert (finished.status, finished.dry_run, finished.action) == (
-            "succeeded",
-            False,
-            "deactivate",
-        )
-        audited = set(
-            CleanupAuditEntry.objects.filter(report=finished).values_list("user_id", flat=True)
-        )
-        assert audited and finished.users_removed == len(audited)
-        inactive = get_user_model().objects.filter(is_active=False).values_list("pk", flat=True)
-        assert set(inactive) == audited  # the run deactivated exactly its audit list
-        assert waiting.status == "awaiting_approval" and not waiting.dry_run
-        assert waiting.users_matched and waiting.users_eligible
-        assert waiting.users_matched / waiting.users_eligible > waiting.policy["max_removal_ratio"]
-        assert not CleanupAuditEntry.objects.filter(report=waiting).exists()
+    runs = {}
+    for schema in ("globex", "initech"):
+        with schema_context(schema):
+            finished, waiting = runs[schema] = CleanupReport.objects.order_by("id")
+            assert (finished.status, finished.dry_run, finished.action) == (
+                "succeeded",
+                False,
+                "deactivate",
+            )
+            audited = set(
+                CleanupAuditEntry.objects.filter(report=finished).values_list("user_id", flat=True)
+            )
+            assert audited and finished.users_removed == len(audited)
+            inactive = get_user_model().objects.filter(is_active=False).values_list("pk", flat=True)
+            assert set(inactive) == audited  # the run deactivated exactly its audit list
+            assert waiting.status == "awaiting_approval" and not waiting.dry_run
+            assert waiting.users_matched and waiting.users_eligible
+            assert (
+                waiting.users_matched / waiting.users_eligible > waiting.policy["max_removal_ratio"]
+            )
+            assert not CleanupAuditEntry.objects.filter(report=waiting).exists()
+            # The saved policy is as the demo leaves it: a dry run.
+            assert CleanupPolicy.objects.get(tenant__schema_name=schema).dry_run is True
     with schema_context("acme"):
         assert not CleanupReport.objects.exists()
-    # The saved policy is as the demo leaves it: a dry run.
-    assert CleanupPolicy.objects.get(tenant__schema_name="globex").dry_run is True
     # Each run says what it did, tenant by tenant, and why it did nothing the second time.
+    finished, waiting = runs["globex"]
     assert lines_about("globex", first.getvalue()) == [
         "globex: created (an admin, a member and 300 users).",
         f"globex: oversight runs made: run #{finished.pk} (succeeded, deactivated "

@@ -31,6 +31,10 @@ AUDITOR = ("auditor", "auditor-pass")
 DEMO_TENANTS = {"acme": "Acme Inc.", "globex": "Globex Corporation"}
 USERS_PER_TENANT = 300
 OVERSIGHT_TENANT = "globex"
+# With --oversight only: a tenant whose runs wait for the keyboard-only end-to-end flow, so
+# that flow answers its own waiting run and undoes its own finished one, whatever the
+# pointer flows on globex did first.
+KEYBOARD_TENANT = ("initech", "Initech")
 
 
 class Command(BaseCommand):
@@ -41,7 +45,8 @@ class Command(BaseCommand):
             "--oversight",
             action="store_true",
             help="Also give globex a finished deactivation run (to reactivate and undo) and a "
-            "run waiting for approval (the end-to-end flows use them).",
+            "run waiting for approval, and create tenant initech with the same (the end-to-end "
+            "flows use them).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -63,7 +68,10 @@ class Command(BaseCommand):
             User.objects.create_superuser(OPERATOR[0], "operator@example.com", OPERATOR[1])
             self.stdout.write(f"{OPERATOR[0]}: created (the operators' login).")
 
-        for schema, name in DEMO_TENANTS.items():
+        tenants = dict(DEMO_TENANTS)
+        if options["oversight"]:
+            tenants[KEYBOARD_TENANT[0]] = KEYBOARD_TENANT[1]
+        for schema, name in tenants.items():
             if Tenant.objects.filter(schema_name=schema).exists():
                 self.stdout.write(f"{schema}: already there, left as it is.")
                 continue
@@ -88,19 +96,20 @@ class Command(BaseCommand):
                 made += "; a dry run every 15 minutes"
             self.stdout.write(f"{schema}: created ({made}).")
 
-        for schema in DEMO_TENANTS:
+        for schema in tenants:
             # Apart from the tenants' first seeding, so a demo seeded before auditors gets one.
             with schema_context(schema):
                 seed_auditor(schema)
 
         if options["oversight"]:
-            self.stdout.write(f"{OVERSIGHT_TENANT}: {seed_oversight(OVERSIGHT_TENANT)}")
+            for schema in (OVERSIGHT_TENANT, KEYBOARD_TENANT[0]):
+                self.stdout.write(f"{schema}: {seed_oversight(schema)}")
 
         # The addresses links in emails use: the port the stack serves on (TENANT_URL).
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         operators = settings.TENANT_URL.format(domain=settings.BASE_DOMAIN)
         self.stdout.write(f"  operators: {operators}  {OPERATOR[0]} / {OPERATOR[1]}")
-        for tenant in Tenant.objects.filter(schema_name__in=DEMO_TENANTS).order_by("schema_name"):
+        for tenant in Tenant.objects.filter(schema_name__in=tenants).order_by("schema_name"):
             self.stdout.write(
                 f"  {tenant.schema_name}: {tenant_url(tenant)}  {ADMIN[0]} / {ADMIN[1]}"
             )

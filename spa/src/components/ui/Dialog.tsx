@@ -60,14 +60,15 @@ export function Dialog({ open, title, onClose, children, footer, size = 'md' }: 
   return createPortal(
     <div className="dialog-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
       <div className={`dialog dialog-${size}`} role="dialog" aria-modal="true" aria-labelledby={titleId} ref={panel} tabIndex={-1}>
-        <header className="dialog-header">
+        {/* Not <header>/<footer>: portalled into <body>, they would be a second banner and a contentinfo landmark. */}
+        <div className="dialog-header">
           <h2 id={titleId}>{title}</h2>
           <button type="button" className="btn btn-ghost btn-sm dialog-close" onClick={onClose} aria-label="Close">
             ✕
           </button>
-        </header>
+        </div>
         <div className="dialog-body">{children}</div>
-        {footer && <footer className="dialog-footer">{footer}</footer>}
+        {footer && <div className="dialog-footer">{footer}</div>}
       </div>
     </div>,
     document.body,

@@ -110,16 +110,20 @@ class MeApi(APIView):
         return Response(MeSerializer(data).data)
 
 
+# The answers of both ways to a role: a tenant admin's and an operator's.
+ROLE_RESPONSES = {
+    200: UserRoleSerializer,
+    400: VALIDATION_ERROR,
+    404: ERROR,
+    409: ERROR,
+    **AUTH_ERRORS,
+}
+
+
 class UserRoleApi(TenantAdminApi):
     @extend_schema(
         request=RoleSerializer,
-        responses={
-            200: UserRoleSerializer,
-            400: VALIDATION_ERROR,
-            404: ERROR,
-            409: ERROR,
-            **AUTH_ERRORS,
-        },
+        responses=ROLE_RESPONSES,
         summary="Give a user of this tenant a role: admin, auditor, or none (null)",
         description="Logged in the activity log (`user.role_changed`). 409 when it would "
         "leave the tenant without an active admin.",

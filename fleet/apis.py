@@ -14,7 +14,8 @@ from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.serializers import RoleSerializer, UserRoleSerializer, user_role_data
+from accounts.apis import ROLE_RESPONSES
+from accounts.serializers import RoleSerializer, user_role_data
 from accounts.services import user_role_set
 from activity.services import operator_actor
 from cleanup import selectors as cleanup_selectors
@@ -155,13 +156,7 @@ class TenantReportsApi(OperatorApi, ListAPIView):
 class TenantUserRoleApi(OperatorApi):
     @extend_schema(
         request=RoleSerializer,
-        responses={
-            200: UserRoleSerializer,
-            400: VALIDATION_ERROR,
-            404: ERROR,
-            409: ERROR,
-            **AUTH_ERRORS,
-        },
+        responses=ROLE_RESPONSES,
         summary="Give a user of a tenant a role: admin, auditor, or none (null)",
         description="The operators' way to a tenant's roles, e.g. a new admin for a tenant "
         "whose admins left. Logged in the tenant's activity log, naming the operator. 409 "

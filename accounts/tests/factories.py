@@ -17,8 +17,8 @@ def _days_ago(days: float | None, now: datetime) -> datetime | None:
     return None if days is None else now - timedelta(days=days)
 
 
-class UserFactory(SchemaModelFactory):
-    """`UserFactory(username="ann", login_days_ago=80)`; `schema="alpha"` makes them in a
+class UserFactory(SchemaModelFactory[User]):
+    """`UserFactory.create(username="ann", login_days_ago=80)`; `schema="alpha"` makes them in a
     tenant from outside it. Days count back from `now` (given, or the time of the call); an
     explicit `last_login`, `last_seen` or `date_joined` wins over them. A user joined when
     first seen unless told otherwise, so an account is never younger than its activity."""
@@ -40,8 +40,10 @@ class UserFactory(SchemaModelFactory):
     last_login = factory.LazyAttribute(lambda user: _days_ago(user.login_days_ago, user.now))
     last_seen = factory.LazyAttribute(lambda user: _days_ago(user.seen_days_ago, user.now))
     date_joined = factory.LazyAttribute(
-        lambda user: _days_ago(user.joined_days_ago, user.now)
-        or min(moment for moment in (user.now, user.last_login, user.last_seen) if moment)
+        lambda user: (
+            _days_ago(user.joined_days_ago, user.now)
+            or min(moment for moment in (user.now, user.last_login, user.last_seen) if moment)
+        )
     )
 
     @factory.post_generation

@@ -20,6 +20,7 @@ from accounts.models import User
 from activity.models import ActivityEvent
 from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupReport
 from cleanup.services.exemptions import exemption_create
+from cleanup.tests.factories import CleanupAuditEntryFactory, CleanupReportFactory
 from core.api import TenantAdminApi
 from core.testing import FULL_POLICY, ROOT, TENANT_A, TENANT_B, client, make_user, tokens
 from policy.models import CleanupPolicy
@@ -78,12 +79,7 @@ def world(tenant_a: Any) -> World:
         gone = User.objects.create_user("gone", email="gone@alpha.test", is_active=False)
         member = User.objects.create_user("member", password="a-long-enough-password")
         User.objects.create_user("ceo")
-        finished = CleanupReport.objects.create(
-            status="succeeded",
-            trigger="manual",
-            dry_run=False,
-            action="deactivate",
-            policy={},
+        finished = CleanupReportFactory.create(
             started_at=now - timedelta(minutes=2),
             finished_at=now - timedelta(minutes=1),
             users_eligible=3,
@@ -91,21 +87,16 @@ def world(tenant_a: Any) -> World:
             users_deactivated=1,
             users_removed=1,
         )
-        CleanupAuditEntry.objects.create(
+        CleanupAuditEntryFactory.create(
             report=finished,
             user_id=gone.pk,
             username="gone",
             email="gone@alpha.test",
             date_joined=now - timedelta(days=400),
-            reason="inactive",
-            action="deactivated",
         )
-        awaiting = CleanupReport.objects.create(
+        awaiting = CleanupReportFactory.create(
             status="awaiting_approval",
             trigger="schedule",
-            dry_run=False,
-            action="deactivate",
-            policy={},
             users_eligible=10,
             users_matched=8,
             users_removed=8,

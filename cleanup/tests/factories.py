@@ -15,7 +15,7 @@ from policy.models import CleanupPolicy
 from policy.rules import PolicySpec
 
 
-class CleanupReportFactory(SchemaModelFactory):
+class CleanupReportFactory(SchemaModelFactory[CleanupReport]):
     """A real (not dry) manual run that finished without removing anyone. Its policy
     snapshot is whole: the defaults, `policy_fields` over them, and the report's own
     `action` and `dry_run`."""
@@ -39,7 +39,7 @@ class CleanupReportFactory(SchemaModelFactory):
     users_matched = 0
 
 
-class CleanupNoticeFactory(SchemaModelFactory):
+class CleanupNoticeFactory(SchemaModelFactory[CleanupNotice]):
     """A warning a run wrote, not yet sent, due in 14 days; its user made when not given."""
 
     class Meta:
@@ -58,7 +58,7 @@ class CleanupNoticeFactory(SchemaModelFactory):
     )
 
 
-class CleanupAuditEntryFactory(SchemaModelFactory):
+class CleanupAuditEntryFactory(SchemaModelFactory[CleanupAuditEntry]):
     """One user a run deactivated for being inactive; the user need not exist."""
 
     class Meta:
@@ -75,7 +75,7 @@ class CleanupAuditEntryFactory(SchemaModelFactory):
     action = CleanupAuditEntry.Action.DEACTIVATED
 
 
-class CleanupExemptionFactory(SchemaModelFactory):
+class CleanupExemptionFactory(SchemaModelFactory[CleanupExemption]):
     """A user an admin exempted from cleanup, with no end date."""
 
     class Meta:

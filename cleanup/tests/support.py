@@ -38,7 +38,7 @@ def user_from_case(name: str, now: datetime, attrs: dict[str, Any]) -> User:
             fields["groups"] = [value]
         elif key != "notice":
             fields[key] = value
-    user = UserFactory(username=name, **fields)
+    user = UserFactory.create(username=name, **fields)
     if "notice" in attrs:
         notice_give(user, None if attrs["notice"] == "pending" else now + attrs["notice"] * DAY)
     return user
@@ -65,7 +65,7 @@ def each_batch(
 
 def notice_give(user: User, sent_at: datetime | None) -> CleanupNotice:
     """A notice of an earlier run (made up: only its report must exist)."""
-    return CleanupNoticeFactory(user=user, sent_at=sent_at)
+    return CleanupNoticeFactory.create(user=user, sent_at=sent_at)
 
 
 def notices_send(report: CleanupReport) -> int:

@@ -72,7 +72,7 @@ def test_which_report_statuses_email_the_admins(case: Case) -> None:
 def test_a_run_ending_failed_publishes_the_admin_email_after_its_commit(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    report = CleanupReportFactory(status=Status.RUNNING)
+    report = CleanupReportFactory.create(status=Status.RUNNING)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         report_finish(report, Status.FAILED, "boom", from_statuses=(Status.RUNNING,))
@@ -97,7 +97,7 @@ def test_a_run_ending_failed_publishes_the_admin_email_after_its_commit(
 def test_a_run_that_removed_anyone_or_waits_for_approval_publishes_the_admin_email(
     django_capture_on_commit_callbacks: Any, status: str, fields: dict[str, Any], event: str
 ) -> None:
-    report = CleanupReportFactory(status=Status.RUNNING, **fields)
+    report = CleanupReportFactory.create(status=Status.RUNNING, **fields)
 
     with django_capture_on_commit_callbacks(execute=True):
         report_transition(report, status, from_statuses=(Status.RUNNING,))
@@ -108,8 +108,10 @@ def test_a_run_that_removed_anyone_or_waits_for_approval_publishes_the_admin_ema
 def test_no_admin_email_when_the_policy_says_not_to_or_the_change_did_not_take(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    quiet = CleanupReportFactory(status=Status.RUNNING, policy_fields={"notify_admins": False})
-    ended = CleanupReportFactory(status=Status.SUCCEEDED)
+    quiet = CleanupReportFactory.create(
+        status=Status.RUNNING, policy_fields={"notify_admins": False}
+    )
+    ended = CleanupReportFactory.create(status=Status.SUCCEEDED)
 
     with django_capture_on_commit_callbacks(execute=True):
         report_finish(quiet, Status.FAILED, "boom", from_statuses=(Status.RUNNING,))
@@ -123,8 +125,8 @@ def test_no_admin_email_when_the_policy_says_not_to_or_the_change_did_not_take(
 
 
 def unsent_notice(report: CleanupReport) -> None:
-    CleanupNoticeFactory(
-        user=UserFactory(username="warned", email="warned@alpha.test"),
+    CleanupNoticeFactory.create(
+        user=UserFactory.create(username="warned", email="warned@alpha.test"),
         report=report,
         due_at=timezone.now(),
     )
@@ -134,7 +136,9 @@ def unsent_notice(report: CleanupReport) -> None:
 def test_a_real_run_that_ends_or_pauses_with_unsent_notices_starts_their_sender(
     django_capture_on_commit_callbacks: Any, status: str
 ) -> None:
-    report = CleanupReportFactory(status=Status.RUNNING, policy_fields={"notify_admins": False})
+    report = CleanupReportFactory.create(
+        status=Status.RUNNING, policy_fields={"notify_admins": False}
+    )
     unsent_notice(report)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -146,11 +150,13 @@ def test_a_real_run_that_ends_or_pauses_with_unsent_notices_starts_their_sender(
 def test_a_run_with_no_unsent_notice_or_a_dry_run_starts_no_sender(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    real = CleanupReportFactory(status=Status.RUNNING, policy_fields={"notify_admins": False})
+    real = CleanupReportFactory.create(
+        status=Status.RUNNING, policy_fields={"notify_admins": False}
+    )
     with django_capture_on_commit_callbacks(execute=True):
         report_finish(real, Status.SUCCEEDED, from_statuses=(Status.RUNNING,))
     unsent_notice(real)  # say, left by an earlier run
-    dry = CleanupReportFactory(
+    dry = CleanupReportFactory.create(
         status=Status.RUNNING, dry_run=True, policy_fields={"notify_admins": False}
     )
 
@@ -180,7 +186,7 @@ def admins() -> None:
 def test_the_tenants_active_admins_with_an_address_get_it_and_nobody_else(
     smtp_server: SmtpServer, admins: None
 ) -> None:
-    report = CleanupReportFactory(status=Status.FAILED, error="boom")
+    report = CleanupReportFactory.create(status=Status.FAILED, error="boom")
 
     sent = admins_notify(schema_name="alpha", report_id=report.pk, event="failed")
 
@@ -191,7 +197,7 @@ def test_the_tenants_active_admins_with_an_address_get_it_and_nobody_else(
 def test_the_failure_email_names_the_run_the_error_and_links_the_report(
     smtp_server: SmtpServer,
 ) -> None:
-    report = CleanupReportFactory(
+    report = CleanupReportFactory.create(
         status=Status.FAILED,
         error="Database connection lost: server closed the connection",
         users_matched=40,
@@ -214,7 +220,7 @@ def test_the_failure_email_names_the_run_the_error_and_links_the_report(
 
 
 def test_the_removal_email_gives_the_counts_and_links_the_report(smtp_server: SmtpServer) -> None:
-    report = CleanupReportFactory(
+    report = CleanupReportFactory.create(
         status=Status.SUCCEEDED,
         users_eligible=120,
         users_matched=9,
@@ -238,7 +244,9 @@ def test_in_development_the_report_link_names_the_port_gunicorn_binds(
     smtp_server: SmtpServer, settings: Any
 ) -> None:
     settings.TENANT_URL = development_url("127.0.0.1:8123")  # GUNICORN_BIND, DEBUG=1
-    report = CleanupReportFactory(status=Status.SUCCEEDED, users_eligible=10, users_removed=1)
+    report = CleanupReportFactory.create(
+        status=Status.SUCCEEDED, users_eligible=10, users_removed=1
+    )
 
     admins_notify(schema_name="alpha", report_id=report.pk, event="removed")
 
@@ -250,7 +258,7 @@ def test_in_development_the_report_link_names_the_port_gunicorn_binds(
 def test_the_approval_email_says_approval_is_needed_with_the_share_and_the_link(
     smtp_server: SmtpServer,
 ) -> None:
-    report = CleanupReportFactory(
+    report = CleanupReportFactory.create(
         status=Status.AWAITING_APPROVAL,
         users_matched=80,
         users_eligible=100,
@@ -271,7 +279,7 @@ def test_the_approval_email_says_approval_is_needed_with_the_share_and_the_link(
 
 def test_nobody_to_email_sends_nothing(smtp_server: SmtpServer) -> None:
     User.objects.filter(role="admin").update(email="")
-    report = CleanupReportFactory(status=Status.FAILED)
+    report = CleanupReportFactory.create(status=Status.FAILED)
 
     assert admins_notify(schema_name="alpha", report_id=report.pk, event="failed") == 0
     assert smtp_server.messages == []
@@ -283,7 +291,7 @@ def test_nobody_to_email_sends_nothing(smtp_server: SmtpServer) -> None:
 def test_an_unknown_event_or_tenant_sends_nothing(
     smtp_server: SmtpServer, schema_name: str, event: str
 ) -> None:
-    report = CleanupReportFactory(status=Status.FAILED)
+    report = CleanupReportFactory.create(status=Status.FAILED)
 
     assert admins_notify(schema_name=schema_name, report_id=report.pk, event=event) == 0
     assert admins_notify(schema_name="alpha", report_id=report.pk + 1000, event="failed") == 0
@@ -296,7 +304,7 @@ def test_an_unknown_event_or_tenant_sends_nothing(
 def test_with_the_server_down_every_admin_is_still_owed_the_email(
     smtp_server: SmtpServer, admins: None
 ) -> None:
-    report = CleanupReportFactory(status=Status.FAILED)
+    report = CleanupReportFactory.create(status=Status.FAILED)
     smtp_server.stop()
 
     with pytest.raises(AdminMailIncomplete) as raised:
@@ -308,7 +316,7 @@ def test_with_the_server_down_every_admin_is_still_owed_the_email(
 def test_a_retry_emails_only_the_admins_still_owed_it(
     smtp_server: SmtpServer, admins: None
 ) -> None:
-    report = CleanupReportFactory(status=Status.FAILED)
+    report = CleanupReportFactory.create(status=Status.FAILED)
     smtp_server.refuse_rcpt["second@alpha.test"] = "451 4.7.1 Greylisted, try again later"
 
     with pytest.raises(AdminMailIncomplete) as raised:
@@ -324,7 +332,7 @@ def test_a_retry_emails_only_the_admins_still_owed_it(
 
 
 def test_an_address_refused_for_good_is_skipped(smtp_server: SmtpServer, admins: None) -> None:
-    report = CleanupReportFactory(status=Status.FAILED)
+    report = CleanupReportFactory.create(status=Status.FAILED)
     smtp_server.refuse_rcpt["second@alpha.test"] = "550 5.1.1 No such mailbox"
 
     sent = admins_notify(schema_name="alpha", report_id=report.pk, event="failed")
@@ -335,7 +343,7 @@ def test_an_address_refused_for_good_is_skipped(smtp_server: SmtpServer, admins:
 
 def test_the_tenant_name_is_the_senders_name(smtp_server: SmtpServer, tenant_a: Tenant) -> None:
     Tenant.objects.filter(pk=tenant_a.pk).update(name='Alpha, "the first" Ltd')
-    report = CleanupReportFactory(status=Status.FAILED)
+    report = CleanupReportFactory.create(status=Status.FAILED)
 
     admins_notify(schema_name="alpha", report_id=report.pk, event="failed")
 

@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from cleanup.models import CleanupAuditEntry, CleanupNotice, CleanupReport
+from cleanup.models import CleanupNotice, CleanupReport
+from cleanup.tests.factories import CleanupAuditEntryFactory, CleanupReportFactory
 from core.testing import FULL_POLICY, ROOT, TENANT_A, TENANT_B, client, make_user, tokens
 from core.testing.broker import broker_at, free_port, hung_redis
 from policy.models import CleanupPolicy
@@ -35,12 +36,8 @@ ENDPOINTS = [
 @pytest.fixture
 def report(tenant_a: Any) -> CleanupReport:
     with schema_context("alpha"):
-        report = CleanupReport.objects.create(
-            status="succeeded",
-            trigger="manual",
-            dry_run=False,
+        report = CleanupReportFactory.create(
             action="delete",
-            policy={},
             users_eligible=3,
             users_matched=2,
             users_warned=1,
@@ -49,13 +46,12 @@ def report(tenant_a: Any) -> CleanupReport:
             finished_at=timezone.now(),
         )
         for i in range(2):
-            CleanupAuditEntry.objects.create(
+            CleanupAuditEntryFactory.create(
                 report=report,
                 user_id=100 + i,
                 username=f"gone{i}",
                 email=f"gone{i}@x.test",
                 date_joined=timezone.now() - timedelta(days=400),
-                reason="inactive",
                 action="deleted",
                 noticed_at=NOTICED if i == 0 else None,
             )
@@ -110,9 +106,7 @@ def test_latest_is_404_with_a_detail_before_any_run(admin_a: dict[str, str]) -> 
 def test_reports_are_paginated_newest_first(admin_a: dict[str, str]) -> None:
     with schema_context("alpha"):
         for _ in range(3):
-            CleanupReport.objects.create(
-                status="succeeded", trigger="schedule", dry_run=True, action="deactivate", policy={}
-            )
+            CleanupReportFactory.create(trigger="schedule", dry_run=True)
     body = client(TENANT_A, admin_a["access"]).get("/api/reports/?page_size=2").json()
     assert body["count"] == 3 and len(body["results"]) == 2 and body["next"]
     ids = [r["id"] for r in body["results"]]

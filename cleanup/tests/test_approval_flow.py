@@ -22,7 +22,7 @@ from tenants.models import Tenant
 def idle(prefix: str, count: int) -> list[str]:
     now = timezone.now()
     return [
-        UserFactory(username=f"{prefix}{i}", now=now, login_days_ago=D + 1).username
+        UserFactory.create(username=f"{prefix}{i}", now=now, login_days_ago=D + 1).username
         for i in range(count)
     ]
 
@@ -33,7 +33,10 @@ def test_a_run_over_the_cap_waits_mails_the_admins_and_once_approved_removes_at_
     set_policy(in_tenant_a, action="deactivate", max_removal_ratio=0.5, on_cap="ask")
     shown = idle("gone", 3)
     now = timezone.now()
-    kept = [UserFactory(username=f"fresh{i}", now=now, login_days_ago=1).username for i in range(2)]
+    kept = [
+        UserFactory.create(username=f"fresh{i}", now=now, login_days_ago=1).username
+        for i in range(2)
+    ]
 
     report = run(in_tenant_a)
 

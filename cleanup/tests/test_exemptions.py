@@ -12,12 +12,14 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import User
+from accounts.tests.factories import UserFactory
 from activity.models import ActivityEvent
 from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupReport
 from cleanup.selectors import eligible_users, matched_users
 from cleanup.services.execution import cleanup_run
 from cleanup.services.exemptions import exemption_create
 from cleanup.services.start import cleanup_report_create
+from cleanup.tests.factories import CleanupExemptionFactory
 from conftest import ADMIN_PASSWORD
 from core.testing import ROOT, TENANT_A, TENANT_B, client, make_user, tokens
 from policy.models import CleanupPolicy
@@ -31,15 +33,13 @@ DAY = timedelta(days=1)
 
 
 def inactive_user(username: str, now: datetime) -> User:
-    return User.objects.create(
-        username=username, last_login=now - (D + 10) * DAY, date_joined=now - 400 * DAY
+    return UserFactory.create(
+        username=username, now=now, login_days_ago=D + 10, joined_days_ago=400
     )
 
 
 def exempt(user: User, expires_at: datetime | None, reason: str = "on sabbatical") -> None:
-    CleanupExemption.objects.create(
-        user=user, reason=reason, expires_at=expires_at, created_by="admin"
-    )
+    CleanupExemptionFactory.create(user=user, reason=reason, expires_at=expires_at)
 
 
 def apply_policy(tenant: Tenant, **fields: Any) -> None:

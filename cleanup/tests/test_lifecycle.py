@@ -37,10 +37,12 @@ def deactivated_at_day_0(in_tenant_a: Tenant) -> CleanupReport:
     set_policy(in_tenant_a, action="deactivate", delete_after_days=R)
     now = timezone.now()
     for name in ("untouched", "reactivated", "reactivated_then_deactivated", "signed_in"):
-        UserFactory(username=name, now=now, login_days_ago=D + 1)
-    UserFactory(username="deactivated_by_hand", now=now, login_days_ago=D + 1, is_active=False)
+        UserFactory.create(username=name, now=now, login_days_ago=D + 1)
+    UserFactory.create(
+        username="deactivated_by_hand", now=now, login_days_ago=D + 1, is_active=False
+    )
     for name in ("active", "active1", "active2", "active3"):
-        UserFactory(username=name, now=now, login_days_ago=1)
+        UserFactory.create(username=name, now=now, login_days_ago=1)
     report = run(in_tenant_a)
     assert active_names(["active"]) == {"active"} and report.users_deactivated == 4
     return report
@@ -133,7 +135,7 @@ def test_a_dry_run_counts_the_restore_windows_deletions_and_deletes_nobody(
 def inactive(count: int, prefix: str = "gone") -> list[str]:
     now = timezone.now()
     return [
-        UserFactory(username=f"{prefix}{i}", now=now, login_days_ago=D + 1).username
+        UserFactory.create(username=f"{prefix}{i}", now=now, login_days_ago=D + 1).username
         for i in range(count)
     ]
 
@@ -141,7 +143,8 @@ def inactive(count: int, prefix: str = "gone") -> list[str]:
 def fresh(count: int) -> list[str]:
     now = timezone.now()
     return [
-        UserFactory(username=f"fresh{i}", now=now, login_days_ago=1).username for i in range(count)
+        UserFactory.create(username=f"fresh{i}", now=now, login_days_ago=1).username
+        for i in range(count)
     ]
 
 

@@ -28,11 +28,15 @@ NOTICE_DAYS = 14
 def population(in_tenant_a: Tenant) -> None:
     set_policy(in_tenant_a, action="deactivate", notice_days=NOTICE_DAYS)
     now = timezone.now()
-    UserFactory(username="due_soon", now=now, login_days_ago=D - 7)  # matched in 7 days: warn now
-    UserFactory(username="past_limit", now=now, login_days_ago=D + 1)  # matched now, never warned
-    UserFactory(username="no_email", now=now, login_days_ago=D + 1, email="")
-    UserFactory(username="fresh", now=now, login_days_ago=1)
-    UserFactory(username="staff", now=now, login_days_ago=D + 1, is_staff=True)
+    UserFactory.create(
+        username="due_soon", now=now, login_days_ago=D - 7
+    )  # matched in 7 days: warn now
+    UserFactory.create(
+        username="past_limit", now=now, login_days_ago=D + 1
+    )  # matched now, never warned
+    UserFactory.create(username="no_email", now=now, login_days_ago=D + 1, email="")
+    UserFactory.create(username="fresh", now=now, login_days_ago=1)
+    UserFactory.create(username="staff", now=now, login_days_ago=D + 1, is_staff=True)
 
 
 def notice_counts(tenant: Tenant) -> tuple[int, int]:
@@ -141,9 +145,9 @@ def test_an_account_younger_than_seven_days_gets_no_notice_and_waits_unremoved(
     until it is a week old."""
     set_policy(in_tenant_a, action="deactivate", notice_days=NOTICE_DAYS, never_logged_in_days=1)
     now = timezone.now()
-    UserFactory(username="three_days_old", now=now, joined_days_ago=3)
-    UserFactory(username="thirty_days_old", now=now, joined_days_ago=30)
-    UserFactory(username="fresh", now=now, login_days_ago=1, joined_days_ago=30)
+    UserFactory.create(username="three_days_old", now=now, joined_days_ago=3)
+    UserFactory.create(username="thirty_days_old", now=now, joined_days_ago=30)
+    UserFactory.create(username="fresh", now=now, login_days_ago=1, joined_days_ago=30)
     everyone = ["three_days_old", "thirty_days_old", "fresh"]
 
     policy = CleanupPolicy.objects.get(tenant=in_tenant_a)
@@ -180,9 +184,9 @@ def test_a_notice_that_waited_for_the_daily_cap_gives_its_full_notice_from_when_
     settings.NOTICE_DAILY_CAP_MIN, settings.NOTICE_DAILY_CAP_RATIO = 1, 0
     set_policy(in_tenant_a, action="deactivate", notice_days=7)
     now = timezone.now()
-    UserFactory(username="first", now=now, login_days_ago=D + 1)
-    UserFactory(username="second", now=now, login_days_ago=D + 1)
-    UserFactory(username="fresh", now=now, login_days_ago=1)
+    UserFactory.create(username="first", now=now, login_days_ago=D + 1)
+    UserFactory.create(username="second", now=now, login_days_ago=D + 1)
+    UserFactory.create(username="fresh", now=now, login_days_ago=1)
     everyone = ["first", "second", "fresh"]
 
     warned = run(in_tenant_a)
@@ -223,8 +227,8 @@ def test_over_the_daily_cap_nobody_whose_notice_is_still_unsent_is_removed(
     now = timezone.now()
     names = [f"idle{i}" for i in range(5)]
     for name in names:
-        UserFactory(username=name, now=now, login_days_ago=D + 1)
-    UserFactory(username="fresh", now=now, login_days_ago=1)
+        UserFactory.create(username=name, now=now, login_days_ago=D + 1)
+    UserFactory.create(username="fresh", now=now, login_days_ago=1)
 
     assert run(in_tenant_a).users_warned == 5
     outcome = notices_send(schema_name="alpha")

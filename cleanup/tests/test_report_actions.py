@@ -92,7 +92,7 @@ def every_view(access: str, report: CleanupReport) -> list[tuple[bool, bool]]:
 def test_an_admin_may_undo_a_finished_run_that_deactivated_someone_and_answer_a_waiting_one(
     case: Case, admin_a: dict[str, str]
 ) -> None:
-    report = CleanupReportFactory(**IN_ALPHA, **case.report)
+    report = CleanupReportFactory.create(**IN_ALPHA, **case.report)
 
     assert every_view(admin_a["access"], report) == [(case.can_undo, case.can_approve)] * 3
 
@@ -101,14 +101,14 @@ def test_an_admin_may_undo_a_finished_run_that_deactivated_someone_and_answer_a_
 def test_an_auditor_is_offered_neither_whatever_the_run(
     case: Case, auditor_a: dict[str, str]
 ) -> None:
-    report = CleanupReportFactory(**IN_ALPHA, **case.report)
+    report = CleanupReportFactory.create(**IN_ALPHA, **case.report)
 
     assert every_view(auditor_a["access"], report) == [(False, False)] * 3
 
 
 def test_an_operator_listing_a_tenants_runs_is_offered_neither(operator: dict[str, str]) -> None:
-    CleanupReportFactory(**IN_ALPHA, **CASES["awaiting_approval"].report)
-    CleanupReportFactory(
+    CleanupReportFactory.create(**IN_ALPHA, **CASES["awaiting_approval"].report)
+    CleanupReportFactory.create(
         **IN_ALPHA,
         **CASES["succeeded_having_deactivated_some"].report,
     )
@@ -126,7 +126,7 @@ def test_an_operator_listing_a_tenants_runs_is_offered_neither(operator: dict[st
 def test_the_run_an_answer_returns_offers_no_further_answer(
     answer: str, status_code: int, status: str, admin_a: dict[str, str]
 ) -> None:
-    report = CleanupReportFactory(**IN_ALPHA, **CASES["awaiting_approval"].report)
+    report = CleanupReportFactory.create(**IN_ALPHA, **CASES["awaiting_approval"].report)
 
     response = client(TENANT_A, admin_a["access"]).post(f"/api/reports/{report.pk}/{answer}/")
 

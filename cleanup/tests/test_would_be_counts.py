@@ -26,11 +26,12 @@ COUNTERS = ("users_warned", "users_deactivated", "users_deleted", "users_removed
 def people(inactive: int, fresh: int) -> tuple[list[str], list[str]]:
     now = timezone.now()
     gone = [
-        UserFactory(username=f"gone{i}", now=now, login_days_ago=D + 1).username
+        UserFactory.create(username=f"gone{i}", now=now, login_days_ago=D + 1).username
         for i in range(inactive)
     ]
     kept = [
-        UserFactory(username=f"fresh{i}", now=now, login_days_ago=1).username for i in range(fresh)
+        UserFactory.create(username=f"fresh{i}", now=now, login_days_ago=1).username
+        for i in range(fresh)
     ]
     return gone, kept
 

@@ -12,8 +12,8 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from cleanup.models import CleanupNotice, CleanupReport
 from cleanup.services.keep import keep_token_make
+from cleanup.tests.factories import CleanupNoticeFactory, CleanupReportFactory
 from core.testing import PASSWORD, ROOT, TENANT_A, make_user
 from tenants.models import Tenant
 
@@ -110,12 +110,8 @@ def test_the_keep_link_pages_run_no_inline_script(tenant_a: Tenant) -> None:
     the 400 page of a bad link."""
     user = make_user("alpha", "warned", email="warned@alpha.test")
     with schema_context("alpha"):
-        report = CleanupReport.objects.create(
-            status="succeeded", trigger="manual", dry_run=False, action="deactivate", policy={}
-        )
-        notice = CleanupNotice.objects.create(
-            user_id=user.pk, email=user.email, report=report, due_at=timezone.now()
-        )
+        report = CleanupReportFactory.create()
+        notice = CleanupNoticeFactory.create(user=user, report=report, due_at=timezone.now())
     token = keep_token_make(
         tenant_pk=tenant_a.pk,
         user_id=user.pk,

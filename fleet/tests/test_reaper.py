@@ -17,6 +17,7 @@ from cleanup.tests.factories import report_in_registry
 from core.testing.broker import broker_at, free_port, queued_messages, queued_tasks
 from fleet.services.reaper import cleanup_reap_stale
 from policy.models import CleanupPolicy
+from policy.tests.factories import CleanupPolicyFactory
 from tenants.models import Tenant
 
 TIMEOUT = timedelta(seconds=settings.CLEANUP_QUEUED_TIMEOUT_S)
@@ -99,7 +100,7 @@ def test_a_republished_run_is_run_once_by_a_real_worker(make_live_tenant, celery
 def broken_schema_dropped(schema: str) -> None:
     """A tenant whose registry holds a lost run, but whose schema is gone."""
     (tenant,) = Tenant.objects.bulk_create([Tenant(schema_name=schema, name="No schema")])
-    CleanupPolicy.objects.create(
+    CleanupPolicyFactory.create(
         tenant=tenant,
         active_report_id=1,
         active_report_status=Status.RUNNING,

@@ -7,7 +7,7 @@ from factory.django import DjangoModelFactory
 from policy.models import CleanupPolicy, RunOutcome
 
 
-class CleanupPolicyFactory(DjangoModelFactory):
+class CleanupPolicyFactory(DjangoModelFactory[CleanupPolicy]):
     """A policy at its defaults, for a tenant made without one (`tenant_create` makes its
     own)."""
 
@@ -15,7 +15,7 @@ class CleanupPolicyFactory(DjangoModelFactory):
         model = CleanupPolicy
 
 
-class RunOutcomeFactory(DjangoModelFactory):
+class RunOutcomeFactory(DjangoModelFactory[RunOutcome]):
     """A scheduled real run that just succeeded and removed nobody."""
 
     class Meta:

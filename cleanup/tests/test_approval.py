@@ -14,11 +14,12 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import User
+from accounts.tests.factories import UserFactory
 from activity.models import ActivityEvent
 from cleanup.models import CleanupReport
 from cleanup.services.oversight import ReportConflict, report_approve, report_reject
 from cleanup.tests.factories import CleanupReportFactory
-from core.testing import ROOT, TENANT_A, TENANT_B, client, make_user, tokens
+from core.testing import ROOT, TENANT_A, TENANT_B, client, tokens
 from core.testing.broker import broker_at, free_port, hung_redis, queued_tasks
 from policy.models import CleanupPolicy
 from tenants.models import Tenant
@@ -106,7 +107,7 @@ def test_another_tenants_admin_cannot_answer_its_run(
     theirs = awaiting_report("beta")
     with schema_context("alpha"):
         assert not CleanupReport.objects.filter(pk=theirs.pk).exists()
-    make_user("beta", "boss", role="admin")
+    UserFactory.create(schema="beta", username="boss", role="admin")
     beta = tokens(TENANT_B, "boss")
 
     for action in ("approve", "reject"):

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from accounts.tests.factories import UserFactory
 from cleanup.models import CleanupReport
 from core.testing import ROOT, TENANT_A, client
 from policy.models import CleanupPolicy
@@ -35,9 +36,9 @@ def test_platform_endpoints_need_an_operator_token(
 def test_platform_endpoints_refuse_a_non_operator(
     method: str, path: str, body: Any, tenant_a: Any
 ) -> None:
-    from core.testing import make_user, tokens
+    from core.testing import tokens
 
-    make_user("public", "viewer", is_staff=True)
+    UserFactory.create(schema="public", username="viewer", is_staff=True)
     viewer = tokens(ROOT, "viewer")
     assert (
         getattr(client(ROOT, viewer["access"]), method)(path, body, format="json").status_code

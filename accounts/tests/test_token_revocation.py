@@ -109,7 +109,7 @@ def test_a_cleanup_deactivation_revokes_tokens_for_good(tenant_a: Tenant) -> Non
     from cleanup.services.start import cleanup_report_create
     from policy.models import CleanupPolicy
 
-    UserFactory.create(schema="alpha", username="dormant")
+    UserFactory.create(schema="alpha", username="dormant", email="")  # no address: no warning first
     UserFactory.create(schema="alpha", username="busy")
     dormant, busy = tokens(TENANT_A, "dormant"), tokens(TENANT_A, "busy")
     long_ago = timezone.now() - timedelta(days=400)

@@ -52,6 +52,7 @@ def report(tenant_a: Any) -> CleanupReport:
                 user_id=100 + i,
                 username=f"gone{i}",
                 email=f"gone{i}@x.test",
+                last_login=None,
                 date_joined=timezone.now() - timedelta(days=400),
                 action="deleted",
                 noticed_at=NOTICED if i == 0 else None,
@@ -282,8 +283,13 @@ def test_a_valid_policy_change_moves_next_run_at(admin_a: dict[str, str]) -> Non
 
 def test_preview_counts_and_samples_without_changing_anything(admin_a: dict[str, str]) -> None:
     now = timezone.now()
-    UserFactory.create(schema="alpha", username="sleepy", last_login=now - timedelta(days=200))
-    UserFactory.create(schema="alpha", username="lurker", date_joined=now - timedelta(days=60))
+    # No address, so no warning first: the preview counts them as removed now.
+    UserFactory.create(
+        schema="alpha", username="sleepy", email="", last_login=now - timedelta(days=200)
+    )
+    UserFactory.create(
+        schema="alpha", username="lurker", email="", date_joined=now - timedelta(days=60)
+    )
     UserFactory.create(schema="alpha", username="busy", last_login=now)
     api = client(TENANT_A, admin_a["access"])
 

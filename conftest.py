@@ -11,8 +11,9 @@ from django.db import connection
 from django.test.utils import setup_databases, teardown_databases
 from django_tenants.utils import schema_context
 
+from accounts.tests.factories import UserFactory
 from config.celery import app as celery_app
-from core.testing import ROOT, TENANT_A, make_user, tokens
+from core.testing import ROOT, TENANT_A, tokens
 from core.testing.smtp import SmtpServer
 from fleet.services.tenants import tenant_create
 from tenants.models import Domain, Tenant
@@ -148,17 +149,17 @@ def admin_a(tenant_a: Any) -> dict[str, str]:
 
 @pytest.fixture
 def member_a(tenant_a: Any) -> dict[str, str]:
-    make_user("alpha", "member")
+    UserFactory.create(schema="alpha", username="member")
     return tokens(TENANT_A, "member")
 
 
 @pytest.fixture
 def auditor_a(tenant_a: Any) -> dict[str, str]:
-    make_user("alpha", "auditor", role="auditor")
+    UserFactory.create(schema="alpha", username="auditor", role="auditor")
     return tokens(TENANT_A, "auditor")
 
 
 @pytest.fixture
 def operator(db: None) -> dict[str, str]:
-    make_user("public", "operator", is_superuser=True, is_staff=True)
+    UserFactory.create(schema="public", username="operator", is_superuser=True, is_staff=True)
     return tokens(ROOT, "operator")

@@ -5,7 +5,8 @@ from django.test import Client
 from django_tenants.utils import schema_context
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from core.testing import PASSWORD, ROOT, TENANT_A, client, make_user, tokens
+from accounts.tests.factories import UserFactory
+from core.testing import PASSWORD, ROOT, TENANT_A, client, tokens
 
 PAGES = [
     "/admin/token_blacklist/outstandingtoken/",
@@ -19,7 +20,7 @@ PAGES = [
     ("host", "schema"), [(ROOT, "public"), (TENANT_A, "alpha")], ids=["operators", "tenant"]
 )
 def test_no_admin_site_shows_refresh_tokens(db: None, host: str, schema: str) -> None:
-    make_user(schema, "boss", is_staff=True, is_superuser=True)
+    UserFactory.create(schema=schema, username="boss", is_staff=True, is_superuser=True)
     api = client(host)
     first = tokens(host, "boss")["refresh"]
     # A rotated refresh token is stored whole, and works.

@@ -10,8 +10,9 @@ from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
 from rest_framework_simplejwt.tokens import AccessToken
 
+from accounts.tests.factories import UserFactory
 from accounts.tokens import TenantTokenObtainSerializer
-from core.testing import ROOT, TENANT_A, TENANT_B, client, make_user, tokens
+from core.testing import ROOT, TENANT_A, TENANT_B, client, tokens
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
@@ -141,7 +142,7 @@ def test_logout_revokes_the_refresh_token(admin_a: dict[str, str]) -> None:
 
 
 def test_refresh_of_a_deleted_user_gets_401(tenant_a: object) -> None:
-    make_user("alpha", "leaver")
+    UserFactory.create(schema="alpha", username="leaver")
     pair = tokens(TENANT_A, "leaver")
     with schema_context("alpha"):
         get_user_model().objects.filter(username="leaver").delete()
@@ -174,8 +175,8 @@ def test_refresh_and_requests_mark_the_user_as_seen_at_most_hourly(admin_a: dict
 def test_failed_logins_are_throttled_and_a_correct_password_is_then_refused(
     tenant_a: object, settings: object
 ) -> None:
-    make_user("alpha", "victim")
-    make_user("alpha", "bystander")
+    UserFactory.create(schema="alpha", username="victim")
+    UserFactory.create(schema="alpha", username="bystander")
     api = client(TENANT_A)
     for _ in range(5):
         bad = api.post(
@@ -202,7 +203,7 @@ def test_failed_logins_from_one_address_are_throttled_across_usernames(
     tenant_a: object, settings: object
 ) -> None:
     settings.LOGIN_FAILURES_PER_IP = 8  # type: ignore[attr-defined]
-    make_user("alpha", "someone")
+    UserFactory.create(schema="alpha", username="someone")
     api = client(TENANT_A)
     for i in range(8):
         api.post("/api/auth/token/", {"username": f"guess{i}", "password": "nope"}, format="json")

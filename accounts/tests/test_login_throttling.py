@@ -13,7 +13,8 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from core.testing import PASSWORD, ROOT, TENANT_A, TENANT_B, client, make_user
+from accounts.tests.factories import UserFactory
+from core.testing import PASSWORD, ROOT, TENANT_A, TENANT_B, client
 from tenants.models import Tenant
 
 HOSTS = [pytest.param(TENANT_A, "alpha", id="tenant-host"), pytest.param(ROOT, "public", id="root")]
@@ -37,8 +38,8 @@ def token_login(username: str, password: str = PASSWORD, host: str = TENANT_A, *
 def test_admin_login_is_throttled_and_a_correct_password_is_then_refused(
     db: None, host: str, schema: str
 ) -> None:
-    make_user(schema, "victim", is_staff=True)
-    make_user(schema, "bystander", is_staff=True)
+    UserFactory.create(schema=schema, username="victim", is_staff=True)
+    UserFactory.create(schema=schema, username="bystander", is_staff=True)
     for _ in range(5):
         failed = admin_login(host, "victim", "nope")
         assert failed.status_code == 200 and not failed.logged_in
@@ -56,7 +57,7 @@ def test_admin_login_is_throttled_per_address_across_usernames(
     db: None, host: str, schema: str, settings: Any
 ) -> None:
     settings.LOGIN_FAILURES_PER_IP = 4
-    make_user(schema, "someone", is_staff=True)
+    UserFactory.create(schema=schema, username="someone", is_staff=True)
     for i in range(4):
         admin_login(host, f"guess{i}", "nope")
 
@@ -64,7 +65,7 @@ def test_admin_login_is_throttled_per_address_across_usernames(
 
 
 def test_failures_on_the_api_count_against_the_admin_login_and_back(tenant_a: object) -> None:
-    make_user("alpha", "target", is_staff=True)
+    UserFactory.create(schema="alpha", username="target", is_staff=True)
     for _ in range(3):
         assert token_login("target", "nope") == 401
     for _ in range(2):
@@ -75,7 +76,7 @@ def test_failures_on_the_api_count_against_the_admin_login_and_back(tenant_a: ob
 
 
 def test_a_successful_admin_login_clears_the_usernames_failures(tenant_a: object) -> None:
-    make_user("alpha", "forgetful", is_staff=True)
+    UserFactory.create(schema="alpha", username="forgetful", is_staff=True)
     for _ in range(4):
         admin_login(TENANT_A, "forgetful", "nope")
     assert admin_login(TENANT_A, "forgetful", PASSWORD).status_code == 302
@@ -104,8 +105,8 @@ def test_behind_one_trusted_proxy_two_clients_have_their_own_counters(
     tenant_a: object, trusted_proxies: Any
 ) -> None:
     trusted_proxies(1)
-    make_user("alpha", "innocent")
-    make_user("alpha", "guesser")
+    UserFactory.create(schema="alpha", username="innocent")
+    UserFactory.create(schema="alpha", username="guesser")
     attacker = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "203.0.113.7"}
     neighbour = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "198.51.100.9"}
     for i in range(3):
@@ -120,7 +121,7 @@ def test_without_trusted_proxies_a_forwarded_for_header_changes_nothing(
     tenant_a: object, trusted_proxies: Any
 ) -> None:
     trusted_proxies(0)
-    make_user("alpha", "spoofer")
+    UserFactory.create(schema="alpha", username="spoofer")
     for i in range(3):
         forged = {"REMOTE_ADDR": "203.0.113.7", "HTTP_X_FORWARDED_FOR": f"192.0.2.{i}"}
         assert token_login(f"guess{i}", "nope", **forged) == 401
@@ -134,7 +135,7 @@ def test_a_client_cannot_escape_its_counter_by_prepending_addresses(
     tenant_a: object, trusted_proxies: Any, proxies: int
 ) -> None:
     trusted_proxies(proxies)
-    make_user("alpha", "escaper")
+    UserFactory.create(schema="alpha", username="escaper")
     # Each trusted proxy appends the address it received the request from.
     seen_by_proxies = ", ".join(["203.0.113.7", *["10.0.0.2"] * (proxies - 1)])
     for i in range(3):
@@ -150,7 +151,7 @@ def test_a_garbage_forwarded_address_counts_against_the_peer(
     tenant_a: object, trusted_proxies: Any
 ) -> None:
     trusted_proxies(2)
-    make_user("alpha", "odd")
+    UserFactory.create(schema="alpha", username="odd")
     for i in range(3):
         garbage = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": f"junk{i}, 10.0.0.2"}
         assert token_login(f"guess{i}", "nope", **garbage) == 401
@@ -189,7 +190,9 @@ DOORS = [
 def test_failures_from_one_address_never_refuse_the_right_password_from_another(
     db: None, door: str, host: str, schema: str
 ) -> None:
-    make_user(schema, "victim", is_staff=True, is_superuser=schema == "public")
+    UserFactory.create(
+        schema=schema, username="victim", is_staff=True, is_superuser=schema == "public"
+    )
     for _ in range(5):
         assert login(door, host, "victim", "nope", **A) == 401
 
@@ -202,8 +205,8 @@ def test_failures_from_one_address_never_refuse_the_right_password_from_another(
 
 def test_an_address_is_counted_across_all_tenants(tenant_a: Tenant, settings: Any) -> None:
     settings.LOGIN_FAILURES_PER_IP = 4
-    make_user("alpha", "someone")
-    make_user("beta", "someone")
+    UserFactory.create(schema="alpha", username="someone")
+    UserFactory.create(schema="beta", username="someone")
     for i in range(2):
         assert token_login(f"guess{i}", "nope", host=TENANT_A, **A) == 401
     for i in range(2):
@@ -218,8 +221,8 @@ def test_an_address_is_counted_across_all_tenants(tenant_a: Tenant, settings: An
 
 
 def test_the_same_username_on_another_tenant_has_its_own_counter(tenant_a: Tenant) -> None:
-    make_user("alpha", "twin")
-    make_user("beta", "twin")
+    UserFactory.create(schema="alpha", username="twin")
+    UserFactory.create(schema="beta", username="twin")
     for _ in range(5):
         assert token_login("twin", "nope", host=TENANT_A, **A) == 401
 
@@ -229,7 +232,7 @@ def test_the_same_username_on_another_tenant_has_its_own_counter(tenant_a: Tenan
 
 def test_a_success_gives_the_address_its_slot_back(tenant_a: Tenant, settings: Any) -> None:
     settings.LOGIN_FAILURES_PER_IP = 3
-    make_user("alpha", "regular")
+    UserFactory.create(schema="alpha", username="regular")
     for _ in range(10):
         assert token_login("regular", **A) == 200
     for i in range(3):
@@ -326,7 +329,7 @@ def test_a_throttle_without_redis_fails_open(tenant_a: Tenant, settings: Any) ->
     settings.CACHES = {
         "default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}
     }
-    make_user("alpha", "unthrottled")
+    UserFactory.create(schema="alpha", username="unthrottled")
     for _ in range(7):
         assert token_login("unthrottled", "nope") == 401
 

@@ -17,11 +17,13 @@ from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 from accounts.models import User
+from accounts.tests.factories import UserFactory
 from activity.models import ActivityEvent
 from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupReport
 from cleanup.services.exemptions import exemption_create
+from cleanup.tests.factories import CleanupAuditEntryFactory, CleanupReportFactory
 from core.api import TenantAdminApi
-from core.testing import FULL_POLICY, ROOT, TENANT_A, TENANT_B, client, make_user, tokens
+from core.testing import FULL_POLICY, ROOT, TENANT_A, TENANT_B, client, tokens
 from policy.models import CleanupPolicy
 from policy.rules import POLICY_FIELDS
 
@@ -78,12 +80,7 @@ def world(tenant_a: Any) -> World:
         gone = User.objects.create_user("gone", email="gone@alpha.test", is_active=False)
         member = User.objects.create_user("member", password="a-long-enough-password")
         User.objects.create_user("ceo")
-        finished = CleanupReport.objects.create(
-            status="succeeded",
-            trigger="manual",
-            dry_run=False,
-            action="deactivate",
-            policy={},
+        finished = CleanupReportFactory.create(
             started_at=now - timedelta(minutes=2),
             finished_at=now - timedelta(minutes=1),
             users_eligible=3,
@@ -91,21 +88,16 @@ def world(tenant_a: Any) -> World:
             users_deactivated=1,
             users_removed=1,
         )
-        CleanupAuditEntry.objects.create(
+        CleanupAuditEntryFactory.create(
             report=finished,
             user_id=gone.pk,
             username="gone",
             email="gone@alpha.test",
             date_joined=now - timedelta(days=400),
-            reason="inactive",
-            action="deactivated",
         )
-        awaiting = CleanupReport.objects.create(
+        awaiting = CleanupReportFactory.create(
             status="awaiting_approval",
             trigger="schedule",
-            dry_run=False,
-            action="deactivate",
-            policy={},
             users_eligible=10,
             users_matched=8,
             users_removed=8,
@@ -161,7 +153,7 @@ def test_a_staff_user_without_a_role_cannot_change_the_policy(
     """Reproduced: a staff user whom Django admin refuses everything got 200 on this PATCH.
     Staff (and superuser within the tenant's schema) open Django admin; the API asks for
     the tenant-admin role."""
-    make_user("alpha", "staffer", **flags)
+    UserFactory.create(schema="alpha", username="staffer", **flags)
     access = tokens(TENANT_A, "staffer")["access"]
     before = alpha_state()
 
@@ -176,7 +168,7 @@ def test_a_staff_user_without_a_role_cannot_change_the_policy(
 def test_a_staff_user_without_a_role_gets_nothing_in_the_api(
     world: World, method: str, path: str, body: Any
 ) -> None:
-    make_user("alpha", "staffer", is_staff=True)
+    UserFactory.create(schema="alpha", username="staffer", is_staff=True)
     access = tokens(TENANT_A, "staffer")["access"]
     before = alpha_state()
 
@@ -304,7 +296,7 @@ def test_setting_the_role_a_user_already_holds_changes_and_logs_nothing(
 def test_only_an_admin_grants_roles(world: World, caller: str) -> None:
     if caller != "member":
         fields = {"role": "auditor"} if caller == "auditor" else {"is_staff": True}
-        make_user("alpha", caller, **fields)
+        UserFactory.create(schema="alpha", username=caller, **fields)
     access = tokens(TENANT_A, caller)["access"]
     with schema_context("alpha"):
         own_id = User.objects.get(username=caller).pk
@@ -324,7 +316,7 @@ def test_the_last_admin_cannot_be_demoted(
     world: World, admin_a: dict[str, str], role: str | None
 ) -> None:
     # An admin who can no longer sign in does not count.
-    make_user("alpha", "former", role="admin", is_active=False)
+    UserFactory.create(schema="alpha", username="former", role="admin", is_active=False)
     with schema_context("alpha"):
         admin_id = User.objects.get(username="admin").pk
     before = alpha_state()
@@ -344,7 +336,7 @@ def test_the_last_admin_cannot_be_demoted(
 def test_an_admin_may_step_down_while_another_admin_remains(
     world: World, admin_a: dict[str, str]
 ) -> None:
-    make_user("alpha", "deputy", role="admin")
+    UserFactory.create(schema="alpha", username="deputy", role="admin")
     with schema_context("alpha"):
         admin_id = User.objects.get(username="admin").pk
     api = client(TENANT_A, admin_a["access"])
@@ -395,7 +387,7 @@ def test_an_admin_of_one_tenant_sets_no_role_in_another(
     world: World, admin_a: dict[str, str], tenant_b: Any
 ) -> None:
     # An id only beta has, and the id beta's first admin shares with alpha's.
-    make_user("beta", "outsider", id=424_242)
+    UserFactory.create(schema="beta", username="outsider", id=424_242)
     before = alpha_state()
 
     # alpha's token on beta's host: refused before any lookup.
@@ -463,7 +455,7 @@ def test_the_operators_role_endpoint_refuses_with_a_clear_answer(
 def test_the_operators_role_endpoint_is_for_operators_on_the_root_host(
     world: World, admin_a: dict[str, str]
 ) -> None:
-    make_user("public", "viewer", is_staff=True)
+    UserFactory.create(schema="public", username="viewer", is_staff=True)
     viewer = tokens(ROOT, "viewer")["access"]
     path = "/api/platform/tenants/alpha/users/member/role/"
 
@@ -497,7 +489,7 @@ def test_the_operators_role_endpoint_is_for_operators_on_the_root_host(
 def test_me_says_the_role(
     tenant_a: Any, host: str, schema: str, fields: dict[str, Any], role: str | None
 ) -> None:
-    make_user(schema, "someone", **fields)
+    UserFactory.create(schema=schema, username="someone", **fields)
     access = tokens(host, "someone")["access"]
 
     me = client(host, access).get("/api/me/").json()
@@ -574,8 +566,8 @@ def test_the_role_migration_gives_the_public_schemas_operators_no_tenant_role(
     """On the root host operators are known by `is_superuser`; a tenant role means nothing
     there. (Tenant schemas: accounts/tests/test_roles_live.py.)"""
     migration = importlib.import_module("accounts.migrations.0003_user_role")
-    make_user("public", "op", is_superuser=True, is_staff=True)
-    make_user("alpha", "staffer", is_staff=True)
+    UserFactory.create(schema="public", username="op", is_superuser=True, is_staff=True)
+    UserFactory.create(schema="alpha", username="staffer", is_staff=True)
     editor = SimpleNamespace(connection=connection)
 
     for schema in ("public", "alpha"):
@@ -592,8 +584,8 @@ def test_a_tenant_view_that_names_no_auditor_methods_is_for_admins_alone(tenant_
         def get(self, request: Any) -> Response:
             return Response({})
 
-    auditor = make_user("alpha", "reader", role="auditor")
-    admin = make_user("alpha", "boss", role="admin")
+    auditor = UserFactory.create(schema="alpha", username="reader", role="auditor")
+    admin = UserFactory.create(schema="alpha", username="boss", role="admin")
     with schema_context("alpha"):
         answers = {}
         for user in (auditor, admin):

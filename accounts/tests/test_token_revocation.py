@@ -17,8 +17,9 @@ from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
+from accounts.tests.factories import UserFactory
 from accounts.tokens import TenantTokenObtainSerializer
-from core.testing import PASSWORD, ROOT, TENANT_A, TENANT_B, client, make_user, tokens
+from core.testing import PASSWORD, ROOT, TENANT_A, TENANT_B, client, tokens
 from fleet.services.tenants import tenant_create
 from tenants.models import Tenant
 from tenants.services import tenant_delete
@@ -42,7 +43,7 @@ def alpha_user(username: str) -> Any:
 
 
 def test_a_password_change_revokes_every_token_of_the_user_at_once(tenant_a: Tenant) -> None:
-    make_user("alpha", "changer")
+    UserFactory.create(schema="alpha", username="changer")
     laptop, phone = tokens(TENANT_A, "changer"), tokens(TENANT_A, "changer")
     assert me(TENANT_A, laptop["access"]) == 200  # seen (and remembered, were it cached)
 
@@ -60,7 +61,9 @@ def test_a_password_change_revokes_every_token_of_the_user_at_once(tenant_a: Ten
 def test_a_password_hash_upgrade_at_login_is_not_a_password_change(
     tenant_a: Tenant, settings: Any
 ) -> None:
-    make_user("alpha", "upgraded")  # hashed with the test suite's MD5 hasher
+    UserFactory.create(
+        schema="alpha", username="upgraded"
+    )  # hashed with the test suite's MD5 hasher
     settings.PASSWORD_HASHERS = [
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
         "django.contrib.auth.hashers.MD5PasswordHasher",
@@ -73,7 +76,7 @@ def test_a_password_hash_upgrade_at_login_is_not_a_password_change(
 
 
 def test_a_deactivated_user_is_refused_on_the_next_request(tenant_a: Tenant) -> None:
-    make_user("alpha", "leaving")
+    UserFactory.create(schema="alpha", username="leaving")
     pair = tokens(TENANT_A, "leaving")
     assert me(TENANT_A, pair["access"]) == 200
 
@@ -86,7 +89,7 @@ def test_a_deactivated_user_is_refused_on_the_next_request(tenant_a: Tenant) -> 
 
 
 def test_a_deactivation_by_a_save_revokes_tokens_for_good(tenant_a: Tenant) -> None:
-    make_user("alpha", "paused")
+    UserFactory.create(schema="alpha", username="paused")
     pair = tokens(TENANT_A, "paused")
 
     with schema_context("alpha"):  # as the admin's change form does
@@ -106,8 +109,8 @@ def test_a_cleanup_deactivation_revokes_tokens_for_good(tenant_a: Tenant) -> Non
     from cleanup.services.start import cleanup_report_create
     from policy.models import CleanupPolicy
 
-    make_user("alpha", "dormant")
-    make_user("alpha", "busy")
+    UserFactory.create(schema="alpha", username="dormant", email="")  # no address: no warning first
+    UserFactory.create(schema="alpha", username="busy")
     dormant, busy = tokens(TENANT_A, "dormant"), tokens(TENANT_A, "busy")
     long_ago = timezone.now() - timedelta(days=400)
     CleanupPolicy.objects.filter(tenant=tenant_a).update(
@@ -128,7 +131,7 @@ def test_a_cleanup_deactivation_revokes_tokens_for_good(tenant_a: Tenant) -> Non
 
 
 def test_a_demoted_admin_loses_the_console_on_the_next_request(tenant_a: Tenant) -> None:
-    make_user("alpha", "boss", role="admin")
+    UserFactory.create(schema="alpha", username="boss", role="admin")
     pair = tokens(TENANT_A, "boss")
     assert client(TENANT_A, pair["access"]).get("/api/reports/").status_code == 200
 
@@ -141,8 +144,8 @@ def test_a_demoted_admin_loses_the_console_on_the_next_request(tenant_a: Tenant)
 def test_logout_everywhere_revokes_every_token_of_the_user_on_every_device(
     tenant_a: Tenant, tenant_b: Tenant
 ) -> None:
-    make_user("alpha", "roamer")
-    make_user("alpha", "colleague")
+    UserFactory.create(schema="alpha", username="roamer")
+    UserFactory.create(schema="alpha", username="colleague")
     laptop, phone = tokens(TENANT_A, "roamer"), tokens(TENANT_A, "roamer")
     colleague = tokens(TENANT_A, "colleague")
     # beta's first admin has the same user id as alpha's; alpha's admin logs out everywhere.
@@ -166,7 +169,7 @@ def test_logout_everywhere_revokes_every_token_of_the_user_on_every_device(
 
 
 def test_a_plain_logout_revokes_only_that_refresh(tenant_a: Tenant) -> None:
-    make_user("alpha", "twodevices")
+    UserFactory.create(schema="alpha", username="twodevices")
     laptop, phone = tokens(TENANT_A, "twodevices"), tokens(TENANT_A, "twodevices")
 
     assert logout(TENANT_A, phone["refresh"], everywhere=False).status_code == 205
@@ -177,7 +180,7 @@ def test_a_plain_logout_revokes_only_that_refresh(tenant_a: Tenant) -> None:
 
 @pytest.mark.parametrize("everywhere", ["yes", 1, None])
 def test_logout_everywhere_must_be_a_boolean(tenant_a: Tenant, everywhere: object) -> None:
-    make_user("alpha", "strict")
+    UserFactory.create(schema="alpha", username="strict")
     pair = tokens(TENANT_A, "strict")
     response = logout(TENANT_A, pair["refresh"], everywhere=everywhere)
     assert response.status_code == 400 and "everywhere" in response.json()
@@ -185,7 +188,7 @@ def test_logout_everywhere_must_be_a_boolean(tenant_a: Tenant, everywhere: objec
 
 
 def test_logout_everywhere_with_a_revoked_refresh_gets_401(tenant_a: Tenant) -> None:
-    make_user("alpha", "twice")
+    UserFactory.create(schema="alpha", username="twice")
     first, second = tokens(TENANT_A, "twice"), tokens(TENANT_A, "twice")
     assert logout(TENANT_A, first["refresh"], everywhere=True).status_code == 205
     assert logout(TENANT_A, second["refresh"], everywhere=True).status_code == 401
@@ -243,7 +246,7 @@ def test_refresh_is_refused_once_the_session_is_older_than_its_maximum(
     tenant_a: Tenant, settings: Any
 ) -> None:
     settings.JWT_SESSION_MAX_DAYS = 30
-    make_user("alpha", "marathon")
+    UserFactory.create(schema="alpha", username="marathon")
     old = refresh_token_logged_in(timedelta(days=30, minutes=1), tenant_a, "marathon")
 
     assert refresh(TENANT_A, str(old)).status_code == 401
@@ -253,7 +256,7 @@ def test_rotation_never_extends_a_session_beyond_its_maximum(
     tenant_a: Tenant, settings: Any
 ) -> None:
     settings.JWT_SESSION_MAX_DAYS = 30
-    make_user("alpha", "steady")
+    UserFactory.create(schema="alpha", username="steady")
     token = refresh_token_logged_in(timedelta(days=29), tenant_a, "steady")
     session_end = token["auth_time"] + 30 * 86400
 
@@ -275,7 +278,7 @@ def test_a_refresh_token_rotates_once_even_when_two_requests_race(tenant_a: Tena
     from accounts.services import session_refresh
     from accounts.tokens import refresh_token_load
 
-    make_user("alpha", "racer")
+    UserFactory.create(schema="alpha", username="racer")
     raw = tokens(TENANT_A, "racer")["refresh"]
     with tenant_context(tenant_a):
         # Both requests load and check the token before either rotates it.
@@ -308,8 +311,8 @@ def test_logout_everywhere_ends_the_users_django_admin_sessions(
     db: None, host: str, schema: str
 ) -> None:
     operator = schema == "public"
-    make_user(schema, "leaver", is_staff=True, is_superuser=operator)
-    make_user(schema, "colleague", is_staff=True, is_superuser=operator)
+    UserFactory.create(schema=schema, username="leaver", is_staff=True, is_superuser=operator)
+    UserFactory.create(schema=schema, username="colleague", is_staff=True, is_superuser=operator)
     leaver, colleague = admin_browser(host, "leaver"), admin_browser(host, "colleague")
     assert in_admin(leaver)
 
@@ -325,7 +328,7 @@ def test_logout_everywhere_ends_the_users_django_admin_sessions(
 
 
 def test_a_plain_logout_leaves_the_django_admin_session_alone(tenant_a: Tenant) -> None:
-    make_user("alpha", "tidy", is_staff=True)
+    UserFactory.create(schema="alpha", username="tidy", is_staff=True)
     browser = admin_browser(TENANT_A, "tidy")
 
     assert logout(TENANT_A, tokens(TENANT_A, "tidy")["refresh"]).status_code == 205
@@ -336,7 +339,7 @@ def test_a_plain_logout_leaves_the_django_admin_session_alone(tenant_a: Tenant) 
 def test_a_password_change_ends_the_other_django_admin_sessions_not_the_changers(
     tenant_a: Tenant,
 ) -> None:
-    make_user("alpha", "changer", is_staff=True)
+    UserFactory.create(schema="alpha", username="changer", is_staff=True)
     elsewhere, here = admin_browser(TENANT_A, "changer"), admin_browser(TENANT_A, "changer")
 
     response = here.post(

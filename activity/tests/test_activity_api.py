@@ -11,11 +11,12 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from accounts.tests.factories import UserFactory
 from activity.models import ActivityEvent
 from activity.services import activity_record, platform_activity_record
 from config.admin_sites import tenant_admin_site
 from conftest import ADMIN_PASSWORD
-from core.testing import ROOT, TENANT_A, TENANT_B, client, make_user, tokens
+from core.testing import ROOT, TENANT_A, TENANT_B, client, tokens
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,7 @@ def record(schema: str, verb: str, target: str, **data: Any) -> ActivityEvent:
 
 @pytest.fixture
 def beta_admin(tenant_b: Tenant) -> dict[str, str]:
-    make_user("beta", "boss", role="admin")
+    UserFactory.create(schema="beta", username="boss", role="admin")
     return tokens(TENANT_B, "boss")
 
 
@@ -140,7 +141,7 @@ def test_the_log_needs_an_admin_of_this_host(
 
 
 def test_a_root_user_who_is_no_operator_is_refused(db: None) -> None:
-    make_user("public", "clerk")
+    UserFactory.create(schema="public", username="clerk")
     clerk = tokens(ROOT, "clerk")
     assert client(ROOT, clerk["access"]).get("/api/activity/").status_code == 403
 

@@ -10,11 +10,12 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from accounts.models import User
+from accounts.tests.factories import UserFactory
 from activity.models import ActivityEvent
 from cleanup.models import CleanupExemption, CleanupReport
 from cleanup.services.exemptions import exemption_create, exemption_delete
 from cleanup.services.start import cleanup_enqueue
-from core.testing import ROOT, TENANT_A, client, make_user
+from core.testing import ROOT, TENANT_A, client
 from core.testing.broker import broker_at, free_port
 from fleet.services.tenants import tenant_create
 from policy.models import CleanupPolicy
@@ -135,7 +136,7 @@ def test_a_policy_change_that_fails_after_its_event_keeps_neither(
 def test_an_operator_editing_a_policy_in_django_admin_is_named_in_the_tenants_log(
     tenant_a: Tenant, log: Log
 ) -> None:
-    make_user("public", "op", is_superuser=True, is_staff=True)
+    UserFactory.create(schema="public", username="op", is_superuser=True, is_staff=True)
     site = Client(HTTP_HOST=ROOT)
     with schema_context("public"):
         site.force_login(User.objects.get(username="op"))
@@ -214,7 +215,7 @@ def test_an_exemption_that_fails_after_its_event_keeps_neither(
 ) -> None:
     from cleanup.services import exemptions
 
-    make_user("alpha", "ceo")
+    UserFactory.create(schema="alpha", username="ceo")
     fail_after_event(exemptions, "activity_record")
 
     with pytest.raises(AfterTheEvent):
@@ -228,7 +229,7 @@ def test_a_removal_that_fails_after_its_event_keeps_the_exemption(
 ) -> None:
     from cleanup.services import exemptions
 
-    make_user("alpha", "ceo")
+    UserFactory.create(schema="alpha", username="ceo")
     exemption = exemption_create(username="ceo", reason="x", expires_at=None, actor="admin")
     fail_after_event(exemptions, "activity_record")
 

@@ -6,16 +6,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.tests.factories import UserFactory
 from cleanup.models import CleanupAuditEntry, CleanupNotice, CleanupReport
 from cleanup.services import stages
 from cleanup.services.execution import cleanup_run
 from cleanup.services.stages import Batch
 from cleanup.services.start import cleanup_report_create
+from cleanup.tests.factories import CleanupNoticeFactory
 from policy.models import CleanupPolicy
 from tenants.models import Tenant
 
@@ -24,19 +25,20 @@ DAY = timedelta(days=1)
 LONG_AGO = timedelta(days=2000)
 
 
-def make_user(name: str, now: datetime, attrs: dict[str, Any]) -> User:
-    """A user whose `last_login`, `last_seen` and `date_joined` are given in days from `now`;
-    `group` puts them in a group, `notice` gives them one (days from now when it was sent, or
-    "pending"); other keys are User fields. An email address unless `email` says otherwise."""
-    fields: dict[str, Any] = {"date_joined": now - LONG_AGO, "email": f"{name}@example.com"}
+def user_from_case(name: str, now: datetime, attrs: dict[str, Any]) -> User:
+    """A user whose `last_login`, `last_seen` and `date_joined` are given in days from `now`
+    (a table of them reads best that way); `group` puts them in a group, `notice` gives them
+    one (days from now when it was sent, or "pending"); other keys are User fields. Joined
+    long ago unless `date_joined` says otherwise."""
+    fields: dict[str, Any] = {"date_joined": now - LONG_AGO}
     for key, value in attrs.items():
         if key in ("last_login", "last_seen", "date_joined"):
             fields[key] = now + value * DAY
-        elif key not in ("group", "notice"):
+        elif key == "group":
+            fields["groups"] = [value]
+        elif key != "notice":
             fields[key] = value
-    user = User.objects.create(username=name, **fields)
-    if "group" in attrs:
-        user.groups.add(Group.objects.get_or_create(name=attrs["group"])[0])
+    user = UserFactory.create(username=name, **fields)
     if "notice" in attrs:
         notice_give(user, None if attrs["notice"] == "pending" else now + attrs["notice"] * DAY)
     return user
@@ -63,16 +65,7 @@ def each_batch(
 
 def notice_give(user: User, sent_at: datetime | None) -> CleanupNotice:
     """A notice of an earlier run (made up: only its report must exist)."""
-    report = CleanupReport.objects.create(
-        status="succeeded", trigger="manual", dry_run=False, action="deactivate", policy={}
-    )
-    return CleanupNotice.objects.create(
-        user_id=user.pk,
-        email=user.email,
-        report=report,
-        due_at=timezone.now() + 14 * DAY,
-        sent_at=sent_at,
-    )
+    return CleanupNoticeFactory.create(user=user, sent_at=sent_at)
 
 
 def notices_send(report: CleanupReport) -> int:

@@ -8,9 +8,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import User
-from cleanup.models import CleanupNotice, CleanupReport
+from accounts.tests.factories import UserFactory
+from cleanup.models import CleanupReport
 from cleanup.services.admin_mail import AdminMailIncomplete, admin_event, admins_notify
 from cleanup.services.transitions import report_finish, report_transition
+from cleanup.tests.factories import CleanupNoticeFactory, CleanupReportFactory
 from core.serving import development_url
 from core.testing.broker import queued_tasks
 from core.testing.smtp import SmtpServer
@@ -21,21 +23,6 @@ pytestmark = pytest.mark.usefixtures("in_tenant_a")
 
 Status = CleanupReport.Status
 ADMIN = "admin@alpha.test"  # alpha's first admin (the session's tenants)
-
-
-def report_make(
-    status: str = Status.RUNNING, *, dry_run: bool = False, **fields: Any
-) -> CleanupReport:
-    policy = fields.pop("policy", {})
-    spec = PolicySpec(**{"dry_run": dry_run, **policy})
-    return CleanupReport.objects.create(
-        status=status,
-        trigger=CleanupReport.Trigger.MANUAL,
-        dry_run=dry_run,
-        action=spec.action,
-        policy=spec.snapshot(),
-        **fields,
-    )
 
 
 def published(queue: str = "notices") -> list[tuple[str, list[Any]]]:
@@ -85,7 +72,7 @@ def test_which_report_statuses_email_the_admins(case: Case) -> None:
 def test_a_run_ending_failed_publishes_the_admin_email_after_its_commit(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    report = report_make()
+    report = CleanupReportFactory.create(status=Status.RUNNING)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         report_finish(report, Status.FAILED, "boom", from_statuses=(Status.RUNNING,))
@@ -110,7 +97,7 @@ def test_a_run_ending_failed_publishes_the_admin_email_after_its_commit(
 def test_a_run_that_removed_anyone_or_waits_for_approval_publishes_the_admin_email(
     django_capture_on_commit_callbacks: Any, status: str, fields: dict[str, Any], event: str
 ) -> None:
-    report = report_make(**fields)
+    report = CleanupReportFactory.create(status=Status.RUNNING, **fields)
 
     with django_capture_on_commit_callbacks(execute=True):
         report_transition(report, status, from_statuses=(Status.RUNNING,))
@@ -121,8 +108,10 @@ def test_a_run_that_removed_anyone_or_waits_for_approval_publishes_the_admin_ema
 def test_no_admin_email_when_the_policy_says_not_to_or_the_change_did_not_take(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    quiet = report_make(policy={"notify_admins": False})
-    ended = report_make(Status.SUCCEEDED)
+    quiet = CleanupReportFactory.create(
+        status=Status.RUNNING, policy_fields={"notify_admins": False}
+    )
+    ended = CleanupReportFactory.create(status=Status.SUCCEEDED)
 
     with django_capture_on_commit_callbacks(execute=True):
         report_finish(quiet, Status.FAILED, "boom", from_statuses=(Status.RUNNING,))
@@ -136,9 +125,10 @@ def test_no_admin_email_when_the_policy_says_not_to_or_the_change_did_not_take(
 
 
 def unsent_notice(report: CleanupReport) -> None:
-    user = User.objects.create_user(username="warned", email="warned@alpha.test")
-    CleanupNotice.objects.create(
-        user_id=user.pk, email=user.email, report=report, due_at=timezone.now()
+    CleanupNoticeFactory.create(
+        user=UserFactory.create(username="warned", email="warned@alpha.test"),
+        report=report,
+        due_at=timezone.now(),
     )
 
 
@@ -146,7 +136,9 @@ def unsent_notice(report: CleanupReport) -> None:
 def test_a_real_run_that_ends_or_pauses_with_unsent_notices_starts_their_sender(
     django_capture_on_commit_callbacks: Any, status: str
 ) -> None:
-    report = report_make(policy={"notify_admins": False})
+    report = CleanupReportFactory.create(
+        status=Status.RUNNING, policy_fields={"notify_admins": False}
+    )
     unsent_notice(report)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -158,11 +150,15 @@ def test_a_real_run_that_ends_or_pauses_with_unsent_notices_starts_their_sender(
 def test_a_run_with_no_unsent_notice_or_a_dry_run_starts_no_sender(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    real = report_make(policy={"notify_admins": False})
+    real = CleanupReportFactory.create(
+        status=Status.RUNNING, policy_fields={"notify_admins": False}
+    )
     with django_capture_on_commit_callbacks(execute=True):
         report_finish(real, Status.SUCCEEDED, from_statuses=(Status.RUNNING,))
     unsent_notice(real)  # say, left by an earlier run
-    dry = report_make(dry_run=True, policy={"notify_admins": False})
+    dry = CleanupReportFactory.create(
+        status=Status.RUNNING, dry_run=True, policy_fields={"notify_admins": False}
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         report_finish(dry, Status.SUCCEEDED, from_statuses=(Status.RUNNING,))
@@ -190,7 +186,7 @@ def admins() -> None:
 def test_the_tenants_active_admins_with_an_address_get_it_and_nobody_else(
     smtp_server: SmtpServer, admins: None
 ) -> None:
-    report = report_make(Status.FAILED, error="boom")
+    report = CleanupReportFactory.create(status=Status.FAILED, error="boom")
 
     sent = admins_notify(schema_name="alpha", report_id=report.pk, event="failed")
 
@@ -201,8 +197,8 @@ def test_the_tenants_active_admins_with_an_address_get_it_and_nobody_else(
 def test_the_failure_email_names_the_run_the_error_and_links_the_report(
     smtp_server: SmtpServer,
 ) -> None:
-    report = report_make(
-        Status.FAILED,
+    report = CleanupReportFactory.create(
+        status=Status.FAILED,
         error="Database connection lost: server closed the connection",
         users_matched=40,
         users_eligible=100,
@@ -224,8 +220,8 @@ def test_the_failure_email_names_the_run_the_error_and_links_the_report(
 
 
 def test_the_removal_email_gives_the_counts_and_links_the_report(smtp_server: SmtpServer) -> None:
-    report = report_make(
-        Status.SUCCEEDED,
+    report = CleanupReportFactory.create(
+        status=Status.SUCCEEDED,
         users_eligible=120,
         users_matched=9,
         users_warned=4,
@@ -248,7 +244,9 @@ def test_in_development_the_report_link_names_the_port_gunicorn_binds(
     smtp_server: SmtpServer, settings: Any
 ) -> None:
     settings.TENANT_URL = development_url("127.0.0.1:8123")  # GUNICORN_BIND, DEBUG=1
-    report = report_make(Status.SUCCEEDED, users_eligible=10, users_removed=1)
+    report = CleanupReportFactory.create(
+        status=Status.SUCCEEDED, users_eligible=10, users_removed=1
+    )
 
     admins_notify(schema_name="alpha", report_id=report.pk, event="removed")
 
@@ -260,11 +258,11 @@ def test_in_development_the_report_link_names_the_port_gunicorn_binds(
 def test_the_approval_email_says_approval_is_needed_with_the_share_and_the_link(
     smtp_server: SmtpServer,
 ) -> None:
-    report = report_make(
-        Status.AWAITING_APPROVAL,
+    report = CleanupReportFactory.create(
+        status=Status.AWAITING_APPROVAL,
         users_matched=80,
         users_eligible=100,
-        policy={"max_removal_ratio": 0.5},
+        policy_fields={"max_removal_ratio": 0.5},
     )
 
     admins_notify(schema_name="alpha", report_id=report.pk, event="awaiting_approval")
@@ -281,7 +279,7 @@ def test_the_approval_email_says_approval_is_needed_with_the_share_and_the_link(
 
 def test_nobody_to_email_sends_nothing(smtp_server: SmtpServer) -> None:
     User.objects.filter(role="admin").update(email="")
-    report = report_make(Status.FAILED)
+    report = CleanupReportFactory.create(status=Status.FAILED)
 
     assert admins_notify(schema_name="alpha", report_id=report.pk, event="failed") == 0
     assert smtp_server.messages == []
@@ -293,7 +291,7 @@ def test_nobody_to_email_sends_nothing(smtp_server: SmtpServer) -> None:
 def test_an_unknown_event_or_tenant_sends_nothing(
     smtp_server: SmtpServer, schema_name: str, event: str
 ) -> None:
-    report = report_make(Status.FAILED)
+    report = CleanupReportFactory.create(status=Status.FAILED)
 
     assert admins_notify(schema_name=schema_name, report_id=report.pk, event=event) == 0
     assert admins_notify(schema_name="alpha", report_id=report.pk + 1000, event="failed") == 0
@@ -306,7 +304,7 @@ def test_an_unknown_event_or_tenant_sends_nothing(
 def test_with_the_server_down_every_admin_is_still_owed_the_email(
     smtp_server: SmtpServer, admins: None
 ) -> None:
-    report = report_make(Status.FAILED)
+    report = CleanupReportFactory.create(status=Status.FAILED)
     smtp_server.stop()
 
     with pytest.raises(AdminMailIncomplete) as raised:
@@ -318,7 +316,7 @@ def test_with_the_server_down_every_admin_is_still_owed_the_email(
 def test_a_retry_emails_only_the_admins_still_owed_it(
     smtp_server: SmtpServer, admins: None
 ) -> None:
-    report = report_make(Status.FAILED)
+    report = CleanupReportFactory.create(status=Status.FAILED)
     smtp_server.refuse_rcpt["second@alpha.test"] = "451 4.7.1 Greylisted, try again later"
 
     with pytest.raises(AdminMailIncomplete) as raised:
@@ -334,7 +332,7 @@ def test_a_retry_emails_only_the_admins_still_owed_it(
 
 
 def test_an_address_refused_for_good_is_skipped(smtp_server: SmtpServer, admins: None) -> None:
-    report = report_make(Status.FAILED)
+    report = CleanupReportFactory.create(status=Status.FAILED)
     smtp_server.refuse_rcpt["second@alpha.test"] = "550 5.1.1 No such mailbox"
 
     sent = admins_notify(schema_name="alpha", report_id=report.pk, event="failed")
@@ -345,7 +343,7 @@ def test_an_address_refused_for_good_is_skipped(smtp_server: SmtpServer, admins:
 
 def test_the_tenant_name_is_the_senders_name(smtp_server: SmtpServer, tenant_a: Tenant) -> None:
     Tenant.objects.filter(pk=tenant_a.pk).update(name='Alpha, "the first" Ltd')
-    report = report_make(Status.FAILED)
+    report = CleanupReportFactory.create(status=Status.FAILED)
 
     admins_notify(schema_name="alpha", report_id=report.pk, event="failed")
 

@@ -9,8 +9,10 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from cleanup.models import CleanupAuditEntry, CleanupNotice, CleanupReport
-from core.testing import FULL_POLICY, ROOT, TENANT_A, TENANT_B, client, make_user, tokens
+from accounts.tests.factories import UserFactory
+from cleanup.models import CleanupNotice, CleanupReport
+from cleanup.tests.factories import CleanupAuditEntryFactory, CleanupReportFactory
+from core.testing import FULL_POLICY, ROOT, TENANT_A, TENANT_B, client, tokens
 from core.testing.broker import broker_at, free_port, hung_redis
 from policy.models import CleanupPolicy
 
@@ -35,12 +37,8 @@ ENDPOINTS = [
 @pytest.fixture
 def report(tenant_a: Any) -> CleanupReport:
     with schema_context("alpha"):
-        report = CleanupReport.objects.create(
-            status="succeeded",
-            trigger="manual",
-            dry_run=False,
+        report = CleanupReportFactory.create(
             action="delete",
-            policy={},
             users_eligible=3,
             users_matched=2,
             users_warned=1,
@@ -49,13 +47,13 @@ def report(tenant_a: Any) -> CleanupReport:
             finished_at=timezone.now(),
         )
         for i in range(2):
-            CleanupAuditEntry.objects.create(
+            CleanupAuditEntryFactory.create(
                 report=report,
                 user_id=100 + i,
                 username=f"gone{i}",
                 email=f"gone{i}@x.test",
+                last_login=None,
                 date_joined=timezone.now() - timedelta(days=400),
-                reason="inactive",
                 action="deleted",
                 noticed_at=NOTICED if i == 0 else None,
             )
@@ -97,7 +95,7 @@ def test_tenant_endpoints_do_not_exist_on_the_root_host(
 
 
 def test_another_tenants_report_is_not_found(report: CleanupReport, tenant_b: Any) -> None:
-    make_user("beta", "boss", role="admin")
+    UserFactory.create(schema="beta", username="boss", role="admin")
     beta = tokens(TENANT_B, "boss")
     assert client(TENANT_B, beta["access"]).get(f"/api/reports/{report.pk}/").status_code == 404
 
@@ -110,9 +108,7 @@ def test_latest_is_404_with_a_detail_before_any_run(admin_a: dict[str, str]) -> 
 def test_reports_are_paginated_newest_first(admin_a: dict[str, str]) -> None:
     with schema_context("alpha"):
         for _ in range(3):
-            CleanupReport.objects.create(
-                status="succeeded", trigger="schedule", dry_run=True, action="deactivate", policy={}
-            )
+            CleanupReportFactory.create(trigger="schedule", dry_run=True)
     body = client(TENANT_A, admin_a["access"]).get("/api/reports/?page_size=2").json()
     assert body["count"] == 3 and len(body["results"]) == 2 and body["next"]
     ids = [r["id"] for r in body["results"]]
@@ -287,9 +283,14 @@ def test_a_valid_policy_change_moves_next_run_at(admin_a: dict[str, str]) -> Non
 
 def test_preview_counts_and_samples_without_changing_anything(admin_a: dict[str, str]) -> None:
     now = timezone.now()
-    make_user("alpha", "sleepy", last_login=now - timedelta(days=200))
-    make_user("alpha", "lurker", date_joined=now - timedelta(days=60))
-    make_user("alpha", "busy", last_login=now)
+    # No address, so no warning first: the preview counts them as removed now.
+    UserFactory.create(
+        schema="alpha", username="sleepy", email="", last_login=now - timedelta(days=200)
+    )
+    UserFactory.create(
+        schema="alpha", username="lurker", email="", date_joined=now - timedelta(days=60)
+    )
+    UserFactory.create(schema="alpha", username="busy", last_login=now)
     api = client(TENANT_A, admin_a["access"])
 
     saved = api.post("/api/cleanup/preview/", {}, format="json").json()
@@ -320,22 +321,24 @@ def test_preview_counts_who_each_stage_would_warn_deactivate_and_delete(
 ) -> None:
     now = timezone.now()
     joined = now - timedelta(days=400)
-    make_user(
-        "alpha",
-        "due_soon",
+    UserFactory.create(
+        schema="alpha",
+        username="due_soon",
         email="d@x.test",
         last_login=now - timedelta(days=80),
         date_joined=joined,
     )
-    make_user(
-        "alpha",
-        "unwarned",
+    UserFactory.create(
+        schema="alpha",
+        username="unwarned",
         email="u@x.test",
         last_login=now - timedelta(days=200),
         date_joined=joined,
     )
-    make_user("alpha", "no_address", last_login=now - timedelta(days=200))
-    make_user("alpha", "busy", email="b@x.test", last_login=now)
+    UserFactory.create(
+        schema="alpha", username="no_address", email="", last_login=now - timedelta(days=200)
+    )
+    UserFactory.create(schema="alpha", username="busy", email="b@x.test", last_login=now)
     api = client(TENANT_A, admin_a["access"])
 
     warning = api.post("/api/cleanup/preview/", {"notice_days": 14}, format="json").json()

@@ -14,10 +14,12 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import User
+from accounts.tests.factories import UserFactory
 from activity.models import ActivityEvent
 from cleanup.models import CleanupReport
 from cleanup.services.oversight import ReportConflict, report_approve, report_reject
-from core.testing import ROOT, TENANT_A, TENANT_B, client, make_user, tokens
+from cleanup.tests.factories import CleanupReportFactory
+from core.testing import ROOT, TENANT_A, TENANT_B, client, tokens
 from core.testing.broker import broker_at, free_port, hung_redis, queued_tasks
 from policy.models import CleanupPolicy
 from tenants.models import Tenant
@@ -30,16 +32,13 @@ def awaiting_report(schema: str, *, matched: int = 3, eligible: int = 4) -> Clea
     """A run stopped over the cap, as the engine leaves it: counted, nobody removed."""
     with schema_context(schema):
         now = timezone.now()
-        return CleanupReport.objects.create(
+        return CleanupReportFactory.create(
             status=Status.AWAITING_APPROVAL,
             trigger=CleanupReport.Trigger.SCHEDULE,
-            dry_run=False,
-            action="deactivate",
             policy={"action": "deactivate", "max_removal_ratio": 0.5, "on_cap": "ask"},
             started_at=now - timedelta(minutes=5),
             heartbeat_at=now - timedelta(minutes=5),
             users_eligible=eligible,
-            # Over the cap the run counts what it would do; here every matched user would go.
             users_matched=matched,
             users_deactivated=matched,
             users_removed=matched,
@@ -108,7 +107,7 @@ def test_another_tenants_admin_cannot_answer_its_run(
     theirs = awaiting_report("beta")
     with schema_context("alpha"):
         assert not CleanupReport.objects.filter(pk=theirs.pk).exists()
-    make_user("beta", "boss", role="admin")
+    UserFactory.create(schema="beta", username="boss", role="admin")
     beta = tokens(TENANT_B, "boss")
 
     for action in ("approve", "reject"):

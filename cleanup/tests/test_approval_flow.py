@@ -9,10 +9,11 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import User
+from accounts.tests.factories import UserFactory
 from cleanup.models import CleanupAuditEntry, CleanupReport
 from cleanup.services.admin_mail import admin_event, admins_notify
 from cleanup.services.execution import cleanup_run
-from cleanup.tests.support import D, active_names, make_user, run, set_policy, usernames
+from cleanup.tests.support import D, active_names, run, set_policy, usernames
 from core.testing import TENANT_A, client
 from core.testing.smtp import SmtpServer
 from tenants.models import Tenant
@@ -20,7 +21,10 @@ from tenants.models import Tenant
 
 def idle(prefix: str, count: int) -> list[str]:
     now = timezone.now()
-    return [make_user(f"{prefix}{i}", now, {"last_login": -(D + 1)}).username for i in range(count)]
+    return [
+        UserFactory.create(username=f"{prefix}{i}", now=now, login_days_ago=D + 1).username
+        for i in range(count)
+    ]
 
 
 def test_a_run_over_the_cap_waits_mails_the_admins_and_once_approved_removes_at_most_what_it_showed(
@@ -29,7 +33,10 @@ def test_a_run_over_the_cap_waits_mails_the_admins_and_once_approved_removes_at_
     set_policy(in_tenant_a, action="deactivate", max_removal_ratio=0.5, on_cap="ask")
     shown = idle("gone", 3)
     now = timezone.now()
-    kept = [make_user(f"fresh{i}", now, {"last_login": -1}).username for i in range(2)]
+    kept = [
+        UserFactory.create(username=f"fresh{i}", now=now, login_days_ago=1).username
+        for i in range(2)
+    ]
 
     report = run(in_tenant_a)
 

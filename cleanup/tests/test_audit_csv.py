@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django_tenants.utils import schema_context
 
-from cleanup.models import CleanupAuditEntry, CleanupReport
+from cleanup.tests.factories import CleanupAuditEntryFactory, CleanupReportFactory
 from core.testing import TENANT_A, client
 
 pytestmark = pytest.mark.django_db
@@ -18,15 +18,12 @@ JOINED = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 def download(admin: dict[str, str], entries: list[dict[str, Any]]) -> list[dict[str, str]]:
     with schema_context("alpha"):
-        report = CleanupReport.objects.create(
-            status="succeeded", trigger="manual", dry_run=False, action="delete", policy={}
-        )
+        report = CleanupReportFactory.create(action="delete")
         for i, fields in enumerate(entries):
-            CleanupAuditEntry.objects.create(
+            CleanupAuditEntryFactory.create(
                 report=report,
                 user_id=100 + i,
                 date_joined=JOINED,
-                reason="inactive",
                 action="deleted",
                 **{"username": f"user{i}", "email": "", **fields},
             )

@@ -14,10 +14,10 @@ from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import User
-from cleanup.models import CleanupExemption
 from cleanup.services.execution import cleanup_run
 from cleanup.services.removal import delete_cascading
 from cleanup.services.start import cleanup_report_create
+from cleanup.tests.factories import CleanupExemptionFactory
 from policy.models import CleanupPolicy
 from tenants.models import Tenant
 
@@ -94,7 +94,7 @@ def test_the_set_based_delete_visits_every_relation_the_collector_visits(
     user = user_with_everything("probe", None)
     # Only here: an exempt user is never removed by a run, but the delete must still handle
     # the relation (an operator may delete an exempt account some other way).
-    CleanupExemption.objects.create(user=user, reason="probe", created_by="test")
+    CleanupExemptionFactory.create(user=user, reason="probe", created_by="test")
     collector = Collector(using="default")
     collector.collect([user])
     touched = {model._meta.db_table for model in collector.data}

@@ -12,14 +12,16 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import User
+from accounts.tests.factories import UserFactory
 from activity.models import ActivityEvent
 from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupReport
 from cleanup.selectors import eligible_users, matched_users
 from cleanup.services.execution import cleanup_run
 from cleanup.services.exemptions import exemption_create
 from cleanup.services.start import cleanup_report_create
+from cleanup.tests.factories import CleanupExemptionFactory
 from conftest import ADMIN_PASSWORD
-from core.testing import ROOT, TENANT_A, TENANT_B, client, make_user, tokens
+from core.testing import ROOT, TENANT_A, TENANT_B, client, tokens
 from policy.models import CleanupPolicy
 from policy.rules import PolicySpec
 from tenants.models import Tenant
@@ -31,15 +33,13 @@ DAY = timedelta(days=1)
 
 
 def inactive_user(username: str, now: datetime) -> User:
-    return User.objects.create(
-        username=username, last_login=now - (D + 10) * DAY, date_joined=now - 400 * DAY
+    return UserFactory.create(
+        username=username, now=now, login_days_ago=D + 10, joined_days_ago=400
     )
 
 
 def exempt(user: User, expires_at: datetime | None, reason: str = "on sabbatical") -> None:
-    CleanupExemption.objects.create(
-        user=user, reason=reason, expires_at=expires_at, created_by="admin"
-    )
+    CleanupExemptionFactory.create(user=user, reason=reason, expires_at=expires_at)
 
 
 def apply_policy(tenant: Tenant, **fields: Any) -> None:
@@ -199,7 +199,7 @@ def events(schema: str = "alpha", verb: str | None = None) -> list[ActivityEvent
 
 
 def test_an_admin_exempts_a_user_and_lists_them(api: Any) -> None:
-    user = make_user("alpha", "ceo")
+    user = UserFactory.create(schema="alpha", username="ceo")
     expires = future()
 
     response = create(api, {"username": "ceo", "reason": "  Sabbatical  ", "expires_at": expires})
@@ -228,7 +228,7 @@ def test_an_admin_exempts_a_user_and_lists_them(api: Any) -> None:
 
 
 def test_without_an_expiry_the_exemption_is_for_good(api: Any) -> None:
-    make_user("alpha", "ceo")
+    UserFactory.create(schema="alpha", username="ceo")
     response = create(api, {"username": "ceo", "reason": "Board member"})
     assert response.status_code == 201 and response.json()["expires_at"] is None
     assert (
@@ -311,8 +311,8 @@ REFUSALS = {
 
 @pytest.mark.parametrize("refusal", REFUSALS.values(), ids=REFUSALS.keys())
 def test_bad_input_is_a_400_naming_the_field_and_writes_nothing(api: Any, refusal: Refusal) -> None:
-    make_user("alpha", "ceo")
-    make_user("beta", "only_in_beta")
+    UserFactory.create(schema="alpha", username="ceo")
+    UserFactory.create(schema="beta", username="only_in_beta")
 
     response = create(api, refusal.body)
 
@@ -372,7 +372,7 @@ def test_malformed_and_refused_fields_are_named_at_once_and_nothing_written(
     ],
 )
 def test_a_malformed_body_is_a_4xx(api: Any, body: str, content_type: str) -> None:
-    make_user("alpha", "ceo")
+    UserFactory.create(schema="alpha", username="ceo")
     response = api.post("/api/exemptions/", body, content_type=content_type)
     assert 400 <= response.status_code < 500
     with schema_context("alpha"):
@@ -380,7 +380,7 @@ def test_a_malformed_body_is_a_4xx(api: Any, body: str, content_type: str) -> No
 
 
 def test_a_user_exempt_already_is_a_400_and_the_first_exemption_stays(api: Any) -> None:
-    make_user("alpha", "ceo")
+    UserFactory.create(schema="alpha", username="ceo")
     assert (
         create(api, {"username": "ceo", "reason": "first", "expires_at": future()}).status_code
         == 201
@@ -395,7 +395,7 @@ def test_a_user_exempt_already_is_a_400_and_the_first_exemption_stays(api: Any) 
 
 
 def test_an_admin_removes_an_exemption(api: Any) -> None:
-    make_user("alpha", "ceo")
+    UserFactory.create(schema="alpha", username="ceo")
     made = create(api, {"username": "ceo", "reason": "Sabbatical"}).json()
 
     response = api.delete(f"/api/exemptions/{made['id']}/")
@@ -429,7 +429,7 @@ def test_another_tenants_exemption_is_not_found_and_not_listed(api: Any, tenant_
     with schema_context("beta"):
         exempt(User.objects.create(username="theirs"), None)
         theirs = CleanupExemption.objects.get()
-    make_user("beta", "boss", role="admin")
+    UserFactory.create(schema="beta", username="boss", role="admin")
     beta = client(TENANT_B, tokens(TENANT_B, "boss")["access"])
 
     assert api.get("/api/exemptions/").json()["count"] == 0
@@ -462,7 +462,7 @@ def test_only_tenant_admins_may_use_the_endpoints(
 
 
 def test_a_user_deleted_with_their_exemption_leaves_no_row(in_tenant_a: Tenant) -> None:
-    user = make_user("alpha", "ceo")
+    user = UserFactory.create(schema="alpha", username="ceo")
     exemption_create(username="ceo", reason="x", expires_at=None, actor="admin")
     get_user_model().objects.filter(pk=user.pk).delete()
     assert not CleanupExemption.objects.exists()
@@ -482,7 +482,7 @@ def tenant_admin_site(tenant_a: Tenant) -> Client:
 def test_the_tenant_admin_site_adds_and_removes_exemptions_through_the_services(
     tenant_admin_site: Client,
 ) -> None:
-    user = make_user("alpha", "ceo")
+    user = UserFactory.create(schema="alpha", username="ceo")
     assert tenant_admin_site.get("/admin/cleanup/cleanupexemption/").status_code == 200
     assert tenant_admin_site.get("/admin/cleanup/cleanupexemption/add/").status_code == 200
     assert (

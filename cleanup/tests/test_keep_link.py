@@ -17,12 +17,12 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import User
-from cleanup.models import CleanupNotice, CleanupReport
+from cleanup.models import CleanupNotice
 from cleanup.services.keep import keep_token_make
 from cleanup.services.notices import notices_send
+from cleanup.tests.factories import CleanupNoticeFactory, CleanupReportFactory
 from core.testing import ROOT, TENANT_A, TENANT_B
 from core.testing.smtp import SmtpServer
-from policy.rules import PolicySpec
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
@@ -46,16 +46,9 @@ def warned_user(schema: str, username: str = "ann", **fields: Any) -> tuple[User
             last_login=timezone.now() - LONG_AGO,
             **fields,
         )
-        report = CleanupReport.objects.create(
-            status=CleanupReport.Status.SUCCEEDED,
-            trigger=CleanupReport.Trigger.MANUAL,
-            dry_run=False,
-            action="deactivate",
-            policy=PolicySpec(dry_run=False).snapshot(),
-        )
-        notice = CleanupNotice.objects.create(
-            user_id=user.pk,
-            email=user.email,
+        report = CleanupReportFactory.create()
+        notice = CleanupNoticeFactory.create(
+            user=user,
             report=report,
             due_at=timezone.now() + timedelta(days=14),
             sent_at=timezone.now(),

@@ -21,10 +21,9 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import User
-from cleanup.models import CleanupNotice, CleanupReport
 from cleanup.services.keep import keep_token_make
+from cleanup.tests.factories import CleanupNoticeFactory, CleanupReportFactory
 from core.testing.broker import free_port
-from policy.rules import PolicySpec
 from tenants.models import Tenant
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,16 +107,9 @@ def test_the_access_log_and_djangos_log_show_each_keep_request_but_never_its_tok
         user = User.objects.create_user(
             username="ann", email="ann@live.test", last_login=timezone.now() - timedelta(days=80)
         )
-        report = CleanupReport.objects.create(
-            status=CleanupReport.Status.SUCCEEDED,
-            trigger=CleanupReport.Trigger.MANUAL,
-            dry_run=False,
-            action="deactivate",
-            policy=PolicySpec(dry_run=False).snapshot(),
-        )
-        notice = CleanupNotice.objects.create(
-            user_id=user.pk,
-            email=user.email,
+        report = CleanupReportFactory.create()
+        notice = CleanupNoticeFactory.create(
+            user=user,
             report=report,
             due_at=timezone.now() + timedelta(days=14),
             sent_at=timezone.now(),

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.tests.factories import UserFactory
 from cleanup.models import CleanupAuditEntry, CleanupNotice, CleanupReport
 from cleanup.services.execution import cleanup_run
 from cleanup.services.start import CleanupAlreadyActive, cleanup_report_create
@@ -15,7 +16,6 @@ from cleanup.tests.support import (
     D,
     active_names,
     days_pass,
-    make_user,
     run,
     set_policy,
     usernames,
@@ -37,10 +37,12 @@ def deactivated_at_day_0(in_tenant_a: Tenant) -> CleanupReport:
     set_policy(in_tenant_a, action="deactivate", delete_after_days=R)
     now = timezone.now()
     for name in ("untouched", "reactivated", "reactivated_then_deactivated", "signed_in"):
-        make_user(name, now, {"last_login": -(D + 1)})
-    make_user("deactivated_by_hand", now, {"last_login": -(D + 1), "is_active": False})
+        UserFactory.create(username=name, now=now, login_days_ago=D + 1)
+    UserFactory.create(
+        username="deactivated_by_hand", now=now, login_days_ago=D + 1, is_active=False
+    )
     for name in ("active", "active1", "active2", "active3"):
-        make_user(name, now, {"last_login": -1})
+        UserFactory.create(username=name, now=now, login_days_ago=1)
     report = run(in_tenant_a)
     assert active_names(["active"]) == {"active"} and report.users_deactivated == 4
     return report
@@ -132,12 +134,18 @@ def test_a_dry_run_counts_the_restore_windows_deletions_and_deletes_nobody(
 
 def inactive(count: int, prefix: str = "gone") -> list[str]:
     now = timezone.now()
-    return [make_user(f"{prefix}{i}", now, {"last_login": -(D + 1)}).username for i in range(count)]
+    return [
+        UserFactory.create(username=f"{prefix}{i}", now=now, login_days_ago=D + 1).username
+        for i in range(count)
+    ]
 
 
 def fresh(count: int) -> list[str]:
     now = timezone.now()
-    return [make_user(f"fresh{i}", now, {"last_login": -1}).username for i in range(count)]
+    return [
+        UserFactory.create(username=f"fresh{i}", now=now, login_days_ago=1).username
+        for i in range(count)
+    ]
 
 
 def test_over_the_cap_a_run_waits_for_approval_and_changes_nothing(in_tenant_a: Tenant) -> None:

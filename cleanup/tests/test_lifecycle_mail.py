@@ -10,11 +10,12 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.tests.factories import UserFactory
 from cleanup.models import CleanupAuditEntry, CleanupNotice
 from cleanup.selectors import cleanup_preview
 from cleanup.services.mail import date_text
 from cleanup.services.notices import notices_send
-from cleanup.tests.support import D, active_names, days_pass, make_user, run, set_policy
+from cleanup.tests.support import D, active_names, days_pass, run, set_policy
 from core.testing.smtp import SmtpServer
 from policy.models import CleanupPolicy
 from policy.rules import PolicySpec
@@ -27,11 +28,15 @@ NOTICE_DAYS = 14
 def population(in_tenant_a: Tenant) -> None:
     set_policy(in_tenant_a, action="deactivate", notice_days=NOTICE_DAYS)
     now = timezone.now()
-    make_user("due_soon", now, {"last_login": -(D - 7)})  # matched in 7 days: warn now
-    make_user("past_limit", now, {"last_login": -(D + 1)})  # matched now, never warned
-    make_user("no_email", now, {"last_login": -(D + 1), "email": ""})
-    make_user("fresh", now, {"last_login": -1})
-    make_user("staff", now, {"last_login": -(D + 1), "is_staff": True})
+    UserFactory.create(
+        username="due_soon", now=now, login_days_ago=D - 7
+    )  # matched in 7 days: warn now
+    UserFactory.create(
+        username="past_limit", now=now, login_days_ago=D + 1
+    )  # matched now, never warned
+    UserFactory.create(username="no_email", now=now, login_days_ago=D + 1, email="")
+    UserFactory.create(username="fresh", now=now, login_days_ago=1)
+    UserFactory.create(username="staff", now=now, login_days_ago=D + 1, is_staff=True)
 
 
 def notice_counts(tenant: Tenant) -> tuple[int, int]:
@@ -140,9 +145,9 @@ def test_an_account_younger_than_seven_days_gets_no_notice_and_waits_unremoved(
     until it is a week old."""
     set_policy(in_tenant_a, action="deactivate", notice_days=NOTICE_DAYS, never_logged_in_days=1)
     now = timezone.now()
-    make_user("three_days_old", now, {"date_joined": -3})
-    make_user("thirty_days_old", now, {"date_joined": -30})
-    make_user("fresh", now, {"last_login": -1, "date_joined": -30})
+    UserFactory.create(username="three_days_old", now=now, joined_days_ago=3)
+    UserFactory.create(username="thirty_days_old", now=now, joined_days_ago=30)
+    UserFactory.create(username="fresh", now=now, login_days_ago=1, joined_days_ago=30)
     everyone = ["three_days_old", "thirty_days_old", "fresh"]
 
     policy = CleanupPolicy.objects.get(tenant=in_tenant_a)
@@ -179,9 +184,9 @@ def test_a_notice_that_waited_for_the_daily_cap_gives_its_full_notice_from_when_
     settings.NOTICE_DAILY_CAP_MIN, settings.NOTICE_DAILY_CAP_RATIO = 1, 0
     set_policy(in_tenant_a, action="deactivate", notice_days=7)
     now = timezone.now()
-    make_user("first", now, {"last_login": -(D + 1)})
-    make_user("second", now, {"last_login": -(D + 1)})
-    make_user("fresh", now, {"last_login": -1})
+    UserFactory.create(username="first", now=now, login_days_ago=D + 1)
+    UserFactory.create(username="second", now=now, login_days_ago=D + 1)
+    UserFactory.create(username="fresh", now=now, login_days_ago=1)
     everyone = ["first", "second", "fresh"]
 
     warned = run(in_tenant_a)
@@ -222,8 +227,8 @@ def test_over_the_daily_cap_nobody_whose_notice_is_still_unsent_is_removed(
     now = timezone.now()
     names = [f"idle{i}" for i in range(5)]
     for name in names:
-        make_user(name, now, {"last_login": -(D + 1)})
-    make_user("fresh", now, {"last_login": -1})
+        UserFactory.create(username=name, now=now, login_days_ago=D + 1)
+    UserFactory.create(username="fresh", now=now, login_days_ago=1)
 
     assert run(in_tenant_a).users_warned == 5
     outcome = notices_send(schema_name="alpha")

@@ -12,14 +12,15 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.tests.factories import UserFactory
 from cleanup.models import CleanupNotice, CleanupReport
 from cleanup.services.keep import keep_token_read
 from cleanup.services.mail import date_text
 from cleanup.services.notices import notice_daily_cap, notices_send
+from cleanup.tests.factories import CleanupNoticeFactory, CleanupReportFactory
 from core.serving import development_url
 from core.testing.broker import queued_tasks
 from core.testing.smtp import SmtpServer
-from policy.rules import PolicySpec
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.usefixtures("in_tenant_a")
@@ -27,30 +28,14 @@ pytestmark = pytest.mark.usefixtures("in_tenant_a")
 KEEP_LINK = re.compile(r"(https?://alpha\.localhost[^\s\"<]*/keep/([^/\s\"<]+)/)")
 
 
-def report_make(**policy: Any) -> CleanupReport:
-    spec = PolicySpec(**{"dry_run": False, **policy})
-    return CleanupReport.objects.create(
-        status=CleanupReport.Status.SUCCEEDED,
-        trigger=CleanupReport.Trigger.MANUAL,
-        dry_run=False,
-        action=spec.action,
-        policy=spec.snapshot(),
-    )
-
-
 def notice_make(
     report: CleanupReport, username: str, *, due_in_days: float = 14, **user_fields: Any
 ) -> CleanupNotice:
     """A notice the run wrote for a user inactive for 80 days."""
     user_fields.setdefault("email", f"{username}@alpha.test")
-    user_fields.setdefault("last_login", timezone.now() - timedelta(days=80))
-    user = User.objects.create_user(username=username, **user_fields)
-    return CleanupNotice.objects.create(
-        user_id=user.pk,
-        email=user.email,
-        report=report,
-        due_at=timezone.now() + timedelta(days=due_in_days),
-    )
+    user_fields.setdefault("login_days_ago", 80)
+    user = UserFactory.create(username=username, **user_fields)
+    return CleanupNoticeFactory.create(user=user, report=report, due_in_days=due_in_days)
 
 
 def follow_ups() -> list[list[Any]]:
@@ -72,7 +57,7 @@ def refreshed(notice: CleanupNotice) -> CleanupNotice:
 def test_a_due_notice_is_sent_and_counts_only_from_then(
     smtp_server: SmtpServer, tenant_a: Tenant
 ) -> None:
-    notice = notice_make(report_make(), "ann")
+    notice = notice_make(CleanupReportFactory.create(), "ann")
     assert notice.sent_at is None
     before = timezone.now()
 
@@ -90,7 +75,11 @@ def test_a_due_notice_is_sent_and_counts_only_from_then(
 def test_the_email_names_the_tenant_and_the_date_in_its_subject_and_has_both_parts(
     smtp_server: SmtpServer, tenant_a: Tenant
 ) -> None:
-    notice = notice_make(report_make(timezone="Europe/Berlin"), "ann", due_in_days=20)
+    notice = notice_make(
+        CleanupReportFactory.create(policy_fields={"timezone": "Europe/Berlin"}),
+        "ann",
+        due_in_days=20,
+    )
 
     notices_send(schema_name="alpha")
 
@@ -109,7 +98,7 @@ def test_the_email_names_the_tenant_and_the_date_in_its_subject_and_has_both_par
 def test_the_keep_link_in_both_parts_names_the_user_and_is_signed_for_this_tenant(
     smtp_server: SmtpServer, tenant_a: Tenant, tenant_b: Tenant
 ) -> None:
-    notice = notice_make(report_make(), "ann")
+    notice = notice_make(CleanupReportFactory.create(), "ann")
 
     notices_send(schema_name="alpha")
 
@@ -132,7 +121,7 @@ def test_in_development_the_keep_link_names_the_port_gunicorn_binds(
     smtp_server: SmtpServer, settings: Any
 ) -> None:
     settings.TENANT_URL = development_url("127.0.0.1:8123")  # GUNICORN_BIND, DEBUG=1
-    notice_make(report_make(), "ann")
+    notice_make(CleanupReportFactory.create(), "ann")
 
     notices_send(schema_name="alpha")
 
@@ -146,7 +135,7 @@ def test_in_development_the_keep_link_names_the_port_gunicorn_binds(
 def test_the_sender_is_the_tenant_by_name_at_the_default_from_address(
     smtp_server: SmtpServer, tenant_a: Tenant
 ) -> None:
-    notice_make(report_make(), "ann")
+    notice_make(CleanupReportFactory.create(), "ann")
 
     notices_send(schema_name="alpha")
 
@@ -168,7 +157,7 @@ def test_a_tenant_name_with_commas_quotes_non_ascii_or_newlines_stays_one_displa
     smtp_server: SmtpServer, tenant_a: Tenant, name: str
 ) -> None:
     Tenant.objects.filter(pk=tenant_a.pk).update(name=name)
-    notice = notice_make(report_make(), "ann")
+    notice = notice_make(CleanupReportFactory.create(), "ann")
 
     notices_send(schema_name="alpha")
 
@@ -200,7 +189,7 @@ def test_a_tenant_name_with_commas_quotes_non_ascii_or_newlines_stays_one_displa
 def test_the_email_says_what_the_policy_will_do(
     smtp_server: SmtpServer, tenant_a: Tenant, policy: dict[str, Any], says: str, never_says: str
 ) -> None:
-    notice_make(report_make(**policy), "ann")
+    notice_make(CleanupReportFactory.create(policy_fields=policy), "ann")
 
     notices_send(schema_name="alpha")
 
@@ -215,7 +204,9 @@ def test_a_notice_sent_late_announces_its_full_notice_period_not_its_past_due_da
     smtp_server: SmtpServer, tenant_a: Tenant
 ) -> None:
     """The mail server was down for a week: the user still gets notice_days of warning."""
-    notice = notice_make(report_make(notice_days=14), "ann", due_in_days=7)
+    notice = notice_make(
+        CleanupReportFactory.create(policy_fields={"notice_days": 14}), "ann", due_in_days=7
+    )
 
     notices_send(schema_name="alpha")
 
@@ -227,7 +218,7 @@ def test_a_notice_sent_late_announces_its_full_notice_period_not_its_past_due_da
 
 
 def test_only_notices_that_still_matter_are_sent(smtp_server: SmtpServer, tenant_a: Tenant) -> None:
-    report = report_make()
+    report = CleanupReportFactory.create()
     due = notice_make(report, "due")
     sent_before = notice_make(report, "sent_before")
     CleanupNotice.objects.filter(pk=sent_before.pk).update(sent_at=timezone.now())
@@ -254,7 +245,7 @@ def test_only_notices_that_still_matter_are_sent(smtp_server: SmtpServer, tenant
 def test_with_the_smtp_server_down_nothing_is_marked_sent_and_the_attempt_is_recorded(
     smtp_server: SmtpServer, tenant_a: Tenant
 ) -> None:
-    report = report_make()
+    report = CleanupReportFactory.create()
     notices = [notice_make(report, f"user{i}") for i in range(3)]
     smtp_server.stop()
     before = timezone.now()
@@ -281,7 +272,7 @@ def test_with_the_smtp_server_down_nothing_is_marked_sent_and_the_attempt_is_rec
 def test_a_notice_waiting_out_its_retry_is_not_sent_before_its_time(
     smtp_server: SmtpServer, tenant_a: Tenant
 ) -> None:
-    notice = notice_make(report_make(), "ann")
+    notice = notice_make(CleanupReportFactory.create(), "ann")
     retry_at = timezone.now() + timedelta(minutes=10)
     CleanupNotice.objects.filter(pk=notice.pk).update(attempts=1, next_attempt_at=retry_at)
 
@@ -298,7 +289,7 @@ def test_the_backoff_doubles_with_each_failure_up_to_its_cap(
     smtp_server: SmtpServer, tenant_a: Tenant, settings: Any
 ) -> None:
     settings.NOTICE_RETRY_BASE_S, settings.NOTICE_RETRY_MAX_S = 60, 300
-    notice = notice_make(report_make(), "ann")
+    notice = notice_make(CleanupReportFactory.create(), "ann")
     smtp_server.stop()
     waits = []
     for _ in range(5):
@@ -317,7 +308,7 @@ def test_the_backoff_doubles_with_each_failure_up_to_its_cap(
 def test_after_the_server_comes_back_the_retry_sends_every_notice(
     smtp_server: SmtpServer, tenant_a: Tenant
 ) -> None:
-    report = report_make()
+    report = CleanupReportFactory.create()
     notices = [notice_make(report, f"user{i}") for i in range(3)]
     smtp_server.stop()
     notices_send(schema_name="alpha")
@@ -344,7 +335,7 @@ def test_after_the_server_comes_back_the_retry_sends_every_notice(
 def test_a_message_the_server_refuses_waits_for_a_retry_and_the_rest_are_sent(
     smtp_server: SmtpServer, tenant_a: Tenant
 ) -> None:
-    report = report_make()
+    report = CleanupReportFactory.create()
     ann, bounce, cid = (notice_make(report, name) for name in ("ann", "bounce", "cid"))
     smtp_server.refuse_rcpt["bounce@alpha.test"] = "550 5.1.1 No such mailbox"
 
@@ -363,7 +354,7 @@ def test_a_message_the_server_refuses_waits_for_a_retry_and_the_rest_are_sent(
 def test_a_server_that_drops_the_connection_mid_batch_keeps_what_it_accepted(
     smtp_server: SmtpServer, tenant_a: Tenant
 ) -> None:
-    report = report_make()
+    report = CleanupReportFactory.create()
     notices = [notice_make(report, name) for name in ("ann", "bob", "cid", "dan")]
     # 421: the server closes the session after refusing bob's message.
     smtp_server.refuse_data["bob@alpha.test"] = "421 4.3.2 Shutting down"
@@ -389,7 +380,7 @@ def test_at_most_the_per_minute_budget_is_sent_and_the_rest_is_re_enqueued(
     smtp_server: SmtpServer, tenant_a: Tenant, settings: Any
 ) -> None:
     settings.NOTICE_RATE_PER_MINUTE = 5
-    report = report_make()
+    report = CleanupReportFactory.create()
     for i in range(12):
         notice_make(report, f"user{i:02}")
 
@@ -412,7 +403,7 @@ def test_a_zero_rate_lifts_the_limit(
     smtp_server: SmtpServer, tenant_a: Tenant, settings: Any
 ) -> None:
     settings.NOTICE_RATE_PER_MINUTE = 0
-    report = report_make()
+    report = CleanupReportFactory.create()
     for i in range(12):
         notice_make(report, f"user{i:02}")
 
@@ -435,7 +426,7 @@ def test_with_a_cap_of_n_exactly_n_go_today_and_the_rest_go_once_the_day_has_pas
     smtp_server: SmtpServer, tenant_a: Tenant, settings: Any
 ) -> None:
     settings.NOTICE_DAILY_CAP_MIN, settings.NOTICE_DAILY_CAP_RATIO = 3, 0
-    report = report_make()
+    report = CleanupReportFactory.create()
     for i in range(5):
         notice_make(report, f"user{i}")
 
@@ -472,7 +463,7 @@ def test_the_cap_counts_every_notice_sent_in_the_last_24_hours_and_no_older_one(
     smtp_server: SmtpServer, tenant_a: Tenant, settings: Any
 ) -> None:
     settings.NOTICE_DAILY_CAP_MIN, settings.NOTICE_DAILY_CAP_RATIO = 3, 0
-    report = report_make()
+    report = CleanupReportFactory.create()
     now = timezone.now()
     for name, hours_ago in (("yesterday", 24.1), ("tonight", 23.9), ("this_morning", 5)):
         notice = notice_make(report, name)
@@ -494,7 +485,7 @@ def test_the_cap_is_a_share_of_the_tenants_users_when_that_is_larger(
     smtp_server: SmtpServer, tenant_a: Tenant, settings: Any
 ) -> None:
     settings.NOTICE_DAILY_CAP_MIN, settings.NOTICE_DAILY_CAP_RATIO = 1, 0.5
-    report = report_make()
+    report = CleanupReportFactory.create()
     for i in range(6):
         notice_make(report, f"user{i}")
     users = User.objects.count()  # alpha's admin and the six
@@ -533,7 +524,7 @@ def test_the_daily_cap_is_the_larger_of_its_minimum_and_its_share_of_the_users(
 def test_a_suspended_tenant_sends_nothing_and_keeps_its_outbox(
     smtp_server: SmtpServer, tenant_a: Tenant
 ) -> None:
-    notice = notice_make(report_make(), "ann")
+    notice = notice_make(CleanupReportFactory.create(), "ann")
     Tenant.objects.filter(pk=tenant_a.pk).update(is_active=False)
 
     outcome = notices_send(schema_name="alpha")

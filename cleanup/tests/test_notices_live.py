@@ -17,8 +17,8 @@ from cleanup.models import CleanupNotice, CleanupReport
 from cleanup.services.admin_mail import admins_notify_enqueue
 from cleanup.services.notices import notices_send, notices_send_enqueue
 from cleanup.services.transitions import report_finish
+from cleanup.tests.factories import CleanupReportFactory
 from core.testing.smtp import SmtpServer
-from policy.rules import PolicySpec
 from tenants.models import Tenant
 
 Status = CleanupReport.Status
@@ -27,13 +27,7 @@ Status = CleanupReport.Status
 def outbox_make(schema: str, count: int, *, status: str = Status.SUCCEEDED) -> CleanupReport:
     """A report of a real run and `count` unsent notices of users inactive for 80 days."""
     with schema_context(schema):
-        report = CleanupReport.objects.create(
-            status=status,
-            trigger=CleanupReport.Trigger.MANUAL,
-            dry_run=False,
-            action="deactivate",
-            policy=PolicySpec(dry_run=False).snapshot(),
-        )
+        report = CleanupReportFactory.create(status=status)
         long_ago = timezone.now() - timedelta(days=80)
         users = User.objects.bulk_create(
             User(username=f"u{i:04}", email=f"u{i:04}@live.test", last_login=long_ago)

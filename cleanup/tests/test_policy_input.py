@@ -8,7 +8,8 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from core.testing import FULL_POLICY, TENANT_A, TENANT_B, client, make_user, tokens
+from accounts.tests.factories import UserFactory
+from core.testing import FULL_POLICY, TENANT_A, TENANT_B, client, tokens
 from policy.models import CleanupPolicy
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +60,7 @@ def test_a_schedule_that_fires_once_in_four_years_is_accepted(admin_a: dict[str,
 def test_the_operators_policy_form_refuses_a_schedule_that_never_fires(
     tenant_a: Any, expression: str
 ) -> None:
-    make_user("public", "op", is_superuser=True, is_staff=True)
+    UserFactory.create(schema="public", username="op", is_superuser=True, is_staff=True)
     browser = Client(HTTP_HOST="localhost")
     browser.post("/admin/login/", {"username": "op", "password": "a-long-enough-password"})
     before = policy_row()
@@ -221,7 +222,7 @@ def test_the_lifecycle_fields_at_their_bounds_are_accepted(admin_a: dict[str, st
 def test_the_operators_policy_form_refuses_a_restore_window_with_action_delete(
     tenant_a: Any,
 ) -> None:
-    make_user("public", "op", is_superuser=True, is_staff=True)
+    UserFactory.create(schema="public", username="op", is_superuser=True, is_staff=True)
     browser = Client(HTTP_HOST="localhost")
     browser.post("/admin/login/", {"username": "op", "password": "a-long-enough-password"})
     before = policy_row()
@@ -281,7 +282,7 @@ def test_the_database_refuses_a_safety_cap_below_one_percent(tenant_a: Any) -> N
 
 
 def test_the_operators_policy_form_refuses_a_safety_cap_below_one_percent(tenant_a: Any) -> None:
-    make_user("public", "op", is_superuser=True, is_staff=True)
+    UserFactory.create(schema="public", username="op", is_superuser=True, is_staff=True)
     browser = Client(HTTP_HOST="localhost")
     browser.post("/admin/login/", {"username": "op", "password": "a-long-enough-password"})
     before = policy_row()

@@ -26,11 +26,13 @@ from cleanup.services.start import (
     cleanup_start,
 )
 from cleanup.services.transitions import report_transition
+from cleanup.tests.factories import CleanupReportFactory
 from cleanup.tests.support import BatchFn, each_batch
 from core.testing.broker import broker_at, free_port
 from fleet.backfill import registry_rebuild
 from fleet.services.reaper import cleanup_reap_stale
 from policy.models import CleanupPolicy, RunOutcome
+from policy.tests.factories import CleanupPolicyFactory
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
@@ -304,14 +306,8 @@ def test_the_reaper_corrects_a_registry_left_behind_by_a_run_that_ended_without_
     """A run ended by code older than the registry: the mirror still says running."""
     long_ago = timezone.now() - timedelta(hours=1)
     with schema_context("alpha"):
-        report = CleanupReport.objects.create(
-            status="succeeded",
-            trigger="schedule",
-            dry_run=False,
-            action="deactivate",
-            policy={},
-            finished_at=long_ago,
-            users_removed=3,
+        report = CleanupReportFactory.create(
+            trigger="schedule", finished_at=long_ago, users_removed=3
         )
     policy_set(
         active_report_id=report.pk,
@@ -332,14 +328,7 @@ def test_the_backfill_mirrors_active_runs_and_recent_outcomes_and_keeps_reservat
 ) -> None:
     now = timezone.now()
     with schema_context("alpha"):
-        running = CleanupReport.objects.create(
-            status="running",
-            trigger="manual",
-            dry_run=False,
-            action="deactivate",
-            policy={},
-            heartbeat_at=now,
-        )
+        running = CleanupReportFactory.create(status="running", heartbeat_at=now)
         CleanupReport.objects.filter(pk=running.pk).update(created_at=now - timedelta(hours=2))
     with schema_context("beta"):
         kept = []
@@ -350,18 +339,16 @@ def test_the_backfill_mirrors_active_runs_and_recent_outcomes_and_keeps_reservat
             (3, "aborted", 6),  # rejected: its counters say what it would have removed
         ):
             kept.append(
-                CleanupReport.objects.create(
+                CleanupReportFactory.create(
                     status=status,
                     trigger="schedule",
-                    dry_run=False,
                     action="delete",
-                    policy={},
                     finished_at=now - timedelta(days=days),
                     users_removed=removed,
                 )
             )
     (gamma,) = Tenant.objects.bulk_create([Tenant(schema_name="gamma", name="Gamma")])
-    CleanupPolicy.objects.create(
+    CleanupPolicyFactory.create(
         tenant=gamma, active_report_status="queued", active_task_id="reserved-task"
     )
     # beta's registry says running, but no report of beta is active any more.

@@ -6,9 +6,9 @@ from typing import Any, NamedTuple
 
 import pytest
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from cleanup.models import CleanupReport
+from cleanup.tests.factories import CleanupReportFactory
 from core.testing import ROOT, TENANT_A, client
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +20,8 @@ class Case(NamedTuple):
     can_approve: bool
 
 
+# Each case a run in alpha that looked at 10 users and matched 5.
+IN_ALPHA = {"schema": "alpha", "users_eligible": 10, "users_matched": 5}
 FINISHED = {"finished_at": timezone.now(), "progress": 1.0}
 CASES = {
     "queued": Case({"status": "queued"}, False, False),
@@ -71,21 +73,6 @@ CASES = {
 }
 
 
-def make_report(fields: dict[str, Any]) -> CleanupReport:
-    with schema_context("alpha"):
-        return CleanupReport.objects.create(
-            **{
-                "trigger": "manual",
-                "dry_run": False,
-                "action": "deactivate",
-                "policy": {},
-                "users_eligible": 10,
-                "users_matched": 5,
-                **fields,
-            }
-        )
-
-
 def flags(body: dict[str, Any]) -> tuple[bool, bool]:
     return body["can_undo"], body["can_approve"]
 
@@ -105,7 +92,7 @@ def every_view(access: str, report: CleanupReport) -> list[tuple[bool, bool]]:
 def test_an_admin_may_undo_a_finished_run_that_deactivated_someone_and_answer_a_waiting_one(
     case: Case, admin_a: dict[str, str]
 ) -> None:
-    report = make_report(case.report)
+    report = CleanupReportFactory.create(**IN_ALPHA, **case.report)
 
     assert every_view(admin_a["access"], report) == [(case.can_undo, case.can_approve)] * 3
 
@@ -114,14 +101,17 @@ def test_an_admin_may_undo_a_finished_run_that_deactivated_someone_and_answer_a_
 def test_an_auditor_is_offered_neither_whatever_the_run(
     case: Case, auditor_a: dict[str, str]
 ) -> None:
-    report = make_report(case.report)
+    report = CleanupReportFactory.create(**IN_ALPHA, **case.report)
 
     assert every_view(auditor_a["access"], report) == [(False, False)] * 3
 
 
 def test_an_operator_listing_a_tenants_runs_is_offered_neither(operator: dict[str, str]) -> None:
-    make_report(CASES["awaiting_approval"].report)
-    make_report(CASES["succeeded_having_deactivated_some"].report)
+    CleanupReportFactory.create(**IN_ALPHA, **CASES["awaiting_approval"].report)
+    CleanupReportFactory.create(
+        **IN_ALPHA,
+        **CASES["succeeded_having_deactivated_some"].report,
+    )
 
     response = client(ROOT, operator["access"]).get("/api/platform/tenants/alpha/reports/")
 
@@ -136,7 +126,7 @@ def test_an_operator_listing_a_tenants_runs_is_offered_neither(operator: dict[st
 def test_the_run_an_answer_returns_offers_no_further_answer(
     answer: str, status_code: int, status: str, admin_a: dict[str, str]
 ) -> None:
-    report = make_report(CASES["awaiting_approval"].report)
+    report = CleanupReportFactory.create(**IN_ALPHA, **CASES["awaiting_approval"].report)
 
     response = client(TENANT_A, admin_a["access"]).post(f"/api/reports/{report.pk}/{answer}/")
 

@@ -10,8 +10,10 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import User
+from accounts.tests.factories import UserFactory
 from cleanup.models import CleanupReport
-from cleanup.tests.support import D, make_user, notice_give, notices_send, run, set_policy
+from cleanup.tests.factories import CleanupReportFactory
+from cleanup.tests.support import D, notice_give, notices_send, run, set_policy
 from core.testing import TENANT_A, TENANT_B, client, tokens
 from tenants.models import Tenant
 
@@ -33,12 +35,12 @@ def warning_run(tenant_a: Tenant) -> CleanupReport:
     with schema_context("alpha"):
         set_policy(tenant_a, action="deactivate", notice_days=NOTICE_DAYS)
         now = timezone.now()
-        make_user("past_the_limit", now, {"last_login": -(D + 30)})
-        make_user("due_soon", now, {"last_login": -(D - 5)})
-        make_user("no_email", now, {"last_login": -(D + 30), "email": ""})
-        make_user("active", now, {"last_login": -1})
-        make_user("staff", now, {"last_login": -(D + 30), "is_staff": True})
-        earlier = make_user("warned_before", now, {"last_login": -(D + 30)})
+        UserFactory.create(username="past_the_limit", now=now, login_days_ago=D + 30)
+        UserFactory.create(username="due_soon", now=now, login_days_ago=D - 5)
+        UserFactory.create(username="no_email", now=now, login_days_ago=D + 30, email="")
+        UserFactory.create(username="active", now=now, login_days_ago=1)
+        UserFactory.create(username="staff", now=now, login_days_ago=D + 30, is_staff=True)
+        earlier = UserFactory.create(username="warned_before", now=now, login_days_ago=D + 30)
         notice_give(earlier, None)
         report = run(tenant_a)
         assert report.users_warned == 2 and report.users_deactivated == 1
@@ -94,7 +96,7 @@ def test_a_warned_user_deleted_since_is_listed_without_a_username(
 def test_a_dry_run_warned_nobody(tenant_a: Tenant, admin_a: dict[str, str]) -> None:
     with schema_context("alpha"):
         set_policy(tenant_a, notice_days=NOTICE_DAYS, dry_run=True)
-        make_user("past_the_limit", timezone.now(), {"last_login": -(D + 30)})
+        UserFactory.create(username="past_the_limit", now=timezone.now(), login_days_ago=D + 30)
         report = run(tenant_a)
         assert report.users_warned == 1  # what a real run would do
 
@@ -145,14 +147,7 @@ def test_another_tenants_run_is_not_found_and_its_notices_never_shown(
     beta = tokens(TENANT_B, "admin", "admin-pass-123")
     # beta has a run with the same id (ids are per schema), which warned nobody.
     with schema_context("beta"):
-        CleanupReport.objects.create(
-            pk=warning_run.pk,
-            status="succeeded",
-            trigger="manual",
-            dry_run=False,
-            action="deactivate",
-            policy={},
-        )
+        CleanupReportFactory.create(pk=warning_run.pk)
 
     response = notices(beta, warning_run.pk, host=TENANT_B)
 

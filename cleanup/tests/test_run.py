@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.tests.factories import UserFactory
 from cleanup.models import CleanupAuditEntry, CleanupNotice, CleanupReport
 from cleanup.selectors import matched_users, users_to_warn
 from cleanup.services.execution import cleanup_run
@@ -22,10 +23,10 @@ from cleanup.tests.support import (
     active_names,
     days_pass,
     each_batch,
-    make_user,
     notices_send,
     run,
     set_policy,
+    user_from_case,
     usernames,
 )
 from fleet.services.reaper import cleanup_reap_stale
@@ -77,7 +78,7 @@ CASES: dict[str, Case] = {
 @pytest.fixture
 def population(in_tenant_a: Tenant) -> dict[str, User]:
     now = timezone.now()
-    return {name: make_user(name, now, case.attrs) for name, case in CASES.items()}
+    return {name: user_from_case(name, now, case.attrs) for name, case in CASES.items()}
 
 
 @pytest.mark.parametrize("batch_size", [1000, 2])
@@ -143,8 +144,8 @@ def test_delete_removes_exactly_the_matched_users_and_audits_each_with_its_reaso
 def test_delete_also_removes_what_cascades_from_a_user(in_tenant_a: Tenant) -> None:
     set_policy(in_tenant_a, action="delete")
     now = timezone.now()
-    gone = make_user("gone", now, {"last_login": -(D + 1), "group": "staffers"})
-    kept = make_user("kept", now, {"last_login": -1, "group": "staffers"})
+    gone = UserFactory.create(username="gone", now=now, login_days_ago=D + 1, groups=["staffers"])
+    kept = UserFactory.create(username="kept", now=now, login_days_ago=1, groups=["staffers"])
     for user in (gone, kept):
         LogEntry.objects.create(
             user=user,
@@ -278,8 +279,13 @@ def test_a_run_killed_mid_way_loses_only_its_batch_and_the_reaper_frees_the_tena
 ) -> None:
     set_policy(in_tenant_a, action="delete")
     now = timezone.now()
-    stale = {make_user(f"stale{i}", now, {"last_login": -(D + 1)}).pk for i in range(10)}
-    keep = {make_user(f"fresh{i}", now, {"last_login": -1}).pk for i in range(10)}
+    stale = {
+        UserFactory.create(username=f"stale{i}", now=now, login_days_ago=D + 1).pk
+        for i in range(10)
+    }
+    keep = {
+        UserFactory.create(username=f"fresh{i}", now=now, login_days_ago=1).pk for i in range(10)
+    }
     calls: list[Batch] = []
 
     def remove_then_die(batch: BatchFn, after_pk: int, size: int) -> Batch:
@@ -389,7 +395,7 @@ WARN_CASES: dict[str, Warn] = {
 def due_population(in_tenant_a: Tenant) -> dict[str, User]:
     now = timezone.now()
     set_policy(in_tenant_a, action="deactivate", notice_days=N)
-    return {name: make_user(name, now, case.attrs) for name, case in WARN_CASES.items()}
+    return {name: user_from_case(name, now, case.attrs) for name, case in WARN_CASES.items()}
 
 
 def notices_of(report: CleanupReport) -> dict[str, CleanupNotice]:
@@ -505,8 +511,8 @@ def test_a_user_active_after_the_notice_is_kept_and_warned_again_in_a_later_epis
 ) -> None:
     set_policy(in_tenant_a, action="deactivate", notice_days=N)
     now = timezone.now()
-    comes_back = make_user("comes_back", now, {"last_login": -(D - N + 1)})
-    make_user("gone", now, {"last_login": -(D - N + 1)})
+    comes_back = UserFactory.create(username="comes_back", now=now, login_days_ago=D - N + 1)
+    UserFactory.create(username="gone", now=now, login_days_ago=D - N + 1)
     notices_send(run(in_tenant_a))
     User.objects.filter(pk=comes_back.pk).update(last_login=timezone.now())
     days_pass(LATER)
@@ -534,9 +540,9 @@ def test_a_user_active_after_the_notice_is_kept_and_warned_again_in_a_later_epis
 def test_users_without_an_email_address_are_removed_without_a_notice(in_tenant_a: Tenant) -> None:
     set_policy(in_tenant_a, action="delete", notice_days=N)
     now = timezone.now()
-    make_user("no_address", now, {"last_login": -(D + 1), "email": ""})
-    make_user("with_address", now, {"last_login": -(D + 1)})
-    make_user("no_address_active", now, {"last_login": -1, "email": ""})
+    UserFactory.create(username="no_address", now=now, login_days_ago=D + 1, email="")
+    UserFactory.create(username="with_address", now=now, login_days_ago=D + 1)
+    UserFactory.create(username="no_address_active", now=now, login_days_ago=1, email="")
 
     report = run(in_tenant_a)
 
@@ -551,7 +557,9 @@ def test_users_without_an_email_address_are_removed_without_a_notice(in_tenant_a
 def test_a_dry_run_counts_every_stage_and_writes_no_notice(
     in_tenant_a: Tenant, due_population: dict[str, User]
 ) -> None:
-    make_user("no_address_matched", timezone.now(), {"last_login": -(D + 1), "email": ""})
+    UserFactory.create(
+        username="no_address_matched", now=timezone.now(), login_days_ago=D + 1, email=""
+    )
     set_policy(in_tenant_a, action="deactivate", notice_days=N, dry_run=True)
     before = dict(User.objects.values_list("username", "is_active"))
     notices_before = CleanupNotice.objects.count()

@@ -10,11 +10,12 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import User
+from accounts.tests.factories import UserFactory
 from activity.models import ActivityEvent
 from cleanup.models import CleanupAuditEntry, CleanupReport
 from cleanup.services.execution import cleanup_run
 from cleanup.services.start import cleanup_report_create
-from core.testing import TENANT_A, TENANT_B, client, make_user, tokens
+from core.testing import TENANT_A, TENANT_B, client, tokens
 from policy.models import CleanupPolicy
 from tenants.models import Tenant
 
@@ -255,7 +256,7 @@ def test_another_tenants_admin_cannot_undo_or_reactivate(
 ) -> None:
     users = sleepers("sleepy", 2)
     report = real_run()
-    make_user("beta", "boss", role="admin")
+    UserFactory.create(schema="beta", username="boss", role="admin")
     beta = client(TENANT_B, tokens(TENANT_B, "boss")["access"])
     with schema_context("beta"):
         assert not CleanupReport.objects.filter(pk=report.pk).exists()

@@ -11,8 +11,9 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from prometheus_client.parser import text_string_to_metric_families
 
+from accounts.tests.factories import UserFactory
 from cleanup.models import CleanupAuditEntry, CleanupReport
-from cleanup.tests.support import D, active_names, make_user, run, set_policy
+from cleanup.tests.support import D, active_names, run, set_policy
 from core.testing import ROOT, TENANT_A, client
 from fleet.services.reaper import cleanup_reap_stale
 from tenants.models import Tenant
@@ -24,8 +25,14 @@ COUNTERS = ("users_warned", "users_deactivated", "users_deleted", "users_removed
 
 def people(inactive: int, fresh: int) -> tuple[list[str], list[str]]:
     now = timezone.now()
-    gone = [make_user(f"gone{i}", now, {"last_login": -(D + 1)}).username for i in range(inactive)]
-    kept = [make_user(f"fresh{i}", now, {"last_login": -1}).username for i in range(fresh)]
+    gone = [
+        UserFactory.create(username=f"gone{i}", now=now, login_days_ago=D + 1).username
+        for i in range(inactive)
+    ]
+    kept = [
+        UserFactory.create(username=f"fresh{i}", now=now, login_days_ago=1).username
+        for i in range(fresh)
+    ]
     return gone, kept
 
 

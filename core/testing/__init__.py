@@ -1,9 +1,6 @@
-"""Helpers for API tests: clients bound to a host, tokens, users."""
+"""What API tests share: clients bound to a host, tokens, a whole policy body. Users come from
+`accounts.tests.factories.UserFactory` (core imports no app)."""
 
-from typing import Any
-
-from django.contrib.auth import get_user_model
-from django_tenants.utils import schema_context
 from rest_framework.test import APIClient
 
 TENANT_A, TENANT_B, ROOT = "alpha.localhost", "beta.localhost", "localhost"
@@ -39,8 +36,3 @@ def tokens(host: str, username: str, password: str = PASSWORD) -> dict[str, str]
     )
     assert response.status_code == 200, response.content
     return response.json()
-
-
-def make_user(schema: str, username: str, **fields: Any) -> Any:
-    with schema_context(schema):
-        return get_user_model().objects.create_user(username=username, password=PASSWORD, **fields)

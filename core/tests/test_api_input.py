@@ -11,7 +11,12 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from activity.models import ActivityEvent
-from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupReport
+from cleanup.models import CleanupReport
+from cleanup.tests.factories import (
+    CleanupAuditEntryFactory,
+    CleanupExemptionFactory,
+    CleanupReportFactory,
+)
 from core.testing import ROOT, TENANT_A, client
 
 pytestmark = pytest.mark.django_db
@@ -61,20 +66,17 @@ BAD_NUMBERS = [
 @pytest.fixture
 def report(tenant_a: Any) -> CleanupReport:
     with schema_context("alpha"):
-        report = CleanupReport.objects.create(
-            status="succeeded", trigger="manual", dry_run=False, action="delete", policy={}
-        )
-        CleanupAuditEntry.objects.create(
+        report = CleanupReportFactory.create(action="delete")
+        CleanupAuditEntryFactory.create(
             report=report,
             user_id=7,
             username="gone",
             email="gone@x.test",
             date_joined=timezone.now(),
-            reason="inactive",
         )
         # Something on the tenant's other lists too.
         exempt = get_user_model().objects.create(username="exempt")
-        CleanupExemption.objects.create(user=exempt, reason="x", created_by="admin")
+        CleanupExemptionFactory.create(user=exempt, reason="x")
         ActivityEvent.objects.create(actor="admin", verb="exemption.created", target="exempt")
         return report
 

@@ -12,9 +12,10 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from cleanup.models import CleanupNotice, CleanupReport
+from accounts.tests.factories import UserFactory
 from cleanup.services.keep import keep_token_make
-from core.testing import PASSWORD, ROOT, TENANT_A, make_user
+from cleanup.tests.factories import CleanupNoticeFactory, CleanupReportFactory
+from core.testing import PASSWORD, ROOT, TENANT_A
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +43,7 @@ class Scripts(HTMLParser):
 
 
 def signed_in(host: str, schema: str) -> Client:
-    make_user(schema, "staffer", is_staff=True, is_superuser=True)
+    UserFactory.create(schema=schema, username="staffer", is_staff=True, is_superuser=True)
     client = Client(HTTP_HOST=host)
     response = client.post("/admin/login/", {"username": "staffer", "password": PASSWORD})
     assert response.status_code == 302
@@ -108,14 +109,10 @@ def test_the_api_docs_init_script_is_served_as_javascript(tenant_a: Tenant) -> N
 def test_the_keep_link_pages_run_no_inline_script(tenant_a: Tenant) -> None:
     """A notice's keep link (docs/architecture.md#notices-and-the-keep-link): the "kept" page and
     the 400 page of a bad link."""
-    user = make_user("alpha", "warned", email="warned@alpha.test")
+    user = UserFactory.create(schema="alpha", username="warned", email="warned@alpha.test")
     with schema_context("alpha"):
-        report = CleanupReport.objects.create(
-            status="succeeded", trigger="manual", dry_run=False, action="deactivate", policy={}
-        )
-        notice = CleanupNotice.objects.create(
-            user_id=user.pk, email=user.email, report=report, due_at=timezone.now()
-        )
+        report = CleanupReportFactory.create()
+        notice = CleanupNoticeFactory.create(user=user, report=report, due_at=timezone.now())
     token = keep_token_make(
         tenant_pk=tenant_a.pk,
         user_id=user.pk,

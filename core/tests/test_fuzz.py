@@ -38,7 +38,8 @@ from schemathesis.specs.openapi.checks import (
     positive_data_acceptance,
 )
 
-from cleanup.models import CleanupExemption, CleanupReport
+from cleanup.models import CleanupExemption
+from cleanup.tests.factories import CleanupReportFactory
 from core.testing import ROOT, TENANT_A
 from policy.models import CleanupPolicy
 from policy.schedule import validate_cron
@@ -268,9 +269,7 @@ def fuzzed_schema(host: str, path_values: dict[str, str]) -> Any:
 @pytest.fixture
 def report_id(tenant_a: Any) -> str:
     with schema_context("alpha"):
-        report = CleanupReport.objects.create(
-            status="succeeded", trigger="manual", dry_run=True, action="deactivate", policy={}
-        )
+        report = CleanupReportFactory.create(dry_run=True)
     return str(report.pk)
 
 

@@ -13,9 +13,10 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
+from accounts.tests.factories import UserFactory
 from core.secret_key import require_strong_secret
 from core.testing import ROOT as ROOT_HOST
-from core.testing import client, make_user
+from core.testing import client
 from tenants.models import Tenant
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,7 +113,9 @@ def test_development_settings_refuse_to_start_without_a_secret_key_saying_how_to
 
 @pytest.mark.django_db
 def test_an_operator_token_signed_with_the_old_development_key_is_refused() -> None:
-    operator = make_user("public", "operator", is_superuser=True, is_staff=True)
+    operator = UserFactory.create(
+        schema="public", username="operator", is_superuser=True, is_staff=True
+    )
     now = int(time.time())
     forged = jwt.encode(
         {

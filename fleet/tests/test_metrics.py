@@ -17,7 +17,8 @@ from cleanup.services.registry import notices_count
 from core.testing import ROOT, TENANT_A
 from core.tests.test_secret_key import import_settings
 from fleet.services.fanout import cleanup_fan_out
-from policy.models import CleanupPolicy, RunOutcome
+from policy.models import CleanupPolicy
+from policy.tests.factories import RunOutcomeFactory
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
@@ -74,12 +75,10 @@ def test_only_get_is_allowed(token: str) -> None:
 
 def outcome(tenant: Tenant, report_id: int, status: str, seconds: float | None, removed: int = 0):  # type: ignore[no-untyped-def]
     end = timezone.now()
-    RunOutcome.objects.create(
+    RunOutcomeFactory.create(
         tenant=tenant,
         report_id=report_id,
         status=status,
-        trigger="schedule",
-        dry_run=False,
         started_at=None if seconds is None else end - timedelta(seconds=seconds),
         finished_at=end,
         users_removed=removed,

@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from cleanup.models import CleanupReport
+from accounts.tests.factories import UserFactory
+from cleanup.tests.factories import CleanupReportFactory
 from core.testing import ROOT, TENANT_A, client
 from policy.models import CleanupPolicy
 from tenants.models import Domain, Tenant
@@ -35,9 +36,9 @@ def test_platform_endpoints_need_an_operator_token(
 def test_platform_endpoints_refuse_a_non_operator(
     method: str, path: str, body: Any, tenant_a: Any
 ) -> None:
-    from core.testing import make_user, tokens
+    from core.testing import tokens
 
-    make_user("public", "viewer", is_staff=True)
+    UserFactory.create(schema="public", username="viewer", is_staff=True)
     viewer = tokens(ROOT, "viewer")
     assert (
         getattr(client(ROOT, viewer["access"]), method)(path, body, format="json").status_code
@@ -186,9 +187,7 @@ def test_tenant_creation_names_every_fields_problem_at_once_and_leaves_nothing(
 
 def test_a_tenants_reports_are_listed_for_operators(operator: dict[str, str]) -> None:
     with schema_context("alpha"):
-        CleanupReport.objects.create(
-            status="succeeded", trigger="schedule", dry_run=True, action="deactivate", policy={}
-        )
+        CleanupReportFactory.create(trigger="schedule", dry_run=True)
     api = client(ROOT, operator["access"])
     assert api.get("/api/platform/tenants/alpha/reports/").json()["count"] == 1
     assert api.get("/api/platform/tenants/nope/reports/").status_code == 404

@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from cleanup.tests.factories import CleanupReportFactory
 from core.serving import development_url
 from fleet.services.tenants import tenant_create
 from policy.models import CleanupPolicy
@@ -406,9 +407,7 @@ def test_seed_demo_with_oversight_says_it_skipped_a_tenant_with_runs_of_its_own_
     settings.DEBUG = True
     call_command("seed_demo", stdout=StringIO())
     with schema_context("globex"):
-        own = CleanupReport.objects.create(
-            status="succeeded", trigger="manual", dry_run=True, action="deactivate", policy={}
-        )
+        own = CleanupReportFactory.create(dry_run=True)
     output = StringIO()
 
     call_command("seed_demo", "--oversight", stdout=output)

@@ -13,33 +13,15 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from cleanup.models import CleanupReport
-from cleanup.services.start import cleanup_report_create
+from cleanup.tests.factories import report_in_registry
 from core.testing.broker import broker_at, free_port, queued_messages, queued_tasks
 from fleet.services.reaper import cleanup_reap_stale
 from policy.models import CleanupPolicy
+from policy.tests.factories import CleanupPolicyFactory
 from tenants.models import Tenant
 
 TIMEOUT = timedelta(seconds=settings.CLEANUP_QUEUED_TIMEOUT_S)
 Status = CleanupReport.Status
-
-
-def report_make(schema: str, status: str, age: timedelta) -> CleanupReport:
-    """A `queued` report created `age` ago (never published since), a `running` one whose
-    worker last beat `age` ago, or one awaiting approval since `age` ago — and the registry
-    as the report's services would have left it then."""
-    with schema_context(schema):
-        report = cleanup_report_create(schema_name=schema, trigger="manual")
-        then = timezone.now() - age
-        CleanupReport.objects.filter(pk=report.pk).update(
-            status=status,
-            created_at=then,
-            **({"started_at": then, "heartbeat_at": then} if status == Status.RUNNING else {}),
-        )
-        CleanupPolicy.objects.filter(tenant__schema_name=schema).update(
-            active_report_status=status, active_report_since=then, active_report_heartbeat_at=then
-        )
-        report.refresh_from_db()
-        return report
 
 
 def report_get(schema: str, pk: int) -> CleanupReport:
@@ -58,7 +40,7 @@ def runs_queued() -> list[tuple[str, int]]:
 def test_a_run_still_queued_after_the_timeout_is_republished_once_per_period_and_stays_queued(
     tenant_a: Tenant,
 ) -> None:
-    report = report_make("alpha", Status.QUEUED, TIMEOUT + timedelta(minutes=1))
+    report = report_in_registry("alpha", Status.QUEUED, TIMEOUT + timedelta(minutes=1))
     now = timezone.now()
 
     assert cleanup_reap_stale(now=now) == []  # nothing ended
@@ -76,7 +58,7 @@ def test_a_run_still_queued_after_the_timeout_is_republished_once_per_period_and
 
 
 def test_a_run_queued_within_the_timeout_is_not_republished(tenant_a: Tenant) -> None:
-    report = report_make("alpha", Status.QUEUED, TIMEOUT - timedelta(minutes=1))
+    report = report_in_registry("alpha", Status.QUEUED, TIMEOUT - timedelta(minutes=1))
 
     assert cleanup_reap_stale() == []
     assert runs_queued() == []
@@ -86,8 +68,8 @@ def test_a_run_queued_within_the_timeout_is_not_republished(tenant_a: Tenant) ->
 def test_with_the_broker_down_a_stale_queued_run_is_left_for_the_next_tick(
     tenant_a: Tenant, tenant_b: Tenant
 ) -> None:
-    queued = report_make("alpha", Status.QUEUED, TIMEOUT + timedelta(minutes=1))
-    lost = report_make("beta", Status.RUNNING, timedelta(hours=1))
+    queued = report_in_registry("alpha", Status.QUEUED, TIMEOUT + timedelta(minutes=1))
+    lost = report_in_registry("beta", Status.RUNNING, timedelta(hours=1))
 
     with broker_at(f"redis://127.0.0.1:{free_port()}/0"):
         reaped = cleanup_reap_stale()
@@ -103,7 +85,7 @@ def test_with_the_broker_down_a_stale_queued_run_is_left_for_the_next_tick(
 
 def test_a_republished_run_is_run_once_by_a_real_worker(make_live_tenant, celery_worker) -> None:  # type: ignore[no-untyped-def]
     tenant = make_live_tenant()
-    report = report_make(tenant.schema_name, Status.QUEUED, TIMEOUT + timedelta(minutes=1))
+    report = report_in_registry(tenant.schema_name, Status.QUEUED, TIMEOUT + timedelta(minutes=1))
 
     cleanup_reap_stale()
 
@@ -118,7 +100,7 @@ def test_a_republished_run_is_run_once_by_a_real_worker(make_live_tenant, celery
 def broken_schema_dropped(schema: str) -> None:
     """A tenant whose registry holds a lost run, but whose schema is gone."""
     (tenant,) = Tenant.objects.bulk_create([Tenant(schema_name=schema, name="No schema")])
-    CleanupPolicy.objects.create(
+    CleanupPolicyFactory.create(
         tenant=tenant,
         active_report_id=1,
         active_report_status=Status.RUNNING,
@@ -140,8 +122,8 @@ def test_a_broken_tenant_is_logged_and_the_tenants_after_it_are_still_reaped(
     caplog: pytest.LogCaptureFixture,  # type: ignore[no-untyped-def]
 ) -> None:
     break_tenant("aaa_broken")  # sorts before alpha and beta
-    lost_a = report_make("alpha", Status.RUNNING, timedelta(hours=1))
-    lost_b = report_make("beta", Status.RUNNING, timedelta(hours=1))
+    lost_a = report_in_registry("alpha", Status.RUNNING, timedelta(hours=1))
+    lost_b = report_in_registry("beta", Status.RUNNING, timedelta(hours=1))
 
     reaped = cleanup_reap_stale()
 
@@ -153,7 +135,7 @@ def test_a_broken_tenant_is_logged_and_the_tenants_after_it_are_still_reaped(
 
 
 def test_a_lost_run_is_failed_and_summarised_once(tenant_a: Tenant) -> None:
-    lost = report_make("alpha", Status.RUNNING, timedelta(hours=1))
+    lost = report_in_registry("alpha", Status.RUNNING, timedelta(hours=1))
     now: datetime = timezone.now()
 
     assert cleanup_reap_stale(now=now) == [("alpha", lost.pk)]
@@ -168,7 +150,7 @@ def test_a_lost_run_is_failed_and_summarised_once(tenant_a: Tenant) -> None:
 def test_a_run_whose_worker_holds_its_row_mid_batch_is_not_reaped(make_live_tenant) -> None:  # type: ignore[no-untyped-def]
     tenant = make_live_tenant()
     schema = tenant.schema_name
-    busy = report_make(schema, Status.RUNNING, timedelta(hours=1))
+    busy = report_in_registry(schema, Status.RUNNING, timedelta(hours=1))
     locked, reaped = threading.Event(), threading.Event()
 
     def worker_in_a_batch() -> None:
@@ -203,8 +185,12 @@ APPROVAL_TTL = timedelta(hours=settings.CLEANUP_APPROVAL_TTL_H)
 def test_an_approval_unanswered_for_the_ttl_is_aborted_as_expired(
     tenant_a: Tenant, tenant_b: Tenant
 ) -> None:
-    expired = report_make("alpha", Status.AWAITING_APPROVAL, APPROVAL_TTL + timedelta(minutes=1))
-    waiting = report_make("beta", Status.AWAITING_APPROVAL, APPROVAL_TTL - timedelta(minutes=1))
+    expired = report_in_registry(
+        "alpha", Status.AWAITING_APPROVAL, APPROVAL_TTL + timedelta(minutes=1)
+    )
+    waiting = report_in_registry(
+        "beta", Status.AWAITING_APPROVAL, APPROVAL_TTL - timedelta(minutes=1)
+    )
 
     assert cleanup_reap_stale() == [("alpha", expired.pk)]
 
@@ -245,7 +231,7 @@ def test_a_reaper_tick_costs_the_same_queries_at_3_and_at_30_tenants(
         for status in (Status.QUEUED, Status.RUNNING, Status.AWAITING_APPROVAL):
             idle_tenants(f"busy_{status[:4]}_", count // 3, status)
         # One run to act on in each fleet: the tick visits that schema only.
-        lost = report_make("alpha", Status.RUNNING, timedelta(hours=1))
+        lost = report_in_registry("alpha", Status.RUNNING, timedelta(hours=1))
         with CaptureQueriesContext(connection) as queries:
             assert cleanup_reap_stale() == [("alpha", lost.pk)]
         counts.append(len(queries))

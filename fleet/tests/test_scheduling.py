@@ -16,6 +16,7 @@ from cleanup.tasks import run_tenant
 from fleet.services.fanout import cleanup_due_claim
 from fleet.tasks import fan_out
 from policy.models import CleanupPolicy
+from policy.tests.factories import CleanupPolicyFactory
 from tenants.models import Tenant
 
 
@@ -143,7 +144,7 @@ def test_the_tick_makes_the_same_number_of_queries_for_3_and_30_due_tenants() ->
 @pytest.mark.django_db
 def test_a_claimed_tenant_is_not_claimed_again_by_the_next_tick() -> None:
     tenant = Tenant.objects.bulk_create([Tenant(schema_name="once", name="Once")])[0]
-    CleanupPolicy.objects.create(tenant=tenant, next_run_at=timezone.now() - timedelta(seconds=1))
+    CleanupPolicyFactory.create(tenant=tenant, next_run_at=timezone.now() - timedelta(seconds=1))
     now = timezone.now()
 
     assert "once" in [c.schema_name for c in cleanup_due_claim(now=now)]

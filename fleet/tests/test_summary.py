@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from core.testing import ROOT, client
 from policy.models import CleanupPolicy, RunOutcome
+from policy.tests.factories import CleanupPolicyFactory, RunOutcomeFactory
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
@@ -22,17 +23,15 @@ def tenant(schema: str, *, is_active: bool = True, **policy: Any) -> Tenant:
     (made,) = Tenant.objects.bulk_create(
         [Tenant(schema_name=schema, name=schema.title(), is_active=is_active)]
     )
-    CleanupPolicy.objects.create(tenant=made, **policy)
+    CleanupPolicyFactory.create(tenant=made, **policy)
     return made
 
 
 def outcome(owner: Tenant, report_id: int, status: str, ago: timedelta, removed: int = 0) -> None:
-    RunOutcome.objects.create(
+    RunOutcomeFactory.create(
         tenant=owner,
         report_id=report_id,
         status=status,
-        trigger="schedule",
-        dry_run=False,
         finished_at=NOW - ago,
         users_removed=removed,
     )

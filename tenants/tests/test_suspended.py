@@ -8,7 +8,8 @@ from django.test import Client
 from django_tenants.utils import schema_context
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from core.testing import PASSWORD, ROOT, TENANT_A, TENANT_B, client, make_user, tokens
+from accounts.tests.factories import UserFactory
+from core.testing import PASSWORD, ROOT, TENANT_A, TENANT_B, client, tokens
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def alpha_state() -> dict[str, Any]:
 def test_a_suspended_tenant_refuses_its_api_and_admin_login_and_changes_nothing(
     tenant_a: Tenant, admin_a: dict[str, str]
 ) -> None:
-    make_user("alpha", "staffer", is_staff=True)
+    UserFactory.create(schema="alpha", username="staffer", is_staff=True)
     Tenant.objects.filter(pk=tenant_a.pk).update(is_active=False)
     before = alpha_state()
     api = client(TENANT_A)

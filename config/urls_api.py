@@ -63,4 +63,5 @@ platform = [
     path("api/", include(activity_urls.platform_urlpatterns)),
 ]
 # Last in each URL conf, after every real API path.
-api_not_found = [re_path(r"^api/(?P<path>.*)$", not_found)]
+# Any character, newlines included: a path with "%0A" in it is an API path too.
+api_not_found = [re_path(r"^api/(?P<path>[\s\S]*)\Z", not_found)]

@@ -186,3 +186,22 @@ def test_a_body_over_the_upload_limit_is_a_json_413(admin_a: dict[str, str], pat
 def test_odd_tenant_names_in_a_path_are_a_json_404(operator: dict[str, str], path: str) -> None:
     response = client(ROOT, operator["access"]).get(path)
     assert response.status_code == 404 and set(response.json()) == {"detail"}
+
+
+@pytest.mark.parametrize(
+    ("host", "path"),
+    [
+        (ROOT, "/api/platform/tenants/alpha/users/x%0A/role/"),
+        (ROOT, "/api/platform/tenants/alpha%0A/reports/"),
+        (TENANT_A, "/api/reports/1/users/x%0A/reactivate/"),
+        (TENANT_A, "/api/nothing%0D%0Ahere/"),
+    ],
+)
+def test_a_line_break_in_an_api_path_is_a_json_404_not_an_html_page(
+    admin_a: dict[str, str], operator: dict[str, str], host: str, path: str
+) -> None:
+    token = (operator if host == ROOT else admin_a)["access"]
+    response = getattr(client(host, token), "put" if "role" in path else "post")(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert set(response.json()) == {"detail"}

@@ -28,7 +28,7 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
 
-from core.validators import CONTROL_CHARACTERS_MESSAGE
+from core.validators import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 
 BMP = range(0x10000)
 
@@ -52,9 +52,9 @@ def _codes(kind: str) -> frozenset[int]:
     predicates: dict[str, Callable[[str], bool]] = {
         # What str.strip() removes, hence what DRF's trimming removes: all in the BMP.
         "space": str.isspace,
-        # Control (Cc: U+0000-U+001F, U+007F-U+009F) and format characters (Cf: zero-width
-        # and bidirectional marks), as core.validators.no_control_characters refuses them.
-        "control": lambda c: unicodedata.category(c) in ("Cc", "Cf"),
+        # Control (Cc) and format characters (Cf), the server's own rule: the pattern says
+        # what `StrictCharField(control_characters=False)` refuses.
+        "control": has_control_characters,
         # What str.isdigit() counts as a digit (Django's NumericPasswordValidator).
         "digit": str.isdigit,
         "surrogate": lambda c: unicodedata.category(c) == "Cs",
@@ -118,7 +118,7 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         value = super().to_internal_value(data)
-        if not self.control_characters and any(ord(c) in _codes("control") for c in value):
+        if not self.control_characters and has_control_characters(value):
             self.fail("control_characters")
         return value
 

@@ -9,9 +9,14 @@ CONTROL_CHARACTERS_MESSAGE = (
 )
 
 
+def has_control_characters(value: str) -> bool:
+    """Whether `value` holds a control (Cc) or format (Cf) character, in any plane."""
+    return any(unicodedata.category(c) in ("Cc", "Cf") for c in value)
+
+
 def no_control_characters(value: str) -> None:
     """Refuse control (Cc: CR, LF, tab, NUL...) and format (Cf: zero-width and bidirectional
     marks...) characters. A tenant's name goes into email subjects and sender names, logs,
     CSV exports and pages, where such characters split header lines or disguise the text."""
-    if any(unicodedata.category(c) in ("Cc", "Cf") for c in str(value)):
+    if has_control_characters(str(value)):
         raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code="control_characters")

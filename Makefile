@@ -5,7 +5,7 @@ PY := .venv/bin/python
 VENV_STAMP := .venv/.installed
 # Local runs are development runs unless the shell or .env says otherwise (the shell wins).
 DOTENV ?= .env
-RUN_ENV := DEBUG=$${DEBUG:-$$(sed -n 's/^DEBUG=//p' $(DOTENV) 2>/dev/null | tail -n1 | grep . || echo 1)} \
+RUN_ENV := DEBUG=$${DEBUG:-$$(sed -n "s/^DEBUG=[\"']\{0,1\}\([^\"']*\).*/\1/p" $(DOTENV) 2>/dev/null | tail -n1 | grep . || echo 1)} \
 	ENV_FILE=$${ENV_FILE-$(abspath $(DOTENV))} PATH=$(CURDIR)/.venv/bin:$$PATH
 PROCFILE ?= Procfile
 

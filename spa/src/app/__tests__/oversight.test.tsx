@@ -30,6 +30,8 @@ describe('a run awaiting approval', () => {
     expect(db.reports[0]).toMatchObject({ status: 'queued', approved_by: 'admin', removal_limit: 180 });
     expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
     expect(await screen.findByText(/Approved by admin on .*, to remove at most 180 users\./)).toBeInTheDocument();
+    // Said once, with the limit the approval set.
+    expect(screen.getAllByText(/Approved by admin/)).toHaveLength(1);
     expect(screen.getByRole('heading', { level: 1, name: /Run #7/ })).toHaveTextContent('Queued');
   });
 

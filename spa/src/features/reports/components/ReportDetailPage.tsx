@@ -93,12 +93,6 @@ function ReportDetail({ report }: { report: Report }) {
         {wouldRemove(report) && (
           <p className="muted small">Dry run: nobody was changed and no email was sent. A real run would have: {describeStages(reportStages(report))}.</p>
         )}
-        {report.approved_by && (
-          <p className="muted small">
-            Approved by {report.approved_by}
-            {report.approved_at ? ` on ${formatDateTime(report.approved_at)}` : ''}.
-          </p>
-        )}
         {report.status === 'aborted' && (
           <Alert tone="warning" title="Aborted — nobody was removed">
             {report.error || 'The run would have removed more than the maximum share of eligible users allowed by the policy.'}

@@ -160,7 +160,7 @@ describe('roles', () => {
 
   it('never shows the operator console on a tenant host', async () => {
     renderApp({ path: '/tenants' });
-    expect(await screen.findByText('Page not found')).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { level: 1, name: 'Page not found' })).toBeInTheDocument();
     expect(screen.queryByRole('heading', { name: 'Tenants' })).not.toBeInTheDocument();
   });
 

@@ -1,12 +1,17 @@
 import { Link } from 'react-router';
-import { Card, EmptyState } from '@/components/ui/Card';
+import { Card } from '@/components/ui/Card';
 
+// A page of its own, so it has its own h1 (screen readers announce the page by it).
 export function NotFound() {
   return (
     <Card>
-      <EmptyState title="Page not found" action={<Link to="/">Go to the start page</Link>}>
-        There is nothing at this address.
-      </EmptyState>
+      <div className="empty-state">
+        <h1 className="empty-title">Page not found</h1>
+        <p className="empty-text">There is nothing at this address.</p>
+        <div className="empty-action">
+          <Link to="/">Go to the start page</Link>
+        </div>
+      </div>
     </Card>
   );
 }

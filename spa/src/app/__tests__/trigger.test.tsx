@@ -150,6 +150,28 @@ describe('run cleanup now', () => {
     expect(polls).toBeGreaterThanOrEqual(3);
   });
 
+  it('the latest-run card agrees with the finished line even before its own poll sees the run finish', async () => {
+    const queued = makeReport({ id: 100, status: 'queued', progress: 0, started_at: null, finished_at: null, dry_run: true });
+    server.use(
+      http.post('/api/cleanup/trigger/', () => {
+        db.reports.unshift({ ...queued });
+        return HttpResponse.json({ report_id: 100, task_id: 't', status: 'queued' }, { status: 202 });
+      }),
+      // The card's own query is a step behind: it still sees the run queued.
+      http.get('/api/reports/latest/', () => HttpResponse.json(queued)),
+      http.get('/api/reports/100/', () => HttpResponse.json({ ...queued, status: 'succeeded', progress: 1, finished_at: new Date().toISOString() })),
+    );
+    const { user } = renderApp();
+
+    const dialog = await openConfirmation(user);
+    await user.click(await within(dialog).findByRole('button', { name: 'Run (changes nothing)' }));
+
+    expect(await screen.findByText(/Run #100 finished/)).toBeInTheDocument();
+    const card = screen.getByRole('region', { name: 'Latest run' });
+    await waitFor(() => expect(within(card).getByText('Succeeded')).toBeInTheDocument());
+    expect(within(card).queryByText('Queued')).not.toBeInTheDocument();
+  });
+
   it('when a real run that only warned finishes, the line says it warned them and removed nobody', async () => {
     db.policy = makePolicy({ dry_run: false });
     server.use(

@@ -32,6 +32,15 @@ function finishedOutcome(report: Report): string {
   return stages === 'nobody' ? 'nobody warned or removed' : stages;
 }
 
+/**
+ * The latest run as last seen by either query: the followed run is polled every second, the
+ * latest-run card only every two, so a run that finishes between two polls of the card would
+ * otherwise still read "Queued" under a line saying it finished.
+ */
+function freshest(latest: Report, followed: Report | undefined, latestAt: number, followedAt: number): Report {
+  return followed && followed.id === latest.id && followedAt > latestAt ? followed : latest;
+}
+
 export function OverviewRoute() {
   useDocumentTitle('Overview');
   const latest = useLatestReport();
@@ -80,7 +89,7 @@ export function OverviewRoute() {
               </EmptyState>
             }
           >
-            {(report) => report && <LatestRunSummary report={report} />}
+            {(report) => report && <LatestRunSummary report={freshest(report, followed.data, latest.dataUpdatedAt, followed.dataUpdatedAt)} />}
           </QueryState>
         </Card>
         <ScheduleSummary />

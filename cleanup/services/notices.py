@@ -56,6 +56,7 @@ from cleanup.services.mail import (
     TenantMail,
     date_text,
     mail_retry_delay,
+    notice_removal_at,
     tenant_mail,
 )
 from cleanup.services.registry import notices_count
@@ -281,13 +282,6 @@ def _batch_send(
             break
         result.accepted.append(notice.pk)
     return result
-
-
-def notice_removal_at(notice: CleanupNotice, spec: PolicySpec, sent_at: datetime) -> datetime:
-    """The earliest moment a run may remove the notice's user, if they stay inactive: their
-    due date, but never less than `notice_days` after the notice is sent (a notice sent late,
-    after the mail server was down, still gives its full notice)."""
-    return max(notice.due_at, sent_at + timedelta(days=spec.notice_days))
 
 
 def notice_message(

@@ -95,7 +95,8 @@ def outbox_reset(schema: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f'UPDATE "{schema}".cleanup_cleanupnotice '
-            "SET sent_at = NULL, attempts = 0, last_error = '', next_attempt_at = NULL"
+            "SET sent_at = NULL, status = 'pending', attempts = 0, last_error = '', "
+            "next_attempt_at = NULL, refused_since = NULL"
         )
         cursor.execute(f'VACUUM ANALYZE "{schema}".cleanup_cleanupnotice')
 

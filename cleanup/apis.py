@@ -25,6 +25,7 @@ from cleanup.serializers import (
     ConflictSerializer,
     ExemptionCreateSerializer,
     ExemptionSerializer,
+    NoticeQuerySerializer,
     NoticeSerializer,
     PolicySerializer,
     PolicyWriteSerializer,
@@ -164,7 +165,16 @@ class ReportAuditApi(TenantAdminApi, ListAPIView):
 
 
 @extend_schema(
-    responses={200: NoticeSerializer(many=True), 400: VALIDATION_ERROR, 404: ERROR, **AUTH_ERRORS}
+    parameters=[
+        OpenApiParameter(
+            "status",
+            OpenApiTypes.STR,
+            enum=CleanupNotice.Status.values,
+            description="Only the notices in this status (e.g. `undeliverable`: whose address "
+            "refused them)",
+        )
+    ],
+    responses={200: NoticeSerializer(many=True), 400: VALIDATION_ERROR, 404: ERROR, **AUTH_ERRORS},
 )
 class ReportNoticesApi(TenantAdminApi, ListAPIView):
     """The users a run warned by email (its notices), paginated, in the order it warned them.
@@ -174,8 +184,10 @@ class ReportNoticesApi(TenantAdminApi, ListAPIView):
     serializer_class = NoticeSerializer
 
     def get_queryset(self) -> QuerySet[CleanupNotice]:
+        query = NoticeQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
         report = get_object_or_404(CleanupReport, pk=self.kwargs["report_id"])
-        return selectors.report_notices(report)
+        return selectors.report_notices(report, status=query.validated_data.get("status"))
 
 
 class CleanupTriggerApi(TenantAdminApi):

@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupNotice, CleanupReport
-from cleanup.selectors import NOTICE_PENDING, NOTICE_SENT
+from cleanup.services.execution import UNDELIVERABLE_SAMPLE
 from cleanup.services.oversight import report_can_answer, report_can_undo
 from core.fields import (
     StrictBooleanField,
@@ -30,8 +30,29 @@ from policy.schedule import (
 )
 
 
+class UndeliverableUserSerializer(serializers.Serializer):
+    """A matched user whose address refused their notice."""
+
+    user_id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.CharField()
+    reason = serializers.CharField(help_text="The mail server's refusal of the notice.")
+
+
 class ReportSerializer(serializers.ModelSerializer):
     action = serializers.ChoiceField(choices=CleanupPolicy.Action.choices, read_only=True)
+    users_undeliverable = serializers.IntegerField(
+        read_only=True,
+        help_text="Matched users whose address refused their notice: held (not removed) with "
+        "the policy's `on_undeliverable: hold`, removed without a notice with `proceed` "
+        "(counted in users_deactivated / users_deleted too).",
+    )
+    undeliverable = serializers.ListField(
+        child=UndeliverableUserSerializer(),
+        read_only=True,
+        max_length=UNDELIVERABLE_SAMPLE,
+        help_text=f"The first {UNDELIVERABLE_SAMPLE} of users_undeliverable, by user id.",
+    )
     counts_are_would = serializers.BooleanField(
         read_only=True,
         help_text="The counters say what the run would do, not what it did: a dry run, or a "
@@ -67,6 +88,8 @@ class ReportSerializer(serializers.ModelSerializer):
             "users_deactivated",
             "users_deleted",
             "users_removed",
+            "users_undeliverable",
+            "undeliverable",
             "counts_are_would",
             "progress",
             "error",
@@ -134,9 +157,17 @@ class NoticeSerializer(serializers.ModelSerializer):
     )
     status = serializers.ChoiceField(
         read_only=True,
-        choices=[NOTICE_PENDING, NOTICE_SENT],
+        choices=CleanupNotice.Status.choices,
         help_text="`sent` once the mail server accepted it (`sent_at`); `pending` until then "
-        "(a pending notice protects its user: nobody is removed before being told).",
+        "(a pending notice protects its user: nobody is removed before being told); "
+        "`undeliverable` once the address refused it for good (5xx), or for NOTICE_GIVE_UP_H "
+        "(4xx): the policy's `on_undeliverable` then holds its user or removes them as one "
+        "without an address.",
+    )
+    error = serializers.CharField(
+        read_only=True,
+        source="last_error",
+        help_text="The mail server's last refusal or failure, empty when there was none.",
     )
 
     class Meta:
@@ -150,12 +181,24 @@ class NoticeSerializer(serializers.ModelSerializer):
             "created_at",
             "sent_at",
             "attempts",
+            "error",
         ]
         read_only_fields = fields
         extra_kwargs = {
             "due_at": {"help_text": "When the user is removed unless they are active again."},
             "attempts": {"help_text": "Failed attempts to send it so far."},
         }
+
+
+class NoticeQuerySerializer(serializers.Serializer):
+    """The notices list's query: a `status` given once, or none."""
+
+    status = serializers.ChoiceField(choices=CleanupNotice.Status.choices, required=False)
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if hasattr(data, "getlist") and len(data.getlist("status")) > 1:
+            raise serializers.ValidationError({"status": ["Give this parameter once."]})
+        return dict(super().to_internal_value(data))
 
 
 def _validator(check: Any) -> Any:
@@ -255,7 +298,12 @@ class PolicyFieldsSerializer(serializers.Serializer):
     )
     notify_admins = StrictBooleanField(
         help_text="Email the tenant's admins when a run waits for approval, fails or removes "
-        "anyone.",
+        "anyone, and a digest of the users whose address refused their notice.",
+    )
+    on_undeliverable = serializers.ChoiceField(
+        choices=CleanupPolicy.OnUndeliverable.choices,
+        help_text="A matched user whose address refused their notice: `hold` keeps them (and "
+        "lists them for the admins), `proceed` removes them as a user without an address.",
     )
     schedule = CronField()
     timezone = TimezoneField()

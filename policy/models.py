@@ -39,6 +39,10 @@ class CleanupPolicy(models.Model):
         ASK = "ask"
         ABORT = "abort"
 
+    class OnUndeliverable(models.TextChoices):
+        HOLD = "hold"
+        PROCEED = "proceed"
+
     tenant = models.OneToOneField(
         Tenant, on_delete=models.CASCADE, primary_key=True, related_name="policy"
     )
@@ -63,6 +67,12 @@ class CleanupPolicy(models.Model):
         null=True, blank=True, validators=range_validators("delete_after_days")
     )
     notify_admins = models.BooleanField(default=DEFAULTS.notify_admins)
+    on_undeliverable = models.CharField(
+        max_length=7,
+        choices=OnUndeliverable.choices,
+        default=DEFAULTS.on_undeliverable,
+        db_default=DEFAULTS.on_undeliverable,
+    )
     schedule = models.CharField(
         max_length=100, default=DEFAULTS.schedule, validators=[validate_cron]
     )
@@ -100,6 +110,7 @@ class CleanupPolicy(models.Model):
     # public, so a scrape never visits tenant schemas (`registry.notices_count`).
     notices_sent = models.BigIntegerField(default=0)
     notices_failed = models.BigIntegerField(default=0)
+    notices_undeliverable = models.BigIntegerField(default=0, db_default=0)
 
     class Meta:
         db_table = "tenants_cleanuppolicy"

@@ -50,6 +50,9 @@ class PolicySpec:
     notice_days: int = 14
     delete_after_days: int | None = None
     notify_admins: bool = True
+    # A matched user whose notice the address refused: `hold` (not removed, listed for the
+    # admins) or `proceed` (removed as a user without an address is).
+    on_undeliverable: str = "hold"
     enabled: bool = True
     schedule: str = "0 3 * * *"
     timezone: str = "UTC"
@@ -75,7 +78,13 @@ POLICY_FIELDS = tuple(f.name for f in fields(PolicySpec))
 # Fields added with the account lifecycle (docs/architecture.md#notices-and-the-keep-link): a PUT
 # may leave them out (they keep
 # their value), so scripts written before them keep working.
-LIFECYCLE_FIELDS = ("on_cap", "notice_days", "delete_after_days", "notify_admins")
+LIFECYCLE_FIELDS = (
+    "on_cap",
+    "notice_days",
+    "delete_after_days",
+    "notify_admins",
+    "on_undeliverable",
+)
 DEFAULTS = PolicySpec()
 
 

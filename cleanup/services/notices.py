@@ -22,6 +22,11 @@ later, so a user may get the same email twice. The other order — commit `sent_
 send — would let a crash mark unsent notices sent, and remove users who were never told;
 a duplicate email is the cheaper failure. NOTICE_BATCH_SIZE bounds the duplicates.
 
+An address that refuses its notice (`_refusals_record`) makes it `undeliverable`: at once
+for a permanent refusal (5xx), after NOTICE_GIVE_UP_H of temporary ones (4xx). A mail server
+that cannot be reached at all is retried for as long as it takes: it says nothing about the
+address, and a pending notice protects its user.
+
 The daily cap keeps the platform from being anyone's mail relay: a tenant sends at most the
 larger of NOTICE_DAILY_CAP_MIN and NOTICE_DAILY_CAP_RATIO of its user accounts in any 24
 hours — a rolling window over the notices' own `sent_at`, so it needs no counter of its own,
@@ -73,6 +78,8 @@ from policy.rules import PolicySpec
 
 logger = logging.getLogger(__name__)
 
+Status = CleanupNotice.Status
+
 
 @dataclass(frozen=True)
 class SendOutcome:
@@ -107,7 +114,7 @@ def notices_pending_enqueue(schema_name: str) -> bool:
     """Enqueue the sender for `schema_name` if its outbox holds any unsent notice; say
     whether it did. One indexed query (the partial index on unsent notices)."""
     with schema_context(schema_name):
-        pending = CleanupNotice.objects.filter(sent_at__isnull=True).exists()
+        pending = CleanupNotice.objects.filter(status=Status.PENDING).exists()
     return pending and notices_send_enqueue(schema_name)
 
 
@@ -121,8 +128,9 @@ def notices_send(*, schema_name: str, batch_size: int | None = None) -> SendOutc
 
     Safe to run twice, and concurrently: batches are locked with SKIP LOCKED (and, while the
     daily cap is on, take turns under the tenant's lock). A mail server
-    that cannot be reached, or that refuses a message, leaves the notices unsent with
-    `attempts`, `last_error` and `next_attempt_at` (exponential backoff) recorded; after a
+    that cannot be reached, or that refuses a message for now, leaves the notices pending
+    with `attempts`, `last_error` and `next_attempt_at` (exponential backoff) recorded; one
+    that refuses it for good (or for NOTICE_GIVE_UP_H) makes it `undeliverable`. After a
     server failure the rest of the outbox waits with them, rather than knock on a dead
     server batch after batch. Does nothing for a tenant that is gone or suspended (its
     outbox waits for its next run).
@@ -136,7 +144,7 @@ def notices_send(*, schema_name: str, batch_size: int | None = None) -> SendOutc
         return SendOutcome()
     batch_size = batch_size or settings.NOTICE_BATCH_SIZE
     budget = _Budget(schema_name, settings.NOTICE_RATE_PER_MINUTE)
-    sent = failed = 0
+    sent = failed = undeliverable = 0
     server_down_until: datetime | None = None
     capped_until: datetime | None = None
     mail: BaseEmailBackend | None = None
@@ -178,12 +186,12 @@ def notices_send(*, schema_name: str, batch_size: int | None = None) -> SendOutc
                     result = _batch_send(mail, tenant, batch, now)
                     # Marked sent in the transaction that locked them: see the module's note.
                     CleanupNotice.objects.filter(pk__in=result.accepted).update(
-                        sent_at=timezone.now(), next_attempt_at=None
+                        sent_at=timezone.now(), status=Status.SENT, next_attempt_at=None
                     )
-                    for error, notices in result.rejected.items():
-                        retry_at = _failures_record(notices, error, now)
-                        if error == result.unavailable:
-                            server_down_until = retry_at
+                    undeliverable += _refusals_record(result.refused, now)
+                    if result.unavailable is not None:
+                        error, notices = result.unavailable
+                        server_down_until = _failures_record(notices, error, now)
                     budget.give_back(len(batch) - len(result.accepted))
                 sent += len(result.accepted)
                 failed += len(batch) - len(result.accepted)
@@ -199,7 +207,7 @@ def notices_send(*, schema_name: str, batch_size: int | None = None) -> SendOutc
     # /metrics' counters, once per call and outside the batches' transactions: the public
     # policy row is also written by the run's transitions, and holding it while notices are
     # locked made a run and a sender deadlock. A crash before this line undercounts.
-    notices_count(schema_name=schema_name, sent=sent, failed=failed)
+    notices_count(schema_name=schema_name, sent=sent, failed=failed, undeliverable=undeliverable)
     if follow_up_in is not None:
         notices_send_enqueue(schema_name, countdown=follow_up_in)
     logger.info(
@@ -208,6 +216,7 @@ def notices_send(*, schema_name: str, batch_size: int | None = None) -> SendOutc
             "tenant": schema_name,
             "sent": sent,
             "failed": failed,
+            "undeliverable": undeliverable,
             "follow_up_in": follow_up_in,
         },
     )
@@ -224,7 +233,7 @@ def _outbox() -> QuerySet[CleanupNotice]:
     users = users.exclude(last_login__gt=OuterRef("created_at")).exclude(
         last_seen__gt=OuterRef("created_at")
     )
-    return CleanupNotice.objects.filter(Exists(users), sent_at__isnull=True)
+    return CleanupNotice.objects.filter(Exists(users), status=Status.PENDING)
 
 
 def _due(now: datetime) -> QuerySet[CleanupNotice]:
@@ -235,10 +244,10 @@ def _due(now: datetime) -> QuerySet[CleanupNotice]:
 @dataclass
 class _BatchResult:
     accepted: list[int]
-    # Notices not sent, by error.
-    rejected: dict[str, list[CleanupNotice]]
-    # The error that made the server unavailable (its key in `rejected`), if one did.
-    unavailable: str | None = None
+    # Notices the server refused, each with its refusal.
+    refused: list[tuple[CleanupNotice, MailRejected]]
+    # The error that made the server unavailable, and the notices it left unsent, if one did.
+    unavailable: tuple[str, list[CleanupNotice]] | None = None
 
 
 def _batch_send(
@@ -257,7 +266,7 @@ def _batch_send(
         .objects.filter(pk__in=[n.user_id for n in batch])
         .values_list("pk", "username")
     )
-    result = _BatchResult(accepted=[], rejected=defaultdict(list))
+    result = _BatchResult(accepted=[], refused=[])
     for index, notice in enumerate(batch):
         spec = PolicySpec.from_snapshot(policies.get(notice.report_id) or {})
         message = notice_message(
@@ -268,17 +277,21 @@ def _batch_send(
         except MailRejected as exc:
             logger.warning(
                 "cleanup.notice.rejected",
-                extra={"tenant": tenant.schema_name, "notice_id": notice.pk, "error": str(exc)},
+                extra={
+                    "tenant": tenant.schema_name,
+                    "notice_id": notice.pk,
+                    "error": str(exc),
+                    "temporary": exc.temporary,
+                },
             )
-            result.rejected[str(exc)].append(notice)
+            result.refused.append((notice, exc))
             continue
         except MailUnavailable as exc:
             logger.warning(
                 "cleanup.notices.mail_unavailable",
                 extra={"tenant": tenant.schema_name, "error": str(exc)},
             )
-            result.unavailable = str(exc)
-            result.rejected[result.unavailable].extend(batch[index:])
+            result.unavailable = (str(exc), batch[index:])
             break
         result.accepted.append(notice.pk)
     return result
@@ -321,10 +334,45 @@ def notice_message(
 
 
 def notice_retry_at(now: datetime, attempts: int) -> datetime:
-    """When to try a notice again after its `attempts`-th failure (`mail_retry_delay`). A
-    notice is never given up: an unsent notice protects its user, so giving up would keep
-    that user forever."""
+    """When to try a notice again after its `attempts`-th failure (`mail_retry_delay`)."""
     return now + timedelta(seconds=mail_retry_delay(attempts))
+
+
+def _refusals_record(refused: list[tuple[CleanupNotice, MailRejected]], now: datetime) -> int:
+    """Record what the server said about each refused notice; return how many became
+    `undeliverable`.
+
+    A permanent refusal (5xx: no such mailbox, domain gone) makes the notice undeliverable
+    at once: trying again gets the same answer. A temporary one (4xx: greylisting, a full
+    mailbox) is tried again with backoff, until NOTICE_GIVE_UP_H after the first of them;
+    then it is undeliverable too. Either way its user is no longer protected by a pending
+    notice: the policy's `on_undeliverable` decides what runs do with them.
+
+    A server that cannot be reached at all is not a refusal (`_failures_record`): it says
+    nothing about the address, and is retried however long it lasts.
+    """
+    give_up = timedelta(hours=settings.NOTICE_GIVE_UP_H)
+    gone = 0
+    for notice, exc in refused:
+        since = (notice.refused_since or now) if exc.temporary else notice.refused_since
+        attempts = notice.attempts + 1
+        fields: dict[str, object] = {
+            "attempts": attempts,
+            "last_error": str(exc),
+            "refused_since": since,
+        }
+        if exc.temporary and since is not None and now - since < give_up:
+            fields["next_attempt_at"] = notice_retry_at(now, attempts)
+        else:
+            fields.update(status=Status.UNDELIVERABLE, next_attempt_at=None)
+            gone += 1
+            logger.warning(
+                "cleanup.notice.undeliverable",
+                extra={"notice_id": notice.pk, "user_id": notice.user_id, "attempts": attempts},
+            )
+        # One UPDATE per refused notice: refusals are few, and each has its own clock.
+        CleanupNotice.objects.filter(pk=notice.pk).update(**fields)
+    return gone
 
 
 def _failures_record(notices: list[CleanupNotice], error: str, now: datetime) -> datetime:

@@ -208,7 +208,7 @@ def test_a_post_with_a_body_or_a_csrf_free_client_still_keeps(tenant_a: Tenant) 
 def test_the_link_in_the_email_keeps_its_user(smtp_server: SmtpServer, tenant_a: Tenant) -> None:
     user, notice = warned_user("alpha")
     with schema_context("alpha"):
-        CleanupNotice.objects.filter(pk=notice.pk).update(sent_at=None)
+        CleanupNotice.objects.filter(pk=notice.pk).update(sent_at=None, status="pending")
     notices_send(schema_name="alpha")
     [received] = smtp_server.messages
     url = re.search(r"https?://\S+/keep/\S+?/", received.part("text/plain"))

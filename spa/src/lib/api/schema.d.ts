@@ -692,10 +692,11 @@ export interface components {
             readonly username: string | null;
             readonly email: string;
             /**
-             * @description `sent` once the mail server accepted it (`sent_at`); `pending` until then (a pending notice protects its user: nobody is removed before being told).
+             * @description `sent` once the mail server accepted it (`sent_at`); `pending` until then (a pending notice protects its user: nobody is removed before being told); `undeliverable` once the address refused it for good (5xx), or for NOTICE_GIVE_UP_H (4xx): the policy's `on_undeliverable` then holds its user or removes them as one without an address.
              *
-             *     * `pending` - pending
-             *     * `sent` - sent
+             *     * `pending` - Pending
+             *     * `sent` - Sent
+             *     * `undeliverable` - Undeliverable
              */
             readonly status: components["schemas"]["NoticeStatusEnum"];
             /**
@@ -709,13 +710,16 @@ export interface components {
             readonly sent_at: string | null;
             /** @description Failed attempts to send it so far. */
             readonly attempts: number;
+            /** @description The mail server's last refusal or failure, empty when there was none. */
+            readonly error: string;
         };
         /**
-         * @description * `pending` - pending
-         *     * `sent` - sent
+         * @description * `pending` - Pending
+         *     * `sent` - Sent
+         *     * `undeliverable` - Undeliverable
          * @enum {string}
          */
-        NoticeStatusEnum: "pending" | "sent";
+        NoticeStatusEnum: "pending" | "sent" | "undeliverable";
         /** @enum {unknown} */
         NullEnum: null;
         /**
@@ -724,6 +728,12 @@ export interface components {
          * @enum {string}
          */
         OnCapEnum: "ask" | "abort";
+        /**
+         * @description * `hold` - Hold
+         *     * `proceed` - Proceed
+         * @enum {string}
+         */
+        OnUndeliverableEnum: "hold" | "proceed";
         PaginatedActivityEventList: {
             /** @example 123 */
             count: number;
@@ -838,8 +848,15 @@ export interface components {
             notice_days?: number;
             /** @description Only with action "deactivate": delete accounts a cleanup deactivated this many days ago and nobody reactivated. null: never. */
             delete_after_days?: number | null;
-            /** @description Email the tenant's admins when a run waits for approval, fails or removes anyone. */
+            /** @description Email the tenant's admins when a run waits for approval, fails or removes anyone, and a digest of the users whose address refused their notice. */
             notify_admins?: boolean;
+            /**
+             * @description A matched user whose address refused their notice: `hold` keeps them (and lists them for the admins), `proceed` removes them as a user without an address.
+             *
+             *     * `hold` - Hold
+             *     * `proceed` - Proceed
+             */
+            on_undeliverable?: components["schemas"]["OnUndeliverableEnum"];
             schedule?: components["schemas"]["CronExpression"];
             timezone?: components["schemas"]["Timezone"];
         };
@@ -864,8 +881,15 @@ export interface components {
             notice_days?: number;
             /** @description Only with action "deactivate": delete accounts a cleanup deactivated this many days ago and nobody reactivated. null: never. */
             delete_after_days?: number | null;
-            /** @description Email the tenant's admins when a run waits for approval, fails or removes anyone. */
+            /** @description Email the tenant's admins when a run waits for approval, fails or removes anyone, and a digest of the users whose address refused their notice. */
             notify_admins?: boolean;
+            /**
+             * @description A matched user whose address refused their notice: `hold` keeps them (and lists them for the admins), `proceed` removes them as a user without an address.
+             *
+             *     * `hold` - Hold
+             *     * `proceed` - Proceed
+             */
+            on_undeliverable?: components["schemas"]["OnUndeliverableEnum"];
             schedule?: components["schemas"]["CronExpression"];
             timezone?: components["schemas"]["Timezone"];
         };
@@ -913,8 +937,15 @@ export interface components {
             notice_days: number;
             /** @description Only with action "deactivate": delete accounts a cleanup deactivated this many days ago and nobody reactivated. null: never. */
             delete_after_days: number | null;
-            /** @description Email the tenant's admins when a run waits for approval, fails or removes anyone. */
+            /** @description Email the tenant's admins when a run waits for approval, fails or removes anyone, and a digest of the users whose address refused their notice. */
             notify_admins: boolean;
+            /**
+             * @description A matched user whose address refused their notice: `hold` keeps them (and lists them for the admins), `proceed` removes them as a user without an address.
+             *
+             *     * `hold` - Hold
+             *     * `proceed` - Proceed
+             */
+            on_undeliverable: components["schemas"]["OnUndeliverableEnum"];
             schedule: components["schemas"]["CronExpression"];
             timezone: components["schemas"]["Timezone"];
             /** Format: date-time */
@@ -945,8 +976,15 @@ export interface components {
             notice_days?: number;
             /** @description Only with action "deactivate": delete accounts a cleanup deactivated this many days ago and nobody reactivated. null: never. */
             delete_after_days?: number | null;
-            /** @description Email the tenant's admins when a run waits for approval, fails or removes anyone. */
+            /** @description Email the tenant's admins when a run waits for approval, fails or removes anyone, and a digest of the users whose address refused their notice. */
             notify_admins?: boolean;
+            /**
+             * @description A matched user whose address refused their notice: `hold` keeps them (and lists them for the admins), `proceed` removes them as a user without an address.
+             *
+             *     * `hold` - Hold
+             *     * `proceed` - Proceed
+             */
+            on_undeliverable?: components["schemas"]["OnUndeliverableEnum"];
             schedule: components["schemas"]["CronExpression"];
             timezone: components["schemas"]["Timezone"];
         };
@@ -1011,6 +1049,10 @@ export interface components {
             readonly users_deactivated: number;
             readonly users_deleted: number;
             readonly users_removed: number;
+            /** @description Matched users whose address refused their notice: held (not removed) with the policy's `on_undeliverable: hold`, removed without a notice with `proceed` (counted in users_deactivated / users_deleted too). */
+            readonly users_undeliverable: number;
+            /** @description The first 100 of users_undeliverable, by user id. */
+            readonly undeliverable: components["schemas"]["UndeliverableUser"][];
             /** @description The counters say what the run would do, not what it did: a dry run, or a run that changed nobody — queued, awaiting approval, or aborted (over the safety cap, rejected, approval expired, tenant suspended). Such a run removed nobody. */
             readonly counts_are_would: boolean;
             /** Format: double */
@@ -1128,6 +1170,14 @@ export interface components {
             report_id: number;
             task_id: string;
             status: string;
+        };
+        /** @description A matched user whose address refused their notice. */
+        UndeliverableUser: {
+            user_id: number;
+            username: string;
+            email: string;
+            /** @description The mail server's refusal of the notice. */
+            reason: string;
         };
         /** @description What an undo did, one count per account of the run's audit list. */
         Undo: {
@@ -2349,6 +2399,8 @@ export interface operations {
                 page?: number;
                 /** @description Number of results to return per page. */
                 page_size?: number;
+                /** @description Only the notices in this status (e.g. `undeliverable`: whose address refused them) */
+                status?: "pending" | "sent" | "undeliverable";
             };
             header?: never;
             path: {

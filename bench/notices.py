@@ -158,7 +158,7 @@ def raw_smtp_per_s(schema: str, port: int, count: int) -> float:
             notice,
             tenant=tenant,
             spec=PolicySpec.from_snapshot(report.policy),
-            username="user1",
+            first_name="user1",
             now=timezone.now(),
         )
     data = message.message().as_bytes(linesep="\r\n")  # type: ignore[call-arg]  # SafeMIMEMultipart

@@ -15,11 +15,23 @@ from core.fields import (
     StrictBooleanField,
     StrictCharField,
     StrictDateTimeField,
+    StrictEmailField,
     StrictFloatField,
     StrictIntegerField,
+    template_pattern,
 )
 from policy.models import CleanupPolicy
-from policy.rules import LIFECYCLE_FIELDS, RANGES, RATIO_MAX, RATIO_MESSAGE, RATIO_MIN
+from policy.rules import (
+    LIFECYCLE_FIELDS,
+    NOTICE_BODY_MAX_LENGTH,
+    NOTICE_LANGUAGES,
+    NOTICE_PLACEHOLDERS,
+    NOTICE_SUBJECT_MAX_LENGTH,
+    RANGES,
+    RATIO_MAX,
+    RATIO_MESSAGE,
+    RATIO_MIN,
+)
 from policy.schedule import (
     CRON_MAX_LENGTH,
     CRON_PATTERN,
@@ -28,6 +40,8 @@ from policy.schedule import (
     validate_cron,
     validate_timezone,
 )
+
+PLACEHOLDER_LIST = ", ".join(f"`{{{name}}}`" for name in NOTICE_PLACEHOLDERS)
 
 
 class UndeliverableUserSerializer(serializers.Serializer):
@@ -305,6 +319,30 @@ class PolicyFieldsSerializer(serializers.Serializer):
         help_text="A matched user whose address refused their notice: `hold` keeps them (and "
         "lists them for the admins), `proceed` removes them as a user without an address.",
     )
+    notice_subject = StrictCharField(
+        max_length=NOTICE_SUBJECT_MAX_LENGTH,
+        allow_blank=True,
+        schema_pattern=template_pattern(NOTICE_PLACEHOLDERS, line_breaks=False),
+        help_text=f"The notice's subject in the tenant's words; empty: the built-in one. "
+        f"Placeholders: {PLACEHOLDER_LIST}; any other brace is a 400 naming it.",
+    )
+    notice_body = StrictCharField(
+        max_length=NOTICE_BODY_MAX_LENGTH,
+        allow_blank=True,
+        schema_pattern=template_pattern(NOTICE_PLACEHOLDERS, line_breaks=True),
+        help_text=f"The notice's text (plain text; line breaks kept) in the tenant's words; "
+        f"empty: the built-in text. Placeholders: {PLACEHOLDER_LIST}; any other brace is a "
+        "400 naming it.",
+    )
+    notice_reply_to = StrictEmailField(
+        max_length=254,
+        allow_blank=True,
+        help_text="Where replies to a notice go (its Reply-To); empty: none.",
+    )
+    notice_language = serializers.ChoiceField(
+        choices=[(code, code) for code in NOTICE_LANGUAGES],
+        help_text="The language of the built-in text and of the dates.",
+    )
     schedule = CronField()
     timezone = TimezoneField()
 
@@ -365,6 +403,14 @@ class PreviewUserSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=CleanupAuditEntry.Reason.choices)
 
 
+class NoticePreviewSerializer(serializers.Serializer):
+    """A notice as the policy would write it, with sample values (the caller's own name, a
+    removal date notice_days from now, a keep link that keeps nobody)."""
+
+    subject = serializers.CharField()
+    text = serializers.CharField(help_text="The plain-text part, as received.")
+
+
 class PreviewSerializer(serializers.Serializer):
     users_eligible = serializers.IntegerField()
     users_matched = serializers.IntegerField(
@@ -386,6 +432,11 @@ class PreviewSerializer(serializers.Serializer):
         "or stop (on_cap)."
     )
     sample = PreviewUserSerializer(many=True)
+    notice = NoticePreviewSerializer()
+
+
+class TestNoticeSerializer(serializers.Serializer):
+    to = serializers.EmailField(help_text="Where the test goes: the caller's own address.")
 
 
 class TriggerRequestSerializer(serializers.Serializer):

@@ -216,6 +216,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# The languages a notice can be written in (the policy's `notice_language`); the built-in
+# text's translations live in cleanup/locale/ (the compiled .mo is committed: no gettext
+# needed to build or run).
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -291,6 +295,7 @@ CELERY_TASK_ROUTES = {
     "cleanup.reap_stale_runs": {"queue": "default"},
     "cleanup.send_notices": {"queue": "notices"},
     "cleanup.notify_admins": {"queue": "notices"},
+    "cleanup.send_test_notice": {"queue": "notices"},
     # Trigger-all's expansion into run tasks: housekeeping, quick.
     "cleanup.publish_runs": {"queue": "default"},
 }

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import dateformat
+from django.utils.translation import pgettext
 from django_tenants.utils import get_public_schema_name
 
 from cleanup.models import CleanupNotice
@@ -55,13 +56,14 @@ def tenant_mail(schema_name: str) -> TenantMail | None:
 
 
 def date_text(moment: datetime, timezone_name: str) -> str:
-    """A day people read without thinking: "Saturday, 14 March 2026", in the tenant's
-    timezone (the policy's), UTC when that name is unknown."""
+    """A day people read without thinking: "Saturday, 14 March 2026" ("Samstag, 14. März
+    2026" under German), in the tenant's timezone (the policy's), UTC when that name is
+    unknown."""
     try:
         zone = zoneinfo.ZoneInfo(timezone_name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         zone = zoneinfo.ZoneInfo("UTC")
-    return dateformat.format(moment.astimezone(zone), "l, j F Y")
+    return dateformat.format(moment.astimezone(zone), pgettext("a day in an email", "l, j F Y"))
 
 
 def mail_retry_delay(attempts: int) -> float:

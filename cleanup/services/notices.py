@@ -57,13 +57,12 @@ from django_tenants.utils import schema_context
 from cleanup.models import CleanupNotice, CleanupReport
 from cleanup.services.keep import keep_token_make
 from cleanup.services.mail import (
-    ACTION_WORDS,
     TenantMail,
-    date_text,
     mail_retry_delay,
     notice_removal_at,
     tenant_mail,
 )
+from cleanup.services.notice_text import notice_words
 from cleanup.services.registry import notices_count
 from core.dispatch import task_publish
 from core.mail import (
@@ -72,7 +71,7 @@ from core.mail import (
     connection_close,
     connection_open,
     deliver,
-    message_render,
+    message_build,
 )
 from policy.rules import PolicySpec
 
@@ -261,16 +260,18 @@ def _batch_send(
             "pk", "policy"
         )
     )
-    usernames = dict(
-        get_user_model()
+    # Whom to greet: the first name, else the username.
+    names = {
+        pk: first_name or username
+        for pk, first_name, username in get_user_model()
         .objects.filter(pk__in=[n.user_id for n in batch])
-        .values_list("pk", "username")
-    )
+        .values_list("pk", "first_name", "username")
+    }
     result = _BatchResult(accepted=[], refused=[])
     for index, notice in enumerate(batch):
         spec = PolicySpec.from_snapshot(policies.get(notice.report_id) or {})
         message = notice_message(
-            notice, tenant=tenant, spec=spec, username=usernames.get(notice.user_id, ""), now=now
+            notice, tenant=tenant, spec=spec, first_name=names.get(notice.user_id, ""), now=now
         )
         try:
             deliver(connection, message)
@@ -298,9 +299,15 @@ def _batch_send(
 
 
 def notice_message(
-    notice: CleanupNotice, *, tenant: TenantMail, spec: PolicySpec, username: str, now: datetime
+    notice: CleanupNotice,
+    *,
+    tenant: TenantMail,
+    spec: PolicySpec,
+    first_name: str,
+    now: datetime,
 ) -> EmailMultiAlternatives:
-    """The email of one notice, as if sent at `now`."""
+    """The email of one notice, as if sent at `now`: in the words and language of the policy
+    the run that wrote it had (its report's snapshot)."""
     removal_at = notice_removal_at(notice, spec, now)
     token = keep_token_make(
         tenant_pk=tenant.pk,
@@ -308,27 +315,23 @@ def notice_message(
         notice_id=notice.pk,
         expires_at=removal_at + timedelta(days=settings.NOTICE_KEEP_LINK_DAYS),
     )
-    action = ACTION_WORDS.get(spec.action, ACTION_WORDS["deactivate"])
-    date = date_text(removal_at, spec.timezone)
-    context = {
-        "tenant_name": tenant.name,
-        "username": username,
-        "action": action,
-        "date": date,
-        "deleted_later_days": spec.delete_after_days if spec.action == "deactivate" else None,
-        "sign_in_url": tenant.url,
-        "keep_url": tenant.link(f"keep/{token}/"),
-        "keep_until": date_text(
-            removal_at + timedelta(days=settings.NOTICE_KEEP_LINK_DAYS), spec.timezone
-        ),
-    }
-    return message_render(
-        template="cleanup/email/notice",
-        context=context,
-        subject=f"{tenant.name}: your account will be {action} on {date}",
+    words = notice_words(
+        spec=spec,
+        tenant_name=tenant.name,
+        first_name=first_name,
+        removal_at=removal_at,
+        keep_url=tenant.link(f"keep/{token}/"),
+        sign_in_url=tenant.url,
+    )
+    return message_build(
+        subject=words.subject,
+        text=words.text,
+        html=words.html,
         to=notice.email,
         from_email=tenant.from_email,
-        # Bulk mail, not a reply-to-me conversation: no out-of-office replies, please.
+        reply_to=spec.notice_reply_to,
+        # Bulk mail: no out-of-office replies, please (a Reply-To, when the policy sets one,
+        # is for the people who write back).
         headers={"Auto-Submitted": "auto-generated"},
     )
 

@@ -181,7 +181,7 @@ def test_a_tenant_name_with_commas_quotes_non_ascii_or_newlines_stays_one_displa
         ({"action": "delete"}, "will be deleted on", "deactivated"),
         (
             {"action": "deactivate", "delete_after_days": 30},
-            "and deleted 30 days later unless an administrator reactivates it",
+            "It will be deleted 30 days later unless an administrator reactivates it",
             "cannot be restored",
         ),
     ],

@@ -96,6 +96,30 @@ export interface paths {
         patch: operations["cleanup_policy_partial_update"];
         trace?: never;
     };
+    "/api/cleanup/policy/test-notice/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Email the caller a test notice (the saved policy, with a draft's fields)
+         * @description Send the caller a test notice: the saved policy, with any fields of the body (the
+         *     editor's draft) applied and checked like a save. Tenant admins only; at most a few per
+         *     admin every ten minutes (429).
+         *
+         *     Who may call it on a tenant host: tenant admins.
+         */
+        post: operations["cleanup_policy_test_notice_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/cleanup/preview/": {
         parameters: {
             query?: never;
@@ -714,6 +738,21 @@ export interface components {
             readonly error: string;
         };
         /**
+         * @description * `en` - en
+         *     * `de` - de
+         * @enum {string}
+         */
+        NoticeLanguageEnum: "en" | "de";
+        /**
+         * @description A notice as the policy would write it, with sample values (the caller's own name, a
+         *     removal date notice_days from now, a keep link that keeps nobody).
+         */
+        NoticePreview: {
+            subject: string;
+            /** @description The plain-text part, as received. */
+            text: string;
+        };
+        /**
          * @description * `pending` - Pending
          *     * `sent` - Sent
          *     * `undeliverable` - Undeliverable
@@ -857,6 +896,19 @@ export interface components {
              *     * `proceed` - Proceed
              */
             on_undeliverable?: components["schemas"]["OnUndeliverableEnum"];
+            /** @description The notice's subject in the tenant's words; empty: the built-in one. Placeholders: `{first_name}`, `{tenant}`, `{removal_date}`, `{keep_url}`, `{sign_in_url}`; any other brace is a 400 naming it. */
+            notice_subject?: string;
+            /** @description The notice's text (plain text; line breaks kept) in the tenant's words; empty: the built-in text. Placeholders: `{first_name}`, `{tenant}`, `{removal_date}`, `{keep_url}`, `{sign_in_url}`; any other brace is a 400 naming it. */
+            notice_body?: string;
+            /** @description Where replies to a notice go (its Reply-To); empty: none. */
+            notice_reply_to?: string;
+            /**
+             * @description The language of the built-in text and of the dates.
+             *
+             *     * `en` - en
+             *     * `de` - de
+             */
+            notice_language?: components["schemas"]["NoticeLanguageEnum"];
             schedule?: components["schemas"]["CronExpression"];
             timezone?: components["schemas"]["Timezone"];
         };
@@ -890,6 +942,19 @@ export interface components {
              *     * `proceed` - Proceed
              */
             on_undeliverable?: components["schemas"]["OnUndeliverableEnum"];
+            /** @description The notice's subject in the tenant's words; empty: the built-in one. Placeholders: `{first_name}`, `{tenant}`, `{removal_date}`, `{keep_url}`, `{sign_in_url}`; any other brace is a 400 naming it. */
+            notice_subject?: string;
+            /** @description The notice's text (plain text; line breaks kept) in the tenant's words; empty: the built-in text. Placeholders: `{first_name}`, `{tenant}`, `{removal_date}`, `{keep_url}`, `{sign_in_url}`; any other brace is a 400 naming it. */
+            notice_body?: string;
+            /** @description Where replies to a notice go (its Reply-To); empty: none. */
+            notice_reply_to?: string;
+            /**
+             * @description The language of the built-in text and of the dates.
+             *
+             *     * `en` - en
+             *     * `de` - de
+             */
+            notice_language?: components["schemas"]["NoticeLanguageEnum"];
             schedule?: components["schemas"]["CronExpression"];
             timezone?: components["schemas"]["Timezone"];
         };
@@ -946,6 +1011,19 @@ export interface components {
              *     * `proceed` - Proceed
              */
             on_undeliverable: components["schemas"]["OnUndeliverableEnum"];
+            /** @description The notice's subject in the tenant's words; empty: the built-in one. Placeholders: `{first_name}`, `{tenant}`, `{removal_date}`, `{keep_url}`, `{sign_in_url}`; any other brace is a 400 naming it. */
+            notice_subject: string;
+            /** @description The notice's text (plain text; line breaks kept) in the tenant's words; empty: the built-in text. Placeholders: `{first_name}`, `{tenant}`, `{removal_date}`, `{keep_url}`, `{sign_in_url}`; any other brace is a 400 naming it. */
+            notice_body: string;
+            /** @description Where replies to a notice go (its Reply-To); empty: none. */
+            notice_reply_to: string;
+            /**
+             * @description The language of the built-in text and of the dates.
+             *
+             *     * `en` - en
+             *     * `de` - de
+             */
+            notice_language: components["schemas"]["NoticeLanguageEnum"];
             schedule: components["schemas"]["CronExpression"];
             timezone: components["schemas"]["Timezone"];
             /** Format: date-time */
@@ -985,6 +1063,19 @@ export interface components {
              *     * `proceed` - Proceed
              */
             on_undeliverable?: components["schemas"]["OnUndeliverableEnum"];
+            /** @description The notice's subject in the tenant's words; empty: the built-in one. Placeholders: `{first_name}`, `{tenant}`, `{removal_date}`, `{keep_url}`, `{sign_in_url}`; any other brace is a 400 naming it. */
+            notice_subject?: string;
+            /** @description The notice's text (plain text; line breaks kept) in the tenant's words; empty: the built-in text. Placeholders: `{first_name}`, `{tenant}`, `{removal_date}`, `{keep_url}`, `{sign_in_url}`; any other brace is a 400 naming it. */
+            notice_body?: string;
+            /** @description Where replies to a notice go (its Reply-To); empty: none. */
+            notice_reply_to?: string;
+            /**
+             * @description The language of the built-in text and of the dates.
+             *
+             *     * `en` - en
+             *     * `de` - de
+             */
+            notice_language?: components["schemas"]["NoticeLanguageEnum"];
             schedule: components["schemas"]["CronExpression"];
             timezone: components["schemas"]["Timezone"];
         };
@@ -1001,6 +1092,7 @@ export interface components {
             /** @description Over the safety cap: the run would remove nobody, and wait for approval or stop (on_cap). */
             would_abort: boolean;
             sample: components["schemas"]["PreviewUser"][];
+            notice: components["schemas"]["NoticePreview"];
         };
         PreviewUser: {
             user_id: number;
@@ -1145,6 +1237,13 @@ export interface components {
             timezone: string;
             /** Format: date-time */
             next_run_at: string | null;
+        };
+        TestNotice: {
+            /**
+             * Format: email
+             * @description Where the test goes: the caller's own address.
+             */
+            to: string;
         };
         /**
          * @description An IANA timezone name (the tzdata package's list).
@@ -1543,6 +1642,76 @@ export interface operations {
             };
             /** @description `{detail}` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    cleanup_policy_test_notice_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedPreviewRequestRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestNotice"];
+                };
+            };
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import User

@@ -96,8 +96,8 @@ def test_the_policy_rows_and_their_content_types_come_through_the_move_unchanged
 
     # Every column the old model had, as it was (later migrations add columns of their own).
     moved = [
-        {name: row[name] for name in policies[0]}
-        for row in CleanupPolicy.objects.order_by("pk").values()
+        dict(row)
+        for row in CleanupPolicy.objects.order_by("pk").values(*policies[0])
     ]
     assert moved == policies
     assert list(RunOutcome.objects.order_by("pk").values()) == outcomes

@@ -136,6 +136,10 @@ export function makePolicy(overrides: Partial<Policy> = {}): Policy {
     delete_after_days: null,
     notify_admins: true,
     on_undeliverable: 'hold',
+    notice_subject: '',
+    notice_body: '',
+    notice_reply_to: '',
+    notice_language: 'en',
     schedule: '0 3 * * *',
     timezone: 'UTC',
     next_run_at: iso(NOW + 15 * HOUR),
@@ -153,6 +157,10 @@ export function makePreview(overrides: Partial<Preview> = {}): Preview {
     users_to_delete: 0,
     would_abort: false,
     sample: [makePreviewUser(1), makePreviewUser(2), makePreviewUser(3)],
+    notice: {
+      subject: 'Acme: your account will be deactivated on Saturday, 14 March 2026',
+      text: 'Hello Alice,\n\nYour account at Acme has not been used for a while.',
+    },
     ...overrides,
   };
 }

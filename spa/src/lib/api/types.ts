@@ -20,6 +20,7 @@ export type OnCap = S['OnCapEnum'];
 export type OnUndeliverable = S['OnUndeliverableEnum'];
 export type Timezone = S['Timezone'];
 export type NoticeStatus = S['NoticeStatusEnum'];
+export type NoticeLanguage = S['NoticeLanguageEnum'];
 export type TenantRole = S['TenantRoleEnum'];
 
 export type TokenPair = S['TokenPair'];

@@ -5,10 +5,7 @@ import type { OnUndeliverable } from '../api/types';
  * editor offers it (`title`, `text`), as a report says it (`outcome`), and as a value in the
  * activity log (`value`).
  */
-export const ON_UNDELIVERABLE_LABEL: Record<
-  OnUndeliverable,
-  { title: string; text: string; outcome: string; value: string }
-> = {
+export const ON_UNDELIVERABLE_LABEL: Record<OnUndeliverable, { title: string; text: string; outcome: string; value: string }> = {
   hold: {
     title: 'Keep them until the address is fixed',
     text: 'Nobody is removed without being told. They are listed on the report and in a digest email to the admins; fix the address and the next run warns them again.',

@@ -117,7 +117,7 @@ class KeepPage:
     was kept before this request (the user was active after the notice: a keep, or a
     sign-in)."""
 
-    username: str
+    username: str  # how the page greets them: first name, else username
     action: str  # as emails say it: "deactivated" | "deleted"
     removal_date: str
     already_kept: bool
@@ -147,7 +147,7 @@ def _page(user: User, notice: CleanupNotice) -> KeepPage:
     spec = PolicySpec.from_snapshot(policy.first() or {})
     removal_at = notice_removal_at(notice, spec, notice.sent_at or notice.created_at)
     return KeepPage(
-        username=user.get_username(),
+        username=user.first_name or user.get_username(),
         action=ACTION_WORDS.get(spec.action, ACTION_WORDS["deactivate"]),
         removal_date=date_text(removal_at, spec.timezone),
         already_kept=_already_kept(user, notice),

@@ -16,7 +16,7 @@ export function testNoticeErrorMessage(error: unknown): string {
   if (error instanceof ApiError) {
     if (error.status === 429) return 'Too many test emails for now: try again in a few minutes.';
     if (error.status === 503) return 'The task queue is unavailable, try again shortly.';
-    if (error.status === 400) return 'Fix the highlighted fields first.';
+    if (error.status === 400) return error.detail ?? 'Fix the highlighted fields first.';
   }
   return error instanceof Error ? error.message : 'The test email could not be sent.';
 }

@@ -153,7 +153,7 @@ NOTICE_BODY_MAX_LENGTH = 10_000
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(NOTICE_PLACEHOLDERS) + r")\}")
 # What is left of a brace once the known placeholders are taken out: the unknown one, or a
 # stray brace, shown in the error with a little of its context.
-_STRAY_BRACE = re.compile(r"\{[^{}\n]{0,40}\}?|\}")
+_STRAY_BRACE = re.compile(r"\{+[^{}\n]{0,40}\}*|\}+")
 _LINE_BREAKS = frozenset("\t\n\r")
 
 

@@ -95,7 +95,8 @@ def outbox_reset(schema: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f'UPDATE "{schema}".cleanup_cleanupnotice '
-            "SET sent_at = NULL, attempts = 0, last_error = '', next_attempt_at = NULL"
+            "SET sent_at = NULL, status = 'pending', attempts = 0, last_error = '', "
+            "next_attempt_at = NULL, refused_since = NULL"
         )
         cursor.execute(f'VACUUM ANALYZE "{schema}".cleanup_cleanupnotice')
 
@@ -157,7 +158,7 @@ def raw_smtp_per_s(schema: str, port: int, count: int) -> float:
             notice,
             tenant=tenant,
             spec=PolicySpec.from_snapshot(report.policy),
-            username="user1",
+            first_name="user1",
             now=timezone.now(),
         )
     data = message.message().as_bytes(linesep="\r\n")  # type: ignore[call-arg]  # SafeMIMEMultipart

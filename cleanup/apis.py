@@ -3,7 +3,7 @@ of runs (approve, reject, reactivate, undo). Tenant admins; auditors read."""
 
 import csv
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
@@ -18,6 +18,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.models import User
 from cleanup import selectors
 from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupNotice, CleanupReport
 from cleanup.serializers import (
@@ -25,6 +26,7 @@ from cleanup.serializers import (
     ConflictSerializer,
     ExemptionCreateSerializer,
     ExemptionSerializer,
+    NoticeQuerySerializer,
     NoticeSerializer,
     PolicySerializer,
     PolicyWriteSerializer,
@@ -33,6 +35,7 @@ from cleanup.serializers import (
     ReactivatedSerializer,
     ReportConflictSerializer,
     ReportSerializer,
+    TestNoticeSerializer,
     TriggerRequestSerializer,
     TriggerResponseSerializer,
     UndoPreviewSerializer,
@@ -40,6 +43,8 @@ from cleanup.serializers import (
     report_data,
 )
 from cleanup.services.exemptions import exemption_create, exemption_delete, exemption_input_check
+from cleanup.services.mail import tenant_mail
+from cleanup.services.notice_test import notice_sample, notice_test_request
 from cleanup.services.oversight import (
     report_approve,
     report_reject,
@@ -164,7 +169,16 @@ class ReportAuditApi(TenantAdminApi, ListAPIView):
 
 
 @extend_schema(
-    responses={200: NoticeSerializer(many=True), 400: VALIDATION_ERROR, 404: ERROR, **AUTH_ERRORS}
+    parameters=[
+        OpenApiParameter(
+            "status",
+            OpenApiTypes.STR,
+            enum=CleanupNotice.Status.values,
+            description="Only the notices in this status (e.g. `undeliverable`: whose address "
+            "refused them)",
+        )
+    ],
+    responses={200: NoticeSerializer(many=True), 400: VALIDATION_ERROR, 404: ERROR, **AUTH_ERRORS},
 )
 class ReportNoticesApi(TenantAdminApi, ListAPIView):
     """The users a run warned by email (its notices), paginated, in the order it warned them.
@@ -174,8 +188,10 @@ class ReportNoticesApi(TenantAdminApi, ListAPIView):
     serializer_class = NoticeSerializer
 
     def get_queryset(self) -> QuerySet[CleanupNotice]:
+        query = NoticeQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
         report = get_object_or_404(CleanupReport, pk=self.kwargs["report_id"])
-        return selectors.report_notices(report)
+        return selectors.report_notices(report, status=query.validated_data.get("status"))
 
 
 class CleanupTriggerApi(TenantAdminApi):
@@ -253,7 +269,43 @@ class PreviewApi(TenantAdminApi):
             lambda passed: policy_try(schema_name=self.schema_name, overrides=passed),
         )
         spec = policy_try(schema_name=self.schema_name, overrides=overrides)
-        return Response(PreviewSerializer(selectors.cleanup_preview(spec, timezone.now())).data)
+        now = timezone.now()
+        preview = selectors.cleanup_preview(spec, now)
+        tenant = tenant_mail(self.schema_name)
+        if tenant is None:  # never on a tenant host, whose schema is its tenant's
+            raise NotFound()
+        user = request.user
+        name = getattr(user, "first_name", "") or user.get_username()
+        words = notice_sample(spec=spec, tenant=tenant, first_name=name, now=now)
+        preview["notice"] = {"subject": words.subject, "text": words.text}
+        return Response(PreviewSerializer(preview).data)
+
+
+class NoticeTestApi(TenantAdminApi):
+    """Send the caller a test notice: the saved policy, with any fields of the body (the
+    editor's draft) applied and checked like a save. Tenant admins only; at most a few per
+    admin every ten minutes (429)."""
+
+    @extend_schema(
+        request=PreviewRequestSerializer,
+        responses={
+            202: TestNoticeSerializer,
+            400: VALIDATION_ERROR,
+            429: ERROR,
+            503: ERROR,
+            **AUTH_ERRORS,
+        },
+        summary="Email the caller a test notice (the saved policy, with a draft's fields)",
+    )
+    def post(self, request: Request) -> Response:
+        overrides = validate_with(
+            PreviewRequestSerializer(data=request.data),
+            lambda passed: policy_try(schema_name=self.schema_name, overrides=passed),
+        )
+        spec = policy_try(schema_name=self.schema_name, overrides=overrides)
+        user = cast(User, request.user)  # a tenant admin: TenantAdminApi's permission
+        to = notice_test_request(schema_name=self.schema_name, user=user, spec=spec)
+        return Response({"to": to}, status=status.HTTP_202_ACCEPTED)
 
 
 class ExemptionListCreateApi(TenantAdminApi, ListAPIView):

@@ -42,6 +42,13 @@ class CleanupReport(models.Model):
     users_eligible = models.IntegerField(null=True, blank=True)
     users_matched = models.IntegerField(null=True, blank=True)
     users_warned = models.IntegerField(default=0)
+    # Matched users whose notice could not be delivered (the address refused it): held, not
+    # removed, or — with the policy's `on_undeliverable: proceed` — removed like users
+    # without an address. Counted with the other stages, before any of them runs.
+    users_undeliverable = models.IntegerField(default=0, db_default=0)
+    # The first UNDELIVERABLE_SAMPLE of them, for the report page and the admins' digest:
+    # [{user_id, username, email, reason}] (reason: the mail server's refusal).
+    undeliverable = models.JSONField(default=list, db_default=[], blank=True)
     users_deactivated = models.IntegerField(default=0)
     users_deleted = models.IntegerField(default=0)
     # = users_deactivated + users_deleted, kept as a column for the API and the summaries.
@@ -153,10 +160,20 @@ class CleanupNotice(models.Model):
     more dependant table to every batch of a delete run.
     """
 
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SENT = "sent"
+        # The address refused it for good (5xx), or for longer than NOTICE_GIVE_UP_H (4xx).
+        UNDELIVERABLE = "undeliverable"
+
     user_id = models.BigIntegerField()
     email = models.CharField(max_length=254)
     report = models.ForeignKey(
         CleanupReport, on_delete=models.CASCADE, related_name="notices", db_index=False
+    )
+    # Database defaults too: the run's own INSERT … SELECT (and the benchmarks') name no status.
+    status = models.CharField(
+        max_length=13, choices=Status.choices, default=Status.PENDING, db_default=Status.PENDING
     )
     # When the user will be removed unless they are active again (or follow the keep link).
     due_at = models.DateTimeField()
@@ -166,6 +183,8 @@ class CleanupNotice(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True, default="")
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When the mail server first refused it for now (4xx): the give-up clock's start.
+    refused_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -173,17 +192,23 @@ class CleanupNotice(models.Model):
             models.Index(fields=["user_id", "-created_at"], name="notice_user_idx"),
             models.Index(fields=["report", "id"], name="notice_report_idx"),
             # The sender's query: what is still to send.
-            models.Index(
-                fields=["id"], name="notice_unsent_idx", condition=Q(sent_at__isnull=True)
-            ),
+            models.Index(fields=["id"], name="notice_pending_idx", condition=Q(status="pending")),
             # The daily cap's count: what was sent in the last 24 hours.
             models.Index(
                 fields=["sent_at"], name="notice_sent_idx", condition=Q(sent_at__isnull=False)
             ),
         ]
+        constraints = [
+            # `sent` exactly when the server accepted it: the run trusts either to mean it.
+            models.CheckConstraint(
+                condition=Q(status="sent", sent_at__isnull=False)
+                | (~Q(status="sent") & Q(sent_at__isnull=True)),
+                name="notice_sent_status",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"notice to user {self.user_id} ({'sent' if self.sent_at else 'unsent'})"
+        return f"notice to user {self.user_id} ({self.status})"
 
 
 class CleanupExemption(models.Model):

@@ -30,8 +30,7 @@ from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupNotice, C
 from policy.rules import PolicySpec, cap_exceeded
 
 Reason = CleanupAuditEntry.Reason
-# A notice's status, as the reports API shows it.
-NOTICE_PENDING, NOTICE_SENT = "pending", "sent"
+NoticeStatus = CleanupNotice.Status
 # Stands for "never" where SQL compares timestamps that may be null.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -136,12 +135,34 @@ def has_email() -> Q:
 
 def _unvoided_notices() -> QuerySet[CleanupNotice]:
     """The outer user's notices that their activity has not voided: not sent yet (pending
-    in the outbox), or sent at or after their last activity. Activity after a notice was
-    sent voids it: a later episode needs a new one."""
+    in the outbox), sent at or after their last activity, or undeliverable and still
+    standing (`_undeliverable_notices`). Activity after a notice was sent voids it: a later
+    episode needs a new one."""
     last_active = Greatest(OuterRef("last_login"), OuterRef("last_seen"))
     return CleanupNotice.objects.filter(user_id=OuterRef("pk")).filter(
-        Q(sent_at__isnull=True) | Q(sent_at__gte=Coalesce(last_active, Value(EPOCH)))
+        Q(status=NoticeStatus.PENDING)
+        | Q(sent_at__gte=Coalesce(last_active, Value(EPOCH)))
+        | _standing_undeliverable()
     )
+
+
+def _standing_undeliverable() -> Q:
+    """An undeliverable notice of the outer user that still stands: written after their last
+    activity, to the address they still have. Activity since, or a new address (an admin
+    fixed it), voids it, and the next run warns them again."""
+    last_active = Greatest(OuterRef("last_login"), OuterRef("last_seen"))
+    return Q(
+        status=NoticeStatus.UNDELIVERABLE,
+        email=OuterRef("email"),
+        created_at__gte=Coalesce(last_active, Value(EPOCH)),
+    )
+
+
+def _undeliverable_notices() -> QuerySet[CleanupNotice]:
+    """The outer user's standing undeliverable notices: the address refused the warning, so
+    the user cannot be removed with one. The policy's `on_undeliverable` decides: `hold`
+    (not removed) or `proceed` (removed as a user without an address is)."""
+    return CleanupNotice.objects.filter(user_id=OuterRef("pk")).filter(_standing_undeliverable())
 
 
 def _live_notices_of_user(policy: PolicySpec, now: datetime) -> QuerySet[CleanupNotice]:
@@ -192,7 +213,31 @@ def removable_users(policy: PolicySpec, now: datetime) -> QuerySet[User]:
         return matched.annotate(noticed_at=Value(None, output_field=DateTimeField()))
     live = _live_notices_of_user(policy, now).order_by("-sent_at").values("sent_at")[:1]
     return matched.annotate(noticed_at=Subquery(live)).filter(
-        Q(noticed_at__isnull=False) | ~has_email()
+        _removable(Q(noticed_at__isnull=False), policy)
+    )
+
+
+def _removable(live: Q, policy: PolicySpec) -> Q:
+    """With notices on, a matched user is removed with a live notice (`live`), or without an
+    address — and, with `on_undeliverable: proceed`, when their address refused the notice:
+    as though they had none (their audit row's `noticed_at` stays null)."""
+    removable = live | ~has_email()
+    if policy.on_undeliverable == "proceed":
+        removable |= Q(_some(_undeliverable_notices()))
+    return removable
+
+
+def undeliverable_users(policy: PolicySpec, now: datetime) -> QuerySet[User]:
+    """Matched users whose notice their address refused (none when notice_days is 0), with
+    that notice's `notice_email` and `reason` (the server's refusal): held by the run, or —
+    `on_undeliverable: proceed` — removed without a notice. Annotated like `matched_users`."""
+    if not policy.notice_days:
+        return get_user_model().objects.none()
+    refused = _undeliverable_notices().order_by("-id")
+    return (
+        matched_users(policy, now)
+        .filter(has_email() & Q(_some(_undeliverable_notices())))
+        .annotate(refusal=Subquery(refused.values("last_error")[:1]))
     )
 
 
@@ -258,6 +303,8 @@ class StageCounts:
     to_warn: int
     to_deactivate: int
     to_delete: int  # by the remove stage (action delete) and the restore window's
+    # Matched users whose address refused their notice (held, or removed with `proceed`).
+    undeliverable: int = 0
 
     @property
     def removing(self) -> int:
@@ -274,8 +321,10 @@ def stage_counts(policy: PolicySpec, now: datetime) -> StageCounts:
     aggregates: dict[str, Any] = {"eligible": Count("pk"), "matched": Count("pk", filter=matched)}
     if policy.notice_days:
         aggregates["to_warn"] = Count("pk", filter=_warn_condition(policy, now))
-        live = _some(_live_notices_of_user(policy, now))
-        aggregates["to_remove"] = Count("pk", filter=matched & (Q(live) | ~has_email()))
+        live = Q(_some(_live_notices_of_user(policy, now)))
+        aggregates["to_remove"] = Count("pk", filter=matched & _removable(live, policy))
+        refused = has_email() & Q(_some(_undeliverable_notices()))
+        aggregates["undeliverable"] = Count("pk", filter=matched & refused)
     counts = users.aggregate(**aggregates)
     to_remove = counts.get("to_remove", counts["matched"])
     to_expire = expired_deactivations(policy, now).count()
@@ -286,6 +335,7 @@ def stage_counts(policy: PolicySpec, now: datetime) -> StageCounts:
         to_warn=counts.get("to_warn", 0),
         to_deactivate=0 if deletes else to_remove,
         to_delete=(to_remove if deletes else 0) + to_expire,
+        undeliverable=counts.get("undeliverable", 0),
     )
 
 
@@ -321,25 +371,17 @@ def report_audit(report: CleanupReport) -> QuerySet[CleanupAuditEntry]:
     return CleanupAuditEntry.objects.filter(report=report).order_by("id")
 
 
-def report_notices(report: CleanupReport) -> QuerySet[CleanupNotice]:
-    """Who a run warned: its notices, in the order it wrote them (the index on report, id),
-    each with its user's username now — null once the account is gone, as the notice stays
-    as history — and its `status`: `sent` once the mail server accepted it, else `pending`.
+def report_notices(report: CleanupReport, status: str | None = None) -> QuerySet[CleanupNotice]:
+    """Who a run warned: its notices (only those in `status`, when given), in the order it
+    wrote them (the index on report, id), each with its user's username now — null once the
+    account is gone, as the notice stays as history.
 
     The username is a scalar subquery, evaluated for the rows of the page only."""
     username = User.objects.filter(pk=OuterRef("user_id")).values("username")[:1]
-    return (
-        CleanupNotice.objects.filter(report=report)
-        .annotate(
-            username=Subquery(username, output_field=CharField()),
-            status=Case(
-                When(sent_at__isnull=False, then=Value(NOTICE_SENT)),
-                default=Value(NOTICE_PENDING),
-                output_field=CharField(),
-            ),
-        )
-        .order_by("id")
-    )
+    notices = CleanupNotice.objects.filter(report=report)
+    if status is not None:
+        notices = notices.filter(status=status)
+    return notices.annotate(username=Subquery(username, output_field=CharField())).order_by("id")
 
 
 PREVIEW_SAMPLE_SIZE = 50

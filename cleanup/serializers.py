@@ -9,17 +9,29 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupNotice, CleanupReport
-from cleanup.selectors import NOTICE_PENDING, NOTICE_SENT
+from cleanup.services.execution import UNDELIVERABLE_SAMPLE
 from cleanup.services.oversight import report_can_answer, report_can_undo
 from core.fields import (
     StrictBooleanField,
     StrictCharField,
     StrictDateTimeField,
+    StrictEmailField,
     StrictFloatField,
     StrictIntegerField,
+    template_pattern,
 )
 from policy.models import CleanupPolicy
-from policy.rules import LIFECYCLE_FIELDS, RANGES, RATIO_MAX, RATIO_MESSAGE, RATIO_MIN
+from policy.rules import (
+    LIFECYCLE_FIELDS,
+    NOTICE_BODY_MAX_LENGTH,
+    NOTICE_LANGUAGES,
+    NOTICE_PLACEHOLDERS,
+    NOTICE_SUBJECT_MAX_LENGTH,
+    RANGES,
+    RATIO_MAX,
+    RATIO_MESSAGE,
+    RATIO_MIN,
+)
 from policy.schedule import (
     CRON_MAX_LENGTH,
     CRON_PATTERN,
@@ -29,9 +41,32 @@ from policy.schedule import (
     validate_timezone,
 )
 
+PLACEHOLDER_LIST = ", ".join(f"`{{{name}}}`" for name in NOTICE_PLACEHOLDERS)
+
+
+class UndeliverableUserSerializer(serializers.Serializer):
+    """A matched user whose address refused their notice."""
+
+    user_id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.CharField()
+    reason = serializers.CharField(help_text="The mail server's refusal of the notice.")
+
 
 class ReportSerializer(serializers.ModelSerializer):
     action = serializers.ChoiceField(choices=CleanupPolicy.Action.choices, read_only=True)
+    users_undeliverable = serializers.IntegerField(
+        read_only=True,
+        help_text="Matched users whose address refused their notice: held (not removed) with "
+        "the policy's `on_undeliverable: hold`, removed without a notice with `proceed` "
+        "(counted in users_deactivated / users_deleted too).",
+    )
+    undeliverable = serializers.ListField(
+        child=UndeliverableUserSerializer(),
+        read_only=True,
+        max_length=UNDELIVERABLE_SAMPLE,
+        help_text=f"The first {UNDELIVERABLE_SAMPLE} of users_undeliverable, by user id.",
+    )
     counts_are_would = serializers.BooleanField(
         read_only=True,
         help_text="The counters say what the run would do, not what it did: a dry run, or a "
@@ -67,6 +102,8 @@ class ReportSerializer(serializers.ModelSerializer):
             "users_deactivated",
             "users_deleted",
             "users_removed",
+            "users_undeliverable",
+            "undeliverable",
             "counts_are_would",
             "progress",
             "error",
@@ -134,9 +171,17 @@ class NoticeSerializer(serializers.ModelSerializer):
     )
     status = serializers.ChoiceField(
         read_only=True,
-        choices=[NOTICE_PENDING, NOTICE_SENT],
+        choices=CleanupNotice.Status.choices,
         help_text="`sent` once the mail server accepted it (`sent_at`); `pending` until then "
-        "(a pending notice protects its user: nobody is removed before being told).",
+        "(a pending notice protects its user: nobody is removed before being told); "
+        "`undeliverable` once the address refused it for good (5xx), or for NOTICE_GIVE_UP_H "
+        "(4xx): the policy's `on_undeliverable` then holds its user or removes them as one "
+        "without an address.",
+    )
+    error = serializers.CharField(
+        read_only=True,
+        source="last_error",
+        help_text="The mail server's last refusal or failure, empty when there was none.",
     )
 
     class Meta:
@@ -150,12 +195,24 @@ class NoticeSerializer(serializers.ModelSerializer):
             "created_at",
             "sent_at",
             "attempts",
+            "error",
         ]
         read_only_fields = fields
         extra_kwargs = {
             "due_at": {"help_text": "When the user is removed unless they are active again."},
             "attempts": {"help_text": "Failed attempts to send it so far."},
         }
+
+
+class NoticeQuerySerializer(serializers.Serializer):
+    """The notices list's query: a `status` given once, or none."""
+
+    status = serializers.ChoiceField(choices=CleanupNotice.Status.choices, required=False)
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if hasattr(data, "getlist") and len(data.getlist("status")) > 1:
+            raise serializers.ValidationError({"status": ["Give this parameter once."]})
+        return dict(super().to_internal_value(data))
 
 
 def _validator(check: Any) -> Any:
@@ -255,7 +312,36 @@ class PolicyFieldsSerializer(serializers.Serializer):
     )
     notify_admins = StrictBooleanField(
         help_text="Email the tenant's admins when a run waits for approval, fails or removes "
-        "anyone.",
+        "anyone, and a digest of the users whose address refused their notice.",
+    )
+    on_undeliverable = serializers.ChoiceField(
+        choices=CleanupPolicy.OnUndeliverable.choices,
+        help_text="A matched user whose address refused their notice: `hold` keeps them (and "
+        "lists them for the admins), `proceed` removes them as a user without an address.",
+    )
+    notice_subject = StrictCharField(
+        max_length=NOTICE_SUBJECT_MAX_LENGTH,
+        allow_blank=True,
+        schema_pattern=template_pattern(NOTICE_PLACEHOLDERS, line_breaks=False),
+        help_text=f"The notice's subject in the tenant's words; empty: the built-in one. "
+        f"Placeholders: {PLACEHOLDER_LIST}; any other brace is a 400 naming it.",
+    )
+    notice_body = StrictCharField(
+        max_length=NOTICE_BODY_MAX_LENGTH,
+        allow_blank=True,
+        schema_pattern=template_pattern(NOTICE_PLACEHOLDERS, line_breaks=True),
+        help_text=f"The notice's text (plain text; line breaks kept) in the tenant's words; "
+        f"empty: the built-in text. Placeholders: {PLACEHOLDER_LIST}; any other brace is a "
+        "400 naming it.",
+    )
+    notice_reply_to = StrictEmailField(
+        max_length=254,
+        allow_blank=True,
+        help_text="Where replies to a notice go (its Reply-To); empty: none.",
+    )
+    notice_language = serializers.ChoiceField(
+        choices=[(code, code) for code in NOTICE_LANGUAGES],
+        help_text="The language of the built-in text and of the dates.",
     )
     schedule = CronField()
     timezone = TimezoneField()
@@ -317,6 +403,14 @@ class PreviewUserSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=CleanupAuditEntry.Reason.choices)
 
 
+class NoticePreviewSerializer(serializers.Serializer):
+    """A notice as the policy would write it, with sample values (the caller's own name, a
+    removal date notice_days from now, a keep link that keeps nobody)."""
+
+    subject = serializers.CharField()
+    text = serializers.CharField(help_text="The plain-text part, as received.")
+
+
 class PreviewSerializer(serializers.Serializer):
     users_eligible = serializers.IntegerField()
     users_matched = serializers.IntegerField(
@@ -338,6 +432,11 @@ class PreviewSerializer(serializers.Serializer):
         "or stop (on_cap)."
     )
     sample = PreviewUserSerializer(many=True)
+    notice = NoticePreviewSerializer()
+
+
+class TestNoticeSerializer(serializers.Serializer):
+    to = serializers.EmailField(help_text="Where the test goes: the caller's own address.")
 
 
 class TriggerRequestSerializer(serializers.Serializer):

@@ -7,10 +7,12 @@ from celery import Task, shared_task
 from cleanup.models import CleanupReport
 from cleanup.services.admin_mail import AdminMailIncomplete, admins_notify
 from cleanup.services.mail import mail_retry_delay
+from cleanup.services.notice_test import notice_test_send
 from cleanup.services.notices import notices_send
 from cleanup.services.registry import registry_reservation_release
 from cleanup.services.start import cleanup_start
 from core.errors import ServiceError
+from core.mail import MailRejected, MailUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -108,3 +110,21 @@ def notify_admins(
             countdown=countdown,
             exc=exc,
         ) from exc
+
+
+@shared_task(name="cleanup.send_test_notice", bind=True, ignore_result=True, max_retries=5)
+def send_test_notice(
+    self: Task, schema_name: str, user_id: int, snapshot: dict[str, object]
+) -> bool:
+    """Send an admin the test notice they asked for (`notice_test.notice_test_send`); while
+    the mail server is unavailable, retried a few times with the notices' backoff. A refusal
+    of the address is logged and not retried."""
+    try:
+        return notice_test_send(schema_name=schema_name, user_id=user_id, snapshot=snapshot)
+    except MailRejected as exc:
+        logger.warning(
+            "cleanup.test_notice.rejected", extra={"tenant": schema_name, "error": str(exc)}
+        )
+        return False
+    except MailUnavailable as exc:
+        raise self.retry(countdown=mail_retry_delay(self.request.retries + 1), exc=exc) from exc

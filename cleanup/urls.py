@@ -17,6 +17,7 @@ urlpatterns = [
     path("reports/<int:report_id>/undo/", apis.ReportUndoApi.as_view()),
     path("cleanup/trigger/", apis.CleanupTriggerApi.as_view()),
     path("cleanup/policy/", apis.PolicyApi.as_view()),
+    path("cleanup/policy/test-notice/", apis.NoticeTestApi.as_view()),
     path("cleanup/preview/", apis.PreviewApi.as_view()),
     path("exemptions/", apis.ExemptionListCreateApi.as_view()),
     path("exemptions/<int:exemption_id>/", apis.ExemptionDetailApi.as_view()),

@@ -216,6 +216,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# The languages a notice can be written in (the policy's `notice_language`); the built-in
+# text's translations live in cleanup/locale/ (the compiled .mo is committed: no gettext
+# needed to build or run).
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -291,6 +295,7 @@ CELERY_TASK_ROUTES = {
     "cleanup.reap_stale_runs": {"queue": "default"},
     "cleanup.send_notices": {"queue": "notices"},
     "cleanup.notify_admins": {"queue": "notices"},
+    "cleanup.send_test_notice": {"queue": "notices"},
     # Trigger-all's expansion into run tasks: housekeeping, quick.
     "cleanup.publish_runs": {"queue": "default"},
 }
@@ -401,9 +406,14 @@ if NOTICE_DAILY_CAP_MIN < 0 or not 0 <= NOTICE_DAILY_CAP_RATIO <= 1:
         f"not {NOTICE_DAILY_CAP_MIN!r} and {NOTICE_DAILY_CAP_RATIO!r}"
     )
 # After a failed send a notice waits NOTICE_RETRY_BASE_S * 2**(attempts - 1) seconds, at
-# most NOTICE_RETRY_MAX_S, and is tried again; it is never given up.
+# most NOTICE_RETRY_MAX_S, and is tried again. A mail server that cannot be reached is never
+# given up on; an address the server refuses for now (4xx) is, NOTICE_GIVE_UP_H hours after
+# its first such refusal: the notice becomes `undeliverable` (a 5xx makes it so at once).
 NOTICE_RETRY_BASE_S = env.int("NOTICE_RETRY_BASE_S", default=60)
 NOTICE_RETRY_MAX_S = env.int("NOTICE_RETRY_MAX_S", default=3600)
+NOTICE_GIVE_UP_H = env.float("NOTICE_GIVE_UP_H", default=72)
+if NOTICE_GIVE_UP_H < 0:
+    raise ImproperlyConfigured(f"NOTICE_GIVE_UP_H must be at least 0, not {NOTICE_GIVE_UP_H!r}")
 # A keep link works until this many days after the removal date its notice announced.
 NOTICE_KEEP_LINK_DAYS = env.int("NOTICE_KEEP_LINK_DAYS", default=7)
 

@@ -1,7 +1,7 @@
 """URLs of the root host (platform operators)."""
 
 from django.contrib import admin
-from django.urls import path, re_path
+from django.urls import re_path
 
 from cleanup.views import keep_link
 from config import urls_api
@@ -17,6 +17,6 @@ urlpatterns = [
     *moved_admin_urls,
     *admin_urls(admin.site),
     # Keep links belong to tenant hosts: here they get the same 400 page as a bad token.
-    path("keep/<str:token>/", keep_link),
+    re_path(r"^keep/(?P<token>[^/]+)/?$", keep_link),
     re_path(r"^(?!api/|admin/|static/)(?P<path>.*)$", spa_index),
 ]

@@ -1,6 +1,6 @@
 """URLs of tenant hosts (tenant admins)."""
 
-from django.urls import path, re_path
+from django.urls import re_path
 
 from cleanup.views import keep_link
 from config import urls_api
@@ -14,7 +14,8 @@ urlpatterns = [
     *urls_api.api_not_found,
     *urls_api.observability,
     *admin_urls(tenant_admin_site),
-    # A notice's keep link (docs/architecture.md#notices-and-the-keep-link).
-    path("keep/<str:token>/", keep_link),
+    # A notice's keep link (docs/architecture.md#notices-and-the-keep-link); the slash may be
+    # missing: mail clients wrap long links and lose it.
+    re_path(r"^keep/(?P<token>[^/]+)/?$", keep_link),
     re_path(r"^(?!api/|admin/|static/)(?P<path>.*)$", spa_index),
 ]

@@ -74,6 +74,15 @@ def text_pattern(*, control_characters: bool, blank: bool) -> str:
     return f"^{allowed_anywhere}{some_text}{allowed_anywhere}$"
 
 
+def template_pattern(placeholders: Iterable[str], *, line_breaks: bool) -> str:
+    """The pattern of a tenant's text with placeholders: braces only as one of
+    `placeholders` (`{name}`), no control or format character — but tab, line feed and
+    carriage return when `line_breaks`."""
+    forbidden = _codes("control") - ({9, 10, 13} if line_breaks else set())
+    names = "|".join(placeholders)
+    return f"^(?:[^{{}}{_class_body(forbidden)}]|\\{{(?:{names})\\}})*$"
+
+
 class StrictBooleanField(serializers.BooleanField):
     def to_internal_value(self, data: Any) -> bool:
         if not isinstance(data, bool):
@@ -216,7 +225,8 @@ class StrictEmailFieldSchema(OpenApiSerializerFieldExtension):
 
     def map_serializer_field(self, auto_schema: AutoSchema, direction: Any) -> Any:
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
-        schema["pattern"] = EMAIL_PATTERN
+        # Blank allowed: "" is the field's "none" (e.g. no Reply-To).
+        schema["pattern"] = f"^$|{EMAIL_PATTERN}" if self.target.allow_blank else EMAIL_PATTERN
         return schema
 
 

@@ -62,14 +62,37 @@ def message_render(
 ) -> EmailMultiAlternatives:
     """A message whose body is `<template>.txt` and whose HTML alternative is
     `<template>.html`, both rendered with `context`."""
+    return message_build(
+        subject=subject,
+        text=render_to_string(f"{template}.txt", context),
+        html=render_to_string(f"{template}.html", context),
+        to=to,
+        from_email=from_email,
+        headers=headers,
+    )
+
+
+def message_build(
+    *,
+    subject: str,
+    text: str,
+    html: str,
+    to: str,
+    from_email: str,
+    headers: dict[str, str] | None = None,
+    reply_to: str = "",
+) -> EmailMultiAlternatives:
+    """A plain-text message with its HTML alternative. The subject loses any control
+    character (a header must stay one line)."""
     message = EmailMultiAlternatives(
         subject=header_text(subject),
-        body=render_to_string(f"{template}.txt", context),
+        body=text,
         from_email=from_email,
         to=[to],
         headers=headers,
+        reply_to=[reply_to] if reply_to else None,
     )
-    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    message.attach_alternative(html, "text/html")
     return message
 
 

@@ -49,11 +49,12 @@ class FleetCollector(Collector):
         yield from _runs(figures["totals"], figures["active"])
         notices = CounterMetricFamily(
             "cleanup_notices",
-            "Notices (warning emails) the sender delivered or gave up on",
+            "Notices (warning emails): delivered (sent), failed attempts (failed), and given "
+            "up on because the address refused them (undeliverable)",
             labels=["result"],
         )
-        notices.add_metric(["sent"], figures["notices"]["sent"])
-        notices.add_metric(["failed"], figures["notices"]["failed"])
+        for result in ("sent", "failed", "undeliverable"):
+            notices.add_metric([result], figures["notices"][result])
         yield notices
         tenants = GaugeMetricFamily("cleanup_tenants", "Tenants, by state", labels=["state"])
         for state in ("active", "suspended"):

@@ -204,7 +204,9 @@ def fleet_metrics() -> dict[str, Any]:
         .order_by()
     )
     notices = CleanupPolicy.objects.aggregate(
-        sent=Sum("notices_sent", default=0), failed=Sum("notices_failed", default=0)
+        sent=Sum("notices_sent", default=0),
+        failed=Sum("notices_failed", default=0),
+        undeliverable=Sum("notices_undeliverable", default=0),
     )
     tenants = Tenant.objects.exclude(schema_name=get_public_schema_name()).aggregate(
         active=Count("pk", filter=Q(is_active=True)),

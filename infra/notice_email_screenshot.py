@@ -65,7 +65,7 @@ def main(out: Path) -> None:
         pk=1042, user_id=311, email="jdoe@acme.example.com", due_at=now, report_id=1
     )
     spec = PolicySpec(notice_days=14, delete_after_days=30, timezone="Europe/Berlin")
-    message = notice_message(notice, tenant=tenant, spec=spec, username="jdoe", now=now)
+    message = notice_message(notice, tenant=tenant, spec=spec, first_name="jdoe", now=now)
     html = str(message.alternatives[0][0])  # type: ignore[index]
     print(f"From: {message.from_email}\nTo: {notice.email}\nSubject: {message.subject}\n")
     print(message.body)

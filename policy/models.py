@@ -7,11 +7,15 @@ data (`policy/migrations/0001_initial.py`).
 """
 
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxLengthValidator
 from django.db import models
 
 from policy.rules import (
     DEFAULTS,
     DELETE_AFTER_DAYS_CONDITION,
+    NOTICE_BODY_MAX_LENGTH,
+    NOTICE_LANGUAGES,
+    NOTICE_SUBJECT_MAX_LENGTH,
     RANGES,
     RATIO_CONDITION,
     range_condition,
@@ -39,6 +43,10 @@ class CleanupPolicy(models.Model):
         ASK = "ask"
         ABORT = "abort"
 
+    class OnUndeliverable(models.TextChoices):
+        HOLD = "hold"
+        PROCEED = "proceed"
+
     tenant = models.OneToOneField(
         Tenant, on_delete=models.CASCADE, primary_key=True, related_name="policy"
     )
@@ -63,6 +71,30 @@ class CleanupPolicy(models.Model):
         null=True, blank=True, validators=range_validators("delete_after_days")
     )
     notify_admins = models.BooleanField(default=DEFAULTS.notify_admins)
+    on_undeliverable = models.CharField(
+        max_length=7,
+        choices=OnUndeliverable.choices,
+        default=DEFAULTS.on_undeliverable,
+        db_default=DEFAULTS.on_undeliverable,
+    )
+    # The notice in the tenant's own words (empty: the built-in text); checked by
+    # `policy.rules.policy_check` (placeholders), like every rule between fields.
+    notice_subject = models.CharField(
+        max_length=NOTICE_SUBJECT_MAX_LENGTH, blank=True, default="", db_default=""
+    )
+    notice_body = models.TextField(
+        blank=True,
+        default="",
+        db_default="",
+        validators=[MaxLengthValidator(NOTICE_BODY_MAX_LENGTH)],
+    )
+    notice_reply_to = models.EmailField(blank=True, default="", db_default="")
+    notice_language = models.CharField(
+        max_length=2,
+        choices=[(code, code) for code in NOTICE_LANGUAGES],
+        default=DEFAULTS.notice_language,
+        db_default=DEFAULTS.notice_language,
+    )
     schedule = models.CharField(
         max_length=100, default=DEFAULTS.schedule, validators=[validate_cron]
     )
@@ -100,6 +132,7 @@ class CleanupPolicy(models.Model):
     # public, so a scrape never visits tenant schemas (`registry.notices_count`).
     notices_sent = models.BigIntegerField(default=0)
     notices_failed = models.BigIntegerField(default=0)
+    notices_undeliverable = models.BigIntegerField(default=0, db_default=0)
 
     class Meta:
         db_table = "tenants_cleanuppolicy"

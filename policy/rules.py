@@ -10,6 +10,8 @@ the preview (`cap_exceeded`), and every recompute of `next_run_at` (`next_run_at
 This module imports no model, so `policy.models` can import it.
 """
 
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
@@ -50,6 +52,14 @@ class PolicySpec:
     notice_days: int = 14
     delete_after_days: int | None = None
     notify_admins: bool = True
+    # A matched user whose notice the address refused: `hold` (not removed, listed for the
+    # admins) or `proceed` (removed as a user without an address is).
+    on_undeliverable: str = "hold"
+    # The tenant's own words (empty: the built-in text) and the notice's language.
+    notice_subject: str = ""
+    notice_body: str = ""
+    notice_reply_to: str = ""
+    notice_language: str = "en"
     enabled: bool = True
     schedule: str = "0 3 * * *"
     timezone: str = "UTC"
@@ -75,7 +85,17 @@ POLICY_FIELDS = tuple(f.name for f in fields(PolicySpec))
 # Fields added with the account lifecycle (docs/architecture.md#notices-and-the-keep-link): a PUT
 # may leave them out (they keep
 # their value), so scripts written before them keep working.
-LIFECYCLE_FIELDS = ("on_cap", "notice_days", "delete_after_days", "notify_admins")
+LIFECYCLE_FIELDS = (
+    "on_cap",
+    "notice_days",
+    "delete_after_days",
+    "notify_admins",
+    "on_undeliverable",
+    "notice_subject",
+    "notice_body",
+    "notice_reply_to",
+    "notice_language",
+)
 DEFAULTS = PolicySpec()
 
 
@@ -111,15 +131,60 @@ def policy_check(values: Mapping[str, Any]) -> None:
     """The rules between fields, on a whole policy (`values` has every field). Raises
     ValidationError naming the field to change. Ranges and types are checked before this,
     by the serializer or the model form."""
+    errors = notice_fields_check(values)
     if values.get("delete_after_days") is not None and values.get("action") != "deactivate":
-        raise ValidationError(
-            {
-                "delete_after_days": [
-                    'Only with action "deactivate": a deleted account has no restore window. '
-                    "Set it to null, or the action to deactivate."
-                ]
-            }
+        errors["delete_after_days"] = [
+            'Only with action "deactivate": a deleted account has no restore window. '
+            "Set it to null, or the action to deactivate."
+        ]
+    if errors:
+        raise ValidationError(errors)
+
+
+# The tenant's notice text (docs/architecture.md#notices-and-the-keep-link): plain text with
+# these placeholders and no other braces. Filled in by a plain substitution of these names
+# (cleanup.services.notice_text), never by str.format or a template language: a text such as
+# "{0.__class__}" or "{{ settings.SECRET_KEY }}" must reach no object of the server, so it is
+# refused here, and would be printed as typed were it ever stored.
+NOTICE_PLACEHOLDERS = ("first_name", "tenant", "removal_date", "keep_url", "sign_in_url")
+NOTICE_LANGUAGES = ("en", "de")
+NOTICE_SUBJECT_MAX_LENGTH = 200
+NOTICE_BODY_MAX_LENGTH = 10_000
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(NOTICE_PLACEHOLDERS) + r")\}")
+# What is left of a brace once the known placeholders are taken out: the unknown one, or a
+# stray brace, shown in the error with a little of its context.
+_STRAY_BRACE = re.compile(r"\{+[^{}\n]{0,40}\}*|\}+")
+_LINE_BREAKS = frozenset("\t\n\r")
+
+
+def notice_text_problems(text: str, *, line_breaks: bool) -> list[str]:
+    """What is wrong with a notice subject or body, in words naming it: unknown placeholders
+    or stray braces, and control characters (a body may hold line breaks and tabs)."""
+    problems = []
+    unknown = list(dict.fromkeys(_STRAY_BRACE.findall(_PLACEHOLDER.sub("", text))))
+    if unknown:
+        known = ", ".join(f"{{{name}}}" for name in NOTICE_PLACEHOLDERS)
+        problems.append(
+            f"Unknown placeholder: {', '.join(unknown)}. Use only {known}; braces have no "
+            "other use."
         )
+    allowed = _LINE_BREAKS if line_breaks else frozenset()
+    if any(c not in allowed and unicodedata.category(c) in ("Cc", "Cf") for c in text):
+        problems.append(
+            "Must not contain control characters"
+            + (" other than line breaks and tabs." if line_breaks else " (line breaks, tabs).")
+        )
+    return problems
+
+
+def notice_fields_check(values: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The notice text's problems by field (empty: none)."""
+    errors = {}
+    for name, line_breaks in (("notice_subject", False), ("notice_body", True)):
+        problems = notice_text_problems(values.get(name) or "", line_breaks=line_breaks)
+        if problems:
+            errors[name] = problems
+    return errors
 
 
 def cap_exceeded(removing: int, eligible: int, max_removal_ratio: float) -> bool:

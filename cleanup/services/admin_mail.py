@@ -1,6 +1,7 @@
 """Emails to a tenant's admins about its runs (`notify_admins`, docs/architecture.md#oversight): a
 run failed, a
-run removed anyone, a run waits for approval.
+run removed anyone, a run waits for approval; and one digest per run of the users whose
+address refused their notice (docs/architecture.md#notices-and-the-keep-link).
 
 Decided where every report status change happens (`transitions.report_transition`), sent after its
 commit by the task `cleanup.notify_admins` on the `notices` queue, through the same mail
@@ -36,7 +37,8 @@ Status = CleanupReport.Status
 EVENT_FAILED = "failed"
 EVENT_REMOVED = "removed"
 EVENT_AWAITING_APPROVAL = "awaiting_approval"
-EVENTS = (EVENT_FAILED, EVENT_REMOVED, EVENT_AWAITING_APPROVAL)
+EVENT_UNDELIVERABLE = "undeliverable"
+EVENTS = (EVENT_FAILED, EVENT_REMOVED, EVENT_AWAITING_APPROVAL, EVENT_UNDELIVERABLE)
 
 
 class AdminMailIncomplete(MailUnavailable):
@@ -49,7 +51,7 @@ class AdminMailIncomplete(MailUnavailable):
 
 def admin_event(report: CleanupReport) -> str | None:
     """What the tenant's admins are emailed about `report` in its current status, if
-    anything: the one home of that rule.
+    anything: the one home of that rule (the undeliverable digest aside: `admin_events`).
 
     A failed run, a run waiting for approval, and a real (not dry) run that succeeded and
     removed anyone — each only when the run's policy has `notify_admins`.
@@ -63,6 +65,22 @@ def admin_event(report: CleanupReport) -> str | None:
     if report.status == Status.SUCCEEDED and not report.dry_run and report.users_removed > 0:
         return EVENT_REMOVED
     return None
+
+
+def admin_events(report: CleanupReport) -> list[str]:
+    """Every email the admins get about `report` in its current status: `admin_event`'s, and
+    the digest of undeliverable notices — one per real run that succeeded and met users whose
+    address refused their notice (held, or removed with `on_undeliverable: proceed`), when
+    the policy has `notify_admins`. A dry run sends nothing."""
+    events = [event] if (event := admin_event(report)) else []
+    if (
+        PolicySpec.from_snapshot(report.policy or {}).notify_admins
+        and report.status == Status.SUCCEEDED
+        and not report.dry_run
+        and report.users_undeliverable > 0
+    ):
+        events.append(EVENT_UNDELIVERABLE)
+    return events
 
 
 def admins_notify_enqueue(schema_name: str, report_id: int, event: str) -> bool:
@@ -92,6 +110,12 @@ def _mail(event: str, tenant: TenantMail, report: CleanupReport) -> _Mail:
     if event == EVENT_AWAITING_APPROVAL:
         return _Mail(
             "cleanup/email/admin_awaiting_approval", f"{tenant.name}: {run} needs your approval"
+        )
+    if event == EVENT_UNDELIVERABLE:
+        count = report.users_undeliverable
+        return _Mail(
+            "cleanup/email/admin_undeliverable",
+            f"{tenant.name}: {count} user{'' if count == 1 else 's'} could not be warned ({run})",
         )
     removed = report.users_removed
     return _Mail(
@@ -149,6 +173,8 @@ def admins_notify(
         ),
         "max_share": f"{spec.max_removal_ratio:.0%}",
         "approval_ttl_h": getattr(settings, "CLEANUP_APPROVAL_TTL_H", 72),
+        "held": spec.on_undeliverable == "hold",
+        "undeliverable_more": report.users_undeliverable - len(report.undeliverable or []),
     }
     try:
         connection = connection_open()

@@ -29,7 +29,7 @@ from django.utils import timezone
 from psycopg2 import errors as pg_errors
 
 from cleanup.models import CleanupReport
-from cleanup.selectors import stage_counts
+from cleanup.selectors import stage_counts, undeliverable_users
 from cleanup.services.registry import registry_heartbeat
 from cleanup.services.stages import Stage, stages_for
 from cleanup.services.transitions import report_finish, report_transition
@@ -222,7 +222,11 @@ def _run(report: CleanupReport, spec: PolicySpec, now: datetime, batch_size: int
         "users_removed": counts.removing,
     }
     report.users_eligible, report.users_matched = counts.eligible, counts.matched
-    report.save(update_fields=["users_eligible", "users_matched"])
+    report.users_undeliverable = counts.undeliverable
+    report.undeliverable = undeliverable_sample(spec, now) if counts.undeliverable else []
+    report.save(
+        update_fields=["users_eligible", "users_matched", "users_undeliverable", "undeliverable"]
+    )
 
     limit = report.removal_limit
     if limit is None and cap_exceeded(counts.removing, counts.eligible, spec.max_removal_ratio):
@@ -239,6 +243,23 @@ def _run(report: CleanupReport, spec: PolicySpec, now: datetime, batch_size: int
         for stage in stages_for(spec):
             stage_run(report, spec, now, stage, batch_size, limit, total)
     report_finish(report, Status.SUCCEEDED, from_statuses=(Status.RUNNING,))
+
+
+# How many of a run's undeliverable users its report names (the page and the digest say how
+# many more there are): a report row stays small however many addresses bounced.
+UNDELIVERABLE_SAMPLE = 100
+
+
+def undeliverable_sample(spec: PolicySpec, now: datetime) -> list[dict[str, object]]:
+    """The first UNDELIVERABLE_SAMPLE matched users whose address refused their notice, as
+    the report keeps them: `{user_id, username, email, reason}`."""
+    users = undeliverable_users(spec, now).order_by("pk")[:UNDELIVERABLE_SAMPLE]
+    return [
+        {"user_id": pk, "username": username, "email": email, "reason": refusal or ""}
+        for pk, username, email, refusal in users.values_list(  # type: ignore[misc]  # annotated
+            "pk", "username", "email", "refusal"
+        )
+    ]
 
 
 def stage_run(

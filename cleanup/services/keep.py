@@ -1,18 +1,22 @@
-"""The keep link of a notice (docs/architecture.md#notices-and-the-keep-link): one click in the
-email keeps the account.
+"""The keep link of a notice (docs/architecture.md#notices-and-the-keep-link): a page with one
+button that keeps the account.
 
-`GET /keep/<token>/` on the tenant's host. The token is Django-signed with a salt naming
-the tenant's primary key, so a token of one tenant is a bad signature on every other — even
-one later created under the same schema name. It names the user and the notice and carries
-its own expiry (NOTICE_KEEP_LINK_DAYS after the removal date the email announced). It grants
-no session: following it only sets the user's `last_seen`, which voids the notice and keeps
-the account out of the coming runs, exactly as signing in would.
+`/keep/<token>/` on the tenant's host. The token is Django-signed with a salt naming the
+tenant's primary key, so a token of one tenant is a bad signature on every other — even one
+later created under the same schema name. It names the user and the notice and carries its
+own expiry (NOTICE_KEEP_LINK_DAYS after the removal date the email announced). It grants no
+session.
 
-Mail scanners (Outlook's Safe Links, gateways) fetch links in incoming mail before anyone
-clicks; such a fetch keeps the account too. That errs on the side the feature exists for —
-nobody loses an account because a robot read their mail — and a kept account is only
-warned again in its next episode of inactivity. Following a link twice does nothing more
-than following it once. HEAD requests (what most link checkers send) change nothing.
+Reading a link (`keep_link_check`: GET and HEAD) changes nothing; only keeping it
+(`keep_link_follow`: the POST of the page's button) sets the user's `last_seen`, which
+voids the notice and keeps the account out of the coming runs, exactly as signing in would.
+Security gateways (Safe Links, Mimecast, Proofpoint) open every link of every incoming mail,
+some even run its scripts, but none submits a form: were a GET to keep, every warned user of
+such a tenant would be kept and its cleanup would never remove anyone, silently.
+
+"Already kept" needs no column of its own: a notice is void once its user was active after
+it was sent (`_already_kept`), which is what keeping does; a second POST finds it so and
+writes nothing.
 """
 
 import logging
@@ -25,8 +29,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from cleanup.models import CleanupNotice
+from cleanup.models import CleanupNotice, CleanupReport
+from cleanup.services.mail import ACTION_WORDS, date_text, notice_removal_at
 from core.errors import ServiceError
+from policy.rules import PolicySpec
 
 logger = logging.getLogger(__name__)
 
@@ -105,9 +111,64 @@ def _positive_int(value: object) -> int:
     return value
 
 
-def keep_link_follow(*, tenant_pk: int, token: str) -> User:
+@dataclass(frozen=True)
+class KeepPage:
+    """What the keep page says: whose account, what happens to it and when, and whether it
+    was kept before this request (the user was active after the notice: a keep, or a
+    sign-in)."""
+
+    username: str  # how the page greets them: first name, else username
+    action: str  # as emails say it: "deactivated" | "deleted"
+    removal_date: str
+    already_kept: bool
+
+
+def _notice_of(claim: KeepClaim, *, lock: bool) -> tuple[User, CleanupNotice]:
+    users = get_user_model().objects.filter(pk=claim.user_id)
+    user = (users.select_for_update() if lock else users).first()
+    notice = CleanupNotice.objects.filter(pk=claim.notice_id, user_id=claim.user_id).first()
+    if user is None or notice is None:
+        raise KeepLinkInvalid()
+    if not user.is_active:
+        raise KeepLinkAccountInactive()
+    return user, notice
+
+
+def _already_kept(user: User, notice: CleanupNotice) -> bool:
+    """Whether the user was active after the notice went out: it is void, the account kept
+    (cleanup.selectors' rule for a voided notice)."""
+    since = notice.sent_at or notice.created_at
+    moments = (user.last_login, user.last_seen)
+    return any(moment is not None and moment > since for moment in moments)
+
+
+def _page(user: User, notice: CleanupNotice) -> KeepPage:
+    policy = CleanupReport.objects.filter(pk=notice.report_id).values_list("policy", flat=True)
+    spec = PolicySpec.from_snapshot(policy.first() or {})
+    removal_at = notice_removal_at(notice, spec, notice.sent_at or notice.created_at)
+    return KeepPage(
+        username=user.first_name or user.get_username(),
+        action=ACTION_WORDS.get(spec.action, ACTION_WORDS["deactivate"]),
+        removal_date=date_text(removal_at, spec.timezone),
+        already_kept=_already_kept(user, notice),
+    )
+
+
+def keep_link_check(*, tenant_pk: int, token: str) -> KeepPage:
+    """What the keep page of a valid token shows. Reads only: a GET or HEAD of the link
+    (a person, or a mail scanner) keeps nobody.
+
+    Raises KeepLinkInvalid for a bad or expired token or a user or notice that is gone, and
+    KeepLinkAccountInactive for an account already deactivated.
+    """
+    claim = keep_token_read(tenant_pk=tenant_pk, token=token)
+    return _page(*_notice_of(claim, lock=False))
+
+
+def keep_link_follow(*, tenant_pk: int, token: str) -> KeepPage:
     """Keep the account a valid token names: set its `last_seen` to now, in the current
-    (tenant) schema, and return the user.
+    (tenant) schema, once — a second call finds the notice void (`_already_kept`), writes
+    nothing and says so (`already_kept`).
 
     Raises KeepLinkInvalid (nothing written) for a bad or expired token, a user or notice
     that no longer exists, and KeepLinkAccountInactive for an account already deactivated:
@@ -116,18 +177,14 @@ def keep_link_follow(*, tenant_pk: int, token: str) -> User:
     now = timezone.now()
     claim = keep_token_read(tenant_pk=tenant_pk, token=token, now=now)
     with transaction.atomic():
-        user = get_user_model().objects.select_for_update().filter(pk=claim.user_id).first()
-        notice_exists = CleanupNotice.objects.filter(
-            pk=claim.notice_id, user_id=claim.user_id
-        ).exists()
-        if user is None or not notice_exists:
-            raise KeepLinkInvalid()
-        if not user.is_active:
-            raise KeepLinkAccountInactive()
+        user, notice = _notice_of(claim, lock=True)
+        page = _page(user, notice)
+        if page.already_kept:
+            logger.info(
+                "cleanup.notice.already_kept",
+                extra={"user_id": user.pk, "notice_id": claim.notice_id},
+            )
+            return page
         get_user_model().objects.filter(pk=user.pk).update(last_seen=now)
-        user.last_seen = now
-    logger.info(
-        "cleanup.notice.kept",
-        extra={"user_id": user.pk, "notice_id": claim.notice_id},
-    )
-    return user
+    logger.info("cleanup.notice.kept", extra={"user_id": user.pk, "notice_id": claim.notice_id})
+    return page

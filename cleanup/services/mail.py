@@ -2,13 +2,16 @@
 
 import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import dateformat
+from django.utils.translation import pgettext
 from django_tenants.utils import get_public_schema_name
 
+from cleanup.models import CleanupNotice
 from core.mail import from_address
+from policy.rules import PolicySpec
 from tenants.models import Tenant
 from tenants.selectors import tenant_url
 
@@ -53,13 +56,14 @@ def tenant_mail(schema_name: str) -> TenantMail | None:
 
 
 def date_text(moment: datetime, timezone_name: str) -> str:
-    """A day people read without thinking: "Saturday, 14 March 2026", in the tenant's
-    timezone (the policy's), UTC when that name is unknown."""
+    """A day people read without thinking: "Saturday, 14 March 2026" ("Samstag, 14. März
+    2026" under German), in the tenant's timezone (the policy's), UTC when that name is
+    unknown."""
     try:
         zone = zoneinfo.ZoneInfo(timezone_name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         zone = zoneinfo.ZoneInfo("UTC")
-    return dateformat.format(moment.astimezone(zone), "l, j F Y")
+    return dateformat.format(moment.astimezone(zone), pgettext("a day in an email", "l, j F Y"))
 
 
 def mail_retry_delay(attempts: int) -> float:
@@ -67,3 +71,10 @@ def mail_retry_delay(attempts: int) -> float:
     NOTICE_RETRY_BASE_S, doubling, capped at NOTICE_RETRY_MAX_S."""
     delay = settings.NOTICE_RETRY_BASE_S * 2 ** min(max(attempts - 1, 0), 30)
     return float(min(delay, settings.NOTICE_RETRY_MAX_S))
+
+
+def notice_removal_at(notice: CleanupNotice, spec: PolicySpec, sent_at: datetime) -> datetime:
+    """The earliest moment a run may remove the notice's user, if they stay inactive: their
+    due date, but never less than `notice_days` after the notice is sent (a notice sent late,
+    after the mail server was down, still gives its full notice)."""
+    return max(notice.due_at, sent_at + timedelta(days=spec.notice_days))

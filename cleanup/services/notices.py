@@ -22,6 +22,11 @@ later, so a user may get the same email twice. The other order — commit `sent_
 send — would let a crash mark unsent notices sent, and remove users who were never told;
 a duplicate email is the cheaper failure. NOTICE_BATCH_SIZE bounds the duplicates.
 
+An address that refuses its notice (`_refusals_record`) makes it `undeliverable`: at once
+for a permanent refusal (5xx), after NOTICE_GIVE_UP_H of temporary ones (4xx). A mail server
+that cannot be reached at all is retried for as long as it takes: it says nothing about the
+address, and a pending notice protects its user.
+
 The daily cap keeps the platform from being anyone's mail relay: a tenant sends at most the
 larger of NOTICE_DAILY_CAP_MIN and NOTICE_DAILY_CAP_RATIO of its user accounts in any 24
 hours — a rolling window over the notices' own `sent_at`, so it needs no counter of its own,
@@ -52,12 +57,12 @@ from django_tenants.utils import schema_context
 from cleanup.models import CleanupNotice, CleanupReport
 from cleanup.services.keep import keep_token_make
 from cleanup.services.mail import (
-    ACTION_WORDS,
     TenantMail,
-    date_text,
     mail_retry_delay,
+    notice_removal_at,
     tenant_mail,
 )
+from cleanup.services.notice_text import notice_words
 from cleanup.services.registry import notices_count
 from core.dispatch import task_publish
 from core.mail import (
@@ -66,11 +71,13 @@ from core.mail import (
     connection_close,
     connection_open,
     deliver,
-    message_render,
+    message_build,
 )
 from policy.rules import PolicySpec
 
 logger = logging.getLogger(__name__)
+
+Status = CleanupNotice.Status
 
 
 @dataclass(frozen=True)
@@ -106,7 +113,7 @@ def notices_pending_enqueue(schema_name: str) -> bool:
     """Enqueue the sender for `schema_name` if its outbox holds any unsent notice; say
     whether it did. One indexed query (the partial index on unsent notices)."""
     with schema_context(schema_name):
-        pending = CleanupNotice.objects.filter(sent_at__isnull=True).exists()
+        pending = CleanupNotice.objects.filter(status=Status.PENDING).exists()
     return pending and notices_send_enqueue(schema_name)
 
 
@@ -120,8 +127,9 @@ def notices_send(*, schema_name: str, batch_size: int | None = None) -> SendOutc
 
     Safe to run twice, and concurrently: batches are locked with SKIP LOCKED (and, while the
     daily cap is on, take turns under the tenant's lock). A mail server
-    that cannot be reached, or that refuses a message, leaves the notices unsent with
-    `attempts`, `last_error` and `next_attempt_at` (exponential backoff) recorded; after a
+    that cannot be reached, or that refuses a message for now, leaves the notices pending
+    with `attempts`, `last_error` and `next_attempt_at` (exponential backoff) recorded; one
+    that refuses it for good (or for NOTICE_GIVE_UP_H) makes it `undeliverable`. After a
     server failure the rest of the outbox waits with them, rather than knock on a dead
     server batch after batch. Does nothing for a tenant that is gone or suspended (its
     outbox waits for its next run).
@@ -135,7 +143,7 @@ def notices_send(*, schema_name: str, batch_size: int | None = None) -> SendOutc
         return SendOutcome()
     batch_size = batch_size or settings.NOTICE_BATCH_SIZE
     budget = _Budget(schema_name, settings.NOTICE_RATE_PER_MINUTE)
-    sent = failed = 0
+    sent = failed = undeliverable = 0
     server_down_until: datetime | None = None
     capped_until: datetime | None = None
     mail: BaseEmailBackend | None = None
@@ -177,12 +185,12 @@ def notices_send(*, schema_name: str, batch_size: int | None = None) -> SendOutc
                     result = _batch_send(mail, tenant, batch, now)
                     # Marked sent in the transaction that locked them: see the module's note.
                     CleanupNotice.objects.filter(pk__in=result.accepted).update(
-                        sent_at=timezone.now(), next_attempt_at=None
+                        sent_at=timezone.now(), status=Status.SENT, next_attempt_at=None
                     )
-                    for error, notices in result.rejected.items():
-                        retry_at = _failures_record(notices, error, now)
-                        if error == result.unavailable:
-                            server_down_until = retry_at
+                    undeliverable += _refusals_record(result.refused, now)
+                    if result.unavailable is not None:
+                        error, notices = result.unavailable
+                        server_down_until = _failures_record(notices, error, now)
                     budget.give_back(len(batch) - len(result.accepted))
                 sent += len(result.accepted)
                 failed += len(batch) - len(result.accepted)
@@ -198,7 +206,7 @@ def notices_send(*, schema_name: str, batch_size: int | None = None) -> SendOutc
     # /metrics' counters, once per call and outside the batches' transactions: the public
     # policy row is also written by the run's transitions, and holding it while notices are
     # locked made a run and a sender deadlock. A crash before this line undercounts.
-    notices_count(schema_name=schema_name, sent=sent, failed=failed)
+    notices_count(schema_name=schema_name, sent=sent, failed=failed, undeliverable=undeliverable)
     if follow_up_in is not None:
         notices_send_enqueue(schema_name, countdown=follow_up_in)
     logger.info(
@@ -207,6 +215,7 @@ def notices_send(*, schema_name: str, batch_size: int | None = None) -> SendOutc
             "tenant": schema_name,
             "sent": sent,
             "failed": failed,
+            "undeliverable": undeliverable,
             "follow_up_in": follow_up_in,
         },
     )
@@ -223,7 +232,7 @@ def _outbox() -> QuerySet[CleanupNotice]:
     users = users.exclude(last_login__gt=OuterRef("created_at")).exclude(
         last_seen__gt=OuterRef("created_at")
     )
-    return CleanupNotice.objects.filter(Exists(users), sent_at__isnull=True)
+    return CleanupNotice.objects.filter(Exists(users), status=Status.PENDING)
 
 
 def _due(now: datetime) -> QuerySet[CleanupNotice]:
@@ -234,10 +243,10 @@ def _due(now: datetime) -> QuerySet[CleanupNotice]:
 @dataclass
 class _BatchResult:
     accepted: list[int]
-    # Notices not sent, by error.
-    rejected: dict[str, list[CleanupNotice]]
-    # The error that made the server unavailable (its key in `rejected`), if one did.
-    unavailable: str | None = None
+    # Notices the server refused, each with its refusal.
+    refused: list[tuple[CleanupNotice, MailRejected]]
+    # The error that made the server unavailable, and the notices it left unsent, if one did.
+    unavailable: tuple[str, list[CleanupNotice]] | None = None
 
 
 def _batch_send(
@@ -251,49 +260,54 @@ def _batch_send(
             "pk", "policy"
         )
     )
-    usernames = dict(
-        get_user_model()
+    # Whom to greet: the first name, else the username.
+    names = {
+        pk: first_name or username
+        for pk, first_name, username in get_user_model()
         .objects.filter(pk__in=[n.user_id for n in batch])
-        .values_list("pk", "username")
-    )
-    result = _BatchResult(accepted=[], rejected=defaultdict(list))
+        .values_list("pk", "first_name", "username")
+    }
+    result = _BatchResult(accepted=[], refused=[])
     for index, notice in enumerate(batch):
         spec = PolicySpec.from_snapshot(policies.get(notice.report_id) or {})
         message = notice_message(
-            notice, tenant=tenant, spec=spec, username=usernames.get(notice.user_id, ""), now=now
+            notice, tenant=tenant, spec=spec, first_name=names.get(notice.user_id, ""), now=now
         )
         try:
             deliver(connection, message)
         except MailRejected as exc:
             logger.warning(
                 "cleanup.notice.rejected",
-                extra={"tenant": tenant.schema_name, "notice_id": notice.pk, "error": str(exc)},
+                extra={
+                    "tenant": tenant.schema_name,
+                    "notice_id": notice.pk,
+                    "error": str(exc),
+                    "temporary": exc.temporary,
+                },
             )
-            result.rejected[str(exc)].append(notice)
+            result.refused.append((notice, exc))
             continue
         except MailUnavailable as exc:
             logger.warning(
                 "cleanup.notices.mail_unavailable",
                 extra={"tenant": tenant.schema_name, "error": str(exc)},
             )
-            result.unavailable = str(exc)
-            result.rejected[result.unavailable].extend(batch[index:])
+            result.unavailable = (str(exc), batch[index:])
             break
         result.accepted.append(notice.pk)
     return result
 
 
-def notice_removal_at(notice: CleanupNotice, spec: PolicySpec, sent_at: datetime) -> datetime:
-    """The earliest moment a run may remove the notice's user, if they stay inactive: their
-    due date, but never less than `notice_days` after the notice is sent (a notice sent late,
-    after the mail server was down, still gives its full notice)."""
-    return max(notice.due_at, sent_at + timedelta(days=spec.notice_days))
-
-
 def notice_message(
-    notice: CleanupNotice, *, tenant: TenantMail, spec: PolicySpec, username: str, now: datetime
+    notice: CleanupNotice,
+    *,
+    tenant: TenantMail,
+    spec: PolicySpec,
+    first_name: str,
+    now: datetime,
 ) -> EmailMultiAlternatives:
-    """The email of one notice, as if sent at `now`."""
+    """The email of one notice, as if sent at `now`: in the words and language of the policy
+    the run that wrote it had (its report's snapshot)."""
     removal_at = notice_removal_at(notice, spec, now)
     token = keep_token_make(
         tenant_pk=tenant.pk,
@@ -301,36 +315,67 @@ def notice_message(
         notice_id=notice.pk,
         expires_at=removal_at + timedelta(days=settings.NOTICE_KEEP_LINK_DAYS),
     )
-    action = ACTION_WORDS.get(spec.action, ACTION_WORDS["deactivate"])
-    date = date_text(removal_at, spec.timezone)
-    context = {
-        "tenant_name": tenant.name,
-        "username": username,
-        "action": action,
-        "date": date,
-        "deleted_later_days": spec.delete_after_days if spec.action == "deactivate" else None,
-        "sign_in_url": tenant.url,
-        "keep_url": tenant.link(f"keep/{token}/"),
-        "keep_until": date_text(
-            removal_at + timedelta(days=settings.NOTICE_KEEP_LINK_DAYS), spec.timezone
-        ),
-    }
-    return message_render(
-        template="cleanup/email/notice",
-        context=context,
-        subject=f"{tenant.name}: your account will be {action} on {date}",
+    words = notice_words(
+        spec=spec,
+        tenant_name=tenant.name,
+        first_name=first_name,
+        removal_at=removal_at,
+        keep_url=tenant.link(f"keep/{token}/"),
+        sign_in_url=tenant.url,
+    )
+    return message_build(
+        subject=words.subject,
+        text=words.text,
+        html=words.html,
         to=notice.email,
         from_email=tenant.from_email,
-        # Bulk mail, not a reply-to-me conversation: no out-of-office replies, please.
+        reply_to=spec.notice_reply_to,
+        # Bulk mail: no out-of-office replies, please (a Reply-To, when the policy sets one,
+        # is for the people who write back).
         headers={"Auto-Submitted": "auto-generated"},
     )
 
 
 def notice_retry_at(now: datetime, attempts: int) -> datetime:
-    """When to try a notice again after its `attempts`-th failure (`mail_retry_delay`). A
-    notice is never given up: an unsent notice protects its user, so giving up would keep
-    that user forever."""
+    """When to try a notice again after its `attempts`-th failure (`mail_retry_delay`)."""
     return now + timedelta(seconds=mail_retry_delay(attempts))
+
+
+def _refusals_record(refused: list[tuple[CleanupNotice, MailRejected]], now: datetime) -> int:
+    """Record what the server said about each refused notice; return how many became
+    `undeliverable`.
+
+    A permanent refusal (5xx: no such mailbox, domain gone) makes the notice undeliverable
+    at once: trying again gets the same answer. A temporary one (4xx: greylisting, a full
+    mailbox) is tried again with backoff, until NOTICE_GIVE_UP_H after the first of them;
+    then it is undeliverable too. Either way its user is no longer protected by a pending
+    notice: the policy's `on_undeliverable` decides what runs do with them.
+
+    A server that cannot be reached at all is not a refusal (`_failures_record`): it says
+    nothing about the address, and is retried however long it lasts.
+    """
+    give_up = timedelta(hours=settings.NOTICE_GIVE_UP_H)
+    gone = 0
+    for notice, exc in refused:
+        since = (notice.refused_since or now) if exc.temporary else notice.refused_since
+        attempts = notice.attempts + 1
+        fields: dict[str, object] = {
+            "attempts": attempts,
+            "last_error": str(exc),
+            "refused_since": since,
+        }
+        if exc.temporary and since is not None and now - since < give_up:
+            fields["next_attempt_at"] = notice_retry_at(now, attempts)
+        else:
+            fields.update(status=Status.UNDELIVERABLE, next_attempt_at=None)
+            gone += 1
+            logger.warning(
+                "cleanup.notice.undeliverable",
+                extra={"notice_id": notice.pk, "user_id": notice.user_id, "attempts": attempts},
+            )
+        # One UPDATE per refused notice: refusals are few, and each has its own clock.
+        CleanupNotice.objects.filter(pk=notice.pk).update(**fields)
+    return gone
 
 
 def _failures_record(notices: list[CleanupNotice], error: str, now: datetime) -> datetime:

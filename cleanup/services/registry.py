@@ -245,13 +245,18 @@ def active_runs(policies: QuerySet[CleanupPolicy]) -> list[ActiveRun]:
     return [ActiveRun(*row) for row in rows.order_by("tenant__schema_name")]
 
 
-def notices_count(*, schema_name: str, sent: int = 0, failed: int = 0) -> None:
-    """Count notices the sender delivered or gave up on, for /metrics (one UPDATE).
+def notices_count(
+    *, schema_name: str, sent: int = 0, failed: int = 0, undeliverable: int = 0
+) -> None:
+    """Count the sender's notices, for /metrics (one UPDATE): delivered, failed attempts,
+    and given up on as undeliverable.
 
     The sender calls it once per call, outside the transactions that mark the notices (see
     `notices.notices_send`); kept in public so a scrape never visits tenant schemas.
     """
-    if sent or failed:
+    if sent or failed or undeliverable:
         _policy(schema_name).update(
-            notices_sent=F("notices_sent") + sent, notices_failed=F("notices_failed") + failed
+            notices_sent=F("notices_sent") + sent,
+            notices_failed=F("notices_failed") + failed,
+            notices_undeliverable=F("notices_undeliverable") + undeliverable,
         )

@@ -127,13 +127,13 @@ def warn_batches(report_id: int, spec: PolicySpec, now: datetime) -> Batches:
             WITH {_window_bounds()},
             written AS (
                 INSERT INTO {table} (user_id, email, report_id, due_at, created_at, attempts,
-                    last_error)
-                SELECT c.user, c.email, %s, c.due_at, %s, 0, '' FROM ({sql}) AS c
+                    last_error, status)
+                SELECT c.user, c.email, %s, c.due_at, %s, 0, '', %s FROM ({sql}) AS c
                 RETURNING user_id
             )
             SELECT count(*), max(user_id), {UPPER} FROM written
         """
-        return statement, [report_id, now, *params]
+        return statement, [report_id, now, CleanupNotice.Status.PENDING.value, *params]
 
     return Batches(build)
 

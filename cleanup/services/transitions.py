@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cleanup.models import CleanupReport
-from cleanup.services.admin_mail import admin_event, admins_notify_enqueue
+from cleanup.services.admin_mail import admin_events, admins_notify_enqueue
 from cleanup.services.notices import notices_pending_enqueue
 from cleanup.services.registry import FINISHED_STATUSES, registry_report_changed
 from core.tenancy import current_schema
@@ -72,14 +72,13 @@ def report_finish(
 
 def _mail_schedule(report: CleanupReport) -> None:
     """What the report's new status owes by mail, published once the transition commits (a
-    rolled-back transition sends nothing): the tenant admins' email when `admin_event` says
-    so, and — when a real run ends or stops for approval — the sender of the tenant's unsent
+    rolled-back transition sends nothing): the tenant admins' emails `admin_events` names,
+    and — when a real run ends or stops for approval — the sender of the tenant's unsent
     notices, those its warn stage wrote and any an earlier run left
-    (docs/architecture.md#the-fleet: nothing
-    periodic looks for them). Neither publish can fail the transition."""
+    (docs/architecture.md#the-fleet: nothing periodic looks for them). Neither publish can
+    fail the transition."""
     schema_name = current_schema()
-    event = admin_event(report)
-    if event:
+    for event in admin_events(report):
         transaction.on_commit(
             partial(admins_notify_enqueue, schema_name, report.pk, event), robust=True
         )

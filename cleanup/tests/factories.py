@@ -56,6 +56,11 @@ class CleanupNoticeFactory(SchemaModelFactory[CleanupNotice]):
     due_at = factory.LazyAttribute(
         lambda notice: timezone.now() + timedelta(days=notice.due_in_days)
     )
+    sent_at = None
+    # `sent` exactly when sent_at is set (a check constraint of the table).
+    status = factory.LazyAttribute(
+        lambda notice: CleanupNotice.Status.SENT if notice.sent_at else CleanupNotice.Status.PENDING
+    )
 
 
 class CleanupAuditEntryFactory(SchemaModelFactory[CleanupAuditEntry]):

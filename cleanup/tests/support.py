@@ -71,8 +71,8 @@ def notice_give(user: User, sent_at: datetime | None) -> CleanupNotice:
 def notices_send(report: CleanupReport) -> int:
     """What the outbox's sender does once the mail server accepted a run's notices: mark
     them sent."""
-    return CleanupNotice.objects.filter(report=report, sent_at__isnull=True).update(
-        sent_at=timezone.now()
+    return CleanupNotice.objects.filter(report=report, status="pending").update(
+        sent_at=timezone.now(), status="sent"
     )
 
 

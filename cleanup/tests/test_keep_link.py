@@ -1,6 +1,7 @@
-"""The keep link of a notice: `GET /keep/<token>/` on the tenant's host keeps the account it
-names (last_seen = now) and nothing else; any other token gets a 400 page and changes
-nothing, on any host."""
+"""The keep link of a notice: `GET /keep/<token>/` on the tenant's host shows a page with one
+button and changes nothing (mail scanners open every link); the button's POST keeps the
+account it names (last_seen = now), once, and nothing else; any other token gets a 400 page
+and changes nothing, on any host and with any method."""
 
 import re
 from collections.abc import Iterator
@@ -74,8 +75,8 @@ def state(schema: str, user: User) -> tuple[Any, ...]:
         return (*row.get(pk=user.pk), Session.objects.count())
 
 
-def keep(host: str, token: str, method: str = "get") -> Any:
-    return getattr(Client(HTTP_HOST=host), method)(f"/keep/{token}/")
+def keep(host: str, token: str, method: str = "post", path: str | None = None) -> Any:
+    return getattr(Client(HTTP_HOST=host), method)(path or f"/keep/{token}/")
 
 
 # --- The good path
@@ -106,29 +107,115 @@ def test_a_valid_link_keeps_the_account_and_says_so_without_signing_anyone_in(
     assert response["Referrer-Policy"] == "no-referrer"
 
 
-def test_following_the_link_again_keeps_the_account_again(tenant_a: Tenant) -> None:
+def test_a_second_post_says_the_account_is_already_kept_and_writes_nothing(
+    tenant_a: Tenant,
+) -> None:
+    user, notice = warned_user("alpha")
+    token = token_for(tenant_a, user, notice)
+    first = keep(TENANT_A, token)
+    after_first = state("alpha", user)
+
+    second = keep(TENANT_A, token)
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert "Your account is kept" in first.content.decode()
+    assert "already kept" in second.content.decode()
+    assert state("alpha", user) == after_first
+
+
+def test_the_get_page_names_the_tenant_what_happens_and_when_and_keeps_nobody(
+    tenant_a: Tenant,
+) -> None:
+    user, notice = warned_user("alpha")
+    token = token_for(tenant_a, user, notice)
+    unchanged = state("alpha", user)
+
+    response = keep(TENANT_A, token, method="get")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert tenant_a.name in page
+    assert "deactivated on" in page
+    with schema_context("alpha"):
+        due = notice.due_at.strftime("%-d %B %Y")
+    assert due in page
+    # One plain form that posts the token to the link's own (canonical) address: no script.
+    assert page.count("<form") == 1
+    assert f'<form method="post" action="/keep/{token}/">' in page
+    assert "Keep my account" in page and "<script" not in page
+    assert "Set-Cookie" not in response
+    assert state("alpha", user) == unchanged
+
+
+def test_scanners_keep_nobody_twenty_gets_and_a_head_then_the_post_keeps(
+    tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    """What a security gateway does to every link of every mail, then the person's click."""
+    user, notice = warned_user("alpha")
+    other, other_notice = warned_user("beta")
+    token = token_for(tenant_a, user, notice)
+    unchanged = state("alpha", user), state("beta", other)
+
+    responses = [keep(TENANT_A, token, method="get") for _ in range(20)]
+    responses.append(keep(TENANT_A, token, method="head"))
+    responses.append(keep(TENANT_A, token, method="get", path=f"/keep/{token}"))
+
+    assert {r.status_code for r in responses} == {200}
+    assert (state("alpha", user), state("beta", other)) == unchanged
+    # Another tenant's token posted here keeps nobody, in either tenant.
+    assert keep(TENANT_A, token_for(tenant_b, other, other_notice)).status_code == 400
+    assert (state("alpha", user), state("beta", other)) == unchanged
+
+    kept = keep(TENANT_A, token)
+
+    assert kept.status_code == 200
+    with schema_context("alpha"):
+        user.refresh_from_db()
+    assert user.last_seen is not None
+    assert state("beta", other) == unchanged[1]
+    # And now the page says so, and offers no button.
+    again = keep(TENANT_A, token, method="get").content.decode()
+    assert "already kept" in again and "<form" not in again
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_link_that_lost_its_trailing_slash_still_works(tenant_a: Tenant, method: str) -> None:
     user, notice = warned_user("alpha")
     token = token_for(tenant_a, user, notice)
 
-    first, second = keep(TENANT_A, token), keep(TENANT_A, token)
+    response = keep(TENANT_A, token, method=method, path=f"/keep/{token}")
 
-    assert (first.status_code, second.status_code) == (200, 200)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert ("Keep my account" if method == "get" else "Your account is kept") in page
+
+
+def test_a_post_with_a_body_or_a_csrf_free_client_still_keeps(tenant_a: Tenant) -> None:
+    """No session, no CSRF cookie: the token is the credential. A body is never read."""
+    user, notice = warned_user("alpha")
+    client = Client(HTTP_HOST=TENANT_A, enforce_csrf_checks=True)
+
+    response = client.post(
+        f"/keep/{token_for(tenant_a, user, notice)}/", {"user": "someone-else", "x": "1" * 1000}
+    )
+
+    assert response.status_code == 200
     with schema_context("alpha"):
         user.refresh_from_db()
-    assert user.is_active and user.last_seen is not None
+    assert user.last_seen is not None
 
 
 def test_the_link_in_the_email_keeps_its_user(smtp_server: SmtpServer, tenant_a: Tenant) -> None:
     user, notice = warned_user("alpha")
     with schema_context("alpha"):
-        CleanupNotice.objects.filter(pk=notice.pk).update(sent_at=None)
+        CleanupNotice.objects.filter(pk=notice.pk).update(sent_at=None, status="pending")
     notices_send(schema_name="alpha")
     [received] = smtp_server.messages
     url = re.search(r"https?://\S+/keep/\S+?/", received.part("text/plain"))
     assert url is not None
 
     parts = urlsplit(url.group(0))
-    response = Client(HTTP_HOST=parts.hostname).get(parts.path)
+    response = Client(HTTP_HOST=parts.hostname).post(parts.path)
 
     assert response.status_code == 200
     with schema_context("alpha"):
@@ -149,7 +236,7 @@ def test_a_head_request_only_checks_the_link(tenant_a: Tenant) -> None:
     assert state("alpha", user) == unchanged
 
 
-@pytest.mark.parametrize("method", ["post", "put", "delete"])
+@pytest.mark.parametrize("method", ["put", "delete", "patch"])
 def test_other_methods_are_not_allowed(tenant_a: Tenant, method: str) -> None:
     user, notice = warned_user("alpha")
     unchanged = state("alpha", user)
@@ -224,15 +311,16 @@ BAD = [
 ]
 
 
+@pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize("case", BAD)
 def test_a_bad_link_gets_a_400_page_and_changes_nothing(
-    tenant_a: Tenant, tenant_b: Tenant, case: str
+    tenant_a: Tenant, tenant_b: Tenant, case: str, method: str
 ) -> None:
     user, notice = warned_user("alpha")
     token = bad_tokens(tenant_a, tenant_b, user, notice)[case]
     unchanged = state("alpha", user)
 
-    response = keep(TENANT_A, token)
+    response = keep(TENANT_A, token, method=method)
 
     assert response.status_code == 400
     assert "This link does not work" in response.content.decode()
@@ -294,7 +382,7 @@ def notice_row(schema: str, notice: CleanupNotice) -> tuple[Any, ...]:
         return CleanupNotice.objects.values_list("sent_at", "due_at", "attempts").get(pk=notice.pk)
 
 
-@pytest.mark.parametrize("method", ["get", "head"])
+@pytest.mark.parametrize("method", ["get", "head", "post"])
 def test_a_suspended_tenants_link_keeps_nobody_and_says_the_workspace_is_suspended(
     tenant_a: Tenant, method: str
 ) -> None:
@@ -306,7 +394,7 @@ def test_a_suspended_tenants_link_keeps_nobody_and_says_the_workspace_is_suspend
     response = keep(TENANT_A, token, method=method)
 
     assert response.status_code == 403
-    if method == "get":
+    if method != "head":
         page = response.content.decode()
         assert "This workspace is suspended" in page
         assert "nothing was changed" in page

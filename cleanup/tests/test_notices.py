@@ -181,7 +181,7 @@ def test_a_tenant_name_with_commas_quotes_non_ascii_or_newlines_stays_one_displa
         ({"action": "delete"}, "will be deleted on", "deactivated"),
         (
             {"action": "deactivate", "delete_after_days": 30},
-            "and deleted 30 days later unless an administrator reactivates it",
+            "It will be deleted 30 days later unless an administrator reactivates it",
             "cannot be restored",
         ),
     ],
@@ -221,7 +221,7 @@ def test_only_notices_that_still_matter_are_sent(smtp_server: SmtpServer, tenant
     report = CleanupReportFactory.create()
     due = notice_make(report, "due")
     sent_before = notice_make(report, "sent_before")
-    CleanupNotice.objects.filter(pk=sent_before.pk).update(sent_at=timezone.now())
+    CleanupNotice.objects.filter(pk=sent_before.pk).update(sent_at=timezone.now(), status="sent")
     active_since = notice_make(report, "active_since")
     User.objects.filter(pk=active_since.user_id).update(last_seen=timezone.now())
     deactivated = notice_make(report, "deactivated", is_active=False)
@@ -332,7 +332,7 @@ def test_after_the_server_comes_back_the_retry_sends_every_notice(
     assert outcome.follow_up_in is None
 
 
-def test_a_message_the_server_refuses_waits_for_a_retry_and_the_rest_are_sent(
+def test_an_address_the_server_refuses_for_good_is_undeliverable_and_the_rest_are_sent(
     smtp_server: SmtpServer, tenant_a: Tenant
 ) -> None:
     report = CleanupReportFactory.create()
@@ -345,10 +345,12 @@ def test_a_message_the_server_refuses_waits_for_a_retry_and_the_rest_are_sent(
     assert sorted(m.to for m in smtp_server.messages) == ["ann@alpha.test", "cid@alpha.test"]
     assert refreshed(ann).sent_at and refreshed(cid).sent_at
     bounce = refreshed(bounce)
-    assert bounce.sent_at is None
+    assert (bounce.status, bounce.sent_at, bounce.next_attempt_at) == ("undeliverable", None, None)
     assert bounce.attempts == 1
     assert "550" in bounce.last_error and "No such mailbox" in bounce.last_error
-    assert follow_ups() == [["alpha"]]
+    # Nothing left to try: no follow-up.
+    assert outcome.follow_up_in is None
+    assert follow_ups() == []
 
 
 def test_a_server_that_drops_the_connection_mid_batch_keeps_what_it_accepted(
@@ -467,7 +469,9 @@ def test_the_cap_counts_every_notice_sent_in_the_last_24_hours_and_no_older_one(
     now = timezone.now()
     for name, hours_ago in (("yesterday", 24.1), ("tonight", 23.9), ("this_morning", 5)):
         notice = notice_make(report, name)
-        CleanupNotice.objects.filter(pk=notice.pk).update(sent_at=now - timedelta(hours=hours_ago))
+        CleanupNotice.objects.filter(pk=notice.pk).update(
+            sent_at=now - timedelta(hours=hours_ago), status="sent"
+        )
     for i in range(3):
         notice_make(report, f"user{i}")
 

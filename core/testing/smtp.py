@@ -100,6 +100,14 @@ class SmtpServer:
             self._controller.stop()
             self._controller = None
 
+    def bounce(self, address: str) -> None:
+        """Refuse `address` for good, as a server does a mailbox that does not exist."""
+        self.refuse_rcpt[address] = f"550 5.1.1 <{address}>: Recipient address rejected"
+
+    def defer(self, address: str) -> None:
+        """Refuse `address` for now (greylisting, a full mailbox): "try again later"."""
+        self.refuse_rcpt[address] = "451 4.2.2 Mailbox full, try again later"
+
     def wait_for(self, condition: Callable[[], bool], timeout: float = 60) -> None:
         """Wait until `condition()` holds (a worker's mail arrived, a try was refused)."""
         deadline = time.monotonic() + timeout

@@ -94,7 +94,7 @@ def test_the_fleets_figures_in_prometheus_text_format(
     outcome(tenant_b, 2, "aborted", None)  # ended before it started: no duration
     CleanupPolicy.objects.filter(tenant=tenant_a).update(active_report_status="running")
     Tenant.objects.filter(pk=tenant_b.pk).update(is_active=False)
-    notices_count(schema_name="alpha", sent=7, failed=2)
+    notices_count(schema_name="alpha", sent=7, failed=2, undeliverable=3)
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     broker.lpush("cleanup", "{}", "{}")
     cleanup_fan_out()  # nothing due: records the tick
@@ -126,6 +126,7 @@ def test_the_fleets_figures_in_prometheus_text_format(
     assert got[("cleanup_runs_active", status("queued"))] == 0
     assert got[("cleanup_notices_total", (("result", "sent"),))] == 7
     assert got[("cleanup_notices_total", (("result", "failed"),))] == 2
+    assert got[("cleanup_notices_total", (("result", "undeliverable"),))] == 3
     assert got[("cleanup_tenants", (("state", "active"),))] == 1
     assert got[("cleanup_tenants", (("state", "suspended"),))] == 1
     assert got[("cleanup_queue_length", (("queue", "cleanup"),))] == 2

@@ -52,6 +52,8 @@ export function makeReport(overrides: Partial<Report> = {}): Report {
     users_deactivated: 12,
     users_deleted: 0,
     users_removed: 12,
+    users_undeliverable: 0,
+    undeliverable: [],
     progress: 1,
     error: '',
     policy: { inactive_days: 90, action: 'deactivate', max_removal_ratio: 0.5 },
@@ -91,6 +93,7 @@ export function makeNotice(i: number, overrides: Partial<Notice> = {}): Notice {
     created_at: iso(NOW - HOUR),
     sent_at: iso(NOW - HOUR + 60_000),
     attempts: 0,
+    error: '',
     ...overrides,
   };
 }
@@ -132,6 +135,11 @@ export function makePolicy(overrides: Partial<Policy> = {}): Policy {
     notice_days: 14,
     delete_after_days: null,
     notify_admins: true,
+    on_undeliverable: 'hold',
+    notice_subject: '',
+    notice_body: '',
+    notice_reply_to: '',
+    notice_language: 'en',
     schedule: '0 3 * * *',
     timezone: 'UTC',
     next_run_at: iso(NOW + 15 * HOUR),
@@ -149,6 +157,10 @@ export function makePreview(overrides: Partial<Preview> = {}): Preview {
     users_to_delete: 0,
     would_abort: false,
     sample: [makePreviewUser(1), makePreviewUser(2), makePreviewUser(3)],
+    notice: {
+      subject: 'Acme: your account will be deactivated on Saturday, 14 March 2026',
+      text: 'Hello Alice,\n\nYour account at Acme has not been used for a while.',
+    },
     ...overrides,
   };
 }

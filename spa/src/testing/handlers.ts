@@ -186,6 +186,7 @@ export const handlers = [
     return HttpResponse.json(db.policy);
   }),
   http.post('/api/cleanup/preview/', () => HttpResponse.json(makePreview())),
+  http.post('/api/cleanup/policy/test-notice/', () => HttpResponse.json({ to: 'alice@acme.test' }, { status: 202 })),
   http.post('/api/cleanup/trigger/', () => {
     const report = makeReport({
       id: 100,

@@ -96,6 +96,30 @@ export interface paths {
         patch: operations["cleanup_policy_partial_update"];
         trace?: never;
     };
+    "/api/cleanup/policy/test-notice/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Email the caller a test notice (the saved policy, with a draft's fields)
+         * @description Send the caller a test notice: the saved policy, with any fields of the body (the
+         *     editor's draft) applied and checked like a save. Tenant admins only; at most a few per
+         *     admin every ten minutes (429).
+         *
+         *     Who may call it on a tenant host: tenant admins.
+         */
+        post: operations["cleanup_policy_test_notice_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/cleanup/preview/": {
         parameters: {
             query?: never;
@@ -692,10 +716,11 @@ export interface components {
             readonly username: string | null;
             readonly email: string;
             /**
-             * @description `sent` once the mail server accepted it (`sent_at`); `pending` until then (a pending notice protects its user: nobody is removed before being told).
+             * @description `sent` once the mail server accepted it (`sent_at`); `pending` until then (a pending notice protects its user: nobody is removed before being told); `undeliverable` once the address refused it for good (5xx), or for NOTICE_GIVE_UP_H (4xx): the policy's `on_undeliverable` then holds its user or removes them as one without an address.
              *
-             *     * `pending` - pending
-             *     * `sent` - sent
+             *     * `pending` - Pending
+             *     * `sent` - Sent
+             *     * `undeliverable` - Undeliverable
              */
             readonly status: components["schemas"]["NoticeStatusEnum"];
             /**
@@ -709,13 +734,31 @@ export interface components {
             readonly sent_at: string | null;
             /** @description Failed attempts to send it so far. */
             readonly attempts: number;
+            /** @description The mail server's last refusal or failure, empty when there was none. */
+            readonly error: string;
         };
         /**
-         * @description * `pending` - pending
-         *     * `sent` - sent
+         * @description * `en` - en
+         *     * `de` - de
          * @enum {string}
          */
-        NoticeStatusEnum: "pending" | "sent";
+        NoticeLanguageEnum: "en" | "de";
+        /**
+         * @description A notice as the policy would write it, with sample values (the caller's own name, a
+         *     removal date notice_days from now, a keep link that keeps nobody).
+         */
+        NoticePreview: {
+            subject: string;
+            /** @description The plain-text part, as received. */
+            text: string;
+        };
+        /**
+         * @description * `pending` - Pending
+         *     * `sent` - Sent
+         *     * `undeliverable` - Undeliverable
+         * @enum {string}
+         */
+        NoticeStatusEnum: "pending" | "sent" | "undeliverable";
         /** @enum {unknown} */
         NullEnum: null;
         /**
@@ -724,6 +767,12 @@ export interface components {
          * @enum {string}
          */
         OnCapEnum: "ask" | "abort";
+        /**
+         * @description * `hold` - Hold
+         *     * `proceed` - Proceed
+         * @enum {string}
+         */
+        OnUndeliverableEnum: "hold" | "proceed";
         PaginatedActivityEventList: {
             /** @example 123 */
             count: number;
@@ -838,8 +887,28 @@ export interface components {
             notice_days?: number;
             /** @description Only with action "deactivate": delete accounts a cleanup deactivated this many days ago and nobody reactivated. null: never. */
             delete_after_days?: number | null;
-            /** @description Email the tenant's admins when a run waits for approval, fails or removes anyone. */
+            /** @description Email the tenant's admins when a run waits for approval, fails or removes anyone, and a digest of the users whose address refused their notice. */
             notify_admins?: boolean;
+            /**
+             * @description A matched user whose address refused their notice: `hold` keeps them (and lists them for the admins), `proceed` removes them as a user without an address.
+             *
+             *     * `hold` - Hold
+             *     * `proceed` - Proceed
+             */
+            on_undeliverable?: components["schemas"]["OnUndeliverableEnum"];
+            /** @description The notice's subject in the tenant's words; empty: the built-in one. Placeholders: `{first_name}`, `{tenant}`, `{removal_date}`, `{keep_url}`, `{sign_in_url}`; any other brace is a 400 naming it. */
+            notice_subject?: string;
+            /** @description The notice's text (plain text; line breaks kept) in the tenant's words; empty: the built-in text. Placeholders: `{first_name}`, `{tenant}`, `{removal_date}`, `{keep_url}`, `{sign_in_url}`; any other brace is a 400 naming it. */
+            notice_body?: string;
+            /** @description Where replies to a notice go (its Reply-To); empty: none. */
+            notice_reply_to?: string;
+            /**
+             * @description The language of the built-in text and of the dates.
+             *
+             *     * `en` - en
+             *     * `de` - de
+             */
+            notice_language?: components["schemas"]["NoticeLanguageEnum"];
             schedule?: components["schemas"]["CronExpression"];
             timezone?: components["schemas"]["Timezone"];
         };
@@ -864,8 +933,28 @@ export interface components {
             notice_days?: number;
             /** @description Only with action "deactivate": delete accounts a cleanup deactivated this many days ago and nobody reactivated. null: never. */
             delete_after_days?: number | null;
-            /** @description Email the tenant's admins when a run waits for approval, fails or removes anyone. */
+            /** @description Email the tenant's admins when a run waits for approval, fails or removes anyone, and a digest of the users whose address refused their notice. */
             notify_admins?: boolean;
+            /**
+             * @description A matched user whose address refused their notice: `hold` keeps them (and lists them for the admins), `proceed` removes them as a user without an address.
+             *
+             *     * `hold` - Hold
+             *     * `proceed` - Proceed
+             */
+            on_undeliverable?: components["schemas"]["OnUndeliverableEnum"];
+            /** @description The notice's subject in the tenant's words; empty: the built-in one. Placeholders: `{first_name}`, `{tenant}`, `{removal_date}`, `{keep_url}`, `{sign_in_url}`; any other brace is a 400 naming it. */
+            notice_subject?: string;
+            /** @description The notice's text (plain text; line breaks kept) in the tenant's words; empty: the built-in text. Placeholders: `{first_name}`, `{tenant}`, `{removal_date}`, `{keep_url}`, `{sign_in_url}`; any other brace is a 400 naming it. */
+            notice_body?: string;
+            /** @description Where replies to a notice go (its Reply-To); empty: none. */
+            notice_reply_to?: string;
+            /**
+             * @description The language of the built-in text and of the dates.
+             *
+             *     * `en` - en
+             *     * `de` - de
+             */
+            notice_language?: components["schemas"]["NoticeLanguageEnum"];
             schedule?: components["schemas"]["CronExpression"];
             timezone?: components["schemas"]["Timezone"];
         };
@@ -913,8 +1002,28 @@ export interface components {
             notice_days: number;
             /** @description Only with action "deactivate": delete accounts a cleanup deactivated this many days ago and nobody reactivated. null: never. */
             delete_after_days: number | null;
-            /** @description Email the tenant's admins when a run waits for approval, fails or removes anyone. */
+            /** @description Email the tenant's admins when a run waits for approval, fails or removes anyone, and a digest of the users whose address refused their notice. */
             notify_admins: boolean;
+            /**
+             * @description A matched user whose address refused their notice: `hold` keeps them (and lists them for the admins), `proceed` removes them as a user without an address.
+             *
+             *     * `hold` - Hold
+             *     * `proceed` - Proceed
+             */
+            on_undeliverable: components["schemas"]["OnUndeliverableEnum"];
+            /** @description The notice's subject in the tenant's words; empty: the built-in one. Placeholders: `{first_name}`, `{tenant}`, `{removal_date}`, `{keep_url}`, `{sign_in_url}`; any other brace is a 400 naming it. */
+            notice_subject: string;
+            /** @description The notice's text (plain text; line breaks kept) in the tenant's words; empty: the built-in text. Placeholders: `{first_name}`, `{tenant}`, `{removal_date}`, `{keep_url}`, `{sign_in_url}`; any other brace is a 400 naming it. */
+            notice_body: string;
+            /** @description Where replies to a notice go (its Reply-To); empty: none. */
+            notice_reply_to: string;
+            /**
+             * @description The language of the built-in text and of the dates.
+             *
+             *     * `en` - en
+             *     * `de` - de
+             */
+            notice_language: components["schemas"]["NoticeLanguageEnum"];
             schedule: components["schemas"]["CronExpression"];
             timezone: components["schemas"]["Timezone"];
             /** Format: date-time */
@@ -945,8 +1054,28 @@ export interface components {
             notice_days?: number;
             /** @description Only with action "deactivate": delete accounts a cleanup deactivated this many days ago and nobody reactivated. null: never. */
             delete_after_days?: number | null;
-            /** @description Email the tenant's admins when a run waits for approval, fails or removes anyone. */
+            /** @description Email the tenant's admins when a run waits for approval, fails or removes anyone, and a digest of the users whose address refused their notice. */
             notify_admins?: boolean;
+            /**
+             * @description A matched user whose address refused their notice: `hold` keeps them (and lists them for the admins), `proceed` removes them as a user without an address.
+             *
+             *     * `hold` - Hold
+             *     * `proceed` - Proceed
+             */
+            on_undeliverable?: components["schemas"]["OnUndeliverableEnum"];
+            /** @description The notice's subject in the tenant's words; empty: the built-in one. Placeholders: `{first_name}`, `{tenant}`, `{removal_date}`, `{keep_url}`, `{sign_in_url}`; any other brace is a 400 naming it. */
+            notice_subject?: string;
+            /** @description The notice's text (plain text; line breaks kept) in the tenant's words; empty: the built-in text. Placeholders: `{first_name}`, `{tenant}`, `{removal_date}`, `{keep_url}`, `{sign_in_url}`; any other brace is a 400 naming it. */
+            notice_body?: string;
+            /** @description Where replies to a notice go (its Reply-To); empty: none. */
+            notice_reply_to?: string;
+            /**
+             * @description The language of the built-in text and of the dates.
+             *
+             *     * `en` - en
+             *     * `de` - de
+             */
+            notice_language?: components["schemas"]["NoticeLanguageEnum"];
             schedule: components["schemas"]["CronExpression"];
             timezone: components["schemas"]["Timezone"];
         };
@@ -963,6 +1092,7 @@ export interface components {
             /** @description Over the safety cap: the run would remove nobody, and wait for approval or stop (on_cap). */
             would_abort: boolean;
             sample: components["schemas"]["PreviewUser"][];
+            notice: components["schemas"]["NoticePreview"];
         };
         PreviewUser: {
             user_id: number;
@@ -1011,6 +1141,10 @@ export interface components {
             readonly users_deactivated: number;
             readonly users_deleted: number;
             readonly users_removed: number;
+            /** @description Matched users whose address refused their notice: held (not removed) with the policy's `on_undeliverable: hold`, removed without a notice with `proceed` (counted in users_deactivated / users_deleted too). */
+            readonly users_undeliverable: number;
+            /** @description The first 100 of users_undeliverable, by user id. */
+            readonly undeliverable: components["schemas"]["UndeliverableUser"][];
             /** @description The counters say what the run would do, not what it did: a dry run, or a run that changed nobody — queued, awaiting approval, or aborted (over the safety cap, rejected, approval expired, tenant suspended). Such a run removed nobody. */
             readonly counts_are_would: boolean;
             /** Format: double */
@@ -1104,6 +1238,13 @@ export interface components {
             /** Format: date-time */
             next_run_at: string | null;
         };
+        TestNotice: {
+            /**
+             * Format: email
+             * @description Where the test goes: the caller's own address.
+             */
+            to: string;
+        };
         /**
          * @description An IANA timezone name (the tzdata package's list).
          * @example Europe/Paris
@@ -1128,6 +1269,14 @@ export interface components {
             report_id: number;
             task_id: string;
             status: string;
+        };
+        /** @description A matched user whose address refused their notice. */
+        UndeliverableUser: {
+            user_id: number;
+            username: string;
+            email: string;
+            /** @description The mail server's refusal of the notice. */
+            reason: string;
         };
         /** @description What an undo did, one count per account of the run's audit list. */
         Undo: {
@@ -1493,6 +1642,76 @@ export interface operations {
             };
             /** @description `{detail}` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    cleanup_policy_test_notice_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedPreviewRequestRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestNotice"];
+                };
+            };
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2349,6 +2568,8 @@ export interface operations {
                 page?: number;
                 /** @description Number of results to return per page. */
                 page_size?: number;
+                /** @description Only the notices in this status (e.g. `undeliverable`: whose address refused them) */
+                status?: "pending" | "sent" | "undeliverable";
             };
             header?: never;
             path: {

@@ -17,8 +17,10 @@ export type CleanupAction = S['ActionEnum'];
 export type RemovalReason = S['ReasonEnum'];
 export type AuditAction = S['AuditActionEnum'];
 export type OnCap = S['OnCapEnum'];
+export type OnUndeliverable = S['OnUndeliverableEnum'];
 export type Timezone = S['Timezone'];
 export type NoticeStatus = S['NoticeStatusEnum'];
+export type NoticeLanguage = S['NoticeLanguageEnum'];
 export type TenantRole = S['TenantRoleEnum'];
 
 export type TokenPair = S['TokenPair'];

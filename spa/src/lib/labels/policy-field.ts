@@ -7,6 +7,7 @@ import type { Policy } from '../api/types';
 import { formatPercent } from '../format';
 import { isKeyOf } from '../is-key-of';
 import { ON_CAP_LABEL } from './on-cap';
+import { ON_UNDELIVERABLE_LABEL } from './on-undeliverable';
 
 /** The fields a policy change can name (the read-only ones never change by hand). */
 export type PolicyField = Exclude<keyof Policy, 'next_run_at' | 'schedule_description'>;
@@ -23,6 +24,11 @@ export const POLICY_FIELD_LABEL: Record<PolicyField, string> = {
   notice_days: 'notice days',
   delete_after_days: 'delete after days',
   notify_admins: 'notify admins',
+  on_undeliverable: 'undeliverable notices',
+  notice_subject: 'notice subject',
+  notice_body: 'notice text',
+  notice_reply_to: 'notice reply-to',
+  notice_language: 'notice language',
   schedule: 'schedule',
   timezone: 'timezone',
 };
@@ -42,6 +48,7 @@ const FORMAT: Partial<Record<PolicyField, (value: unknown) => string>> = {
   max_removal_ratio: (value) => (typeof value === 'number' ? formatPercent(value) : String(value)),
   on_cap: (value) => (isKeyOf(ON_CAP_LABEL, value) ? ON_CAP_LABEL[value].value : String(value)),
   delete_after_days: (value) => (value === null ? 'never' : String(value)),
+  on_undeliverable: (value) => (isKeyOf(ON_UNDELIVERABLE_LABEL, value) ? ON_UNDELIVERABLE_LABEL[value].value : String(value)),
 };
 
 export function formatPolicyValue(field: string, value: unknown): string {

@@ -19,6 +19,7 @@ import { usePolicy } from '../api/get-policy';
 import { usePreview } from '../api/preview-cleanup';
 import { useUpdatePolicy } from '../api/update-policy';
 import { useDocumentTitle } from '@/lib/use-document-title';
+import { NoticeFields, NoticePreview, type NoticeDraft } from './NoticeFields';
 
 /** The bounds the server states for each field the form sends (from the OpenAPI document). */
 const LIMITS = requestLimits.PatchedPolicyWriteRequest;
@@ -56,6 +57,11 @@ interface Draft {
   notify_admins: boolean;
   schedule: string;
   timezone: string;
+  notice_subject: string;
+  notice_body: string;
+  notice_reply_to: string;
+  notice_language: NoticeDraft['notice_language'];
+  on_undeliverable: NoticeDraft['on_undeliverable'];
 }
 
 /** The restore window offered when it is first switched on. */
@@ -83,6 +89,11 @@ function toDraft(policy: Policy): Draft {
     notify_admins: policy.notify_admins,
     schedule: policy.schedule,
     timezone: policy.timezone,
+    notice_subject: policy.notice_subject,
+    notice_body: policy.notice_body,
+    notice_reply_to: policy.notice_reply_to,
+    notice_language: policy.notice_language,
+    on_undeliverable: policy.on_undeliverable,
   };
 }
 
@@ -120,6 +131,12 @@ function toInput(draft: Draft): PolicyInput {
     schedule: draft.schedule.trim(),
     // As typed or picked: the API judges it against its list (a 400 names the field).
     timezone: draft.timezone as Timezone,
+    // As typed: the API names any placeholder it does not know.
+    notice_subject: draft.notice_subject,
+    notice_body: draft.notice_body,
+    notice_reply_to: draft.notice_reply_to.trim(),
+    notice_language: draft.notice_language,
+    on_undeliverable: draft.on_undeliverable,
   };
 }
 
@@ -348,9 +365,11 @@ function PolicyEditor({ policy }: { policy: Policy }) {
                 label="Email the tenant's admins"
                 checked={draft.notify_admins}
                 onChange={(v) => set('notify_admins', v)}
-                hint="When a run waits for approval, fails, or removes anyone."
+                hint="When a run waits for approval, fails, or removes anyone, and a digest of the users whose address refused their warning."
               />
             </fieldset>
+
+            {Number(draft.notice_days) > 0 && <NoticeFields draft={draft} set={set} errors={errors} input={input} canChange={canChange} />}
 
             <fieldset className="fieldset" disabled={!canChange}>
               <legend>When it runs</legend>
@@ -480,6 +499,7 @@ function PreviewResult({ preview, dryRun, onCap }: { preview: Preview; dryRun: b
         limits.
       </p>
       <PreviewStages preview={preview} dryRun={dryRun} />
+      <NoticePreview notice={preview.notice} />
       {preview.would_abort && (
         <Alert tone="warning" title={onCap === 'ask' ? 'A run with these settings would wait for approval' : 'A run with these settings would abort'}>
           That is more than the safety cap allows, so the run would remove nobody

@@ -21,6 +21,7 @@ import { ApprovalBanner } from './ApprovalBanner';
 import { RunProgress } from './RunProgress';
 import { UndoRunCard } from './UndoRunCard';
 import { StageStats } from './StageStats';
+import { UndeliverableList } from './UndeliverableList';
 import { WarnedList } from './WarnedList';
 import { useDocumentTitle } from '@/lib/use-document-title';
 import { useCanChange } from '@/lib/role';
@@ -116,6 +117,7 @@ function ReportDetail({ report }: { report: Report }) {
       </Card>
       {report.can_undo && <UndoRunCard report={report} />}
       <AuditList report={report} />
+      <UndeliverableList report={report} />
       <WarnedList report={report} />
     </>
   );

@@ -36,9 +36,13 @@ function NoticeRow({ notice }: { notice: Notice }) {
         <span className="muted small block">{notice.email}</span>
       </td>
       <td>
-        <Badge tone={notice.status === 'sent' ? 'success' : 'neutral'} title={NOTICE_STATUS_LABEL[notice.status].title}>
+        <Badge
+          tone={notice.status === 'sent' ? 'success' : notice.status === 'undeliverable' ? 'warning' : 'neutral'}
+          title={NOTICE_STATUS_LABEL[notice.status].title}
+        >
           {NOTICE_STATUS_LABEL[notice.status].label}
         </Badge>
+        {notice.status === 'undeliverable' && notice.error && <span className="muted small block">{notice.error}</span>}
         {notice.status === 'pending' && notice.attempts > 0 && (
           <span className="muted small block">
             {notice.attempts} failed {notice.attempts === 1 ? 'attempt' : 'attempts'}, retrying

@@ -104,11 +104,12 @@ bench-quick: install check-services
 	$(PY) -m bench.run --quick
 
 # Many tenants (docs/scaling.md): grows a database of its own (cleanup_scale, dropped and
-# re-made) to 2,000 tenant schemas, measuring at 10, 100, 250, 500, 1,000 and 2,000; 6
-# minutes on 2 quiet cores, 20 on busy ones. Not part of CI. Figures:
-# bench/results/latest.json and scale.md.
+# re-made) to TENANTS tenant schemas (default 2,000, measured at 10, 100, 250, 500, 1,000
+# and 2,000: 6 minutes on 2 quiet cores, 20 on busy ones; TENANTS=10000: about an hour and
+# 15 GB). Not part of CI. Figures: bench/results/latest.json and scale.md (scale-N.md).
+TENANTS ?= 2000
 bench-scale: install check-services
-	$(PY) -m bench.scale
+	$(PY) -m bench.scale --tenants $(TENANTS)
 
 # Fault drills against real gunicorn, Celery and Redis processes (their own database):
 # docs/operations.md#fault-drills.

@@ -1,9 +1,10 @@
 """Reads of the fleet, for the operators: the tenants list, the summary and /metrics, each in
 a fixed number of queries over public tables however many tenants there are."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -23,7 +24,7 @@ from django.db.models import (
 from django_tenants.utils import get_public_schema_name
 
 from cleanup.models import CleanupReport
-from policy.models import CleanupPolicy, RunOutcome
+from policy.models import CleanupPolicy, RemovalDay, RunOutcome
 from tenants.models import Domain, Tenant
 
 # The `status` of a tenant whose policy has no run summary yet.
@@ -88,9 +89,10 @@ def fleet_summary(*, now: datetime) -> dict[str, Any]:
     """The operators' dashboard: tenants, runs of the last 24 hours by status, users removed in
     the last 24 hours and 30 days, and the tenants whose latest run needs a person.
 
-    Four queries, whatever the size of the fleet, all in the public schema: the tenant
-    rows, the registry of active runs and the last-run summary (policy rows), and the
-    history of finished runs (RunOutcome, through its finished_at index). `runs_24h` counts
+    Five queries, whatever the size of the fleet, all in the public schema: the tenant
+    rows, the registry of active runs and the last-run summary (policy rows), the last day
+    of finished runs (RunOutcome, through its finished_at index) and the removals of the
+    last 30 days (`_removed_since`: per-day sums, not one row per run). `runs_24h` counts
     the runs that ended in the last 24 hours under their final status, and the runs active
     now under theirs. Dry and aborted runs removed nobody and add nothing (their outcome
     rows say 0). "Needs attention": a run awaiting approval, or a last finished run that
@@ -103,21 +105,17 @@ def fleet_summary(*, now: datetime) -> dict[str, Any]:
         tenants=Count("pk"), active_tenants=Count("pk", filter=Q(is_active=True))
     )
     runs_24h = dict.fromkeys(CleanupReport.Status.values, 0)
-    removed_24h = removed_30d = 0
+    removed_24h = 0
     finished = (
-        RunOutcome.objects.filter(finished_at__gte=month)
+        RunOutcome.objects.filter(finished_at__gte=day)
         .values("status")
-        .annotate(
-            runs=Count("pk", filter=Q(finished_at__gte=day)),
-            removed_24h=Sum("users_removed", filter=Q(finished_at__gte=day), default=0),
-            removed_30d=Sum("users_removed", default=0),
-        )
+        .annotate(runs=Count("pk"), removed=Sum("users_removed", default=0))
         .order_by()
     )
     for row in finished:
         runs_24h[row["status"]] = runs_24h.get(row["status"], 0) + row["runs"]
-        removed_24h += row["removed_24h"]
-        removed_30d += row["removed_30d"]
+        removed_24h += row["removed"]
+    removed_30d = _removed_since(month)
     active = (
         CleanupPolicy.objects.exclude(active_report_status="")
         .values("active_report_status")
@@ -163,6 +161,32 @@ def fleet_summary(*, now: datetime) -> dict[str, Any]:
             for row in attention[:NEEDS_ATTENTION_LIMIT]
         ],
     }
+
+
+def _removed_since(since: datetime) -> int:
+    """Users removed by runs that finished at or after `since`, in one query: whole UTC days
+    from the per-day sums (RemovalDay, kept by the database), and the part of `since`'s own
+    day after `since` from the run outcomes (one day's rows through the finished_at index).
+    Summing the outcomes alone read every run of the window: 300,000 rows, ~100 ms, at
+    10,000 tenants running daily."""
+    since_day = since.astimezone(UTC).date()
+    next_midnight = datetime.combine(since_day + timedelta(days=1), time(), tzinfo=UTC)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _REMOVED_SINCE_SQL.format(
+                days=RemovalDay._meta.db_table, outcomes=RunOutcome._meta.db_table
+            ),
+            {"day": since_day, "since": since, "next_midnight": next_midnight},
+        )
+        (removed,) = cursor.fetchone()  # type: ignore[misc]
+    return int(removed)
+
+
+_REMOVED_SINCE_SQL = """
+SELECT COALESCE((SELECT sum(users_removed) FROM {days} WHERE day > %(day)s), 0)
+     + COALESCE((SELECT sum(users_removed) FROM {outcomes}
+                 WHERE finished_at >= %(since)s AND finished_at < %(next_midnight)s), 0)
+"""
 
 
 # Upper bounds (seconds) of the run-duration histogram's buckets (+Inf is implied).

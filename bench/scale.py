@@ -48,6 +48,7 @@ import multiprocessing  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
 from datetime import timedelta  # noqa: E402
+from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 from bench import common  # noqa: E402
@@ -441,7 +442,7 @@ def backend_memory_kb() -> dict[str, int]:
         pid, contexts, cache = cursor.fetchone()
     figures = {"pg_contexts_kb": int(contexts) // 1024, "pg_cache_kb": int(cache) // 1024}
     try:
-        status = open(f"/proc/{pid}/status").read()  # noqa: PTH123 -- a kernel file
+        status = Path(f"/proc/{pid}/status").read_text()
     except OSError:  # the server runs elsewhere
         return figures
     for line in status.splitlines():

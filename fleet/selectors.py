@@ -17,6 +17,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
@@ -24,6 +25,7 @@ from django.db.models import (
 from django_tenants.utils import get_public_schema_name
 
 from cleanup.models import CleanupReport
+from fleet.models import Trigger, TriggerRun
 from policy.models import CleanupPolicy, RemovalDay, RunOutcome
 from tenants.models import Domain, Tenant
 
@@ -239,3 +241,49 @@ def fleet_metrics() -> dict[str, Any]:
 
 def tenant_get(schema_name: str) -> Tenant | None:
     return tenant_list().filter(schema_name=schema_name).first()
+
+
+# A trigger's run that will not happen: its reservation was released before its task
+# created a report (the tenant was suspended or deleted meanwhile, or the run was given up).
+TRIGGER_RUN_WITHDRAWN = "withdrawn"
+TRIGGER_RUN_STATUSES = [*CleanupReport.Status.values, TRIGGER_RUN_WITHDRAWN]
+
+
+def trigger_get(trigger_id: int) -> Trigger | None:
+    return Trigger.objects.filter(pk=trigger_id).first()
+
+
+def trigger_runs(trigger: Trigger) -> QuerySet[TriggerRun]:
+    """The trigger's runs, in the order it queued them, each with what the public tables say
+    of it: its tenant, the registry's active run and the run's outcome (one query a page,
+    whatever the number of tenants; `trigger_run_status` reads the row)."""
+    outcome = RunOutcome.objects.filter(
+        tenant_id=OuterRef("tenant_id"), report_id=OuterRef("report_id")
+    ).values("status")[:1]
+    return (
+        TriggerRun.objects.filter(trigger=trigger)
+        .order_by("pk")
+        .annotate(
+            schema_name=F("tenant__schema_name"),
+            active_report_id=F("tenant__policy__active_report_id"),
+            active_report_status=F("tenant__policy__active_report_status"),
+            active_task_id=F("tenant__policy__active_task_id"),
+            outcome_status=Subquery(outcome),
+        )
+    )
+
+
+def trigger_run_status(run: TriggerRun) -> str:
+    """A run's status, from a `trigger_runs` row: finished (its outcome), active (the
+    registry holds its report, or still its reservation: `queued` before the task created the
+    report), or `withdrawn` (its reservation was released and no report was made)."""
+    if run.report_id is None:
+        reserved = run.active_task_id == run.task_id and run.active_report_id is None  # type: ignore[attr-defined]
+        return CleanupReport.Status.QUEUED if reserved else TRIGGER_RUN_WITHDRAWN
+    if run.outcome_status:  # type: ignore[attr-defined]
+        return str(run.outcome_status)  # type: ignore[attr-defined]
+    if run.active_report_id == run.report_id and run.active_report_status:  # type: ignore[attr-defined]
+        return str(run.active_report_status)  # type: ignore[attr-defined]
+    # The registry lost the run (the reaper mends that from the report): the report exists,
+    # so it was created queued, and nothing says it finished.
+    return CleanupReport.Status.QUEUED

@@ -134,7 +134,9 @@ class Drill:
     def create(self) -> float:
         start = time.monotonic()
         self.stack.python(
-            f"from faults.fleet import fleet_create\nfleet_create({self.tenants})\n", **ENV
+            f"from faults.fleet import fleet_create\nfleet_create({self.tenants})\n",
+            timeout=120 + self.tenants,  # ~0.2 s a schema on 2 busy cores
+            **ENV,
         )
         # Beat's two entries tick every BEAT_PERIOD_S seconds instead of every minute.
         self.stack.sql(

@@ -163,7 +163,7 @@ class Stack:
         env.update(extra)
         return env
 
-    def python(self, code: str, **env: str) -> str:
+    def python(self, code: str, timeout: float = 300, **env: str) -> str:
         """Run `code` in a fresh Django process on the drills' stack; return its stdout."""
         script = f"import django\ndjango.setup()\n{code}"
         result = subprocess.run(  # noqa: S603 -- our own code
@@ -172,7 +172,7 @@ class Stack:
             env=self.env(**env),
             capture_output=True,
             text=True,
-            timeout=300,
+            timeout=timeout,
         )
         assert result.returncode == 0, result.stderr[-3000:]
         return result.stdout

@@ -296,7 +296,10 @@ describe('tenant drill-in', () => {
     server.use(
       http.post('/api/platform/cleanup/trigger/', async ({ request }) => {
         sent = await request.json();
-        return HttpResponse.json({ trigger_id: 7, runs: [], skipped: [{ tenant: 'acme', reason: 'A cleanup is already queued or running (report 4).' }] }, { status: 202 });
+        return HttpResponse.json(
+          { trigger_id: 7, runs: [], skipped: [{ tenant: 'acme', reason: 'A cleanup is already queued or running (report 4).' }] },
+          { status: 202 },
+        );
       }),
     );
     const { user } = renderApp({ host: platformHost, path: '/tenants/acme' });

@@ -17,8 +17,7 @@ export function triggerQueryOptions(scope: string, id: number, pageSize: number)
   return queryOptions({
     queryKey: platformKeys.trigger(scope, id, pageSize),
     queryFn: ({ signal }) => getTrigger(id, pageSize, signal),
-    refetchInterval: (query) =>
-      (query.state.data?.results ?? []).some((r) => UNDER_WAY.has(r.status)) ? 2000 : false,
+    refetchInterval: (query) => ((query.state.data?.results ?? []).some((r) => UNDER_WAY.has(r.status)) ? 2000 : false),
   });
 }
 

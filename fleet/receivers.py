@@ -7,6 +7,7 @@ from django.dispatch import receiver
 
 from cleanup.models import CleanupReport
 from cleanup.signals import reserved_run_created
+from core.tenancy import current_schema
 from fleet.services.trigger import trigger_run_report_record
 
 
@@ -14,4 +15,6 @@ from fleet.services.trigger import trigger_run_report_record
 def trigger_run_created(sender: Any, report: CleanupReport, task_id: str, **_: Any) -> None:
     # Only trigger-all's runs have a trigger to tell; the fan-out's (schedule) have none.
     if report.trigger == CleanupReport.Trigger.PLATFORM:
-        trigger_run_report_record(task_id=task_id, report_id=report.pk)
+        trigger_run_report_record(
+            schema_name=current_schema(), task_id=task_id, report_id=report.pk
+        )

@@ -28,10 +28,10 @@ class Migration(migrations.Migration):
                 ('task_id', models.CharField(max_length=64)),
                 ('report_id', models.BigIntegerField(blank=True, null=True)),
                 ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
-                ('trigger', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='runs', to='fleet.trigger')),
+                ('trigger', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='runs', to='fleet.trigger')),
             ],
             options={
-                'indexes': [models.Index(fields=['trigger', 'id'], name='triggerrun_page_idx'), models.Index(fields=['task_id'], name='triggerrun_task_idx')],
+                'indexes': [models.Index(fields=['trigger', 'id'], name='triggerrun_page_idx')],
                 'constraints': [models.UniqueConstraint(fields=('trigger', 'tenant'), name='triggerrun_one_per_tenant')],
             },
         ),

@@ -198,7 +198,10 @@ def cleanup_runs_dispatch(runs: list[list[str]], task_kwargs: dict[str, Any]) ->
     return len(runs)
 
 
-def trigger_run_report_record(*, task_id: str, report_id: int) -> None:
-    """A trigger's run created its report: record its id on the trigger's run (one indexed
-    UPDATE, in the report's transaction, so both exist or neither)."""
-    TriggerRun.objects.filter(task_id=task_id, report_id__isnull=True).update(report_id=report_id)
+def trigger_run_report_record(*, schema_name: str, task_id: str, report_id: int) -> None:
+    """A trigger's run created its report: record its id on the trigger's run (one UPDATE,
+    through the tenant's index: a tenant has one row per trigger that ran it), in the
+    report's transaction, so both exist or neither."""
+    TriggerRun.objects.filter(
+        tenant__schema_name=schema_name, task_id=task_id, report_id__isnull=True
+    ).update(report_id=report_id)

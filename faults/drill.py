@@ -21,8 +21,8 @@ import time
 # database is touched here: every Django process of the drill is the stack's own).
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
 
-from faults.fleet import CONCURRENCY, WORKERS, Drill  # noqa: E402
-from faults.stack import Stack  # noqa: E402
+from faults.fleet import CONCURRENCY, WORKERS, Drill
+from faults.stack import Stack
 
 
 def main(tenants: int, scenarios: list[str]) -> int:

@@ -48,10 +48,15 @@ import multiprocessing  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
 from datetime import timedelta  # noqa: E402
+from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 from bench import common  # noqa: E402
 
+# The sizes measured on the way to the fleet size (`--tenants`, `make bench-scale TENANTS=N`):
+# the default's steps, so the figures of docs/scaling.md stay comparable, and for any other
+# size the powers of ten below it, 2,000, half of it and itself.
+DEFAULT_TENANTS = 2000
 LEVELS = (10, 100, 250, 500, 1000, 2000)
 STOCK_LEVELS = (100, 250)
 PREFIX = "scale_"
@@ -412,6 +417,56 @@ def migrate_noop_s(stock: bool) -> float:
     return round(time.perf_counter() - start, 1)
 
 
+def levels_for(tenants: int) -> list[int]:
+    if tenants == DEFAULT_TENANTS:
+        return list(LEVELS)
+    steps = {10**k for k in range(1, 8) if 10**k < tenants} | {tenants}
+    if tenants > 2 * DEFAULT_TENANTS:
+        steps |= {DEFAULT_TENANTS, tenants // 2}
+    return sorted(steps)
+
+
+def backend_memory_kb() -> dict[str, int]:
+    """Memory of the PostgreSQL backend serving this process (the one that just ran the
+    tick): its memory contexts (pg_backend_memory_contexts, PostgreSQL 14+: the catalog
+    caches live there), and the kernel's resident figures when the server runs on this
+    machine (RssAnon: the backend's private memory, without the shared buffers it mapped)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_backend_pid(), (SELECT sum(total_bytes) FROM pg_backend_memory_contexts),"
+            " (SELECT total_bytes FROM pg_backend_memory_contexts"
+            "  WHERE name = 'CacheMemoryContext')"
+        )
+        pid, contexts, cache = cursor.fetchone()
+    figures = {"pg_contexts_kb": int(contexts) // 1024, "pg_cache_kb": int(cache) // 1024}
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:  # the server runs elsewhere
+        return figures
+    for line in status.splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "RssAnon"):
+            figures[f"pg_{name.lower()}_kb"] = int(value.split()[0])
+    return figures
+
+
+def database_figures(memory: bool = True) -> dict[str, Any]:
+    """The catalog's relations (pg_class rows: every tenant's tables, indexes, sequences,
+    TOAST) and the database's size (and this process's backend's memory)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*), pg_database_size(current_database()) FROM pg_class")
+        relations, size = cursor.fetchone()
+    return {
+        "pg_class_rows": relations,
+        "database_mb": round(size / 2**20),
+        **(backend_memory_kb() if memory else {}),
+    }
+
+
 def measure(level: int, stock: bool) -> dict[str, Any]:
     from django.test import override_settings
 
@@ -421,6 +476,7 @@ def measure(level: int, stock: bool) -> dict[str, Any]:
         figures["create_s"] = tenant_create_s(level)
     with common.step(f"{level}: fan-out tick"):
         figures["fanout_queries"], figures["fanout_ms"] = fan_out_tick(level)
+        figures.update(backend_memory_kb())  # the backend that just ran the tick
     with common.step(f"{level}: reaper tick"):
         figures["reaper_queries"], figures["reaper_idle_queries"], figures["reaper_ms"] = (
             reaper_tick(level)
@@ -442,6 +498,8 @@ def measure(level: int, stock: bool) -> dict[str, Any]:
             response = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {METRICS_TOKEN}")
             assert response.status_code == 200, response.status_code
         figures["metrics_ms"] = ms((time.perf_counter() - start) / 20)
+    with common.step(f"{level}: catalog and size"):
+        figures.update(database_figures(memory=False))
     with common.step(f"{level}: migrate no-op"):
         figures["migrate_noop_s"] = migrate_noop_s(stock=False)
         if stock:
@@ -452,17 +510,25 @@ def measure(level: int, stock: bool) -> dict[str, Any]:
 
 # --- Results ----------------------------------------------------------------------------------
 
-TARGETS = {
-    "tenant_create_growth": "≤ 1.5",
-    "fanout_tick_ms_2000": "reported (queries = at 10)",
-    "trigger_all_ms_2000": "< 1000",
-    "tenants_list_p99_ms_2000": "< 100",
-    "summary_p99_ms_2000": "< 100",
-    "migrate_noop_s_2000": "< 60",
-    # django-tenants' own no-op migrate_schemas over 2,000 schemas takes ~20 minutes here:
-    # measured only when asked (`--stock-levels 100 250 2000`).
-    "migrate_noop_stock_s_2000": "reported",
-}
+
+def targets(top: int) -> dict[str, str]:
+    """The figures docs/benchmarks.md#targets names, at the fleet size measured."""
+    return {
+        f"tenant_create_growth_{top}": "≤ 1.5 (at 100 tenants: 1)",
+        f"fanout_tick_ms_{top}": "reported (queries = at 10)",
+        f"trigger_all_ms_{top}": "< 1000",
+        f"tenants_list_p99_ms_{top}": "< 100",
+        f"summary_p99_ms_{top}": "< 100",
+        f"migrate_noop_s_{top}": "< 60",
+        # django-tenants' own no-op migrate_schemas over 2,000 schemas takes ~20 minutes
+        # here: measured only when asked (`--stock-levels 100 250 2000`).
+        f"migrate_noop_stock_s_{top}": "reported",
+        f"pg_class_rows_{top}": "reported",
+        f"database_mb_{top}": "reported",
+        f"pg_rssanon_kb_{top}": "reported (the tick's backend)",
+    }
+
+
 COLUMNS = [
     ("create_s", "tenant_create s"),
     ("fanout_ms", "fan-out tick ms"),
@@ -475,6 +541,10 @@ COLUMNS = [
     ("metrics_ms", "/metrics ms"),
     ("migrate_noop_s", "migrate no-op s"),
     ("migrate_noop_stock_s", "stock no-op s"),
+    ("pg_class_rows", "pg_class rows"),
+    ("database_mb", "database MB"),
+    ("pg_rssanon_kb", "tick backend RssAnon kB"),
+    ("pg_contexts_kb", "tick backend contexts kB"),
 ]
 
 
@@ -495,51 +565,73 @@ def growth_table(growth: dict[int, dict[str, Any]]) -> str:
 
 
 def keys(growth: dict[int, dict[str, Any]]) -> dict[str, Any]:
-    """The flat keys of docs/benchmarks.md#targets (and every size's figures under
-    `scale_<figure>_<size>`)."""
+    """The flat keys of docs/benchmarks.md#targets, at 2,000 tenants and at the largest size
+    measured (and every size's figures under `scale_<figure>_<size>`)."""
     out: dict[str, Any] = {}
     for level, row in growth.items():
         for name, value in row.items():
             out[f"scale_{name}_{level}"] = value
-    top = max(growth)
-    low = min(growth)
-    ref = 100 if 100 in growth else low
-    if top == 2000:
+    ref = 100 if 100 in growth else min(growth)
+    for top in {2000, max(growth)} & set(growth):
+        row = growth[top]
         out.update(
             {
-                "tenant_create_growth": round(
-                    growth[2000]["create_s"] / growth[ref]["create_s"], 2
-                ),
-                "fanout_tick_ms_2000": growth[2000]["fanout_ms"],
-                "reaper_queries_2000": growth[2000]["reaper_queries"],
-                "trigger_all_ms_2000": growth[2000]["trigger_all_ms"],
-                "tenants_list_p99_ms_2000": growth[2000]["list_p99_ms"],
-                "summary_p99_ms_2000": growth[2000]["summary_p99_ms"],
-                "migrate_noop_s_2000": growth[2000]["migrate_noop_s"],
+                f"tenant_create_growth_{top}": round(row["create_s"] / growth[ref]["create_s"], 2),
+                f"fanout_tick_ms_{top}": row["fanout_ms"],
+                f"reaper_queries_{top}": row["reaper_queries"],
+                f"trigger_all_ms_{top}": row["trigger_all_ms"],
+                f"tenants_list_p99_ms_{top}": row["list_p99_ms"],
+                f"summary_p99_ms_{top}": row["summary_p99_ms"],
+                f"migrate_noop_s_{top}": row["migrate_noop_s"],
+                f"pg_class_rows_{top}": row["pg_class_rows"],
+                f"database_mb_{top}": row["database_mb"],
             }
         )
-        if "migrate_noop_stock_s" in growth[2000]:
-            out["migrate_noop_stock_s_2000"] = growth[2000]["migrate_noop_stock_s"]
+        for name in ("migrate_noop_stock_s", "pg_rssanon_kb"):
+            if name in row:
+                out[f"{name}_{top}"] = row[name]
+    if 2000 in growth:  # the name docs/benchmarks.md has always used
+        out["tenant_create_growth"] = out["tenant_create_growth_2000"]
     if 10 in growth:
         out["scale_fanout_queries_10"] = growth[10]["fanout_queries"]
         out["reaper_queries_10"] = growth[10]["reaper_queries"]
     return out
 
 
-def main(levels: list[int], stock_levels: list[int], processes: int) -> dict[str, Any]:
+def fleet_size() -> int:
+    from tenants.models import Tenant
+
+    return Tenant.objects.filter(schema_name__startswith=PREFIX).count()
+
+
+def main(
+    levels: list[int], stock_levels: list[int], processes: int, reuse: bool = False
+) -> dict[str, Any]:
+    """Grow a fresh database through `levels`, measuring at each; with `reuse`, migrate the
+    database a previous run left and measure once more at the size it has (after a fix)."""
     started = time.monotonic()
-    with common.step("fresh database, migrated"):
-        database_fresh()
+    if reuse:
+        with common.step("the previous run's database, migrated"):
+            common.database_create()
+    else:
+        with common.step("fresh database, migrated"):
+            database_fresh()
     common.django_setup()
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
 
     common.public_tenant_ensure()
-    get_user_model().objects.create_superuser(OPERATOR, "ops@scale.test", PASSWORD)
+    if not get_user_model().objects.filter(username=OPERATOR).exists():
+        get_user_model().objects.create_superuser(OPERATOR, "ops@scale.test", PASSWORD)
     admin_password_hash = make_password("bench-admin-password-1")
     growth: dict[int, dict[str, Any]] = {}
-    made = 0
+    made = fleet_size() if reuse else 0
+    if reuse:
+        levels = [made]
     for level in levels:
+        if level == made:  # --reuse: the fleet is there already
+            growth[level] = measure(level, stock=level in stock_levels)
+            continue
         with common.step(f"growing to {level} tenants ({processes} processes)"):
             start = time.perf_counter()
             fleet_grow(made, level, admin_password_hash, processes)
@@ -561,14 +653,18 @@ def main(levels: list[int], stock_levels: list[int], processes: int) -> dict[str
         "",
         "| figure | value | target |",
         "| --- | --- | --- |",
-        *(f"| `{k}` | {results.get(k, '—')} | {t} |" for k, t in TARGETS.items()),
+        *(f"| `{k}` | {results.get(k, '—')} | {t} |" for k, t in targets(max(growth)).items()),
         "",
         "Growth (reaper: a tick with one lost run to end; in brackets, an idle tick):",
         "",
         table,
         "",
     ]
-    (common.RESULTS / "scale.md").write_text("\n".join(lines))
+    top = max(growth)
+    name = "scale.md" if top == DEFAULT_TENANTS and not reuse else f"scale-{top}.md"
+    if reuse:
+        name = f"scale-{top}-remeasured.md"
+    (common.RESULTS / name).write_text("\n".join(lines))
     print("\n".join(lines))
     print(json.dumps(figures, indent=2, sort_keys=True))
     return figures
@@ -576,9 +672,21 @@ def main(levels: list[int], stock_levels: list[int], processes: int) -> dict[str
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--levels", nargs="*", type=int, default=list(LEVELS))
+    parser.add_argument(
+        "--tenants",
+        type=int,
+        default=DEFAULT_TENANTS,
+        help="the fleet size; measured at the steps on the way (`levels_for`)",
+    )
+    parser.add_argument("--levels", nargs="*", type=int, help="the exact sizes to measure at")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the database the last run left, at its size, after migrating it",
+    )
     parser.add_argument("--stock-levels", nargs="*", type=int, default=list(STOCK_LEVELS))
     parser.add_argument("--processes", type=int, default=max(2, os.cpu_count() or 2))
     args = parser.parse_args()
-    main(sorted(args.levels), args.stock_levels, args.processes)
+    levels = sorted(args.levels) if args.levels else levels_for(args.tenants)
+    main(levels, args.stock_levels, args.processes, reuse=args.reuse)
     sys.exit(0)

@@ -121,8 +121,8 @@ def http_request(
 class Stack:
     """The drills' database, Redis, gunicorn and Celery workers, and ways to poke them."""
 
-    def __init__(self) -> None:
-        self.db_name = f"cleanup_faults_{os.getpid()}"
+    def __init__(self, db_name: str | None = None) -> None:
+        self.db_name = db_name or f"cleanup_faults_{os.getpid()}"
         self.redis_port = free_port()
         self.web_port = free_port()
         self.redis: subprocess.Popen[bytes] | None = None
@@ -163,7 +163,7 @@ class Stack:
         env.update(extra)
         return env
 
-    def python(self, code: str, **env: str) -> str:
+    def python(self, code: str, timeout: float = 300, **env: str) -> str:
         """Run `code` in a fresh Django process on the drills' stack; return its stdout."""
         script = f"import django\ndjango.setup()\n{code}"
         result = subprocess.run(  # noqa: S603 -- our own code
@@ -172,7 +172,7 @@ class Stack:
             env=self.env(**env),
             capture_output=True,
             text=True,
-            timeout=300,
+            timeout=timeout,
         )
         assert result.returncode == 0, result.stderr[-3000:]
         return result.stdout
@@ -201,6 +201,7 @@ class Stack:
                 pid = name.rsplit("_", 1)[1]
                 if pid.isdigit() and (int(pid) == os.getpid() or not pid_alive(int(pid))):
                     cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cursor.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
             cursor.execute(f'CREATE DATABASE "{self.db_name}"')
         conn.close()
         subprocess.run(
@@ -274,18 +275,38 @@ class Stack:
         )
 
     def worker_start(
-        self, name: str = "worker", queues: str = "cleanup,default,notices"
+        self,
+        name: str = "worker",
+        queues: str = "cleanup,default,notices",
+        concurrency: int | None = None,
+        **env: str,
     ) -> subprocess.Popen[bytes]:
-        """A real `celery -A config worker -Q <queues>` (solo pool: the task runs in the main
-        process)."""
+        """A real `celery -A config worker -Q <queues>`: the solo pool (the task runs in the
+        main process), or with `concurrency`, the prefork pool production runs."""
+        pool = (
+            ("--pool=prefork", f"--concurrency={concurrency}") if concurrency else ("--pool=solo",)
+        )
         worker = self._spawn(
             name,
             [
                 *(str(BIN / "celery"), "-A", "config", "worker", "-Q", queues, "-n", f"{name}@%h"),
-                *("--pool=solo", "--loglevel=INFO"),
+                *pool,
+                "--loglevel=INFO",
             ],
+            **env,
         )
         return worker
+
+    def beat_start(self, **env: str) -> subprocess.Popen[bytes]:
+        """A real `celery -A config beat` (django-celery-beat's schedule in the database)."""
+        return self._spawn(
+            "beat",
+            [
+                *(str(BIN / "celery"), "-A", "config", "beat", "--loglevel=INFO"),
+                f"--pidfile={self.logs / 'beat.pid'}",
+            ],
+            **env,
+        )
 
     @staticmethod
     def stop(process: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM) -> None:

@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.generics import ListAPIView
+from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -32,6 +32,7 @@ from fleet.serializers import (
     TenantCreateSerializer,
     TenantListQuerySerializer,
     TenantSerializer,
+    TriggerSerializer,
 )
 from fleet.services.platform import cleanup_platform_trigger
 from fleet.services.tenants import tenant_create
@@ -194,16 +195,61 @@ class PlatformTriggerApi(OperatorApi):
     def post(self, request: Request) -> Response:
         serializer = PlatformTriggerSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        queued, skipped = cleanup_platform_trigger(
+        started = cleanup_platform_trigger(
             schema_names=serializer.validated_data.get("tenants"),
             dry_run=serializer.validated_data["dry_run"],
             actor=request.user.get_username(),
         )
-        runs = [{"tenant": schema_name} for schema_name in queued]
-        return Response(
-            PlatformTriggerResponseSerializer({"runs": runs, "skipped": skipped}).data,
-            status=status.HTTP_202_ACCEPTED,
-        )
+        # Plain dicts: a serializer per run costs ~10 µs, 0.1 s of a 10,000-tenant trigger.
+        body = {
+            "trigger_id": started.trigger_id,
+            "runs": [{"tenant": schema_name} for schema_name in started.queued],
+            "skipped": [{"tenant": s.tenant, "reason": s.reason} for s in started.skipped],
+        }
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+# The largest id PostgreSQL's bigint holds: a larger one names no trigger (and must not reach
+# the query, which would fail on it).
+_BIGINT_MAX = 2**63 - 1
+
+
+class TriggerDetailApi(OperatorApi, GenericAPIView):  # type: ignore[type-arg]
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("page", {"type": "integer", "minimum": 1, "maximum": 999_999_999}),
+            OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": 1000}),
+        ],
+        responses={200: TriggerSerializer, 400: VALIDATION_ERROR, 404: ERROR, **AUTH_ERRORS},
+        summary="What a trigger-all started: each tenant's report id and status, a page at a time",
+        description="Report ids appear as the runs' tasks create their reports; statuses come "
+        "from the public registry and run history (a fixed number of queries per page, "
+        "whatever the number of tenants).",
+    )
+    def get(self, request: Request, trigger_id: int) -> Response:
+        trigger = selectors.trigger_get(trigger_id) if trigger_id <= _BIGINT_MAX else None
+        if trigger is None:
+            raise NotFound("No such trigger.")
+        paginator = self.paginator
+        assert paginator is not None
+        page = paginator.paginate_queryset(selectors.trigger_runs(trigger), request, view=self)
+        body = {
+            "id": trigger.pk,
+            "created_at": trigger.created_at,
+            "created_by": trigger.created_by,
+            "count": paginator.page.paginator.count,  # type: ignore[attr-defined]
+            "next": paginator.get_next_link(),  # type: ignore[attr-defined]
+            "previous": paginator.get_previous_link(),  # type: ignore[attr-defined]
+            "results": [
+                {
+                    "tenant": run.schema_name,  # type: ignore[attr-defined]
+                    "report_id": run.report_id,
+                    "status": selectors.trigger_run_status(run),
+                }
+                for run in page or []
+            ],
+        }
+        return Response(TriggerSerializer(body).data)
 
 
 class PlatformSummaryApi(OperatorApi):

@@ -1,9 +1,10 @@
 """Reads of the fleet, for the operators: the tenants list, the summary and /metrics, each in
 a fixed number of queries over public tables however many tenants there are."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -16,6 +17,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
@@ -23,7 +25,8 @@ from django.db.models import (
 from django_tenants.utils import get_public_schema_name
 
 from cleanup.models import CleanupReport
-from policy.models import CleanupPolicy, RunOutcome
+from fleet.models import Trigger, TriggerRun
+from policy.models import CleanupPolicy, RemovalDay, RunOutcome
 from tenants.models import Domain, Tenant
 
 # The `status` of a tenant whose policy has no run summary yet.
@@ -88,9 +91,10 @@ def fleet_summary(*, now: datetime) -> dict[str, Any]:
     """The operators' dashboard: tenants, runs of the last 24 hours by status, users removed in
     the last 24 hours and 30 days, and the tenants whose latest run needs a person.
 
-    Four queries, whatever the size of the fleet, all in the public schema: the tenant
-    rows, the registry of active runs and the last-run summary (policy rows), and the
-    history of finished runs (RunOutcome, through its finished_at index). `runs_24h` counts
+    Five queries, whatever the size of the fleet, all in the public schema: the tenant
+    rows, the registry of active runs and the last-run summary (policy rows), the last day
+    of finished runs (RunOutcome, through its finished_at index) and the removals of the
+    last 30 days (`_removed_since`: per-day sums, not one row per run). `runs_24h` counts
     the runs that ended in the last 24 hours under their final status, and the runs active
     now under theirs. Dry and aborted runs removed nobody and add nothing (their outcome
     rows say 0). "Needs attention": a run awaiting approval, or a last finished run that
@@ -103,21 +107,17 @@ def fleet_summary(*, now: datetime) -> dict[str, Any]:
         tenants=Count("pk"), active_tenants=Count("pk", filter=Q(is_active=True))
     )
     runs_24h = dict.fromkeys(CleanupReport.Status.values, 0)
-    removed_24h = removed_30d = 0
+    removed_24h = 0
     finished = (
-        RunOutcome.objects.filter(finished_at__gte=month)
+        RunOutcome.objects.filter(finished_at__gte=day)
         .values("status")
-        .annotate(
-            runs=Count("pk", filter=Q(finished_at__gte=day)),
-            removed_24h=Sum("users_removed", filter=Q(finished_at__gte=day), default=0),
-            removed_30d=Sum("users_removed", default=0),
-        )
+        .annotate(runs=Count("pk"), removed=Sum("users_removed", default=0))
         .order_by()
     )
     for row in finished:
         runs_24h[row["status"]] = runs_24h.get(row["status"], 0) + row["runs"]
-        removed_24h += row["removed_24h"]
-        removed_30d += row["removed_30d"]
+        removed_24h += row["removed"]
+    removed_30d = _removed_since(month)
     active = (
         CleanupPolicy.objects.exclude(active_report_status="")
         .values("active_report_status")
@@ -163,6 +163,32 @@ def fleet_summary(*, now: datetime) -> dict[str, Any]:
             for row in attention[:NEEDS_ATTENTION_LIMIT]
         ],
     }
+
+
+def _removed_since(since: datetime) -> int:
+    """Users removed by runs that finished at or after `since`, in one query: whole UTC days
+    from the per-day sums (RemovalDay, kept by the database), and the part of `since`'s own
+    day after `since` from the run outcomes (one day's rows through the finished_at index).
+    Summing the outcomes alone read every run of the window: 300,000 rows, ~100 ms, at
+    10,000 tenants running daily."""
+    since_day = since.astimezone(UTC).date()
+    next_midnight = datetime.combine(since_day + timedelta(days=1), time(), tzinfo=UTC)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _REMOVED_SINCE_SQL.format(
+                days=RemovalDay._meta.db_table, outcomes=RunOutcome._meta.db_table
+            ),
+            {"day": since_day, "since": since, "next_midnight": next_midnight},
+        )
+        (removed,) = cursor.fetchone()  # type: ignore[misc]
+    return int(removed)
+
+
+_REMOVED_SINCE_SQL = """
+SELECT COALESCE((SELECT sum(users_removed) FROM {days} WHERE day > %(day)s), 0)
+     + COALESCE((SELECT sum(users_removed) FROM {outcomes}
+                 WHERE finished_at >= %(since)s AND finished_at < %(next_midnight)s), 0)
+"""
 
 
 # Upper bounds (seconds) of the run-duration histogram's buckets (+Inf is implied).
@@ -217,3 +243,49 @@ def fleet_metrics() -> dict[str, Any]:
 
 def tenant_get(schema_name: str) -> Tenant | None:
     return tenant_list().filter(schema_name=schema_name).first()
+
+
+# A trigger's run that will not happen: its reservation was released before its task
+# created a report (the tenant was suspended or deleted meanwhile, or the run was given up).
+TRIGGER_RUN_WITHDRAWN = "withdrawn"
+TRIGGER_RUN_STATUSES = [*CleanupReport.Status.values, TRIGGER_RUN_WITHDRAWN]
+
+
+def trigger_get(trigger_id: int) -> Trigger | None:
+    return Trigger.objects.filter(pk=trigger_id).first()
+
+
+def trigger_runs(trigger: Trigger) -> QuerySet[TriggerRun]:
+    """The trigger's runs, in the order it queued them, each with what the public tables say
+    of it: its tenant, the registry's active run and the run's outcome (one query a page,
+    whatever the number of tenants; `trigger_run_status` reads the row)."""
+    outcome = RunOutcome.objects.filter(
+        tenant_id=OuterRef("tenant_id"), report_id=OuterRef("report_id")
+    ).values("status")[:1]
+    return (
+        TriggerRun.objects.filter(trigger=trigger)
+        .order_by("pk")
+        .annotate(
+            schema_name=F("tenant__schema_name"),
+            active_report_id=F("tenant__policy__active_report_id"),
+            active_report_status=F("tenant__policy__active_report_status"),
+            active_task_id=F("tenant__policy__active_task_id"),
+            outcome_status=Subquery(outcome),
+        )
+    )
+
+
+def trigger_run_status(run: TriggerRun) -> str:
+    """A run's status, from a `trigger_runs` row: finished (its outcome), active (the
+    registry holds its report, or still its reservation: `queued` before the task created the
+    report), or `withdrawn` (its reservation was released and no report was made)."""
+    if run.report_id is None:
+        reserved = run.active_task_id == run.task_id and run.active_report_id is None  # type: ignore[attr-defined]
+        return CleanupReport.Status.QUEUED if reserved else TRIGGER_RUN_WITHDRAWN
+    if run.outcome_status:  # type: ignore[attr-defined]
+        return str(run.outcome_status)  # type: ignore[attr-defined]
+    if run.active_report_id == run.report_id and run.active_report_status:  # type: ignore[attr-defined]
+        return str(run.active_report_status)  # type: ignore[attr-defined]
+    # The registry lost the run (the reaper mends that from the report): the report exists,
+    # so it was created queued, and nothing says it finished.
+    return CleanupReport.Status.QUEUED

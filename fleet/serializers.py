@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from cleanup.models import CleanupReport
 from core.fields import NewPasswordField, StrictBooleanField, StrictCharField, StrictEmailField
-from fleet.selectors import TENANT_ORDERINGS, TENANT_STATUS_NEVER
+from fleet.selectors import TENANT_ORDERINGS, TENANT_STATUS_NEVER, TRIGGER_RUN_STATUSES
 from tenants.models import Tenant
 from tenants.services import DOMAIN_PATTERN, SCHEMA_NAME_PATTERN
 
@@ -200,7 +200,7 @@ class PlatformTriggerSerializer(serializers.Serializer):
 
 class PlatformRunSerializer(serializers.Serializer):
     """A tenant whose run was queued. Its report is created by the run's task (so it has no
-    id yet); until then the tenants list shows the run as `active_run` without one."""
+    id yet); the trigger's handle shows the id once it exists."""
 
     tenant = serializers.CharField()
 
@@ -211,6 +211,9 @@ class PlatformSkipSerializer(serializers.Serializer):
 
 
 class PlatformTriggerResponseSerializer(serializers.Serializer):
+    trigger_id = serializers.IntegerField(
+        help_text="Follow the runs at `GET /api/platform/triggers/{trigger_id}/`"
+    )
     runs = PlatformRunSerializer(many=True)
     skipped = PlatformSkipSerializer(many=True)
 
@@ -252,3 +255,27 @@ class FleetSummarySerializer(serializers.Serializer):
         help_text="Users really removed: dry and aborted runs count none"
     )
     needs_attention = NeedsAttentionSerializer(many=True)
+
+
+class TriggerRunSerializer(serializers.Serializer):
+    tenant = serializers.CharField(help_text="The tenant's schema name")
+    report_id = serializers.IntegerField(
+        allow_null=True, help_text="Null until the run's task has created its report"
+    )
+    status = serializers.ChoiceField(
+        choices=TRIGGER_RUN_STATUSES,
+        help_text="The report's status; `withdrawn`: the run will not happen (the tenant was "
+        "suspended or deleted before it started) and made no report",
+    )
+
+
+class TriggerSerializer(serializers.Serializer):
+    """A trigger-all and a page of its runs (`?page=N&page_size=M`, as every list)."""
+
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    created_by = serializers.CharField()
+    count = serializers.IntegerField(help_text="Runs the trigger queued")
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = TriggerRunSerializer(many=True)

@@ -14,4 +14,6 @@ urlpatterns = [
     ),
     path("platform/cleanup/trigger/", apis.PlatformTriggerApi.as_view()),
     path("platform/summary/", apis.PlatformSummaryApi.as_view()),
+    # int: ASCII digits only (a Unicode digit is no route, so the JSON 404).
+    path("platform/triggers/<int:trigger_id>/", apis.TriggerDetailApi.as_view()),
 ]

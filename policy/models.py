@@ -220,3 +220,20 @@ class RunOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"run {self.report_id} of {self.tenant_id} ({self.status})"
+
+
+class RemovalDay(models.Model):
+    """Users removed per UTC day, summed from `RunOutcome` by the database itself (triggers on
+    its insert and delete, `policy/migrations/0002_removal_day.py`), so the fleet summary's
+    30-day figure reads about 30 rows instead of one row per run (300,000 at 10,000 tenants).
+    Only runs that removed somebody touch it: dry and aborted runs finishing at once never
+    wait on each other for today's row."""
+
+    day = models.DateField(primary_key=True)
+    users_removed = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "policy_removalday"
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.users_removed} removed"

@@ -22,6 +22,7 @@ from cleanup.services.registry import (
     registry_reservation_claim,
 )
 from cleanup.services.transitions import report_finish
+from cleanup.signals import reserved_run_created
 from core.dispatch import task_publish
 from core.errors import ServiceError
 from policy.rules import PolicySpec
@@ -110,6 +111,7 @@ def cleanup_report_create(
             )
             if reserved:
                 registry_reservation_claim(report, task_id)
+                reserved_run_created.send(CleanupReport, report=report, task_id=task_id)
             else:
                 registry_report_active(report)
             return report

@@ -4,7 +4,7 @@ from django.db import transaction
 
 from activity.models import ActivityEvent
 from activity.services import platform_activity_record
-from fleet.services.trigger import SkippedRun, cleanup_trigger_many
+from fleet.services.trigger import TriggerStarted, cleanup_trigger_many
 
 # The log names at most this many requested and skipped tenants (the counts are always
 # whole): a request may name 1,000, and a trigger-all with the broker down skips them all.
@@ -21,7 +21,7 @@ def _target(schema_names: list[str] | None) -> str:
 
 def cleanup_platform_trigger(
     *, schema_names: list[str] | None, dry_run: bool | None, actor: str
-) -> tuple[list[str], list[SkippedRun]]:
+) -> TriggerStarted:
     """Queue a run in each named tenant (default: every active one; `cleanup_trigger_many`,
     in bulk) and log
     `platform.triggered` in the public schema with what came of it.
@@ -31,15 +31,15 @@ def cleanup_platform_trigger(
     says how many were queued and which were skipped, and why. When the broker refused and
     nothing was queued (BrokerUnavailable, a 503), nothing happened and nothing is logged.
     """
-    queued, skipped = cleanup_trigger_many(
-        schema_names=schema_names, dry_run=dry_run, triggered_by=actor
-    )
+    started = cleanup_trigger_many(schema_names=schema_names, dry_run=dry_run, triggered_by=actor)
+    queued, skipped = started.queued, started.skipped
     with transaction.atomic():
         platform_activity_record(
             actor=actor,
             verb=ActivityEvent.Verb.PLATFORM_TRIGGERED,
             target=_target(schema_names),
             data={
+                "trigger_id": started.trigger_id,
                 "tenants": None if schema_names is None else schema_names[:NAMES_LOGGED],
                 "dry_run": dry_run,
                 "queued": len(queued),
@@ -49,4 +49,4 @@ def cleanup_platform_trigger(
                 ],
             },
         )
-    return queued, skipped
+    return started

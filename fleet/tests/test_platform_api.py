@@ -22,6 +22,7 @@ ENDPOINTS = [
     ("get", "/api/platform/tenants/alpha/reports/", None),
     ("post", "/api/platform/cleanup/trigger/", {"tenants": ["alpha"], "dry_run": True}),
     ("get", "/api/platform/summary/", None),
+    ("get", "/api/platform/triggers/1/", None),
 ]
 
 

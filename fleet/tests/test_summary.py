@@ -183,3 +183,26 @@ def test_the_summary_costs_the_same_queries_at_3_and_at_60_tenants_and_lists_50(
 
     assert counts[0] == counts[1]
     assert listed == [3, 50]
+
+
+def test_removals_of_30_days_count_whole_days_and_the_part_of_the_first_after_its_hour(
+    operator: dict[str, str],
+) -> None:
+    """The 30-day figure reads per-day sums (kept by the database) and, for the day the
+    window starts in, only the runs after its start; a deleted tenant's runs drop out."""
+    acme, globex = tenant("acme"), tenant("globex")
+    day = timedelta(days=1)
+    outcome(acme, 1, "succeeded", 30 * day + HOUR, removed=1000)  # just outside
+    outcome(acme, 2, "succeeded", 30 * day - HOUR, removed=200)  # just inside
+    outcome(acme, 3, "succeeded", 29 * day - HOUR, removed=30)  # maybe the same UTC day
+    outcome(acme, 4, "failed", 10 * day, removed=4)
+    outcome(globex, 5, "succeeded", HOUR, removed=5000)
+    outcome(acme, 6, "succeeded", 2 * HOUR, removed=0)
+
+    assert summary(operator)["users_removed_30d"] == 200 + 30 + 4 + 5000
+    assert summary(operator)["users_removed_24h"] == 5000
+
+    globex.delete()
+
+    assert summary(operator)["users_removed_30d"] == 200 + 30 + 4
+    assert summary(operator)["users_removed_24h"] == 0

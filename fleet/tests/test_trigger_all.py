@@ -73,7 +73,10 @@ def test_named_tenants_are_queued_and_the_others_skipped_with_their_reason(
     response = trigger(operator, {"tenants": names, "dry_run": True})
 
     assert response.status_code == 202, response.content
-    assert response.json() == {
+    body = response.json()
+    body_trigger_id = body.pop("trigger_id")
+    assert isinstance(body_trigger_id, int)
+    assert body == {
         "runs": [{"tenant": "alpha"}],
         "skipped": [
             {"tenant": "beta", "reason": f"A cleanup is already running (report {running.pk})."},
@@ -99,6 +102,7 @@ def test_named_tenants_are_queued_and_the_others_skipped_with_their_reason(
 
     again = trigger(operator, {"tenants": ["alpha"]}).json()
     assert again == {
+        "trigger_id": body_trigger_id + 1,
         "runs": [],
         "skipped": [{"tenant": "alpha", "reason": "A cleanup is already queued."}],
     }
@@ -112,7 +116,7 @@ def test_trigger_all_queues_every_active_idle_tenant_and_lists_no_suspended_one(
 
     body = trigger(operator, {}).json()
 
-    assert body == {"runs": [{"tenant": "alpha"}], "skipped": []}
+    assert body == {"trigger_id": body["trigger_id"], "runs": [{"tenant": "alpha"}], "skipped": []}
     assert registry("alpha", "beta") == {"alpha": ("queued", None), "beta": ("", None)}
     (queued,) = dispatched()
     assert queued[2]["dry_run"] is None  # each tenant's policy decides
@@ -224,11 +228,11 @@ def test_trigger_all_runs_reach_a_real_worker_and_create_their_own_reports(
     first, second = make_live_tenant(), make_live_tenant()
     schemas = (first.schema_name, second.schema_name)
 
-    queued, skipped = cleanup_trigger_many(
+    started = cleanup_trigger_many(
         schema_names=list(schemas), dry_run=True, triggered_by="operator"
     )
 
-    assert (queued, skipped) == (list(schemas), [])
+    assert (started.queued, started.skipped) == (list(schemas), [])
     deadline = time.monotonic() + 60
     while set(registry(*schemas).values()) != {("", None)}:
         assert time.monotonic() < deadline, f"runs never finished: {registry(*schemas)}"

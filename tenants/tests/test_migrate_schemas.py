@@ -104,6 +104,7 @@ def test_a_schema_without_a_migrations_table_is_migrated_from_scratch(
 def test_finding_up_to_date_schemas_is_one_query_and_counts_a_missing_table_or_schema_as_behind(
     tenant_a: Tenant,
 ) -> None:
+    """(One query per SCHEMAS_PER_QUERY schemas: see the test below.)"""
     with connection.cursor() as cursor:
         cursor.execute('CREATE SCHEMA "no_table"')
     schemas = ["alpha", "no_table", "no_such_schema", "public"]
@@ -114,6 +115,22 @@ def test_finding_up_to_date_schemas_is_one_query_and_counts_a_missing_table_or_s
     assert current == {"alpha", "public"}
     # django-tenants may first point the connection's search_path at public.
     assert len([q for q in queries if not q["sql"].startswith("SET search_path")]) == 1
+
+
+def test_many_schemas_are_read_a_few_hundred_per_query(
+    tenant_a: Tenant, tenant_b: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL's lock table cannot hold a lock on 10,000 schemas' tables at once."""
+    from tenants import schemas as module
+
+    monkeypatch.setattr(module, "SCHEMAS_PER_QUERY", 2)
+    names = ["alpha", "no_such_schema", "beta", "public", "another_missing"]
+
+    with CaptureQueriesContext(connection) as queries:
+        current = schemas_up_to_date(names, migrations_on_disk())
+
+    assert current == {"alpha", "beta", "public"}
+    assert len([q for q in queries if not q["sql"].startswith("SET search_path")]) == 3
 
 
 def test_a_schema_missing_one_migration_record_is_behind(

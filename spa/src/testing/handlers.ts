@@ -263,7 +263,19 @@ export const handlers = [
   http.post('/api/platform/cleanup/trigger/', async ({ request }) => {
     const body = (await request.json()) as { tenants?: string[] };
     const targets = body.tenants ?? db.tenants.map((t) => t.schema_name);
-    return HttpResponse.json({ runs: targets.map((tenant) => ({ tenant })), skipped: [] }, { status: 202 });
+    return HttpResponse.json({ trigger_id: 1, runs: targets.map((tenant) => ({ tenant })), skipped: [] }, { status: 202 });
   }),
   http.get('/api/platform/summary/', () => HttpResponse.json(db.summary)),
+  // A trigger's runs, as a worker has not taken any yet.
+  http.get('/api/platform/triggers/:id/', ({ params }) =>
+    HttpResponse.json({
+      id: Number(params.id),
+      created_at: '2026-01-01T00:00:00Z',
+      created_by: 'operator',
+      count: 0,
+      next: null,
+      previous: null,
+      results: [],
+    }),
+  ),
 ];

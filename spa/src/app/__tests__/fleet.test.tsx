@@ -133,7 +133,7 @@ describe('tenants table at fleet scale', () => {
     const tenants = Array.from({ length: 30 }, (_, i) => ({ tenant: `t${i}` }));
     server.use(
       http.post('/api/platform/cleanup/trigger/', () =>
-        HttpResponse.json({ runs: tenants, skipped: [{ tenant: 'busy', reason: 'A cleanup is already running (report 3).' }] }, { status: 202 }),
+        HttpResponse.json({ trigger_id: 7, runs: tenants, skipped: [{ tenant: 'busy', reason: 'A cleanup is already running (report 3).' }] }, { status: 202 }),
       ),
     );
     const { user } = renderApp({ host: platformHost, path: '/tenants' });
@@ -160,7 +160,7 @@ describe('tenant drill-in', () => {
       http.post('/api/platform/cleanup/trigger/', () => {
         // The worker takes the run a moment later and creates its report.
         setTimeout(() => db.reports.unshift(makeReport({ id: 2, status: 'queued', created_at: new Date().toISOString(), dry_run: true })), 100);
-        return HttpResponse.json({ runs: [{ tenant: 'acme' }], skipped: [] }, { status: 202 });
+        return HttpResponse.json({ trigger_id: 7, runs: [{ tenant: 'acme' }], skipped: [] }, { status: 202 });
       }),
     );
     const { user } = renderApp({ host: platformHost, path: '/tenants/acme' });

@@ -32,7 +32,7 @@ describe('operator console', () => {
     server.use(
       http.post('/api/platform/cleanup/trigger/', async ({ request }) => {
         sent = await request.json();
-        return HttpResponse.json({ runs: [{ tenant: 'acme' }], skipped: [{ tenant: 'globex', reason: 'already_running' }] }, { status: 202 });
+        return HttpResponse.json({ trigger_id: 7, runs: [{ tenant: 'acme' }], skipped: [{ tenant: 'globex', reason: 'already_running' }] }, { status: 202 });
       }),
     );
     const { user } = renderApp({ host: platformHost, path: '/tenants' });
@@ -51,12 +51,51 @@ describe('operator console', () => {
     expect(screen.getByText('Queued 1 run, skipped 1')).toBeInTheDocument();
   });
 
+  it('follows the runs it queued: each report id and status as the workers create them', async () => {
+    let asked = 0;
+    server.use(
+      http.post('/api/platform/cleanup/trigger/', () =>
+        HttpResponse.json({ trigger_id: 7, runs: [{ tenant: 'acme' }, { tenant: 'globex' }], skipped: [] }, { status: 202 }),
+      ),
+      http.get('/api/platform/triggers/7/', ({ request }) => {
+        asked += 1;
+        expect(new URL(request.url).searchParams.get('page_size')).toBe('20');
+        const done = asked > 1;
+        return HttpResponse.json({
+          id: 7,
+          created_at: '2026-01-01T00:00:00Z',
+          created_by: 'operator',
+          count: 2,
+          next: null,
+          previous: null,
+          results: [
+            { tenant: 'acme', report_id: done ? 12 : null, status: done ? 'succeeded' : 'queued' },
+            { tenant: 'globex', report_id: null, status: done ? 'withdrawn' : 'queued' },
+          ],
+        });
+      }),
+    );
+    const { user } = renderApp({ host: platformHost, path: '/tenants' });
+
+    await user.click(await screen.findByRole('checkbox', { name: 'Select Acme Inc' }));
+    await user.click(screen.getByRole('checkbox', { name: 'Select Globex Inc' }));
+    await user.click(screen.getByRole('button', { name: 'Trigger selected' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Run cleanup on selected tenants?' });
+    await user.click(within(dialog).getByRole('button', { name: 'Start dry runs' }));
+
+    const results = await screen.findByRole('list', { name: 'Trigger results' });
+    const acme = (await within(results).findByText(/report 12/, {}, { timeout: 5000 })).closest('li') as HTMLElement;
+    expect(within(acme).getByText('Succeeded')).toBeInTheDocument();
+    const globex = within(results).getByRole('link', { name: 'globex' }).closest('li') as HTMLElement;
+    expect(within(globex).getByText('withdrawn')).toBeInTheDocument();
+  });
+
   it('triggers all tenants without naming them', async () => {
     let sent: unknown = null;
     server.use(
       http.post('/api/platform/cleanup/trigger/', async ({ request }) => {
         sent = await request.json();
-        return HttpResponse.json({ runs: [], skipped: [] }, { status: 202 });
+        return HttpResponse.json({ trigger_id: 7, runs: [], skipped: [] }, { status: 202 });
       }),
     );
     const { user } = renderApp({ host: platformHost, path: '/tenants' });
@@ -257,7 +296,10 @@ describe('tenant drill-in', () => {
     server.use(
       http.post('/api/platform/cleanup/trigger/', async ({ request }) => {
         sent = await request.json();
-        return HttpResponse.json({ runs: [], skipped: [{ tenant: 'acme', reason: 'A cleanup is already queued or running (report 4).' }] }, { status: 202 });
+        return HttpResponse.json(
+          { trigger_id: 7, runs: [], skipped: [{ tenant: 'acme', reason: 'A cleanup is already queued or running (report 4).' }] },
+          { status: 202 },
+        );
       }),
     );
     const { user } = renderApp({ host: platformHost, path: '/tenants/acme' });

@@ -151,6 +151,7 @@ export const queryLimits = {
   exemptions_list: { page: { minimum: 1, maximum: 999999999 }, page_size: { minimum: 1, maximum: 1000 } },
   platform_tenants_list: { page: { minimum: 1, maximum: 999999999 }, page_size: { minimum: 1, maximum: 1000 }, search: { maxLength: 253 } },
   platform_tenants_reports_list: { page: { minimum: 1, maximum: 999999999 }, page_size: { minimum: 1, maximum: 1000 } },
+  platform_triggers_retrieve: { page: { minimum: 1, maximum: 999999999 }, page_size: { minimum: 1, maximum: 1000 } },
   reports_list: { page: { minimum: 1, maximum: 999999999 }, page_size: { minimum: 1, maximum: 1000 } },
   reports_notices_list: { page: { minimum: 1, maximum: 999999999 }, page_size: { minimum: 1, maximum: 1000 } },
   reports_users_list: { page: { minimum: 1, maximum: 999999999 }, page_size: { minimum: 1, maximum: 1000 } },

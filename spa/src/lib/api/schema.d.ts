@@ -318,6 +318,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/platform/triggers/{trigger_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a trigger-all started: each tenant's report id and status, a page at a time
+         * @description Report ids appear as the runs' tasks create their reports; statuses come from the public registry and run history (a fixed number of queries per page, whatever the number of tenants).
+         */
+        get: operations["platform_triggers_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/reports/": {
         parameters: {
             query?: never;
@@ -960,7 +980,7 @@ export interface components {
         };
         /**
          * @description A tenant whose run was queued. Its report is created by the run's task (so it has no
-         *     id yet); until then the tenants list shows the run as `active_run` without one.
+         *     id yet); the trigger's handle shows the id once it exists.
          */
         PlatformRun: {
             tenant: string;
@@ -975,6 +995,8 @@ export interface components {
             dry_run?: boolean | null;
         };
         PlatformTriggerResponse: {
+            /** @description Follow the runs at `GET /api/platform/triggers/{trigger_id}/` */
+            trigger_id: number;
             runs: components["schemas"]["PlatformRun"][];
             skipped: components["schemas"]["PlatformSkip"][];
         };
@@ -1255,6 +1277,20 @@ export interface components {
             access: string;
             refresh: string;
         };
+        /** @description A trigger-all and a page of its runs (`?page=N&page_size=M`, as every list). */
+        Trigger: {
+            id: number;
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            /** @description Runs the trigger queued */
+            count: number;
+            /** Format: uri */
+            next: string | null;
+            /** Format: uri */
+            previous: string | null;
+            results: components["schemas"]["TriggerRun"][];
+        };
         /**
          * @description * `manual` - Manual
          *     * `schedule` - Schedule
@@ -1270,6 +1306,35 @@ export interface components {
             task_id: string;
             status: string;
         };
+        TriggerRun: {
+            /** @description The tenant's schema name */
+            tenant: string;
+            /** @description Null until the run's task has created its report */
+            report_id: number | null;
+            /**
+             * @description The report's status; `withdrawn`: the run will not happen (the tenant was suspended or deleted before it started) and made no report
+             *
+             *     * `queued` - queued
+             *     * `running` - running
+             *     * `succeeded` - succeeded
+             *     * `failed` - failed
+             *     * `aborted` - aborted
+             *     * `awaiting_approval` - awaiting_approval
+             *     * `withdrawn` - withdrawn
+             */
+            status: components["schemas"]["TriggerRunStatusEnum"];
+        };
+        /**
+         * @description * `queued` - queued
+         *     * `running` - running
+         *     * `succeeded` - succeeded
+         *     * `failed` - failed
+         *     * `aborted` - aborted
+         *     * `awaiting_approval` - awaiting_approval
+         *     * `withdrawn` - withdrawn
+         * @enum {string}
+         */
+        TriggerRunStatusEnum: "queued" | "running" | "succeeded" | "failed" | "aborted" | "awaiting_approval" | "withdrawn";
         /** @description A matched user whose address refused their notice. */
         UndeliverableUser: {
             user_id: number;
@@ -2377,6 +2442,68 @@ export interface operations {
             };
             /** @description `{detail}` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    platform_triggers_retrieve: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                trigger_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trigger"];
+                };
+            };
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -5,5 +5,6 @@ export const platformKeys = {
   tenants: (scope: string) => [scope, 'platform', 'tenants'] as const,
   tenantPage: (scope: string, params: TenantListParams) => [scope, 'platform', 'tenants', 'list', params] as const,
   summary: (scope: string) => [scope, 'platform', 'summary'] as const,
+  trigger: (scope: string, id: number, pageSize: number) => [scope, 'platform', 'triggers', id, { pageSize }] as const,
   tenantReports: (scope: string, schema: string, page: number) => [scope, 'platform', 'tenants', schema, 'reports', { page }] as const,
 };

@@ -6,9 +6,10 @@ import { platformKeys } from './keys';
 
 /**
  * POST /api/platform/cleanup/trigger/ {tenants?, dry_run?} →
- * 202 {runs: [{tenant}], skipped: [{tenant, reason}]}.
+ * 202 {trigger_id, runs: [{tenant}], skipped: [{tenant, reason}]}.
  * Without `tenants`, every active tenant is triggered. Each queued run creates its
- * report when a worker takes it: the tenants list shows it as `active_run` meanwhile.
+ * report when a worker takes it: GET /api/platform/triggers/{trigger_id}/ lists each run's
+ * report id and status, and the tenants list shows it as `active_run` meanwhile.
  */
 export function triggerTenants(input: PlatformTriggerInput): Promise<PlatformTriggerResponse> {
   return api.post<PlatformTriggerResponse>('/api/platform/cleanup/trigger/', input);

@@ -15,6 +15,7 @@ import { useDebouncedValue } from '@/lib/use-debounced-value';
 import { useTenants } from '../api/get-tenants';
 import type { TenantListParams } from '../api/tenant-list-params';
 import { TENANT_STATUS_FILTER_LABEL, useTenantListParams } from '../use-tenant-list-params';
+import { useTrigger } from '../api/get-trigger';
 import { useTriggerTenants } from '../api/trigger-tenants';
 import { CreateTenantDialog } from './CreateTenantDialog';
 import { FleetSummary } from './FleetSummary';
@@ -350,6 +351,10 @@ const SKIP_REASON: Record<string, string> = {
 const RESULTS_SHOWN = 20;
 
 function TriggerResult({ result, onDismiss }: { result: PlatformTriggerResponse; onDismiss: () => void }) {
+  // The handle's first page lists the same runs in the same order, with their reports as the
+  // workers create them.
+  const trigger = useTrigger(result.trigger_id, RESULTS_SHOWN);
+  const followed = new Map((trigger.data?.results ?? []).map((r) => [r.tenant, r]));
   const runs = result.runs.slice(0, RESULTS_SHOWN);
   const skipped = result.skipped.slice(0, RESULTS_SHOWN);
   const more = result.runs.length - runs.length + result.skipped.length - skipped.length;
@@ -364,11 +369,22 @@ function TriggerResult({ result, onDismiss }: { result: PlatformTriggerResponse;
       }
     >
       <ul className="result-list" aria-label="Trigger results">
-        {runs.map((r) => (
-          <li key={`run-${r.tenant}`}>
-            <Badge tone="success">queued</Badge> <Link to={`/tenants/${r.tenant}`}>{r.tenant}</Link>
-          </li>
-        ))}
+        {runs.map((r) => {
+          const run = followed.get(r.tenant);
+          return (
+            <li key={`run-${r.tenant}`}>
+              {run && run.status !== 'withdrawn' ? (
+                <StatusBadge status={run.status} />
+              ) : run ? (
+                <Badge tone="warning">withdrawn</Badge>
+              ) : (
+                <Badge tone="success">queued</Badge>
+              )}{' '}
+              <Link to={`/tenants/${r.tenant}`}>{r.tenant}</Link>
+              {run?.report_id != null && <span className="muted"> · report {run.report_id}</span>}
+            </li>
+          );
+        })}
         {skipped.map((s) => (
           <li key={`skip-${s.tenant}`}>
             <Badge tone="warning">skipped</Badge> {s.tenant} — {SKIP_REASON[s.reason] ?? s.reason}

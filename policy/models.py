@@ -224,7 +224,7 @@ class RunOutcome(models.Model):
 
 class RemovalDay(models.Model):
     """Users removed per UTC day, summed from `RunOutcome` by the database itself (triggers on
-    its insert and delete, `policy/migrations/0002_removal_day.py`), so the fleet summary's
+    its insert and delete, `policy/migrations/0004_removal_day.py`), so the fleet summary's
     30-day figure reads about 30 rows instead of one row per run (300,000 at 10,000 tenants).
     Only runs that removed somebody touch it: dry and aborted runs finishing at once never
     wait on each other for today's row."""

@@ -52,7 +52,7 @@ DROP FUNCTION policy_removalday_subtract();
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("policy", "0001_initial"),
+        ("policy", "0003_notice_text"),
     ]
 
     operations = [

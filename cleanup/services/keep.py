@@ -27,6 +27,8 @@ from django.utils import timezone
 from accounts.models import User
 from cleanup.models import CleanupNotice
 from core.errors import ServiceError
+from webhooks import catalogue
+from webhooks.services.events import users_pages, webhook_events_emit
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +128,10 @@ def keep_link_follow(*, tenant_pk: int, token: str) -> User:
             raise KeepLinkAccountInactive()
         get_user_model().objects.filter(pk=user.pk).update(last_seen=now)
         user.last_seen = now
+        kept = {"id": user.pk, "username": user.username, "email": user.email, "reason": "keep_link"}
+        webhook_events_emit(
+            type=catalogue.USER_KEPT, pages=users_pages([kept], notice_id=claim.notice_id)
+        )
     logger.info(
         "cleanup.notice.kept",
         extra={"user_id": user.pk, "notice_id": claim.notice_id},

@@ -32,17 +32,12 @@ from webhooks.services.endpoints import (
     endpoint_secret_overlap,
     endpoint_secret_rotate,
     endpoint_test,
+    endpoint_input_check,
     endpoint_update,
-    events_normalize,
 )
 
 # The API-token scope of every webhook endpoint (docs/webhooks.md#the-api).
 WEBHOOKS_SCOPE = "webhooks:write"
-
-
-def _events_check(data: dict[str, Any]) -> None:
-    if "events" in data:
-        events_normalize(data["events"])
 
 
 class WebhookListCreateApi(TenantAdminApi, ListAPIView):
@@ -72,7 +67,7 @@ class WebhookListCreateApi(TenantAdminApi, ListAPIView):
         summary="Register an endpoint; the answer holds its secret (`whsec_...`), shown once",
     )
     def post(self, request: Request) -> Response:
-        data = validate_with(EndpointCreateSerializer(data=request.data), _events_check)
+        data = validate_with(EndpointCreateSerializer(data=request.data), endpoint_input_check)
         endpoint, secret = endpoint_create(**data, actor=request.user.get_username())
         body = {**EndpointSerializer(endpoint).data, "secret": secret}
         return Response(body, status=status.HTTP_201_CREATED)
@@ -94,7 +89,7 @@ class WebhookDetailApi(TenantAdminApi):
     )
     def patch(self, request: Request, endpoint_id: int) -> Response:
         get_object_or_404(Endpoint, pk=endpoint_id)
-        data = validate_with(EndpointUpdateSerializer(data=request.data), _events_check)
+        data = validate_with(EndpointUpdateSerializer(data=request.data), endpoint_input_check)
         endpoint = endpoint_update(
             endpoint_id=endpoint_id, data=data, actor=request.user.get_username()
         )

@@ -179,7 +179,7 @@ def warn_stage() -> Stage:
 
 
 def _removal_batches(users: QuerySet[Any], action: str, report_id: int) -> Batches:
-    def build(size: int, users: bool) -> tuple[str, list[Any]]:
+    def build(size: int, with_users: bool) -> tuple[str, list[Any]]:
         # Locked, and re-checked by PostgreSQL against the latest row version: a user who
         # signs in while the batch waits for their row is no longer selected.
         picked = (
@@ -188,7 +188,7 @@ def _removal_batches(users: QuerySet[Any], action: str, report_id: int) -> Batch
             .values("reason", "noticed_at", user=F("pk"))[:size]
         )
         return removal_statement(
-            report_id, picked, action, first=_window_bounds(), also=UPPER, users=users
+            report_id, picked, action, first=_window_bounds(), also=UPPER, users=with_users
         )
 
     return Batches(build)

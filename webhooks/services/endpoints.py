@@ -86,20 +86,28 @@ def _get(endpoint_id: int, *, lock: bool = False) -> Endpoint:
     return endpoint
 
 
+def endpoint_input_check(data: dict[str, Any]) -> None:
+    """The rules of whichever of `url` and `events` `data` holds (read-only: resolves the
+    URL's name), every problem at once. Raises ValidationError."""
+    errors: dict[str, list[str]] = {}
+    checks = {"url": _url_checked, "events": events_normalize}
+    for name, check in checks.items():
+        if name in data:
+            try:
+                check(data[name])
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+
+
 def endpoint_create(
     *, url: str, events: list[str], description: str = "", actor: str
 ) -> tuple[Endpoint, str]:
     """Register an endpoint of the current tenant; return it and its secret (shown once).
     Raises ValidationError (400) for a URL a webhook may not go to (docs/webhooks.md), an
     unknown event type, or too many endpoints."""
-    errors: dict[str, list[str]] = {}
-    for check in (lambda: _url_checked(url), lambda: events_normalize(events)):
-        try:
-            check()
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
-    if errors:
-        raise ValidationError(errors)
+    endpoint_input_check({"url": url, "events": events})
     secret = secret_make()
     with transaction.atomic():
         if Endpoint.objects.count() >= MAX_ENDPOINTS:
@@ -122,8 +130,7 @@ def endpoint_update(*, endpoint_id: int, data: dict[str, Any], actor: str) -> En
     """Change an endpoint's `url`, `events`, `description` or `enabled`. Enabling it again
     clears its failure streak and the reason it was disabled; disabling it by hand says who
     did. Logs `webhook.updated` with each changed field's old and new value."""
-    if "url" in data:
-        _url_checked(data["url"])
+    endpoint_input_check(data)
     if "events" in data:
         data = {**data, "events": events_normalize(data["events"])}
     with transaction.atomic():

@@ -274,16 +274,17 @@ class Stack:
         )
 
     def worker_start(
-        self, name: str = "worker", queues: str = "cleanup,default,notices"
+        self, name: str = "worker", queues: str = "cleanup,default,notices", **env: str
     ) -> subprocess.Popen[bytes]:
         """A real `celery -A config worker -Q <queues>` (solo pool: the task runs in the main
-        process)."""
+        process), with `env` on top of the stack's environment."""
         worker = self._spawn(
             name,
             [
                 *(str(BIN / "celery"), "-A", "config", "worker", "-Q", queues, "-n", f"{name}@%h"),
                 *("--pool=solo", "--loglevel=INFO"),
             ],
+            **env,
         )
         return worker
 

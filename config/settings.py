@@ -497,5 +497,7 @@ SPECTACULAR_SETTINGS = {
         "AuditActionEnum": "cleanup.models.CleanupAuditEntry.Action",
         "TenantRoleEnum": "accounts.models.User.Role",
         "MeRoleEnum": ["admin", "auditor", "operator"],
+        "WebhookEventTypeEnum": "webhooks.serializers.EVENT_CHOICES",
+        "DeliveryStatusEnum": "webhooks.models.Delivery.Status",
     },
 }

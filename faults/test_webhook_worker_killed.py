@@ -14,7 +14,9 @@ ENV = {"WEBHOOK_ALLOW_PRIVATE": "1", "WEBHOOK_LEASE_S": "3"}
 
 
 def delivery(stack: Stack, schema: str) -> tuple[str, int]:
-    ((status, attempts),) = stack.sql("SELECT status, attempts FROM webhooks_delivery", schema=schema)
+    ((status, attempts),) = stack.sql(
+        "SELECT status, attempts FROM webhooks_delivery", schema=schema
+    )
     return status, attempts
 
 
@@ -51,10 +53,13 @@ def test_a_worker_killed_mid_delivery_loses_nothing(stack: Stack) -> None:
             # Beat's sweeper, by hand: once the dead worker's lease is over it publishes the
             # delivery again.
             wait_for(
-                lambda: "'hooked': 1" in stack.python(
-                    "from webhooks.services.upkeep import webhooks_sweep\n"
-                    "print(webhooks_sweep())\n",
-                    **ENV,
+                lambda: (
+                    "'hooked': 1"
+                    in stack.python(
+                        "from webhooks.services.upkeep import webhooks_sweep\n"
+                        "print(webhooks_sweep())\n",
+                        **ENV,
+                    )
                 ),
                 "the sweeper to publish the delivery again",
                 every=1,

@@ -127,9 +127,7 @@ def url_parse(url: str) -> Target:
     schemes = ("https", "http") if allow_private() else ("https",)
     if parts.scheme.lower() not in schemes:
         raise UrlRefused(
-            "Use an https:// URL."
-            if not allow_private()
-            else "Use an https:// or http:// URL."
+            "Use an https:// URL." if not allow_private() else "Use an https:// or http:// URL."
         )
     if parts.username is not None or parts.password is not None:
         raise UrlRefused("Put no user name or password in the URL: verify the signature instead.")
@@ -157,7 +155,9 @@ def url_parse(url: str) -> Target:
 
 def _resolve(host: str, port: int) -> list[IPAddress]:
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos))
+    return list(
+        dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos)
+    )
 
 
 def addresses_of(target: Target) -> list[IPAddress]:

@@ -29,10 +29,10 @@ from webhooks.services.endpoints import (
     delivery_replay,
     endpoint_create,
     endpoint_delete,
+    endpoint_input_check,
     endpoint_secret_overlap,
     endpoint_secret_rotate,
     endpoint_test,
-    endpoint_input_check,
     endpoint_update,
 )
 

@@ -89,7 +89,9 @@ class Delivery(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["endpoint", "-created_at", "-id"], name="webhooks_delivery_list_idx"),
+            models.Index(
+                fields=["endpoint", "-created_at", "-id"], name="webhooks_delivery_list_idx"
+            ),
             # The sweeper's query: the few pending deliveries, by when they are due.
             models.Index(
                 fields=["next_attempt_at"],

@@ -51,7 +51,9 @@ def _connection(target: Target, address: str, timeout: float) -> http.client.HTT
     conn: http.client.HTTPConnection
     if target.scheme == "https":
         context = ssl.create_default_context(cafile=getattr(settings, "WEBHOOK_CA_FILE", None))
-        conn = http.client.HTTPSConnection(target.host, target.port, timeout=timeout, context=context)
+        conn = http.client.HTTPSConnection(
+            target.host, target.port, timeout=timeout, context=context
+        )
     else:
         conn = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
 

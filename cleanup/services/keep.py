@@ -128,7 +128,12 @@ def keep_link_follow(*, tenant_pk: int, token: str) -> User:
             raise KeepLinkAccountInactive()
         get_user_model().objects.filter(pk=user.pk).update(last_seen=now)
         user.last_seen = now
-        kept = {"id": user.pk, "username": user.username, "email": user.email, "reason": "keep_link"}
+        kept = {
+            "id": user.pk,
+            "username": user.username,
+            "email": user.email,
+            "reason": "keep_link",
+        }
         webhook_events_emit(
             type=catalogue.USER_KEPT, pages=users_pages([kept], notice_id=claim.notice_id)
         )

@@ -33,11 +33,11 @@ def removal_statement(
     action: str,
     first: str = "",
     also: str = "NULL",
-    users: bool = False,
+    with_users: bool = False,
 ) -> tuple[str, list[Any]]:
     """The statement that deactivates or deletes the users `picked` selects, and audits
     each; and its parameters. It returns how many users it removed, the greatest of their
-    primary keys, `also`, a scalar SQL expression without parameters, and — with `users` —
+    primary keys, `also`, a scalar SQL expression without parameters, and — with `with_users` —
     the removed users as a JSON array for the webhooks' users event (`USERS_JSON`), else
     NULL. `first` is a CTE put before all others (its parameters go before the ones
     returned).
@@ -81,7 +81,7 @@ def removal_statement(
     audit_table = _quote(CleanupAuditEntry._meta.db_table)
     users_json = (
         USERS_JSON.format(id="user_id", username="username", email="email", reason="reason")
-        if users
+        if with_users
         else "NULL"
     )
     statement = f"""

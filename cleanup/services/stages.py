@@ -188,7 +188,7 @@ def _removal_batches(users: QuerySet[Any], action: str, report_id: int) -> Batch
             .values("reason", "noticed_at", user=F("pk"))[:size]
         )
         return removal_statement(
-            report_id, picked, action, first=_window_bounds(), also=UPPER, users=with_users
+            report_id, picked, action, first=_window_bounds(), also=UPPER, with_users=with_users
         )
 
     return Batches(build)
@@ -203,9 +203,7 @@ def remove_batches(report_id: int, spec: PolicySpec, now: datetime) -> Batches:
 def remove_stage(spec: PolicySpec) -> Stage:
     if spec.action == "delete":
         return Stage("remove", remove_batches, "users_deleted", True, catalogue.USERS_DELETED)
-    return Stage(
-        "remove", remove_batches, "users_deactivated", True, catalogue.USERS_DEACTIVATED
-    )
+    return Stage("remove", remove_batches, "users_deactivated", True, catalogue.USERS_DEACTIVATED)
 
 
 def expire_batches(report_id: int, spec: PolicySpec, now: datetime) -> Batches:

@@ -61,8 +61,10 @@ def signed_headers(endpoint: Endpoint, event: Event, body: bytes, now: datetime)
     holds two signatures, space-separated (`v1,<new> v1,<previous>`): a receiver that
     verifies with either secret accepts the message."""
     secrets = [endpoint.secret]
-    if endpoint.previous_secret and endpoint.previous_secret_expires_at and (
-        endpoint.previous_secret_expires_at > now
+    if (
+        endpoint.previous_secret
+        and endpoint.previous_secret_expires_at
+        and (endpoint.previous_secret_expires_at > now)
     ):
         secrets.append(endpoint.previous_secret)
     signatures = [Webhook(secret).sign(event.webhook_id, now, body) for secret in secrets]
@@ -180,7 +182,9 @@ def endpoint_disable_if_failing(endpoint_id: int, now: datetime) -> bool:
     if not disabled.update(enabled=False, disabled_reason=reason):
         return False
     endpoint = Endpoint.objects.get(pk=endpoint_id)
-    Delivery.objects.filter(endpoint_id=endpoint_id, status=Status.PENDING).update(status=Status.FAILED, next_attempt_at=None, last_error="The endpoint was disabled.")
+    Delivery.objects.filter(endpoint_id=endpoint_id, status=Status.PENDING).update(
+        status=Status.FAILED, next_attempt_at=None, last_error="The endpoint was disabled."
+    )
     activity_record(
         actor=ActivityEvent.SYSTEM_ACTOR,
         verb=ActivityEvent.Verb.WEBHOOK_DISABLED,

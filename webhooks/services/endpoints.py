@@ -8,6 +8,7 @@ the calls that make one (create, rotate) and never logged.
 import base64
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -90,7 +91,7 @@ def endpoint_input_check(data: dict[str, Any]) -> None:
     """The rules of whichever of `url` and `events` `data` holds (read-only: resolves the
     URL's name), every problem at once. Raises ValidationError."""
     errors: dict[str, list[str]] = {}
-    checks = {"url": _url_checked, "events": events_normalize}
+    checks: dict[str, Callable[[Any], object]] = {"url": _url_checked, "events": events_normalize}
     for name, check in checks.items():
         if name in data:
             try:
@@ -220,9 +221,7 @@ def delivery_replay(*, endpoint_id: int, delivery_id: int) -> Delivery:
         )
         schema_name = current_schema()
         registry_due(schema_name, now)
-        transaction.on_commit(
-            partial(deliveries_publish, schema_name, [delivery.pk]), robust=True
-        )
+        transaction.on_commit(partial(deliveries_publish, schema_name, [delivery.pk]), robust=True)
     return delivery
 
 
@@ -230,5 +229,3 @@ def endpoint_secret_overlap(endpoint: Endpoint) -> Any:
     """Until when the previous secret still signs (None: no rotation in progress)."""
     until = endpoint.previous_secret_expires_at
     return until if endpoint.previous_secret and until and until > timezone.now() else None
-
-

@@ -74,9 +74,7 @@ def webhook_event_emit(*, type: str, data: dict[str, Any]) -> list[Delivery]:
     return webhook_events_emit(type=type, pages=[data])
 
 
-def users_pages(
-    users: Sequence[dict[str, Any]], **data: Any
-) -> list[dict[str, Any]]:
+def users_pages(users: Sequence[dict[str, Any]], **data: Any) -> list[dict[str, Any]]:
     """`users` ({id, username, email, reason}) cut into pages of at most USERS_PAGE_SIZE,
     each a users event's data with `data` beside `users`."""
     return [

@@ -88,9 +88,10 @@ def _sweep_tenant(schema_name: str, now: datetime) -> int:
                 # When the earliest pending delivery becomes sweepable: due, and its last
                 # publish a lease old.
                 cursor.execute(
-                    "SELECT min(GREATEST(next_attempt_at, published_at + %s)) "
+                    "SELECT min(GREATEST(next_attempt_at, "
+                    "published_at + make_interval(secs => %s))) "
                     f"FROM {table} WHERE status = %s",
-                    [lease, Status.PENDING],
+                    [lease.total_seconds(), Status.PENDING],
                 )
                 (next_due,) = cursor.fetchone()
         with connection.cursor() as cursor:

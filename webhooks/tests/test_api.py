@@ -108,8 +108,16 @@ def test_patch_changes_fields_and_enabling_again_clears_the_failure(api: Any) ->
     with schema_context("alpha"):
         (event,) = ActivityEvent.objects.filter(verb="webhook.updated")
         assert event.data["enabled"] == {"old": False, "new": True}
-    assert api.patch(f"/api/webhooks/{endpoint_id}/", {"enabled": "yes"}, format="json").status_code == 400
-    assert api.patch(f"/api/webhooks/{endpoint_id}/", {"url": "https://10.1.1.1/"}, format="json").status_code == 400
+    assert (
+        api.patch(f"/api/webhooks/{endpoint_id}/", {"enabled": "yes"}, format="json").status_code
+        == 400
+    )
+    assert (
+        api.patch(
+            f"/api/webhooks/{endpoint_id}/", {"url": "https://10.1.1.1/"}, format="json"
+        ).status_code
+        == 400
+    )
 
 
 def test_rotating_returns_the_new_secret_and_logs_it_without_the_secret(api: Any) -> None:
@@ -193,6 +201,9 @@ def test_another_tenants_endpoints_do_not_exist_here(api: Any, tenant_b: Any) ->
     assert beta.get(f"/api/webhooks/{mine}/").status_code in (200, 404)
     assert [e["url"] for e in beta.get("/api/webhooks/").json()["results"]] == [theirs.url]
     # alpha's token on beta's host is no token there.
-    assert client(TENANT_B, api._credentials["HTTP_AUTHORIZATION"].split()[1]).get(
-        "/api/webhooks/"
-    ).status_code == 401
+    assert (
+        client(TENANT_B, api._credentials["HTTP_AUTHORIZATION"].split()[1])
+        .get("/api/webhooks/")
+        .status_code
+        == 401
+    )

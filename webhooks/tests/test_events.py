@@ -17,11 +17,11 @@ from django_tenants.utils import schema_context
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from cleanup.models import CleanupAuditEntry
+from cleanup.services.execution import cleanup_run
 from cleanup.services.exemptions import exemption_create, exemption_delete
 from cleanup.services.keep import keep_link_follow, keep_token_make
 from cleanup.services.oversight import report_undo, user_reactivate
 from cleanup.services.start import cleanup_report_create
-from cleanup.services.execution import cleanup_run
 from cleanup.tests.factories import CleanupNoticeFactory
 from cleanup.tests.support import each_batch, run, set_policy
 from policy.models import CleanupPolicy
@@ -160,7 +160,11 @@ def test_oversight_keep_exemptions_and_policy_emit_their_events(in_tenant_a: Ten
     policy_update(policy=policy, data={"inactive_days": 120}, actor="admin")
 
     reactivated = events("user.reactivated")
-    assert [u["reason"] for e in reactivated for u in e.data["users"]] == ["reactivated", "undo", "undo"]
+    assert [u["reason"] for e in reactivated for u in e.data["users"]] == [
+        "reactivated",
+        "undo",
+        "undo",
+    ]
     assert sorted(users_in(reactivated)) == sorted(gone)
     (undone,) = events("run.undone")
     assert undone.data["reactivated"] == 2 and undone.data["undone_by"] == "admin"
@@ -226,7 +230,9 @@ def test_a_batch_failing_on_the_lock_timeout_emits_nothing_for_its_users(
     holder = other_connection()
     holder.autocommit = False
     with holder.cursor() as cursor:
-        cursor.execute(f'SELECT 1 FROM "{schema}".accounts_user WHERE id = %s FOR UPDATE', [gone[3]])
+        cursor.execute(
+            f'SELECT 1 FROM "{schema}".accounts_user WHERE id = %s FOR UPDATE', [gone[3]]
+        )
     release = threading.Timer(20, holder.rollback)
     release.start()
     try:

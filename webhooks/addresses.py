@@ -124,6 +124,8 @@ def url_parse(url: str) -> Target:
         port = parts.port
     except ValueError as exc:
         raise UrlRefused(f"This is not a valid URL ({exc}).") from exc
+    if port == 0:
+        raise UrlRefused("Port 0 is not a port a webhook can go to.")
     schemes = ("https", "http") if allow_private() else ("https",)
     if parts.scheme.lower() not in schemes:
         raise UrlRefused(

@@ -44,6 +44,10 @@ REFUSED = {
     "gopher": "gopher://93.184.215.14/",
     "a space": "https://93.184.215.14/a b",
     "a bad port": "https://93.184.215.14:99999/",
+    "port 0": "https://93.184.215.14:0/",
+    "fullwidth digits": "https://①②⑦.0.0.1/",
+    "ideographic dots": "https://127。0。0。1/",
+    "IPv4-compatible IPv6": "https://[::127.0.0.1]/",
 }
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core.dispatch import task_publish
+from core.dispatch import producer, task_publish
 from core.tenancy import current_schema
 from webhooks.catalogue import ALL, USERS_PAGE_SIZE
 from webhooks.models import Delivery, Endpoint, Event
@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 def webhook_subscribers(type: str) -> list[int]:
     """The ids of the current tenant's enabled endpoints that want events of `type`."""
-    rows = Endpoint.objects.filter(enabled=True).values_list("id", "events")
+    rows = Endpoint.objects.filter(enabled=True).order_by().values_list("id", "events")
     return [pk for pk, events in rows if ALL in events or type in events]
 
 
@@ -86,14 +86,21 @@ def users_pages(users: Sequence[dict[str, Any]], **data: Any) -> list[dict[str, 
 def deliveries_publish(
     schema_name: str, delivery_ids: Sequence[int], countdown: float | None = None
 ) -> None:
-    """Publish a task per delivery (`webhooks.deliver`). Never raises: what the broker
-    refuses stays pending, and the sweeper publishes it again after WEBHOOK_LEASE_S."""
-    for delivery_id in delivery_ids:
-        try:
-            task_publish("webhooks.deliver", args=[schema_name, delivery_id], countdown=countdown)
-        except Exception as exc:  # kombu/redis raise many types for "broker unreachable"
-            logger.warning(
-                "webhooks.publish_failed",
-                extra={"tenant": schema_name, "delivery_id": delivery_id, "error": repr(exc)},
-            )
-            return
+    """Publish a task per delivery (`webhooks.deliver`), over one broker connection in one
+    pipeline (a run's batch publishes from its own thread, after its commit: one round trip,
+    not one per delivery). Never raises: what the broker refuses stays pending, and the
+    sweeper publishes it again after WEBHOOK_LEASE_S."""
+    try:
+        with producer() as held, held.batch():
+            for delivery_id in delivery_ids:
+                task_publish(
+                    "webhooks.deliver",
+                    args=[schema_name, delivery_id],
+                    countdown=countdown,
+                    producer=held,
+                )
+    except Exception as exc:  # kombu/redis raise many types for "broker unreachable"
+        logger.warning(
+            "webhooks.publish_failed",
+            extra={"tenant": schema_name, "deliveries": len(delivery_ids), "error": repr(exc)},
+        )

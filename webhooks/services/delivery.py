@@ -100,6 +100,8 @@ def delivery_attempt(*, delivery_id: int) -> str | None:
     body = body_bytes(event)
     outcome = transport.post(endpoint.url, signed_headers(endpoint, event, body, now), body)
     status = _record(delivery.pk, endpoint.pk, outcome, timezone.now())
+    if status is None:
+        return None  # the endpoint was deleted meanwhile, its deliveries with it
     logger.info(
         "webhooks.delivery.attempt",
         extra={
@@ -116,9 +118,13 @@ def delivery_attempt(*, delivery_id: int) -> str | None:
     return status
 
 
-def _record(delivery_id: int, endpoint_id: int, outcome: transport.Outcome, now: datetime) -> str:
+def _record(
+    delivery_id: int, endpoint_id: int, outcome: transport.Outcome, now: datetime
+) -> str | None:
     with transaction.atomic():
-        delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
+        delivery = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
+        if delivery is None:
+            return None
         attempt = delivery.attempts + 1
         DeliveryAttempt.objects.create(
             delivery=delivery,

@@ -3,10 +3,12 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 VENV_STAMP := .venv/.installed
-# Local runs are development runs unless the shell or .env says otherwise (the shell wins).
+# Local runs are development runs unless the shell or .env says otherwise (the shell wins);
+# webhooks may go to local receivers (http://, loopback) unless the shell says otherwise.
 DOTENV ?= .env
 RUN_ENV := DEBUG=$${DEBUG:-$$(sed -n "s/^DEBUG=[\"']\{0,1\}\([^\"']*\).*/\1/p" $(DOTENV) 2>/dev/null | tail -n1 | grep . || echo 1)} \
-	ENV_FILE=$${ENV_FILE-$(abspath $(DOTENV))} PATH=$(CURDIR)/.venv/bin:$$PATH
+	ENV_FILE=$${ENV_FILE-$(abspath $(DOTENV))} PATH=$(CURDIR)/.venv/bin:$$PATH \
+	WEBHOOK_ALLOW_PRIVATE=$${WEBHOOK_ALLOW_PRIVATE:-$$(sed -n "s/^WEBHOOK_ALLOW_PRIVATE=[\"']\{0,1\}\([^\"']*\).*/\1/p" $(DOTENV) 2>/dev/null | tail -n1 | grep . || echo 1)}
 PROCFILE ?= Procfile
 
 .PHONY: run serve test install spa spa-check migrate seed check-services lint typecheck pytest compose-check schema schema-check e2e screenshots bench bench-quick bench-scale faults drill clean

@@ -20,6 +20,11 @@ class ActivityEvent(models.Model):
         EXEMPTION_CREATED = "exemption.created"
         EXEMPTION_DELETED = "exemption.deleted"
         USER_ROLE_CHANGED = "user.role_changed"
+        WEBHOOK_CREATED = "webhook.created"
+        WEBHOOK_UPDATED = "webhook.updated"
+        WEBHOOK_DELETED = "webhook.deleted"
+        WEBHOOK_SECRET_ROTATED = "webhook.secret_rotated"
+        WEBHOOK_DISABLED = "webhook.disabled"
         TENANT_CREATED = "tenant.created"
         PLATFORM_TRIGGERED = "platform.triggered"
 

@@ -14,7 +14,8 @@ from activity.models import ActivityEvent
         "`{old, new}`; `cleanup.triggered`: `{report_id, dry_run}`; `exemption.*`: "
         "`{exemption_id, reason, expires_at}`; `platform.triggered`: `{tenants (null: all; "
         "at most 50 named), dry_run, queued, skipped (counts), skipped_tenants: [{tenant, "
-        "reason}] (at most 50)}`; `tenant.created`: `{name, domain, admin}`.",
+        "reason}] (at most 50)}`; `tenant.created`: `{name, domain, admin}`; `webhook.*`: "
+        "`{endpoint_id, ...}` (`webhook.updated`: each changed field's `{old, new}`).",
     }
 )
 class EventDataField(serializers.JSONField):
@@ -26,7 +27,8 @@ class ActivityEventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(
         read_only=True,
         help_text="A username; `<username> (operator)` for an operator acting on a tenant; "
-        f"`{ActivityEvent.SYSTEM_ACTOR}` for what no person did (a command).",
+        f"`{ActivityEvent.SYSTEM_ACTOR}` for what no person did (a command, a webhook "
+        "endpoint disabled for failing).",
     )
     # The API names it `data`, as does the model; the stubs know only Serializer.data.
     data = EventDataField(read_only=True)  # type: ignore[assignment]

@@ -110,6 +110,9 @@ SHARED_APPS = [
     "policy",
     # The operators' work across tenants (no models of its own).
     "fleet",
+    # Also a tenant app: endpoints, events and deliveries in each tenant's schema; the
+    # registry of tenants with webhooks (what the sweeper visits) in public.
+    "webhooks",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -122,6 +125,7 @@ TENANT_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "cleanup",
     "activity",
+    "webhooks",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -288,7 +292,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # long trigger-all or hung runs never delay the tick; `notices` is for emails. A worker
 # started without -Q consumes all three; `-Q cleanup` etc. scales each on its own machines.
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in ("default", "cleanup", "notices")]
+# `webhooks` carries deliveries (docs/webhooks.md): network-bound, each up to
+# WEBHOOK_TIMEOUT_S, so a slow receiver never delays runs, emails or the tick.
+CELERY_TASK_QUEUES = [
+    Queue(name, routing_key=name) for name in ("default", "cleanup", "notices", "webhooks")
+]
 CELERY_TASK_ROUTES = {
     "cleanup.run_tenant": {"queue": "cleanup"},
     "cleanup.fan_out": {"queue": "default"},
@@ -298,6 +306,10 @@ CELERY_TASK_ROUTES = {
     "cleanup.send_test_notice": {"queue": "notices"},
     # Trigger-all's expansion into run tasks: housekeeping, quick.
     "cleanup.publish_runs": {"queue": "default"},
+    "webhooks.deliver": {"queue": "webhooks"},
+    "webhooks.sweep": {"queue": "default"},
+    "webhooks.purge": {"queue": "default"},
+    "webhooks.notify_disabled": {"queue": "notices"},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
@@ -417,6 +429,20 @@ if NOTICE_GIVE_UP_H < 0:
 # A keep link works until this many days after the removal date its notice announced.
 NOTICE_KEEP_LINK_DAYS = env.int("NOTICE_KEEP_LINK_DAYS", default=7)
 
+# --- Webhooks (docs/webhooks.md)
+# 1: plain http:// and private or loopback addresses are allowed as endpoints (local
+# receivers; `make run` sets it). Never in production: it opens the inside to SSRF.
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+# One deadline for a whole attempt: resolve, connect, TLS, send, read the answer's start.
+WEBHOOK_TIMEOUT_S = env.float("WEBHOOK_TIMEOUT_S", default=10.0)
+# How long an attempt holds its delivery, and how long a published task may take to be
+# picked up, before the sweeper publishes it again (a lost message, a killed worker).
+WEBHOOK_LEASE_S = env.int("WEBHOOK_LEASE_S", default=60)
+# An endpoint whose every attempt failed for this many hours is disabled.
+WEBHOOK_DISABLE_AFTER_H = env.int("WEBHOOK_DISABLE_AFTER_H", default=24)
+# A CA bundle to verify endpoints' certificates with instead of the system's (a private CA).
+WEBHOOK_CA_FILE = env.str("WEBHOOK_CA_FILE", default="") or None
+
 # --- REST API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.TenantJWTAuthentication"],
@@ -481,5 +507,7 @@ SPECTACULAR_SETTINGS = {
         "AuditActionEnum": "cleanup.models.CleanupAuditEntry.Action",
         "TenantRoleEnum": "accounts.models.User.Role",
         "MeRoleEnum": ["admin", "auditor", "operator"],
+        "WebhookEventTypeEnum": "webhooks.serializers.EVENT_CHOICES",
+        "DeliveryStatusEnum": "webhooks.models.Delivery.Status",
     },
 }

@@ -55,6 +55,7 @@ tenant = [
     path("api/", include("cleanup.urls")),
     path("api/", include(activity_urls.tenant_urlpatterns)),
     path("api/", include(accounts_urls.tenant_urlpatterns)),
+    path("api/", include("webhooks.urls")),
 ]
 # On every host, so a tenant host answers 404 rather than the dashboard's page.
 observability = [path("metrics", metrics)]

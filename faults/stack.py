@@ -282,7 +282,8 @@ class Stack:
         **env: str,
     ) -> subprocess.Popen[bytes]:
         """A real `celery -A config worker -Q <queues>`: the solo pool (the task runs in the
-        main process), or with `concurrency`, the prefork pool production runs."""
+        main process), or with `concurrency`, the prefork pool production runs; with `env` on
+        top of the stack's environment."""
         pool = (
             ("--pool=prefork", f"--concurrency={concurrency}") if concurrency else ("--pool=solo",)
         )

@@ -15,6 +15,8 @@ from activity.services import activity_record
 from policy.models import CleanupPolicy
 from policy.rules import POLICY_FIELDS, PolicySpec, next_run_at, policy_check
 from tenants.models import Tenant
+from webhooks import catalogue
+from webhooks.services.events import webhook_event_emit
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +113,9 @@ def policy_update(*, policy: CleanupPolicy, data: dict[str, Any], actor: str) ->
                     verb=ActivityEvent.Verb.POLICY_UPDATED,
                     target="cleanup policy",
                     data=changes,
+                )
+                webhook_event_emit(
+                    type=catalogue.POLICY_UPDATED, data={"changes": changes, "updated_by": actor}
                 )
     logger.info(
         "cleanup.policy.updated", extra={"tenant": policy.tenant_id, "fields": sorted(changes)}

@@ -30,6 +30,7 @@ from psycopg2 import errors as pg_errors
 
 from cleanup.models import CleanupReport
 from cleanup.selectors import stage_counts, undeliverable_users
+from cleanup.services.events import users_event_emit, users_event_targets
 from cleanup.services.registry import registry_heartbeat
 from cleanup.services.stages import Stage, stages_for
 from cleanup.services.transitions import report_finish, report_transition
@@ -279,7 +280,10 @@ def stage_run(
     The registry's mirror of the heartbeat (which the reaper's one query reads) is written
     at the stage's first batch and then at most every tenth of CLEANUP_STALE_AFTER_S, not
     at every batch: one write fewer per batch, and the mirror never lags enough to look
-    stale. Were it to, the reaper reads the report's own heartbeat before ending a run."""
+    stale. Were it to, the reaper reads the report's own heartbeat before ending a run.
+
+    A batch also writes the webhooks' users event of its users (docs/webhooks.md#events)
+    when an endpoint wants it: pages of at most 500 users, so a batch of 1,000 writes two."""
     budget = None if not stage.removes or limit is None else limit - report.users_removed
     batch_size *= stage.scale
     batch_of = stage.batches(report.pk, spec, now)
@@ -289,7 +293,11 @@ def stage_run(
     while after_pk is not None and (budget is None or budget > 0):
         size = batch_size if budget is None else min(batch_size, budget)
         with transaction.atomic():
-            batch = batch_of(after_pk, size)
+            # The endpoints that want this stage's users event, asked per batch (an endpoint
+            # added mid-run gets the rest); the event is written in the batch's transaction.
+            targets = users_event_targets(stage.event)
+            batch = batch_of(after_pk, size, bool(targets))
+            users_event_emit(stage.event, report.pk, batch.users, targets)
             written = {stage.counter: getattr(report, stage.counter) + batch.count}
             if stage.removes:
                 written["users_removed"] = report.users_removed + batch.count

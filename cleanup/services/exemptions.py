@@ -28,6 +28,8 @@ from activity.services import activity_record
 from cleanup.models import CleanupExemption
 from cleanup.selectors import exemption_in_force
 from core.errors import ServiceError
+from webhooks import catalogue
+from webhooks.services.events import webhook_event_emit
 
 logger = logging.getLogger(__name__)
 
@@ -148,6 +150,10 @@ def exemption_create(
         activity_record(
             actor=actor, verb=ActivityEvent.Verb.EXEMPTION_CREATED, target=user.username, data=data
         )
+        webhook_event_emit(
+            type=catalogue.EXEMPTION_CREATED,
+            data={**data, "user_id": user.pk, "username": user.username, "created_by": actor},
+        )
     logger.info(
         "cleanup.exemption.created",
         extra={"exemption_id": exemption.pk, "user_id": user.pk, "replaced": bool(replaced)},
@@ -176,6 +182,17 @@ def exemption_delete(*, exemption_id: int, actor: str) -> None:
                 "exemption_id": exemption.pk,
                 "reason": exemption.reason,
                 "expires_at": _iso(exemption.expires_at),
+            },
+        )
+        webhook_event_emit(
+            type=catalogue.EXEMPTION_DELETED,
+            data={
+                "exemption_id": exemption.pk,
+                "user_id": exemption.user_id,
+                "username": exemption.user.username,
+                "reason": exemption.reason,
+                "expires_at": _iso(exemption.expires_at),
+                "deleted_by": actor,
             },
         )
         exemption.delete()

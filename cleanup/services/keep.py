@@ -33,6 +33,8 @@ from cleanup.models import CleanupNotice, CleanupReport
 from cleanup.services.mail import ACTION_WORDS, date_text, notice_removal_at
 from core.errors import ServiceError
 from policy.rules import PolicySpec
+from webhooks import catalogue
+from webhooks.services.events import users_pages, webhook_events_emit
 
 logger = logging.getLogger(__name__)
 
@@ -186,5 +188,14 @@ def keep_link_follow(*, tenant_pk: int, token: str) -> KeepPage:
             )
             return page
         get_user_model().objects.filter(pk=user.pk).update(last_seen=now)
+        kept = {
+            "id": user.pk,
+            "username": user.username,
+            "email": user.email,
+            "reason": "keep_link",
+        }
+        webhook_events_emit(
+            type=catalogue.USER_KEPT, pages=users_pages([kept], notice_id=claim.notice_id)
+        )
     logger.info("cleanup.notice.kept", extra={"user_id": user.pk, "notice_id": claim.notice_id})
     return page

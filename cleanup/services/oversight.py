@@ -10,6 +10,7 @@ answer the same run at once, PostgreSQL's row lock decides, and the loser gets a
 
 import logging
 import uuid
+from datetime import datetime
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
@@ -21,12 +22,14 @@ from activity.models import ActivityEvent
 from activity.services import activity_record
 from cleanup.models import CleanupAuditEntry, CleanupReport
 from cleanup.selectors import UndoFate, report_undo_preview, undo_fates_sql
+from cleanup.services.events import report_event_emit, users_event_emit, users_event_targets
 from cleanup.services.execution import ReportNotFound
 from cleanup.services.registry import FINISHED_STATUSES
 from cleanup.services.start import BrokerUnavailable, run_publish
 from cleanup.services.transitions import report_transition
 from core.errors import ServiceError
 from core.tenancy import current_schema
+from webhooks import catalogue
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +150,12 @@ def report_approve(*, schema_name: str, report_id: int, actor: str) -> CleanupRe
                 "users_eligible": report.users_eligible,
             },
         )
+        report_event_emit(
+            catalogue.RUN_APPROVED,
+            report,
+            approved_by=actor,
+            removal_limit=report.removal_limit,
+        )
         try:
             run_publish(schema_name, report, task_id)
         except Exception as exc:  # kombu/redis raise many types for "broker unreachable"
@@ -191,6 +200,7 @@ def report_reject(*, report_id: int, actor: str) -> CleanupReport:
                 "users_eligible": report.users_eligible,
             },
         )
+        report_event_emit(catalogue.RUN_REJECTED, report, rejected_by=actor)
     logger.info(
         "cleanup.run.rejected",
         extra={"tenant": current_schema(), "report_id": report.pk, "actor": actor},
@@ -240,6 +250,13 @@ def user_reactivate(*, report_id: int, user_id: int, actor: str) -> CleanupAudit
             target=entry.username,
             data={"report_id": report.pk, "user_id": user_id},
         )
+        user = {"id": user_id, "username": entry.username, "email": entry.email}
+        users_event_emit(
+            catalogue.USER_REACTIVATED,
+            report.pk,
+            [{**user, "reason": "reactivated"}],
+            users_event_targets(catalogue.USER_REACTIVATED),
+        )
     logger.info(
         "cleanup.user.reactivated",
         extra={
@@ -250,6 +267,25 @@ def user_reactivate(*, report_id: int, user_id: int, actor: str) -> CleanupAudit
         },
     )
     return entry
+
+
+def _undo_events(report: CleanupReport, now: datetime, actor: str, result: "UndoResult") -> None:
+    """run.undone with the counts, and user.reactivated naming the accounts this undo
+    reactivated (its audit rows are the ones it marked `restored_at = now`), in pages."""
+    report_event_emit(catalogue.RUN_UNDONE, report, undone_by=actor, **result._asdict())
+    targets = users_event_targets(catalogue.USER_REACTIVATED)
+    if not targets or not result.reactivated:
+        return
+    restored = (
+        CleanupAuditEntry.objects.filter(report=report, restored_at=now, restored_by=actor)
+        .order_by("user_id")
+        .values("user_id", "username", "email")
+    )
+    users = [
+        {"id": row["user_id"], "username": row["username"], "email": row["email"], "reason": "undo"}
+        for row in restored
+    ]
+    users_event_emit(catalogue.USER_REACTIVATED, report.pk, users, targets)
 
 
 class UndoResult(NamedTuple):
@@ -351,6 +387,7 @@ def report_undo(*, report_id: int, actor: str) -> UndoResult:
             target=f"report {report.pk}",
             data={"report_id": report.pk, **result._asdict()},
         )
+        _undo_events(report, now, actor, result)
     logger.info(
         "cleanup.run.undone",
         extra={"tenant": current_schema(), "report_id": report.pk, **result._asdict()},

@@ -15,6 +15,12 @@ from django.db.models import CASCADE, DO_NOTHING, SET_NULL, Model, QuerySet
 from cleanup.models import CleanupAuditEntry
 
 AUDIT_ACTIONS = {"deactivate": "deactivated", "delete": "deleted"}
+# A batch's users as a users event names them (docs/webhooks.md#events), one JSON array
+# built by PostgreSQL, in primary-key order: fill in each field's SQL expression.
+USERS_JSON = (
+    "json_agg(json_build_object('id', {id}, 'username', {username}, 'email', {email}, "
+    "'reason', {reason}) ORDER BY {id})"
+)
 
 
 def _quote(name: object) -> str:
@@ -22,12 +28,19 @@ def _quote(name: object) -> str:
 
 
 def removal_statement(
-    report_id: int, picked: QuerySet[Any], action: str, first: str = "", also: str = "NULL"
+    report_id: int,
+    picked: QuerySet[Any],
+    action: str,
+    first: str = "",
+    also: str = "NULL",
+    with_users: bool = False,
 ) -> tuple[str, list[Any]]:
     """The statement that deactivates or deletes the users `picked` selects, and audits
     each; and its parameters. It returns how many users it removed, the greatest of their
-    primary keys, and `also`, a scalar SQL expression without parameters. `first` is a CTE
-    put before all others (its parameters go before the ones returned).
+    primary keys, `also`, a scalar SQL expression without parameters, and — with `with_users` —
+    the removed users as a JSON array for the webhooks' users event (`USERS_JSON`), else
+    NULL. `first` is a CTE put before all others (its parameters go before the ones
+    returned).
 
     `picked` yields `user` (the primary key), `reason` and `noticed_at` (and usually locks
     its rows: see the stages). It becomes the CTE `picked`; the removal reads it
@@ -66,6 +79,11 @@ def removal_statement(
         writes.append(f"removed AS (DELETE FROM {user_table} u WHERE {batch} RETURNING {returned})")
         token_version = "NULL::integer"
     audit_table = _quote(CleanupAuditEntry._meta.db_table)
+    users_json = (
+        USERS_JSON.format(id="user_id", username="username", email="email", reason="reason")
+        if with_users
+        else "NULL"
+    )
     statement = f"""
         WITH {first + "," if first else ""}
         picked AS ({picked_sql}),
@@ -77,9 +95,9 @@ def removal_statement(
                 -- Typed: a column of nulls (no notice applies) would otherwise be text.
                 p.reason, %s, p.noticed_at::timestamptz, {token_version}
             FROM removed r JOIN picked p ON p.user = r.id
-            RETURNING user_id
+            RETURNING user_id, username, email, reason
         )
-        SELECT count(*), max(user_id), {also} FROM audited
+        SELECT count(*), max(user_id), {also}, {users_json} FROM audited
     """
     return statement, [*picked_params, report_id, AUDIT_ACTIONS[action]]
 

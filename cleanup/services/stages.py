@@ -11,7 +11,7 @@ the removal, its dependants and the audit rows for the other two
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -22,8 +22,9 @@ from django.db.models.expressions import RawSQL
 
 from cleanup.models import CleanupNotice
 from cleanup.selectors import expired_deactivations, removable_users, users_to_warn
-from cleanup.services.removal import removal_statement
+from cleanup.services.removal import USERS_JSON, removal_statement
 from policy.rules import PolicySpec
+from webhooks import catalogue
 
 BATCH_WINDOW = 4
 BIGINT_MAX = 2**63 - 1
@@ -32,21 +33,25 @@ BIGINT_MAX = 2**63 - 1
 @dataclass(frozen=True)
 class Batch:
     """What one batch did: how many users it warned or removed, and where the next batch
-    starts (exclusive) — None when no user is left to look at."""
+    starts (exclusive) — None when no user is left to look at. `users`: each of them as a
+    users event names them (`{id, username, email, reason}`), when the batch was asked."""
 
     count: int
     next_after: int | None
+    users: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Stage(NamedTuple):
     """One stage of a run: what prepares its batches (given the report's id, the policy and
-    the run's `now`; each batch given `after_pk` and its size), the report counter it adds
-    to, and how many times CLEANUP_BATCH_SIZE users its batches take."""
+    the run's `now`; each batch given `after_pk`, its size and whether to return its users),
+    the report counter it adds to, the webhook event its users make, and how many times
+    CLEANUP_BATCH_SIZE users its batches take."""
 
     name: str
-    batches: Callable[[int, PolicySpec, datetime], Callable[[int, int], Batch]]
+    batches: Callable[[int, PolicySpec, datetime], Callable[..., Batch]]
     counter: str
     removes: bool
+    event: str
     scale: int = 1
 
 
@@ -92,25 +97,29 @@ class Batches:
     batch with that batch's window. Building a batch's querysets and compiling them took
     longer than PostgreSQL took to deactivate its thousand users.
 
-    `build(size)` returns the statement — starting with the `bounds` CTE, returning the
-    number of users written, the greatest of their primary keys, and `upper` — and its
-    parameters after the bounds'. The size is in the statement (its LIMIT), so a batch of
-    another size (the last one, cut to an approved run's removal limit) builds another."""
+    `build(size, users)` returns the statement — starting with the `bounds` CTE, returning
+    the number of users written, the greatest of their primary keys, `upper`, and (with
+    `users`) the users written as a JSON array, else NULL — and its parameters after the
+    bounds'. The size is in the statement (its LIMIT), so a batch of another size (the last
+    one, cut to an approved run's removal limit) builds another.
 
-    def __init__(self, build: Callable[[int], tuple[str, list[Any]]]) -> None:
+    The users come back only when a webhook wants them (docs/webhooks.md#events): without
+    one, the statement is the same as it always was and costs nothing more."""
+
+    def __init__(self, build: Callable[[int, bool], tuple[str, list[Any]]]) -> None:
         self._build = build
-        self._statements: dict[int, tuple[str, list[Any]]] = {}
+        self._statements: dict[tuple[int, bool], tuple[str, list[Any]]] = {}
 
-    def __call__(self, after_pk: int, size: int) -> Batch:
-        if size not in self._statements:
-            self._statements[size] = self._build(size)
-        sql, params = self._statements[size]
+    def __call__(self, after_pk: int, size: int, users: bool = False) -> Batch:
+        if (size, users) not in self._statements:
+            self._statements[size, users] = self._build(size, users)
+        sql, params = self._statements[size, users]
         with connection.cursor() as cursor:
             cursor.execute(sql, [after_pk, after_pk, size * BATCH_WINDOW - 1, *params])
-            count, last_pk, upper = cursor.fetchone()
+            count, last_pk, upper, written = cursor.fetchone()
         # A full batch: the window may hold more after its last user. Otherwise the window
         # is exhausted, and the next one starts after it (None: it reached the table's end).
-        return Batch(count, last_pk if count == size else upper)
+        return Batch(count, last_pk if count == size else upper, written or [])
 
 
 def warn_batches(report_id: int, spec: PolicySpec, now: datetime) -> Batches:
@@ -119,19 +128,32 @@ def warn_batches(report_id: int, spec: PolicySpec, now: datetime) -> Batches:
     active meanwhile gets a notice their activity has already voided, which is harmless."""
     due = users_to_warn(spec, now)
     table = connection.ops.quote_name(CleanupNotice._meta.db_table)
+    user_table = connection.ops.quote_name(get_user_model()._meta.db_table)
 
-    def build(size: int) -> tuple[str, list[Any]]:
+    def build(size: int, users: bool) -> tuple[str, list[Any]]:
         candidates = windowed(due).values("email", "due_at", user=F("pk"))[:size]
         sql, params = candidates.query.sql_with_params()
+        # The users event names each warned user with the reason they would be removed.
+        # Joined by primary key, for the batch's few thousand rows, only when asked.
+        users_json, users_from = "NULL", "written w"
+        if users:
+            users_json = USERS_JSON.format(
+                id="w.user_id",
+                username="u.username",
+                email="w.email",
+                reason="CASE WHEN u.last_login IS NULL AND u.last_seen IS NULL "
+                "THEN 'never_logged_in' ELSE 'inactive' END",
+            )
+            users_from = f"written w JOIN {user_table} u ON u.id = w.user_id"
         statement = f"""
             WITH {_window_bounds()},
             written AS (
                 INSERT INTO {table} (user_id, email, report_id, due_at, created_at, attempts,
                     last_error, status)
                 SELECT c.user, c.email, %s, c.due_at, %s, 0, '', %s FROM ({sql}) AS c
-                RETURNING user_id
+                RETURNING user_id, email
             )
-            SELECT count(*), max(user_id), {UPPER} FROM written
+            SELECT count(*), max(w.user_id), {UPPER}, {users_json} FROM {users_from}
         """
         return statement, [report_id, now, CleanupNotice.Status.PENDING.value, *params]
 
@@ -146,11 +168,18 @@ WARN_BATCH_SCALE = 5
 
 
 def warn_stage() -> Stage:
-    return Stage("warn", warn_batches, "users_warned", removes=False, scale=WARN_BATCH_SCALE)
+    return Stage(
+        "warn",
+        warn_batches,
+        "users_warned",
+        removes=False,
+        event=catalogue.USERS_WARNED,
+        scale=WARN_BATCH_SCALE,
+    )
 
 
 def _removal_batches(users: QuerySet[Any], action: str, report_id: int) -> Batches:
-    def build(size: int) -> tuple[str, list[Any]]:
+    def build(size: int, with_users: bool) -> tuple[str, list[Any]]:
         # Locked, and re-checked by PostgreSQL against the latest row version: a user who
         # signs in while the batch waits for their row is no longer selected.
         picked = (
@@ -158,7 +187,9 @@ def _removal_batches(users: QuerySet[Any], action: str, report_id: int) -> Batch
             .select_for_update(of=("self",))
             .values("reason", "noticed_at", user=F("pk"))[:size]
         )
-        return removal_statement(report_id, picked, action, first=_window_bounds(), also=UPPER)
+        return removal_statement(
+            report_id, picked, action, first=_window_bounds(), also=UPPER, with_users=with_users
+        )
 
     return Batches(build)
 
@@ -170,8 +201,9 @@ def remove_batches(report_id: int, spec: PolicySpec, now: datetime) -> Batches:
 
 
 def remove_stage(spec: PolicySpec) -> Stage:
-    counter = "users_deleted" if spec.action == "delete" else "users_deactivated"
-    return Stage("remove", remove_batches, counter, removes=True)
+    if spec.action == "delete":
+        return Stage("remove", remove_batches, "users_deleted", True, catalogue.USERS_DELETED)
+    return Stage("remove", remove_batches, "users_deactivated", True, catalogue.USERS_DEACTIVATED)
 
 
 def expire_batches(report_id: int, spec: PolicySpec, now: datetime) -> Batches:
@@ -181,7 +213,7 @@ def expire_batches(report_id: int, spec: PolicySpec, now: datetime) -> Batches:
 
 
 def expire_stage() -> Stage:
-    return Stage("expire", expire_batches, "users_deleted", removes=True)
+    return Stage("expire", expire_batches, "users_deleted", True, catalogue.USERS_DELETED)
 
 
 def stages_for(spec: PolicySpec) -> list[Stage]:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from cleanup.models import CleanupReport
 from cleanup.services.admin_mail import admin_events, admins_notify_enqueue
+from cleanup.services.events import report_status_emit
 from cleanup.services.notices import notices_pending_enqueue
 from cleanup.services.registry import FINISHED_STATUSES, registry_report_changed
 from core.tenancy import current_schema
@@ -28,8 +29,9 @@ def report_transition(
 
     Every status change of an existing report comes here, so each is conditional — a worker
     and the reaper can both reach a run's end, and the run the reaper ended stays ended —
-    and the public registry that mirrors it (`cleanup.services.registry`) is written in the
-    same transaction, only when the change took.
+    and the public registry that mirrors it (`cleanup.services.registry`) and the webhooks'
+    event of the new status (run.started, run.awaiting_approval, run.finished) are written
+    in the same transaction, only when the change took.
     """
     with transaction.atomic():
         took = bool(
@@ -40,6 +42,7 @@ def report_transition(
         report.refresh_from_db()
         if took:
             registry_report_changed(report)
+            report_status_emit(report)
             _mail_schedule(report)
     return took
 

@@ -58,7 +58,12 @@ def each_batch(
 
     def prepare(*args: Any) -> BatchFn:
         batch = real(*args)
-        return lambda after_pk, size: around(batch, after_pk, size)
+
+        # The users flag (a webhook wants the batch's users) passes through to the real batch.
+        def wrapped(after_pk: int, size: int, users: bool = False) -> Batch:
+            return around(lambda a, s: batch(a, s, users), after_pk, size)
+
+        return wrapped
 
     monkeypatch.setattr(stages, name, prepare)
 

@@ -40,4 +40,20 @@ def test_beat_publishes_its_entries_on_default() -> None:
 
 
 def test_a_worker_started_without_q_consumes_every_queue() -> None:
-    assert set(celery_app.amqp.queues) == {"cleanup", "default", "notices"}
+    assert set(celery_app.amqp.queues) == {"cleanup", "default", "notices", "webhooks"}
+
+
+def test_deliveries_travel_on_webhooks_and_the_sweeper_on_default() -> None:
+    celery_app.send_task("webhooks.deliver", args=["alpha", 1])
+    celery_app.send_task("webhooks.sweep")
+    assert names("webhooks") == ["webhooks.deliver"]
+    assert names("default") == ["webhooks.sweep"]
+
+
+@pytest.mark.django_db
+def test_beat_sweeps_webhooks_every_minute_and_purges_them_daily() -> None:
+    entries = PeriodicTask.objects.filter(task__startswith="webhooks.")
+    assert {(e.task, e.interval.every, e.interval.period) for e in entries} == {
+        ("webhooks.sweep", 1, "minutes"),
+        ("webhooks.purge", 1, "days"),
+    }

@@ -24,6 +24,10 @@ type QueryOf<O extends keyof operations> = NonNullable<operations[O]['parameters
 
 /** Each request body's bounded fields, by schema name. */
 export const requestLimits = {
+  EndpointCreateRequest: {
+    events: { minItems: 1, maxItems: 16 },
+    url: { minLength: 1, maxLength: 2000, pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s\\u0000-\\u001f\\u007f]+$' },
+  },
   ExemptionCreateRequest: {
     reason: {
       minLength: 1,
@@ -49,6 +53,10 @@ export const requestLimits = {
       minLength: 1,
       pattern: '^[^\\u0000]*[^\\u0000\\u0009-\\u000d\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028-\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$',
     },
+  },
+  PatchedEndpointUpdateRequest: {
+    events: { minItems: 1, maxItems: 16 },
+    url: { minLength: 1, maxLength: 2000, pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s\\u0000-\\u001f\\u007f]+$' },
   },
   PatchedPolicyWriteRequest: {
     delete_after_days: { minimum: 1, maximum: 3650 },
@@ -155,6 +163,8 @@ export const queryLimits = {
   reports_list: { page: { minimum: 1, maximum: 999999999 }, page_size: { minimum: 1, maximum: 1000 } },
   reports_notices_list: { page: { minimum: 1, maximum: 999999999 }, page_size: { minimum: 1, maximum: 1000 } },
   reports_users_list: { page: { minimum: 1, maximum: 999999999 }, page_size: { minimum: 1, maximum: 1000 } },
+  webhooks_deliveries_list: { page: { minimum: 1, maximum: 999999999 }, page_size: { minimum: 1, maximum: 1000 } },
+  webhooks_list: { page: { minimum: 1, maximum: 999999999 }, page_size: { minimum: 1, maximum: 1000 } },
 } as const satisfies {
   readonly [O in keyof operations]?: { readonly [P in keyof QueryOf<O>]?: FieldLimits };
 };

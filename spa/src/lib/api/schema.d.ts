@@ -542,6 +542,136 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/webhooks/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The tenant's endpoints; registering one returns its signing secret, once.
+         *
+         *     Who may call it on a tenant host: tenant admins and auditors.
+         */
+        get: operations["webhooks_list"];
+        put?: never;
+        /**
+         * Register an endpoint; the answer holds its secret (`whsec_...`), shown once
+         * @description The tenant's endpoints; registering one returns its signing secret, once.
+         *
+         *     Who may call it on a tenant host: tenant admins.
+         */
+        post: operations["webhooks_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{endpoint_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Who may call it on a tenant host: tenant admins and auditors. */
+        get: operations["webhooks_retrieve"];
+        put?: never;
+        post?: never;
+        /** @description Who may call it on a tenant host: tenant admins. */
+        delete: operations["webhooks_destroy"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an endpoint; `enabled: true` enables one disabled for failing
+         * @description Who may call it on a tenant host: tenant admins.
+         */
+        patch: operations["webhooks_partial_update"];
+        trace?: never;
+    };
+    "/api/webhooks/{endpoint_id}/deliveries/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The endpoint's deliveries, newest first, with every attempt's answer (30 days).
+         *
+         *     Who may call it on a tenant host: tenant admins and auditors.
+         */
+        get: operations["webhooks_deliveries_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{endpoint_id}/deliveries/{delivery_id}/replay/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver this delivery's event again (a new delivery, the same event id)
+         * @description Who may call it on a tenant host: tenant admins.
+         */
+        post: operations["webhooks_deliveries_replay_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{endpoint_id}/rotate-secret/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new secret; the previous one keeps signing beside it for 24 hours
+         * @description Who may call it on a tenant host: tenant admins.
+         */
+        post: operations["webhooks_rotate_secret_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{endpoint_id}/test/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a `test` event to this endpoint
+         * @description Who may call it on a tenant host: tenant admins.
+         */
+        post: operations["webhooks_test_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -573,11 +703,11 @@ export interface components {
             readonly id: number;
             /** Format: date-time */
             readonly at: string;
-            /** @description A username; `<username> (operator)` for an operator acting on a tenant; `(system)` for what no person did (a command). */
+            /** @description A username; `<username> (operator)` for an operator acting on a tenant; `(system)` for what no person did (a command, a webhook endpoint disabled for failing). */
             readonly actor: string;
             readonly verb: components["schemas"]["ActivityVerbEnum"];
             readonly target: string;
-            /** @description What the action did, by verb. `policy.updated`: each changed field's `{old, new}`; `cleanup.triggered`: `{report_id, dry_run}`; `exemption.*`: `{exemption_id, reason, expires_at}`; `platform.triggered`: `{tenants (null: all; at most 50 named), dry_run, queued, skipped (counts), skipped_tenants: [{tenant, reason}] (at most 50)}`; `tenant.created`: `{name, domain, admin}`. */
+            /** @description What the action did, by verb. `policy.updated`: each changed field's `{old, new}`; `cleanup.triggered`: `{report_id, dry_run}`; `exemption.*`: `{exemption_id, reason, expires_at}`; `platform.triggered`: `{tenants (null: all; at most 50 named), dry_run, queued, skipped (counts), skipped_tenants: [{tenant, reason}] (at most 50)}`; `tenant.created`: `{name, domain, admin}`; `webhook.*`: `{endpoint_id, ...}` (`webhook.updated`: each changed field's `{old, new}`). */
             readonly data: {
                 [key: string]: unknown;
             };
@@ -592,11 +722,24 @@ export interface components {
          *     * `exemption.created` - Exemption Created
          *     * `exemption.deleted` - Exemption Deleted
          *     * `user.role_changed` - User Role Changed
+         *     * `webhook.created` - Webhook Created
+         *     * `webhook.updated` - Webhook Updated
+         *     * `webhook.deleted` - Webhook Deleted
+         *     * `webhook.secret_rotated` - Webhook Secret Rotated
+         *     * `webhook.disabled` - Webhook Disabled
          *     * `tenant.created` - Tenant Created
          *     * `platform.triggered` - Platform Triggered
          * @enum {string}
          */
-        ActivityVerbEnum: "policy.updated" | "cleanup.triggered" | "run.approved" | "run.rejected" | "run.undone" | "user.reactivated" | "exemption.created" | "exemption.deleted" | "user.role_changed" | "tenant.created" | "platform.triggered";
+        ActivityVerbEnum: "policy.updated" | "cleanup.triggered" | "run.approved" | "run.rejected" | "run.undone" | "user.reactivated" | "exemption.created" | "exemption.deleted" | "user.role_changed" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.secret_rotated" | "webhook.disabled" | "tenant.created" | "platform.triggered";
+        Attempt: {
+            /** Format: date-time */
+            readonly at: string;
+            readonly status_code: number | null;
+            readonly duration_ms: number;
+            readonly error: string;
+            readonly response_excerpt: string;
+        };
         /**
          * @description * `deactivated` - Deactivated
          *     * `deleted` - Deleted
@@ -630,8 +773,86 @@ export interface components {
          * @example 0 3 * * *
          */
         CronExpression: string;
+        Delivery: {
+            readonly id: number;
+            /** @description The `webhook-id` header: the same on every retry. */
+            event_id: string;
+            type: string;
+            readonly attempts: number;
+            status: components["schemas"]["DeliveryStatusEnum"];
+            readonly last_status_code: number | null;
+            readonly last_duration_ms: number | null;
+            readonly last_error: string;
+            readonly response_excerpt: string;
+            /** Format: date-time */
+            readonly next_attempt_at: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly delivered_at: string | null;
+            /** @description Every attempt, oldest first. */
+            attempt_log: components["schemas"]["Attempt"][];
+        };
+        DeliveryAccepted: {
+            delivery_id: number;
+            event_id: string;
+        };
+        /**
+         * @description * `pending` - Pending
+         *     * `delivered` - Delivered
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        DeliveryStatusEnum: "pending" | "delivered" | "failed";
         Detail: {
             detail: string;
+        };
+        Endpoint: {
+            readonly id: number;
+            readonly url: string;
+            events: components["schemas"]["WebhookEventTypeEnum"][];
+            readonly description: string;
+            readonly enabled: boolean;
+            readonly disabled_reason: string;
+            /** Format: date-time */
+            readonly failing_since: string | null;
+            /**
+             * Format: date-time
+             * @description Until when the previous secret still signs beside the new one (null: no rotation under way).
+             */
+            readonly secret_rotation_ends_at: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
+        EndpointCreateRequest: {
+            /** @description `https://` with a host name or a public IP address; the name must resolve to public addresses only (no private, loopback, link-local, shared, metadata address). `http://` and private addresses only where the server sets WEBHOOK_ALLOW_PRIVATE (local development). */
+            url: string;
+            /** @description The event types to receive, or `["*"]` for every type (alone). */
+            events: components["schemas"]["WebhookEventTypeEnum"][];
+            description?: string;
+        };
+        EndpointCreated: {
+            readonly id: number;
+            readonly url: string;
+            events: components["schemas"]["WebhookEventTypeEnum"][];
+            readonly description: string;
+            readonly enabled: boolean;
+            readonly disabled_reason: string;
+            /** Format: date-time */
+            readonly failing_since: string | null;
+            /**
+             * Format: date-time
+             * @description Until when the previous secret still signs beside the new one (null: no rotation under way).
+             */
+            readonly secret_rotation_ends_at: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+            /** @description The signing secret (`whsec_...`): shown in this answer only. */
+            secret: string;
         };
         Exemption: {
             readonly id: number;
@@ -823,6 +1044,36 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["AuditEntry"][];
         };
+        PaginatedDeliveryList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Delivery"][];
+        };
+        PaginatedEndpointList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Endpoint"][];
+        };
         PaginatedExemptionList: {
             /** @example 123 */
             count: number;
@@ -882,6 +1133,15 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Tenant"][];
+        };
+        PatchedEndpointUpdateRequest: {
+            /** @description `https://` with a host name or a public IP address; the name must resolve to public addresses only (no private, loopback, link-local, shared, metadata address). `http://` and private addresses only where the server sets WEBHOOK_ALLOW_PRIVATE (local development). */
+            url?: string;
+            /** @description The event types to receive, or `["*"]` for every type (alone). */
+            events?: components["schemas"]["WebhookEventTypeEnum"][];
+            description?: string;
+            /** @description false stops deliveries; true enables the endpoint again (also one disabled for failing) and clears its failure streak. */
+            enabled?: boolean;
         };
         /**
          * @description A PUT or PATCH of the policy. The lifecycle fields (§9) may be left out even of a PUT:
@@ -1217,6 +1477,15 @@ export interface components {
             failed: number;
             aborted: number;
         };
+        Secret: {
+            /** @description The new secret (`whsec_...`), shown only here. */
+            secret: string;
+            /**
+             * Format: date-time
+             * @description Until when the previous secret still signs beside the new one.
+             */
+            secret_rotation_ends_at: string;
+        };
         Tenant: {
             readonly schema_name: string;
             readonly name: string;
@@ -1367,6 +1636,26 @@ export interface components {
             username: string;
             role: (components["schemas"]["TenantRoleEnum"] | components["schemas"]["NullEnum"]) | null;
         };
+        /**
+         * @description * `*` - *
+         *     * `run.started` - run.started
+         *     * `run.finished` - run.finished
+         *     * `run.awaiting_approval` - run.awaiting_approval
+         *     * `run.approved` - run.approved
+         *     * `run.rejected` - run.rejected
+         *     * `run.undone` - run.undone
+         *     * `users.warned` - users.warned
+         *     * `users.deactivated` - users.deactivated
+         *     * `users.deleted` - users.deleted
+         *     * `user.kept` - user.kept
+         *     * `user.reactivated` - user.reactivated
+         *     * `policy.updated` - policy.updated
+         *     * `exemption.created` - exemption.created
+         *     * `exemption.deleted` - exemption.deleted
+         *     * `token.revoked` - token.revoked
+         * @enum {string}
+         */
+        WebhookEventTypeEnum: "*" | "run.started" | "run.finished" | "run.awaiting_approval" | "run.approved" | "run.rejected" | "run.undone" | "users.warned" | "users.deactivated" | "users.deleted" | "user.kept" | "user.reactivated" | "policy.updated" | "exemption.created" | "exemption.deleted" | "token.revoked";
     };
     responses: never;
     parameters: never;
@@ -3131,6 +3420,505 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    webhooks_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedEndpointList"];
+                };
+            };
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    webhooks_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndpointCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointCreated"];
+                };
+            };
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    webhooks_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Endpoint"];
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    webhooks_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    webhooks_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedEndpointUpdateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Endpoint"];
+                };
+            };
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    webhooks_deliveries_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                endpoint_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedDeliveryList"];
+                };
+            };
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    webhooks_deliveries_replay_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delivery_id: number;
+                endpoint_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryAccepted"];
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    webhooks_rotate_secret_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Secret"];
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    webhooks_test_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryAccepted"];
                 };
             };
             /** @description `{detail}` */

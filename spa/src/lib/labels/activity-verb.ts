@@ -11,6 +11,11 @@ export const VERB_LABEL: Record<ActivityVerb, string> = {
   'exemption.created': 'exempted a user',
   'exemption.deleted': 'removed an exemption',
   'user.role_changed': 'changed a user’s role',
+  'webhook.created': 'added a webhook endpoint',
+  'webhook.updated': 'changed a webhook endpoint',
+  'webhook.deleted': 'deleted a webhook endpoint',
+  'webhook.secret_rotated': 'rotated a webhook secret',
+  'webhook.disabled': 'disabled a failing webhook endpoint',
   'tenant.created': 'created a tenant',
   'platform.triggered': 'started cleanups',
 };

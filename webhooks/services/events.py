@@ -1,0 +1,106 @@
+"""Writing events to the outbox (docs/webhooks.md#events), in the caller's transaction.
+
+An event and its deliveries (one per enabled endpoint subscribed to its type) are rows
+written in the same transaction as the change they report: a change that rolls back emits
+nothing, one that commits cannot lose its event. Once the transaction commits, a task per
+delivery is published (queue `webhooks`); a publish that is lost is made good by the
+sweeper (`upkeep.webhooks_sweep`), which finds the delivery still pending.
+
+When no enabled endpoint wants the type, emitting costs one query on the tenant's (small)
+endpoint table and writes nothing.
+"""
+
+import logging
+from collections.abc import Sequence
+from functools import partial
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from core.dispatch import producer, task_publish
+from core.tenancy import current_schema
+from webhooks.catalogue import ALL, USERS_PAGE_SIZE
+from webhooks.models import Delivery, Endpoint, Event
+from webhooks.services.registry import registry_due
+
+logger = logging.getLogger(__name__)
+
+
+def webhook_subscribers(type: str) -> list[int]:
+    """The ids of the current tenant's enabled endpoints that want events of `type`."""
+    rows = Endpoint.objects.filter(enabled=True).order_by().values_list("id", "events")
+    return [pk for pk, events in rows if ALL in events or type in events]
+
+
+def webhook_events_emit(
+    *, type: str, pages: Sequence[dict[str, Any]], endpoint_ids: Sequence[int] | None = None
+) -> list[Delivery]:
+    """Write one event of `type` per item of `pages` (its `data`) and a delivery of each to
+    every endpoint subscribed (or to `endpoint_ids`); publish the deliveries once the
+    caller's transaction commits. Returns the deliveries (none: nobody wanted them).
+
+    Must run inside the caller's `transaction.atomic()` — the transaction of the change.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("webhook events must be emitted inside the change's transaction")
+    targets = list(endpoint_ids) if endpoint_ids is not None else webhook_subscribers(type)
+    if not targets or not pages:
+        return []
+    now = timezone.now()
+    events = Event.objects.bulk_create(
+        [Event(type=type, data=data, created_at=now) for data in pages]
+    )
+    deliveries = Delivery.objects.bulk_create(
+        [
+            Delivery(endpoint_id=endpoint, event=event, next_attempt_at=now, published_at=now)
+            for event in events
+            for endpoint in targets
+        ]
+    )
+    schema_name = current_schema()
+    registry_due(schema_name, now)
+    transaction.on_commit(
+        partial(deliveries_publish, schema_name, [d.pk for d in deliveries]), robust=True
+    )
+    return deliveries
+
+
+def webhook_event_emit(*, type: str, data: dict[str, Any]) -> list[Delivery]:
+    """One event of `type` with `data` (see `webhook_events_emit`).
+
+    `token.revoked` is emitted through here too, with data `{token_id, prefix, owner,
+    reason}`, by whatever revokes a token."""
+    return webhook_events_emit(type=type, pages=[data])
+
+
+def users_pages(users: Sequence[dict[str, Any]], **data: Any) -> list[dict[str, Any]]:
+    """`users` ({id, username, email, reason}) cut into pages of at most USERS_PAGE_SIZE,
+    each a users event's data with `data` beside `users`."""
+    return [
+        {**data, "users": list(users[start : start + USERS_PAGE_SIZE])}
+        for start in range(0, len(users), USERS_PAGE_SIZE)
+    ]
+
+
+def deliveries_publish(
+    schema_name: str, delivery_ids: Sequence[int], countdown: float | None = None
+) -> None:
+    """Publish a task per delivery (`webhooks.deliver`), over one broker connection in one
+    pipeline (a run's batch publishes from its own thread, after its commit: one round trip,
+    not one per delivery). Never raises: what the broker refuses stays pending, and the
+    sweeper publishes it again after WEBHOOK_LEASE_S."""
+    try:
+        with producer() as held, held.batch():
+            for delivery_id in delivery_ids:
+                task_publish(
+                    "webhooks.deliver",
+                    args=[schema_name, delivery_id],
+                    countdown=countdown,
+                    producer=held,
+                )
+    except Exception as exc:  # kombu/redis raise many types for "broker unreachable"
+        logger.warning(
+            "webhooks.publish_failed",
+            extra={"tenant": schema_name, "deliveries": len(delivery_ids), "error": repr(exc)},
+        )

@@ -24,6 +24,7 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.activity import KEEP_LINK, activity_touch
 from accounts.models import User
 from cleanup.models import CleanupNotice
 from core.errors import ServiceError
@@ -124,8 +125,7 @@ def keep_link_follow(*, tenant_pk: int, token: str) -> User:
             raise KeepLinkInvalid()
         if not user.is_active:
             raise KeepLinkAccountInactive()
-        get_user_model().objects.filter(pk=user.pk).update(last_seen=now)
-        user.last_seen = now
+        activity_touch(user, KEEP_LINK, now)
     logger.info(
         "cleanup.notice.kept",
         extra={"user_id": user.pk, "notice_id": claim.notice_id},

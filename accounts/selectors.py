@@ -1,10 +1,11 @@
 """Reads about users, in the current schema."""
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection
 
-from accounts.models import User
+from accounts.models import User, UserActivitySource
 
 
 def user_is_last_admin(user: User) -> bool:
@@ -57,3 +58,17 @@ def users_resolve(identifiers: Iterable[str]) -> dict[str, int]:
         elif rank == known[0] == 3 and user_id != known[1]:
             best[ident] = (3, AMBIGUOUS)
     return {ident: user_id for ident, (_rank, user_id) in best.items()}
+
+
+def activity_by_user(user_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """Each user's latest time per source (`UserActivitySource`), newest first, for the users
+    given (a page of a list): one query on the (user, source) index."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    rows = (
+        UserActivitySource.objects.filter(user_id__in=list(user_ids))
+        .order_by("user_id", "-last_at", "source")
+        .values_list("user_id", "source", "last_at")
+    )
+    for user_id, source, last_at in rows:
+        found.setdefault(user_id, []).append({"source": source, "at": last_at})
+    return found

@@ -20,6 +20,14 @@ class ActivityEvent(models.Model):
         EXEMPTION_CREATED = "exemption.created"
         EXEMPTION_DELETED = "exemption.deleted"
         USER_ROLE_CHANGED = "user.role_changed"
+        # The identity provider's changes (SCIM, docs/architecture.md#provisioning-scim).
+        USER_PROVISIONED = "user.provisioned"
+        USER_UPDATED = "user.updated"
+        USER_DEACTIVATED = "user.deactivated"
+        USER_DELETED = "user.deleted"
+        GROUP_CREATED = "group.created"
+        GROUP_UPDATED = "group.updated"
+        GROUP_DELETED = "group.deleted"
         TENANT_CREATED = "tenant.created"
         PLATFORM_TRIGGERED = "platform.triggered"
 

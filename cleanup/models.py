@@ -29,6 +29,8 @@ class CleanupReport(models.Model):
         MANUAL = "manual"
         SCHEDULE = "schedule"
         PLATFORM = "platform"
+        # The identity provider removed one user (SCIM): a run of one, finished when made.
+        SCIM = "scim"
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     trigger = models.CharField(max_length=10, choices=Trigger.choices)

@@ -28,7 +28,9 @@ from scim2_models import (
     ListResponse,
     NotFoundException,
     PatchOp,
+    ResourceType,
     ResponseParameters,
+    Schema,
     SCIMException,
     User,
 )
@@ -190,8 +192,8 @@ class ServiceProviderConfigApi(ScimApi):
         return self.ok(config.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
 
 
-def _listed(items: list[Any], start: int = 1) -> dict[str, Any]:
-    return ListResponse[Any](
+def _listed(items: list[Any], model: Any, start: int = 1) -> dict[str, Any]:
+    return ListResponse[model](
         total_results=len(items), start_index=start, items_per_page=len(items), resources=items
     ).model_dump(scim_ctx=Context.SEARCH_RESPONSE)
 
@@ -200,7 +202,7 @@ class ResourceTypesApi(ScimApi):
     def get(self, request: Request, resource_id: str | None = None) -> Response:
         found = resources.resource_types(self.base_url)
         if resource_id is None:
-            return self.ok(_listed(found))
+            return self.ok(_listed(found, ResourceType))
         for resource_type in found:
             if resource_type.id == resource_id:
                 return self.ok(resource_type.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
@@ -211,7 +213,7 @@ class SchemasApi(ScimApi):
     def get(self, request: Request, resource_id: str | None = None) -> Response:
         found = resources.schemas(self.base_url)
         if resource_id is None:
-            return self.ok(_listed(found))
+            return self.ok(_listed(found, Schema))
         for schema in found:
             if schema.id == resource_id:
                 return self.ok(schema.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))

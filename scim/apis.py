@@ -53,6 +53,8 @@ from scim.services import (
 logger = logging.getLogger(__name__)
 
 SCIM_MEDIA_TYPE = "application/scim+json"
+# `POST /Users/.search`: a list whose parameters are in the body (RFC 7644 §3.4.3).
+SEARCH = ".search"
 
 
 class ScimJSONParser(JSONParser):
@@ -68,6 +70,25 @@ class ScimJSONRenderer(JSONRenderer):
 # startIndex and count may be (RFC 7644 §3.4.2.4 reads values below 1, and below 0, as 1
 # and 0). The length bound keeps int() clear of huge inputs.
 _INTEGER = re.compile(r"-?[0-9]{1,12}")
+
+
+class _Params:
+    """A search body's parameters, read like a query string."""
+
+    def __init__(self, values: dict[str, list[str]]) -> None:
+        self.values = values
+
+    def getlist(self, name: str) -> list[str]:
+        return self.values.get(name, [])
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.values
+
+    def __getitem__(self, name: str) -> str:
+        return self.values[name][-1]
+
+    def __iter__(self) -> Any:
+        return iter(self.values)
 
 
 def _scim_error(status: int, detail: str, scim_type: str | None = None) -> Response:
@@ -141,8 +162,45 @@ class ScimApi(TenantAdminApi):
             raise InvalidValueException(detail="The body must be a JSON object.")
         return data
 
+    # The list parameters: the query string's, or those of a POST .search body.
+    search_body: dict[str, list[str]] | None = None
+
+    def params(self) -> Any:
+        if self.search_body is not None:
+            return _Params(self.search_body)
+        return self.request.query_params
+
+    def search(self) -> None:
+        """Read a `POST .../.search` body (RFC 7644 §3.4.3) as the list parameters."""
+        body = self.body()
+        allowed = {"schemas", "filter", "startIndex", "count", "attributes", "excludedAttributes"}
+        if set(body) - allowed:
+            raise InvalidValueException(
+                detail="A search takes filter, startIndex, count, "
+                "attributes and excludedAttributes."
+            )
+        params: dict[str, list[str]] = {}
+        for name in ("filter",):
+            if name in body:
+                if not isinstance(body[name], str):
+                    raise InvalidValueException(detail=f"{name}: a string.")
+                params[name] = [body[name]]
+        for name in ("startIndex", "count"):
+            if name in body:
+                value = body[name]
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise InvalidValueException(detail=f"{name}: a whole number.")
+                params[name] = [str(max(min(value, 10**12 - 1), -(10**11)))]
+        for name in ("attributes", "excludedAttributes"):
+            if name in body:
+                value = body[name]
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise InvalidValueException(detail=f"{name}: a list of attribute names.")
+                params[name] = [",".join(value)]
+        self.search_body = params
+
     def response_parameters(self) -> ResponseParameters[Any] | None:
-        query = self.request.query_params
+        query = self.params()
         names = {"attributes", "excludedAttributes"} & set(query)
         if not names:
             return None
@@ -158,7 +216,7 @@ class ScimApi(TenantAdminApi):
             ("startIndex", 1, 1),
             ("count", resources.MAX_RESULTS, 0),
         ):
-            given = self.request.query_params.getlist(name)
+            given = self.params().getlist(name)
             if not given:
                 values.append(default)
                 continue
@@ -169,7 +227,7 @@ class ScimApi(TenantAdminApi):
         return start, min(count, resources.MAX_RESULTS)
 
     def filter_given(self, attributes: dict[str, Any]) -> Q:
-        given = self.request.query_params.getlist("filter")
+        given = self.params().getlist("filter")
         if not given:
             return Q()
         if len(given) > 1:
@@ -256,6 +314,9 @@ class UsersApi(ScimApi):
         return self.ok(body)
 
     def post(self, request: Request, resource_id: str | None = None) -> Response:
+        if resource_id == SEARCH:
+            self.search()
+            return self.get(request)
         if resource_id is not None:
             return _scim_error(405, "Create users at /Users.")
         resource = User.model_validate(self.body(), scim_ctx=Context.RESOURCE_CREATION_REQUEST)
@@ -341,6 +402,9 @@ class GroupsApi(ScimApi):
         return self.ok(body)
 
     def post(self, request: Request, resource_id: str | None = None) -> Response:
+        if resource_id == SEARCH:
+            self.search()
+            return self.get(request)
         if resource_id is not None:
             return _scim_error(405, "Create groups at /Groups.")
         resource = Group.model_validate(self.body(), scim_ctx=Context.RESOURCE_CREATION_REQUEST)
@@ -397,3 +461,14 @@ def scim_not_found(request: Any, path: str = "") -> Any:
 
     body = Error(status=404, detail="No such SCIM endpoint.").model_dump()
     return JsonResponse(body, status=404, content_type=SCIM_MEDIA_TYPE)
+
+
+def scim_search_all(request: Any) -> Any:
+    """`POST /.search` across resource types: not offered (RFC 7644 §3.4.3 lets a service
+    answer 501); search `/Users/.search` or `/Groups/.search`."""
+    from django.http import JsonResponse
+
+    body = Error(
+        status=501, detail="Search one resource type: /Users/.search or /Groups/.search."
+    ).model_dump()
+    return JsonResponse(body, status=501, content_type=SCIM_MEDIA_TYPE)

@@ -2,12 +2,12 @@
 announces on its discovery endpoints (docs/api.md#scim).
 
 What is stored: for a user `userName` (Django's username), `externalId`, `name.givenName`,
-`name.familyName`, one email (the primary one sent), `active`, and the groups it is in
-(read-only here: membership is written through Groups); for a group its `displayName` and
-members. The Schemas endpoint announces only these attributes, so a client (or the
-conformance checker) never sends one it expects back and does not get. Other attributes in a
-request are accepted and ignored, as RFC 7643 allows for attributes a service does not
-support.
+`name.familyName`, one email (the primary one sent, else the first), `active`, and the
+groups it is in (read-only here: membership is written through Groups); for a group its
+`displayName` and members (by id). A group keeps no `externalId`. The Schemas endpoint
+announces only what is stored, so a client (or the conformance checker) never sends an
+attribute it expects back and does not get; other attributes in a request are accepted and
+ignored, as RFC 7643 allows for attributes a service does not support.
 """
 
 from typing import Any
@@ -59,11 +59,11 @@ CONFIG = ServiceProviderConfig(
 )
 
 # The attributes each schema announces (see the module's docstring).
-_USER_ATTRIBUTES = {"userName", "name", "displayName", "emails", "active", "groups"}
+_USER_ATTRIBUTES = {"userName", "name", "emails", "active", "groups"}
 _NAME_SUB_ATTRIBUTES = {"givenName", "familyName"}
-_EMAIL_SUB_ATTRIBUTES = {"value", "primary"}
+_EMAIL_SUB_ATTRIBUTES = {"value"}
 _GROUP_ATTRIBUTES = {"displayName", "members"}
-_MEMBER_SUB_ATTRIBUTES = {"value", "display", "$ref", "type"}
+_MEMBER_SUB_ATTRIBUTES = {"value", "$ref", "type"}
 
 
 def _trimmed(schema: Schema, keep: set[str], subs: dict[str, set[str]]) -> Schema:
@@ -79,6 +79,9 @@ def _trimmed(schema: Schema, keep: set[str], subs: dict[str, set[str]]) -> Schem
                     ]
                 }
             )
+        if attribute.name == "active":
+            # Every account is active or not: `active` cannot be removed, only set.
+            attribute = attribute.model_copy(update={"required": True})
         attributes.append(attribute)
     return schema.model_copy(update={"attributes": attributes})
 
@@ -128,10 +131,9 @@ def user_resource(user: ConsoleUser, base_url: str, groups: list[DjangoGroup]) -
         name=Name(given_name=user.first_name or None, family_name=user.last_name or None)
         if full_name
         else None,
-        display_name=full_name or user.username,
         # Not validated again: the address was accepted when stored (Django's validator takes
         # some pydantic's refuses, such as reserved domains), and showing it must not fail.
-        emails=[Email.model_construct(value=user.email, primary=True)] if user.email else None,
+        emails=[Email.model_construct(value=user.email)] if user.email else None,
         active=user.is_active,
         groups=[
             GroupMembership(
@@ -153,12 +155,7 @@ def group_resource(group: DjangoGroup, base_url: str, members: list[ConsoleUser]
         id=str(group.pk),
         display_name=group.name,
         members=[
-            GroupMember(
-                value=str(member.pk),
-                display=member.username,
-                ref=f"{base_url}Users/{member.pk}",
-                type="User",
-            )
+            GroupMember(value=str(member.pk), ref=f"{base_url}Users/{member.pk}", type="User")
             for member in members
         ]
         or None,
@@ -177,5 +174,6 @@ def user_fields(resource: User) -> dict[str, Any]:
         "first_name": (name.given_name if name else None) or "",
         "last_name": (name.family_name if name else None) or "",
         "email": (primary.value if primary else None) or "",
-        "is_active": True if resource.active is None else bool(resource.active),
+        # None: not said (a PATCH removing it); the account keeps its status.
+        "is_active": None if resource.active is None else bool(resource.active),
     }

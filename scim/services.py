@@ -74,7 +74,8 @@ def scim_user_create(*, fields: dict[str, Any], password: str | None, actor: str
     UniquenessException (409) for a taken userName or externalId, InvalidValueException
     (400)."""
     _check_fields(fields)
-    active = fields.pop("is_active", True)
+    active = fields.pop("is_active")
+    active = True if active is None else active
     with transaction.atomic():
         _unique(fields)
         user = User(**fields, is_active=active)
@@ -111,6 +112,8 @@ def scim_user_update(*, user_id: int, fields: dict[str, Any], actor: str) -> Use
         user = User.objects.select_for_update().filter(pk=user_id).first()
         if user is None:
             return None
+        if active is None:
+            active = user.is_active
         changed = {name: value for name, value in fields.items() if getattr(user, name) != value}
         if changed:
             _unique({**fields}, exclude=user.pk)

@@ -18,5 +18,6 @@ urlpatterns = [
     re_path(rf"^scim/v2/Users/{_ID}/?\Z", apis.UsersApi.as_view()),
     re_path(r"^scim/v2/Groups/?\Z", apis.GroupsApi.as_view()),
     re_path(rf"^scim/v2/Groups/{_ID}/?\Z", apis.GroupsApi.as_view()),
+    re_path(r"^scim/v2/\.search/?\Z", csrf_exempt(apis.scim_search_all)),
     re_path(r"^scim/(?P<path>[\s\S]*)\Z", csrf_exempt(apis.scim_not_found)),
 ]

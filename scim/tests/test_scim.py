@@ -316,12 +316,23 @@ def test_discovery_endpoints_describe_the_service(scim: Scim) -> None:
     assert {a["name"] for a in user_schema["attributes"]} == {
         "userName",
         "name",
-        "displayName",
         "emails",
         "active",
         "groups",
     }
     assert is_scim_error(scim.call("get", "/Nothing"), 404)
+    assert is_scim_error(scim.call("post", "/.search", {}), 501)
+    search = scim.call(
+        "post",
+        "/Users/.search",
+        {
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+            "filter": 'userName eq "admin"',
+            "attributes": ["userName"],
+        },
+    ).json()
+    assert search["totalResults"] == 1
+    assert set(search["Resources"][0]) == {"schemas", "id", "userName"}
 
 
 def test_callers_without_access_get_scim_401_and_403(

@@ -43,6 +43,8 @@ TARGETS: dict[str, tuple[str, Callable[[Any, dict[str, Any]], bool]]] = {
     "notice_send_per_s": ("reported", lambda v, r: True),
     "notice_send_vs_raw_smtp": ("reported", lambda v, r: True),
     "notice_send_peak_rss_mb": ("≤ 200", lambda v, r: v <= 200),
+    "signals_per_s": ("reported", lambda v, r: True),
+    "signals_vs_sql": ("≤ 3.0", lambda v, r: v <= 3.0),
 }
 
 
@@ -57,6 +59,7 @@ def plan(quick: bool) -> list[list[str]]:
         ["bench.tenant_create", "--repeat", "5", "--migrate-repeat", "3"],
         ["bench.notices", "--notices", "2000" if quick else "10000", "--repeat", "3"],
         ["bench.undo_speed", "--run-users", "10000" if quick else "50000", "--repeat", "3"],
+        ["bench.signals", "--users", users, "--repeat", "3"],
     ]
 
 

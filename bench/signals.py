@@ -55,7 +55,7 @@ def product(schema: str, entries: list[tuple[str, str, str]]) -> float:
         content_type="application/json",
     )
     assert token.status_code == 200, token.content
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {token.json()['access']}"}
+    auth = {"Authorization": f"Bearer {token.json()['access']}"}
     bodies = [
         json.dumps(
             {
@@ -71,7 +71,9 @@ def product(schema: str, entries: list[tuple[str, str, str]]) -> float:
 
     def run() -> None:
         for body in bodies:
-            response = http.post("/api/signals/", body, content_type="application/json", **auth)
+            response = http.post(
+                "/api/signals/", body, content_type="application/json", headers=auth
+            )
             assert response.status_code == 200, response.content[:500]
             accepted.append(response.json()["accepted"])
 

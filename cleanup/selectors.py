@@ -351,8 +351,9 @@ def cleanup_preview(policy: PolicySpec, now: datetime) -> dict[str, object]:
     """What a run with `policy` would do now: each stage's count, the safety cap's verdict,
     and a sample of the matched users."""
     counts = stage_counts(policy, now)
-    sample = list(
-        matched_users(policy, now)
+    sample: list[dict[str, Any]] = [
+        dict(row)
+        for row in matched_users(policy, now)
         .order_by("pk")
         .annotate(user_id=F("id"))
         .values(  # type: ignore[misc]  # "reason" and "user_id" are annotated
@@ -365,7 +366,7 @@ def cleanup_preview(policy: PolicySpec, now: datetime) -> dict[str, object]:
             "date_joined",
             "reason",
         )[:PREVIEW_SAMPLE_SIZE]
-    )
+    ]
     # Why each matched (docs/architecture.md#what-counts-as-activity): last active when and
     # through what, and each source's latest time.
     activity = activity_by_user(user["user_id"] for user in sample)

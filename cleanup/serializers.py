@@ -115,7 +115,7 @@ LAST_ACTIVE_SOURCE_HELP = (
 
 
 class ActivitySourceSerializer(serializers.Serializer):
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.source
     at = serializers.DateTimeField()
 
 

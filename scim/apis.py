@@ -319,7 +319,9 @@ class UsersApi(ScimApi):
             return self.get(request)
         if resource_id is not None:
             return _scim_error(405, "Create users at /Users.")
-        resource = User.model_validate(self.body(), scim_ctx=Context.RESOURCE_CREATION_REQUEST)
+        resource: User[Any] = User.model_validate(
+            self.body(), scim_ctx=Context.RESOURCE_CREATION_REQUEST
+        )
         fields = resources.user_fields(resource)
         user = scim_user_create(fields=fields, password=resource.password, actor=self.actor)
         user = self._get_user(str(user.pk))
@@ -330,7 +332,9 @@ class UsersApi(ScimApi):
         if resource_id is None:
             return _scim_error(405, "Replace a user at /Users/{id}.")
         user = self._get_user(resource_id)
-        resource = User.model_validate(self.body(), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST)
+        resource: User[Any] = User.model_validate(
+            self.body(), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST
+        )
         return self._store(user, resource, Context.RESOURCE_REPLACEMENT_RESPONSE)
 
     def patch(self, request: Request, resource_id: str | None = None) -> Response:

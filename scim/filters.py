@@ -131,7 +131,7 @@ def filter_q(expression: str, attributes: dict[str, Attribute]) -> Q:
     if len(expression) > MAX_FILTER_LENGTH:
         raise _invalid(f"A filter has at most {MAX_FILTER_LENGTH} characters.")
     try:
-        parsed = ScimFilter(expression)
+        parsed: ScimFilter[Any] = ScimFilter(expression)
         tree = parsed.ast
     except InvalidFilterException:
         raise

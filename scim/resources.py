@@ -49,7 +49,7 @@ CONFIG = ServiceProviderConfig(
     etag=ETag(supported=False),
     authentication_schemes=[
         AuthenticationScheme(
-            type="oauthbearertoken",
+            type=AuthenticationScheme.Type.oauthbearertoken,
             name="Bearer token",
             description="An API token of this tenant with the scope `scim`, sent as "
             "`Authorization: Bearer cc_...`.",
@@ -137,7 +137,10 @@ def user_resource(user: ConsoleUser, base_url: str, groups: list[DjangoGroup]) -
         active=user.is_active,
         groups=[
             GroupMembership(
-                value=str(group.pk), display=group.name, ref=f"{base_url}Groups/{group.pk}"
+                value=str(group.pk),
+                display=group.name,
+                ref=f"{base_url}Groups/{group.pk}",  # type: ignore[arg-type]  # validated to a Reference
+                type="direct",
             )
             for group in groups
         ]
@@ -155,7 +158,11 @@ def group_resource(group: DjangoGroup, base_url: str, members: list[ConsoleUser]
         id=str(group.pk),
         display_name=group.name,
         members=[
-            GroupMember(value=str(member.pk), ref=f"{base_url}Users/{member.pk}", type="User")
+            GroupMember(
+                value=str(member.pk),
+                ref=f"{base_url}Users/{member.pk}",  # type: ignore[arg-type]  # validated to a Reference
+                type="User",
+            )
             for member in members
         ]
         or None,

@@ -157,7 +157,9 @@ class SignalsApi(TenantAdminApi):
         "cleanup (it voids a notice sent before it, as a sign-in does). Idempotent: a "
         "replay changes nothing. Unknown users are named in `unknown`, never created; "
         "malformed entries and times more than 5 minutes ahead are named in `rejected`; "
-        "the rest are recorded.",
+        "the rest are recorded. The body is at most DATA_UPLOAD_MAX_MEMORY_SIZE "
+        "(2.5 MB by default; 413 beyond): 10,000 entries of ordinary usernames take about "
+        "0.7 MB.",
     )
     def post(self, request: Request) -> Response:
         body = request.data

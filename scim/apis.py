@@ -91,6 +91,15 @@ class _Params:
         return iter(self.values)
 
 
+def _text(detail: Any) -> str:
+    """DRF's error detail as one sentence (simplejwt nests it: `{detail, code, messages}`)."""
+    if isinstance(detail, dict):
+        detail = detail.get("detail", "The request was refused.")
+    if isinstance(detail, list):
+        detail = " ".join(str(item) for item in detail)
+    return str(detail)
+
+
 def _scim_error(status: int, detail: str, scim_type: str | None = None) -> Response:
     body = Error(status=status, scim_type=scim_type, detail=detail).model_dump()
     return Response(body, status=status, content_type=SCIM_MEDIA_TYPE)
@@ -133,14 +142,13 @@ class ScimApi(TenantAdminApi):
         if isinstance(exc, ServiceError):
             return _scim_error(exc.status_code, exc.detail)
         if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-            response = _scim_error(401, str(exc.detail))
+            response = _scim_error(401, _text(exc.detail))
             response["WWW-Authenticate"] = 'Bearer realm="scim"'
             return response
         if isinstance(exc, exceptions.ParseError):
-            return _scim_error(400, str(exc.detail), "invalidSyntax")
+            return _scim_error(400, _text(exc.detail), "invalidSyntax")
         if isinstance(exc, exceptions.APIException):
-            detail = exc.detail if isinstance(exc.detail, str) else "The request was refused."
-            return _scim_error(exc.status_code, str(detail))
+            return _scim_error(exc.status_code, _text(exc.detail))
         return super().handle_exception(exc)
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:

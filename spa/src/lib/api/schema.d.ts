@@ -487,7 +487,7 @@ export interface paths {
         put?: never;
         /**
          * Record users' activity seen elsewhere (single sign-on, your product, VPN...)
-         * @description Up to 10,000 entries `{user, at, source}`. Each user keeps the latest time per source, and the latest of all counts as their last activity for the cleanup (it voids a notice sent before it, as a sign-in does). Idempotent: a replay changes nothing. Unknown users are named in `unknown`, never created; malformed entries and times more than 5 minutes ahead are named in `rejected`; the rest are recorded.
+         * @description Up to 10,000 entries `{user, at, source}`. Each user keeps the latest time per source, and the latest of all counts as their last activity for the cleanup (it voids a notice sent before it, as a sign-in does). Idempotent: a replay changes nothing. Unknown users are named in `unknown`, never created; malformed entries and times more than 5 minutes ahead are named in `rejected`; the rest are recorded. The body is at most DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB by default; 413 beyond): 10,000 entries of ordinary usernames take about 0.7 MB.
          *
          *     Who may call it on a tenant host: tenant admins.
          */

@@ -3,12 +3,13 @@
 from typing import Any, cast
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.activity_signals import MAX_SIGNALS, signals_record
 from accounts.models import User
 from accounts.serializers import (
     OPERATOR,
@@ -17,8 +18,10 @@ from accounts.serializers import (
     MeSerializer,
     RefreshSerializer,
     RoleSerializer,
+    SignalsResultSerializer,
     TokenPairSerializer,
     UserRoleSerializer,
+    signals_request_schema,
     user_role_data,
 )
 from accounts.services import session_logout, session_refresh, user_role_set
@@ -137,3 +140,37 @@ class UserRoleApi(TenantAdminApi):
             actor=request.user.get_username(),
         )
         return Response(user_role_data(user))
+
+
+class SignalsApi(TenantAdminApi):
+    """Activity seen by the tenant's own systems (docs/api.md#activity-signals)."""
+
+    # What an API token needs to call it (docs/api.md#activity-signals).
+    scopes = {"POST": "signals:write"}
+
+    @extend_schema(
+        request={"application/json": signals_request_schema()},
+        responses={200: SignalsResultSerializer, 400: VALIDATION_ERROR, 413: ERROR, **AUTH_ERRORS},
+        summary="Record users' activity seen elsewhere (single sign-on, your product, VPN...)",
+        description="Up to 10,000 entries `{user, at, source}`. Each user keeps the latest "
+        "time per source, and the latest of all counts as their last activity for the "
+        "cleanup (it voids a notice sent before it, as a sign-in does). Idempotent: a "
+        "replay changes nothing. Unknown users are named in `unknown`, never created; "
+        "malformed entries and times more than 5 minutes ahead are named in `rejected`; "
+        "the rest are recorded. The body is at most DATA_UPLOAD_MAX_MEMORY_SIZE "
+        "(2.5 MB by default; 413 beyond): 10,000 entries of ordinary usernames take about "
+        "0.7 MB.",
+    )
+    def post(self, request: Request) -> Response:
+        body = request.data
+        if not isinstance(body, dict) or set(body) != {"signals"}:
+            raise exceptions.ValidationError(
+                {"signals": ["Send an object with one field, `signals`: a list of entries."]}
+            )
+        entries = body["signals"]
+        if not isinstance(entries, list) or len(entries) > MAX_SIGNALS:
+            raise exceptions.ValidationError(
+                {"signals": [f"A list of at most {MAX_SIGNALS:,} entries {{user, at, source}}."]}
+            )
+        outcome = signals_record(entries)
+        return Response(SignalsResultSerializer(outcome).data)

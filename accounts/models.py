@@ -26,9 +26,16 @@ class User(AbstractUser):
     role = models.CharField(
         max_length=16, choices=Role.choices, blank=True, default="", db_default=""
     )
-    # Set by API activity (token refresh, authenticated requests), at most hourly, so a user
-    # who only uses the API does not look inactive. See docs/architecture.md#cleanup-semantics.
+    # The user's latest activity other than a sign-in (which is `last_login`): API use (token
+    # refresh, authenticated requests; at most hourly), the keep link, a signal from the
+    # tenant's own systems, a reactivation; `last_seen_source` names which. Written only
+    # through accounts.activity, which also keeps each source's latest time
+    # (`UserActivitySource`). See docs/architecture.md#what-counts-as-activity.
     last_seen = models.DateTimeField(null=True, blank=True)
+    last_seen_source = models.CharField(max_length=32, blank=True, default="", db_default="")
+    # The identity provider's id for this person (SCIM `externalId`), unique in the tenant when
+    # set; signals may name a user by it too.
+    external_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001 -- null: not provisioned (unique only when set)
     # Every token carries the version it was minted under and dies when it changes: bumped
     # by a password change, a deactivation (so reactivating an account does not revive its
     # old sessions) and logout-everywhere (accounts.tokens). A database default,
@@ -46,7 +53,12 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=Q(role="") | Q(role="admin") | Q(role="auditor"),
                 name="accounts_user_role_valid",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=Q(external_id__isnull=False),
+                name="accounts_user_external_id_unique",
+            ),
         ]
         # The few role holders (admins to email, the last-admin check) without a scan of
         # a table that may hold millions of members.
@@ -95,3 +107,25 @@ class User(AbstractUser):
         self._loaded_active = self.is_active
         if bump:
             self.refresh_from_db(fields=["token_version"])
+
+
+class UserActivitySource(models.Model):
+    """A user's latest activity through one source (`api`, `keep_link`, or a signal's label
+    such as `sso`): one row per user and source, only ever moved forward. Sign-ins are
+    Django's `User.last_login`, not a row here. See docs/architecture.md#what-counts-as-activity.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activity_sources"
+    )
+    source = models.CharField(max_length=32)
+    last_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # The upsert's conflict target, and the index a user's rows are read by.
+            models.UniqueConstraint(fields=["user", "source"], name="activity_source_user_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.source} {self.last_at:%Y-%m-%d %H:%M}"

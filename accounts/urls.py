@@ -10,4 +10,7 @@ urlpatterns = [
 ]
 
 # Tenant hosts only (config.urls_api.tenant).
-tenant_urlpatterns = [path("users/<int:user_id>/role/", apis.UserRoleApi.as_view())]
+tenant_urlpatterns = [
+    path("users/<int:user_id>/role/", apis.UserRoleApi.as_view()),
+    path("signals/", apis.SignalsApi.as_view()),
+]

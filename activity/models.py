@@ -25,6 +25,14 @@ class ActivityEvent(models.Model):
         WEBHOOK_DELETED = "webhook.deleted"
         WEBHOOK_SECRET_ROTATED = "webhook.secret_rotated"
         WEBHOOK_DISABLED = "webhook.disabled"
+        # The identity provider's changes (SCIM, docs/architecture.md#provisioning-scim).
+        USER_PROVISIONED = "user.provisioned"
+        USER_UPDATED = "user.updated"
+        USER_DEACTIVATED = "user.deactivated"
+        USER_DELETED = "user.deleted"
+        GROUP_CREATED = "group.created"
+        GROUP_UPDATED = "group.updated"
+        GROUP_DELETED = "group.deleted"
         TENANT_CREATED = "tenant.created"
         PLATFORM_TRIGGERED = "platform.triggered"
 

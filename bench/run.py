@@ -45,6 +45,8 @@ TARGETS: dict[str, tuple[str, Callable[[Any, dict[str, Any]], bool]]] = {
     "notice_send_peak_rss_mb": ("≤ 200", lambda v, r: v <= 200),
     "webhook_p99_ms": ("< 2000", lambda v, r: v < 2000),
     "webhook_deliveries_100k": ("≤ 250", lambda v, r: v <= 250),
+    "signals_per_s": ("reported", lambda v, r: True),
+    "signals_vs_sql": ("≤ 3.0", lambda v, r: v <= 3.0),
 }
 
 
@@ -60,6 +62,7 @@ def plan(quick: bool) -> list[list[str]]:
         ["bench.notices", "--notices", "2000" if quick else "10000", "--repeat", "3"],
         ["bench.undo_speed", "--run-users", "10000" if quick else "50000", "--repeat", "3"],
         ["bench.webhooks", "--events", "100" if quick else "300"],
+        ["bench.signals", "--users", users, "--repeat", "3"],
     ]
 
 

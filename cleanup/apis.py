@@ -18,7 +18,9 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.activity import last_active
 from accounts.models import User
+from accounts.selectors import activity_by_user
 from cleanup import selectors
 from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupNotice, CleanupReport
 from cleanup.serializers import (
@@ -108,7 +110,11 @@ class _Echo:
         return value
 
 
-AUDIT_COLUMNS = AuditEntrySerializer.Meta.fields
+# The CSV's columns: the JSON's, but one line per user (no per-source list).
+AUDIT_COLUMNS = [name for name in AuditEntrySerializer.Meta.fields if name != "activity"]
+_STORED_COLUMNS = [
+    name for name in AUDIT_COLUMNS if name not in ("last_active_at", "last_active_source")
+]
 
 
 # A spreadsheet reads a cell starting with one of these as a formula (CSV injection, OWASP).
@@ -126,8 +132,12 @@ def _audit_csv_rows(report: CleanupReport) -> Iterator[str]:
     """The whole audit list as CSV lines, read with a server-side cursor: flat memory."""
     writer = csv.writer(_Echo())
     yield writer.writerow(AUDIT_COLUMNS)
-    for row in selectors.report_audit(report).values_list(*AUDIT_COLUMNS).iterator(chunk_size=2000):
-        yield writer.writerow([_csv_cell(value) for value in row])
+    rows = selectors.report_audit(report).values(*_STORED_COLUMNS, "last_seen_source")
+    for row in rows.iterator(chunk_size=2000):
+        row["last_active_at"], row["last_active_source"] = last_active(
+            row["last_login"], row["last_seen"], row["last_seen_source"]
+        )
+        yield writer.writerow([_csv_cell(row[name]) for name in AUDIT_COLUMNS])
 
 
 class ReportAuditApi(TenantAdminApi, ListAPIView):
@@ -161,7 +171,10 @@ class ReportAuditApi(TenantAdminApi, ListAPIView):
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         if request.accepted_renderer.format != "csv":
-            return self.list(request, *args, **kwargs)
+            page = self.paginate_queryset(self.get_queryset())
+            activity = activity_by_user([entry.user_id for entry in page or []])
+            serializer = AuditEntrySerializer(page, many=True, context={"activity": activity})
+            return self.get_paginated_response(serializer.data)
         report = self._report()
         response = StreamingHttpResponse(_audit_csv_rows(report), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="cleanup-{report.pk}-users.csv"'

@@ -29,6 +29,8 @@ class CleanupReport(models.Model):
         MANUAL = "manual"
         SCHEDULE = "schedule"
         PLATFORM = "platform"
+        # The identity provider removed one user (SCIM): a run of one, finished when made.
+        SCIM = "scim"
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     trigger = models.CharField(max_length=10, choices=Trigger.choices)
@@ -106,6 +108,9 @@ class CleanupAuditEntry(models.Model):
         NEVER_LOGGED_IN = "never_logged_in"
         # Deactivated by an earlier run, never reactivated, past delete_after_days (§9).
         DEACTIVATION_EXPIRED = "deactivation_expired"
+        # Deactivated or deleted by the tenant's identity provider (SCIM), not by a run's
+        # rule (docs/architecture.md#provisioning-scim).
+        PROVISIONING = "provisioning"
 
     class Action(models.TextChoices):
         DEACTIVATED = "deactivated"
@@ -120,6 +125,9 @@ class CleanupAuditEntry(models.Model):
     email = models.CharField(max_length=254, blank=True)
     last_login = models.DateTimeField(null=True)
     last_seen = models.DateTimeField(null=True)
+    # What `last_seen` was (accounts.activity): with `last_login`, what the run saw as the
+    # user's last activity and through what. A database default, for rows written with SQL.
+    last_seen_source = models.CharField(max_length=32, blank=True, default="", db_default="")
     date_joined = models.DateTimeField()
     reason = models.CharField(max_length=20, choices=Reason.choices)
     action = models.CharField(max_length=12, choices=Action.choices)

@@ -25,7 +25,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.lookups import IsNull
 
+from accounts.activity import last_active
 from accounts.models import User
+from accounts.selectors import activity_by_user
 from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupNotice, CleanupReport
 from policy.rules import PolicySpec, cap_exceeded
 
@@ -391,14 +393,30 @@ def cleanup_preview(policy: PolicySpec, now: datetime) -> dict[str, object]:
     """What a run with `policy` would do now: each stage's count, the safety cap's verdict,
     and a sample of the matched users."""
     counts = stage_counts(policy, now)
-    sample = list(
-        matched_users(policy, now)
+    sample: list[dict[str, Any]] = [
+        dict(row)
+        for row in matched_users(policy, now)
         .order_by("pk")
         .annotate(user_id=F("id"))
         .values(  # type: ignore[misc]  # "reason" and "user_id" are annotated
-            "user_id", "username", "email", "last_login", "last_seen", "date_joined", "reason"
+            "user_id",
+            "username",
+            "email",
+            "last_login",
+            "last_seen",
+            "last_seen_source",
+            "date_joined",
+            "reason",
         )[:PREVIEW_SAMPLE_SIZE]
-    )
+    ]
+    # Why each matched (docs/architecture.md#what-counts-as-activity): last active when and
+    # through what, and each source's latest time.
+    activity = activity_by_user(user["user_id"] for user in sample)
+    for user in sample:
+        user["last_active_at"], user["last_active_source"] = last_active(
+            user["last_login"], user["last_seen"], user.pop("last_seen_source")
+        )
+        user["activity"] = activity.get(user["user_id"], [])
     return {
         "users_eligible": counts.eligible,
         "users_matched": counts.matched,

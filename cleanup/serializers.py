@@ -8,6 +8,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.activity import last_active
 from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupNotice, CleanupReport
 from cleanup.services.execution import UNDELIVERABLE_SAMPLE
 from cleanup.services.oversight import report_can_answer, report_can_undo
@@ -142,7 +143,58 @@ def report_data(report: CleanupReport, *, may_change: bool) -> dict[str, Any]:
     return dict(_report_fields[may_change].to_representation(report))
 
 
+LAST_ACTIVE_SOURCE_HELP = (
+    "Through what: `login` (a sign-in), `api` (API use), `keep_link` (the notice's keep "
+    "link), `reactivated` (an admin or the identity provider gave the account back), or the "
+    "source a signal named (`sso`, `app`...). Null when never active (see `date_joined`), or "
+    "for activity recorded before sources were kept."
+)
+
+
+class ActivitySourceSerializer(serializers.Serializer):
+    source = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.source
+    at = serializers.DateTimeField()
+
+
+class WhySerializer(serializers.Serializer):
+    """Why a user matched: when they were last active and through what
+    (docs/architecture.md#what-counts-as-activity)."""
+
+    last_active_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="The later of `last_login` and `last_seen`; null when never active.",
+    )
+    last_active_source = serializers.CharField(allow_null=True, help_text=LAST_ACTIVE_SOURCE_HELP)
+    activity = ActivitySourceSerializer(
+        many=True,
+        help_text="The user's latest time per source other than a sign-in (`last_login`), "
+        "newest first, as stored now (empty once the account is deleted).",
+    )
+
+
+def why_data(row: Any, activity: dict[int, list[dict[str, Any]]], user_id: int) -> dict[str, Any]:
+    """The `WhySerializer` fields of a user (a row with last_login, last_seen and
+    last_seen_source, as attributes or keys), with their per-source times from `activity`."""
+
+    def get(name: str) -> Any:
+        return row[name] if isinstance(row, dict) else getattr(row, name)
+
+    at, source = last_active(get("last_login"), get("last_seen"), get("last_seen_source"))
+    return {
+        "last_active_at": at,
+        "last_active_source": source,
+        "activity": activity.get(user_id, []),
+    }
+
+
 class AuditEntrySerializer(serializers.ModelSerializer):
+    """An audit row; the "why" fields come from what the run saw (`last_login`, `last_seen`
+    and its source, copied at removal), the per-source times from the context's `activity`."""
+
+    last_active_at = serializers.SerializerMethodField()
+    last_active_source = serializers.SerializerMethodField()
+    activity = serializers.SerializerMethodField()
+
     class Meta:
         model = CleanupAuditEntry
         fields = [
@@ -157,8 +209,27 @@ class AuditEntrySerializer(serializers.ModelSerializer):
             "noticed_at",
             "restored_at",
             "restored_by",
+            "last_active_at",
+            "last_active_source",
+            "activity",
         ]
         read_only_fields = fields
+
+    def _why(self, entry: CleanupAuditEntry) -> dict[str, Any]:
+        return why_data(entry, self.context.get("activity", {}), entry.user_id)
+
+    @extend_schema_field(WhySerializer().fields["last_active_at"])
+    def get_last_active_at(self, entry: CleanupAuditEntry) -> Any:
+        at = self._why(entry)["last_active_at"]
+        return None if at is None else serializers.DateTimeField().to_representation(at)
+
+    @extend_schema_field(WhySerializer().fields["last_active_source"])
+    def get_last_active_source(self, entry: CleanupAuditEntry) -> str | None:
+        return self._why(entry)["last_active_source"]  # type: ignore[no-any-return]
+
+    @extend_schema_field(ActivitySourceSerializer(many=True))
+    def get_activity(self, entry: CleanupAuditEntry) -> Any:
+        return ActivitySourceSerializer(self._why(entry)["activity"], many=True).data
 
 
 class NoticeSerializer(serializers.ModelSerializer):
@@ -393,7 +464,7 @@ class PreviewRequestSerializer(PolicyFieldsSerializer):
         super().__init__(*args, partial=True, **kwargs)
 
 
-class PreviewUserSerializer(serializers.Serializer):
+class PreviewUserSerializer(WhySerializer):
     user_id = serializers.IntegerField()
     username = serializers.CharField()
     email = serializers.CharField(allow_blank=True)

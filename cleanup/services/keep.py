@@ -28,6 +28,7 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.activity import KEEP_LINK, activity_touch
 from accounts.models import User
 from cleanup.models import CleanupNotice, CleanupReport
 from cleanup.services.mail import ACTION_WORDS, date_text, notice_removal_at
@@ -187,7 +188,7 @@ def keep_link_follow(*, tenant_pk: int, token: str) -> KeepPage:
                 extra={"user_id": user.pk, "notice_id": claim.notice_id},
             )
             return page
-        get_user_model().objects.filter(pk=user.pk).update(last_seen=now)
+        activity_touch(user, KEEP_LINK, now)
         kept = {
             "id": user.pk,
             "username": user.username,

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.activity import REACTIVATED
 from activity.models import ActivityEvent
 from activity.services import activity_record
 from cleanup.models import CleanupAuditEntry, CleanupReport
@@ -238,7 +239,9 @@ def user_reactivate(*, report_id: int, user_id: int, actor: str) -> CleanupAudit
             raise AccountDeleted(f"{entry.username}'s account was deleted by this run.")
         # Conditional, so it decides against a concurrent reactivation: one of them updates.
         users = get_user_model().objects.filter(pk=user_id)
-        if not users.filter(is_active=False).update(is_active=True, last_seen=now):
+        if not users.filter(is_active=False).update(
+            is_active=True, last_seen=now, last_seen_source=REACTIVATED
+        ):
             if users.exists():
                 raise AccountAlreadyActive(f"{entry.username}'s account is already active.")
             raise AccountDeleted(f"{entry.username}'s account was deleted since this run.")
@@ -346,7 +349,8 @@ def report_undo(*, report_id: int, actor: str) -> UndoResult:
                 f"""
                 WITH fates AS MATERIALIZED ({undo_fates_sql()}),
                 reactivated AS (
-                    UPDATE {user_table} u SET is_active = true, last_seen = %(now)s
+                    UPDATE {user_table} u SET is_active = true, last_seen = %(now)s,
+                        last_seen_source = %(reactivated)s
                     FROM fates f
                     -- Re-checked on the locked row: someone may have reactivated it since
                     -- the snapshot.
@@ -371,6 +375,7 @@ def report_undo(*, report_id: int, actor: str) -> UndoResult:
                     "report": report.pk,
                     "now": now,
                     "actor": actor,
+                    "reactivated": REACTIVATED,
                     "reactivate": UndoFate.REACTIVATE,
                     "already_active": UndoFate.ALREADY_ACTIVE,
                     "deleted": UndoFate.DELETED,

@@ -62,7 +62,10 @@ def removal_statement(
     # rows, makes PostgreSQL hash the whole table on every batch.
     keys = "SELECT p.user FROM picked p"
     batch = f"u.{pk} = ANY(ARRAY({keys}))"
-    returned = f"u.{pk} AS id, u.username, u.email, u.last_login, u.last_seen, u.date_joined"
+    returned = (
+        f"u.{pk} AS id, u.username, u.email, u.last_login, u.last_seen, u.last_seen_source, "
+        "u.date_joined"
+    )
     if action == "deactivate":
         # A deactivation also revokes the user's tokens for good (accounts.tokens): a later
         # reactivation gives the account back, not its old sessions.
@@ -90,8 +93,10 @@ def removal_statement(
         {", ".join(writes)},
         audited AS (
             INSERT INTO {audit_table} (report_id, user_id, username, email, last_login,
-                last_seen, date_joined, reason, action, noticed_at, token_version)
-            SELECT %s, r.id, r.username, r.email, r.last_login, r.last_seen, r.date_joined,
+                last_seen, last_seen_source, date_joined, reason, action, noticed_at,
+                token_version)
+            SELECT %s, r.id, r.username, r.email, r.last_login, r.last_seen,
+                r.last_seen_source, r.date_joined,
                 -- Typed: a column of nulls (no notice applies) would otherwise be text.
                 p.reason, %s, p.noticed_at::timestamptz, {token_version}
             FROM removed r JOIN picked p ON p.user = r.id

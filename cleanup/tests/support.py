@@ -9,7 +9,7 @@ import pytest
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import User, UserActivitySource
 from accounts.tests.factories import UserFactory
 from cleanup.models import CleanupAuditEntry, CleanupNotice, CleanupReport
 from cleanup.services import stages
@@ -87,6 +87,7 @@ def days_pass(days: float) -> None:
     ago = days * DAY
     for model, fields in (
         (User, ("last_login", "last_seen", "date_joined")),
+        (UserActivitySource, ("last_at",)),
         (CleanupNotice, ("created_at", "sent_at", "due_at")),
         (CleanupReport, ("created_at", "started_at", "finished_at")),
         (

@@ -133,6 +133,9 @@ def test_the_audit_list_pages_and_downloads_as_csv(
         "noticed_at",
         "restored_at",
         "restored_by",
+        "last_active_at",
+        "last_active_source",
+        "activity",
     }
     assert [(u["action"], u["noticed_at"]) for u in page["results"]] == [
         ("deleted", "2026-01-02T03:04:05Z"),
@@ -145,10 +148,10 @@ def test_the_audit_list_pages_and_downloads_as_csv(
     lines = b"".join(download.streaming_content).decode().splitlines()
     assert lines[0] == (
         "user_id,username,email,last_login,last_seen,date_joined,reason,action,noticed_at,"
-        "restored_at,restored_by"
+        "restored_at,restored_by,last_active_at,last_active_source"
     )
     assert len(lines) == 3 and lines[1].startswith("100,gone0,gone0@x.test,,,")
-    assert lines[1].endswith(",inactive,deleted,2026-01-02 03:04:05+00:00,,")
+    assert lines[1].endswith(",inactive,deleted,2026-01-02 03:04:05+00:00,,,,")
 
 
 def test_a_report_says_what_each_stage_did(report: CleanupReport, admin_a: dict[str, str]) -> None:

@@ -71,4 +71,6 @@ def test_ordinary_values_are_written_unchanged(admin_a: dict[str, str]) -> None:
         "noticed_at": "",
         "restored_at": "",
         "restored_by": "",
+        "last_active_at": "2025-06-07 08:09:10+00:00",
+        "last_active_source": "login",
     }

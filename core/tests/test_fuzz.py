@@ -339,6 +339,7 @@ TENANT_BODIES = [
     *POLICY_BODIES,
     ("POST", "/api/cleanup/trigger/"),
     ("POST", "/api/exemptions/"),
+    ("POST", "/api/signals/"),
     ("POST", "/api/auth/token/"),
     ("POST", "/api/auth/token/refresh/"),
     ("POST", "/api/auth/logout/"),

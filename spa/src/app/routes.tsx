@@ -16,6 +16,7 @@ import { PolicyPage } from '@/features/cleanup/components/PolicyPage';
 import { TenantsPage } from '@/features/platform/components/TenantsPage';
 import { TenantReportsPage } from '@/features/platform/components/TenantReportsPage';
 import { ExemptionsPage } from '@/features/exemptions/components/ExemptionsPage';
+import { ProvisioningPage } from '@/features/provisioning/components/ProvisioningPage';
 import { ActivityPage } from '@/features/activity/components/ActivityPage';
 
 export function AppRoutes() {
@@ -84,6 +85,7 @@ function Console() {
         nav={[
           { to: '/tenants', label: 'Tenants' },
           { to: '/activity', label: 'Activity' },
+          ...(user.is_tenant_admin ? [{ to: '/provisioning', label: 'Provisioning' }] : []),
         ]}
       >
         <Routes>
@@ -91,6 +93,7 @@ function Console() {
           <Route path="/tenants" element={<TenantsPage />} />
           <Route path="/tenants/:schema" element={<TenantReportsPage />} />
           <Route path="/activity" element={<ActivityPage />} />
+          <Route path="/provisioning" element={<ProvisioningPage />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </Shell>
@@ -118,6 +121,7 @@ function Console() {
           { to: '/policy', label: 'Policy' },
           { to: '/exemptions', label: 'Exemptions' },
           { to: '/activity', label: 'Activity' },
+          ...(user.is_tenant_admin ? [{ to: '/provisioning', label: 'Provisioning' }] : []),
         ]}
       >
         <Routes>
@@ -127,6 +131,7 @@ function Console() {
           <Route path="/policy" element={<PolicyPage />} />
           <Route path="/exemptions" element={<ExemptionsPage />} />
           <Route path="/activity" element={<ActivityPage />} />
+          <Route path="/provisioning" element={<ProvisioningPage />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </Shell>

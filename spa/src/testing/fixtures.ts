@@ -78,6 +78,9 @@ export function makeAuditEntry(i: number, overrides: Partial<AuditEntry> = {}): 
     noticed_at: i % 3 ? iso(NOW - 15 * DAY) : null,
     restored_at: null,
     restored_by: null,
+    last_active_at: i % 2 ? iso(NOW - 200 * DAY) : null,
+    last_active_source: i % 2 ? 'login' : null,
+    activity: [],
     ...overrides,
   };
 }
@@ -99,8 +102,21 @@ export function makeNotice(i: number, overrides: Partial<Notice> = {}): Notice {
 }
 
 export function makePreviewUser(i: number): PreviewUser {
-  const { user_id, username, email, last_login, last_seen, date_joined, reason } = makeAuditEntry(i);
-  return { user_id, username, email, last_login, last_seen, date_joined, reason };
+  const entry = makeAuditEntry(i);
+  const { user_id, username, email, last_login, last_seen, date_joined, reason } = entry;
+  const { last_active_at, last_active_source, activity } = entry;
+  return {
+    user_id,
+    username,
+    email,
+    last_login,
+    last_seen,
+    date_joined,
+    reason,
+    last_active_at: last_active_at ?? null,
+    last_active_source: last_active_source ?? null,
+    activity: activity ?? [],
+  };
 }
 
 /** A run stopped over the cap, waiting for an admin: counted, nobody removed. */

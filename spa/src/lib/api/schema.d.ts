@@ -520,6 +520,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/signals/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record users' activity seen elsewhere (single sign-on, your product, VPN...)
+         * @description Up to 10,000 entries `{user, at, source}`. Each user keeps the latest time per source, and the latest of all counts as their last activity for the cleanup (it voids a notice sent before it, as a sign-in does). Idempotent: a replay changes nothing. Unknown users are named in `unknown`, never created; malformed entries and times more than 5 minutes ahead are named in `rejected`; the rest are recorded. The body is at most DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB by default; 413 beyond): 10,000 entries of ordinary usernames take about 0.7 MB.
+         *
+         *     Who may call it on a tenant host: tenant admins.
+         */
+        post: operations["signals_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users/{user_id}/role/": {
         parameters: {
             query?: never;
@@ -712,6 +734,11 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        ActivitySource: {
+            source: string;
+            /** Format: date-time */
+            at: string;
+        };
         /**
          * @description * `policy.updated` - Policy Updated
          *     * `cleanup.triggered` - Cleanup Triggered
@@ -727,11 +754,18 @@ export interface components {
          *     * `webhook.deleted` - Webhook Deleted
          *     * `webhook.secret_rotated` - Webhook Secret Rotated
          *     * `webhook.disabled` - Webhook Disabled
+         *     * `user.provisioned` - User Provisioned
+         *     * `user.updated` - User Updated
+         *     * `user.deactivated` - User Deactivated
+         *     * `user.deleted` - User Deleted
+         *     * `group.created` - Group Created
+         *     * `group.updated` - Group Updated
+         *     * `group.deleted` - Group Deleted
          *     * `tenant.created` - Tenant Created
          *     * `platform.triggered` - Platform Triggered
          * @enum {string}
          */
-        ActivityVerbEnum: "policy.updated" | "cleanup.triggered" | "run.approved" | "run.rejected" | "run.undone" | "user.reactivated" | "exemption.created" | "exemption.deleted" | "user.role_changed" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.secret_rotated" | "webhook.disabled" | "tenant.created" | "platform.triggered";
+        ActivityVerbEnum: "policy.updated" | "cleanup.triggered" | "run.approved" | "run.rejected" | "run.undone" | "user.reactivated" | "exemption.created" | "exemption.deleted" | "user.role_changed" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.secret_rotated" | "webhook.disabled" | "user.provisioned" | "user.updated" | "user.deactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "tenant.created" | "platform.triggered";
         Attempt: {
             /** Format: date-time */
             readonly at: string;
@@ -746,6 +780,10 @@ export interface components {
          * @enum {string}
          */
         AuditActionEnum: "deactivated" | "deleted";
+        /**
+         * @description An audit row; the "why" fields come from what the run saw (`last_login`, `last_seen`
+         *     and its source, copied at removal), the per-source times from the context's `activity`.
+         */
         AuditEntry: {
             readonly user_id: number;
             readonly username: string;
@@ -763,6 +801,14 @@ export interface components {
             /** Format: date-time */
             readonly restored_at: string | null;
             readonly restored_by: string | null;
+            /**
+             * Format: date-time
+             * @description The later of `last_login` and `last_seen`; null when never active.
+             */
+            readonly last_active_at: string | null;
+            /** @description Through what: `login` (a sign-in), `api` (API use), `keep_link` (the notice's keep link), `reactivated` (an admin or the identity provider gave the account back), or the source a signal named (`sso`, `app`...). Null when never active (see `date_joined`), or for activity recorded before sources were kept. */
+            readonly last_active_source: string | null;
+            readonly activity: components["schemas"]["ActivitySource"][];
         };
         Conflict: {
             detail: string;
@@ -1376,7 +1422,20 @@ export interface components {
             sample: components["schemas"]["PreviewUser"][];
             notice: components["schemas"]["NoticePreview"];
         };
+        /**
+         * @description Why a user matched: when they were last active and through what
+         *     (docs/architecture.md#what-counts-as-activity).
+         */
         PreviewUser: {
+            /**
+             * Format: date-time
+             * @description The later of `last_login` and `last_seen`; null when never active.
+             */
+            last_active_at: string | null;
+            /** @description Through what: `login` (a sign-in), `api` (API use), `keep_link` (the notice's keep link), `reactivated` (an admin or the identity provider gave the account back), or the source a signal named (`sso`, `app`...). Null when never active (see `date_joined`), or for activity recorded before sources were kept. */
+            last_active_source: string | null;
+            /** @description The user's latest time per source other than a sign-in (`last_login`), newest first, as stored now (empty once the account is deleted). */
+            activity: components["schemas"]["ActivitySource"][];
             user_id: number;
             username: string;
             email: string;
@@ -1398,9 +1457,10 @@ export interface components {
          * @description * `inactive` - Inactive
          *     * `never_logged_in` - Never Logged In
          *     * `deactivation_expired` - Deactivation Expired
+         *     * `provisioning` - Provisioning
          * @enum {string}
          */
-        ReasonEnum: "inactive" | "never_logged_in" | "deactivation_expired";
+        ReasonEnum: "inactive" | "never_logged_in" | "deactivation_expired" | "provisioning";
         RefreshRequest: {
             refresh: string;
         };
@@ -1486,6 +1546,17 @@ export interface components {
              */
             secret_rotation_ends_at: string;
         };
+        SignalRejected: {
+            index: number;
+            reason: string;
+        };
+        SignalsResult: {
+            /** @description Entries recorded (a replay counts again and changes nothing). */
+            accepted: number;
+            /** @description Users named that this tenant does not have, each once; nobody is created. */
+            unknown: string[];
+            rejected: components["schemas"]["SignalRejected"][];
+        };
         Tenant: {
             readonly schema_name: string;
             readonly name: string;
@@ -1564,9 +1635,10 @@ export interface components {
          * @description * `manual` - Manual
          *     * `schedule` - Schedule
          *     * `platform` - Platform
+         *     * `scim` - Scim
          * @enum {string}
          */
-        TriggerEnum: "manual" | "schedule" | "platform";
+        TriggerEnum: "manual" | "schedule" | "platform" | "scim";
         TriggerRequestRequest: {
             dry_run?: boolean | null;
         };
@@ -3379,6 +3451,80 @@ export interface operations {
             };
             /** @description `{detail}` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    signals_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description Entries that are not as described here are not a 400: each is named in the answer's `rejected` by its index, and the others are recorded. */
+                    signals: {
+                        /** @description The user's username, external id (SCIM `externalId`) or email address (case-insensitive), tried in that order. */
+                        user: string;
+                        /**
+                         * Format: date-time
+                         * @description When the user was active (RFC 3339 with an offset). Not before 2000, at most 5 minutes in the future.
+                         */
+                        at: string;
+                        /** @description Your system's label (`sso`, `app`, `vpn`...). */
+                        source: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignalsResult"];
+                };
+            };
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

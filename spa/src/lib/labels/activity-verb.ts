@@ -18,4 +18,11 @@ export const VERB_LABEL: Record<ActivityVerb, string> = {
   'webhook.disabled': 'disabled a failing webhook endpoint',
   'tenant.created': 'created a tenant',
   'platform.triggered': 'started cleanups',
+  'user.provisioned': 'provisioned a user',
+  'user.updated': 'updated a user',
+  'user.deactivated': 'deactivated a user',
+  'user.deleted': 'deleted a user',
+  'group.created': 'created a group',
+  'group.updated': 'changed a group',
+  'group.deleted': 'deleted a group',
 };

@@ -5,4 +5,5 @@ export const TRIGGER_LABEL: Record<ReportTrigger, string> = {
   manual: 'Manual',
   schedule: 'Scheduled',
   platform: 'Platform operator',
+  scim: 'Identity provider (SCIM)',
 };

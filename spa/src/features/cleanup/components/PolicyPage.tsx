@@ -13,6 +13,7 @@ import { formatDateTime, formatNumber, formatPercent, formatRelative } from '@/l
 import { ACTION_DONE, ACTION_LABEL } from '@/lib/labels/action';
 import { ON_CAP_LABEL } from '@/lib/labels/on-cap';
 import { REASON_LABEL } from '@/lib/labels/removal-reason';
+import { Why } from '@/components/ui/Why';
 import { READ_ONLY_NOTE, useCanChange } from '@/lib/role';
 import { useDebouncedValue } from '@/lib/use-debounced-value';
 import { usePolicy } from '../api/get-policy';
@@ -520,12 +521,11 @@ function PreviewResult({ preview, dryRun, onCap }: { preview: Preview; dryRun: b
                 <tr>
                   <th scope="col">User</th>
                   <th scope="col">Reason</th>
-                  <th scope="col">Last active</th>
+                  <th scope="col">Why</th>
                 </tr>
               </thead>
               <tbody>
                 {preview.sample.map((u) => {
-                  const lastActive = [u.last_login, u.last_seen].filter(Boolean).sort().pop() ?? null;
                   return (
                     <tr key={u.user_id}>
                       <td className="ellipsis" title={u.email || undefined}>
@@ -535,7 +535,7 @@ function PreviewResult({ preview, dryRun, onCap }: { preview: Preview; dryRun: b
                         <Badge tone={u.reason === 'inactive' ? 'warning' : 'neutral'}>{REASON_LABEL[u.reason]}</Badge>
                       </td>
                       <td className="small">
-                        {lastActive ? formatRelative(lastActive) : <span className="muted">never · joined {formatRelative(u.date_joined)}</span>}
+                        <Why user={u} />
                       </td>
                     </tr>
                   );

@@ -10,6 +10,7 @@ import type { AuditEntry, Report } from '@/lib/api/types';
 import { formatDateTime, formatDuration, formatNumber, formatPercent, formatRelative } from '@/lib/format';
 import { AUDIT_ACTION_LABEL } from '@/lib/labels/audit-action';
 import { REASON_LABEL } from '@/lib/labels/removal-reason';
+import { Why } from '@/components/ui/Why';
 import { TRIGGER_LABEL } from '@/lib/labels/trigger';
 import { usePageParam } from '@/lib/pagination';
 import { describeStages, isActiveStatus, reportStages, wouldRemove } from '@/lib/report-status';
@@ -198,10 +199,7 @@ function AuditList({ report }: { report: Report }) {
                     <th scope="col">Action</th>
                     <th scope="col">Reason</th>
                     <th scope="col">Warned</th>
-                    <th scope="col">Last login</th>
-                    <th scope="col" className="hide-sm">
-                      Last seen
-                    </th>
+                    <th scope="col">Why</th>
                     <th scope="col" className="hide-sm">
                       Joined
                     </th>
@@ -233,8 +231,9 @@ function AuditList({ report }: { report: Report }) {
                           </span>
                         )}
                       </td>
-                      <td>{u.last_login ? formatDateTime(u.last_login) : <span className="muted">never</span>}</td>
-                      <td className="hide-sm">{u.last_seen ? formatDateTime(u.last_seen) : <span className="muted">never</span>}</td>
+                      <td className="small">
+                        <Why user={u} />
+                      </td>
                       <td className="hide-sm">{formatDateTime(u.date_joined)}</td>
                       <td>
                         <AuditOutcome entry={u} reportId={report.id} />

@@ -84,7 +84,7 @@ def users_event_targets(type: str) -> list[int]:
 
 
 def users_event_emit(
-    type: str, report_id: int, users: Sequence[dict[str, Any]], endpoint_ids: list[int]
+    type: str, report_id: int | None, users: Sequence[dict[str, Any]], endpoint_ids: list[int]
 ) -> None:
     """The users a batch warned, deactivated or deleted: ceil(len / 500) events."""
     if users and endpoint_ids:

@@ -22,9 +22,11 @@ from accounts.activity import REACTIVATED
 from activity.models import ActivityEvent
 from activity.services import activity_record
 from cleanup.models import CleanupAuditEntry, CleanupReport
+from cleanup.services.events import users_event_emit, users_event_targets
 from cleanup.services.removal import removal_statement
 from core.errors import ServiceError
 from core.tenancy import current_schema
+from webhooks import catalogue
 
 logger = logging.getLogger(__name__)
 
@@ -51,14 +53,14 @@ def _guard_last_admin(user: Any) -> None:
         raise LastActiveAdmin()
 
 
-def webhook_emit_provisioning(*, event: str, user_id: int, username: str) -> None:
+def webhook_emit_provisioning(*, event: str, report_id: int | None, user: dict[str, Any]) -> None:
     """The webhook event of a provisioning change (`users.deactivated`, `users.deleted`,
-    `user.reactivated`), written inside the change's transaction once webhooks exist: the
-    one call site to connect to the webhooks' outbox (docs/architecture.md#provisioning-scim).
-    """
-    # Not yet built (signed webhooks land separately); the audit row and the activity event
-    # are written either way.
-    logger.debug("scim.webhook.pending", extra={"event": event, "user_id": user_id})
+    `user.reactivated`), written into the outbox inside the change's transaction
+    (docs/architecture.md#provisioning-scim): the same events a run's batch or an undo
+    writes, with reason `provisioning`."""
+    users_event_emit(
+        event, report_id, [{**user, "reason": Reason.PROVISIONING}], users_event_targets(event)
+    )
 
 
 class _NothingRemoved(Exception):
@@ -110,7 +112,7 @@ def _remove(*, user_id: int, action: str, actor: str) -> CleanupAuditEntry:
         sql, params = removal_statement(report.pk, picked, action)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            (removed, _last, _also) = cursor.fetchone()
+            (removed, _last, _also, _users) = cursor.fetchone()
         if not removed:
             raise _NothingRemoved()
         counter = "users_deleted" if action == "delete" else "users_deactivated"
@@ -130,9 +132,9 @@ def _remove(*, user_id: int, action: str, actor: str) -> CleanupAuditEntry:
             data={"report_id": report.pk, "user_id": user_id, "via": "scim"},
         )
         webhook_emit_provisioning(
-            event="users.deleted" if action == "delete" else "users.deactivated",
-            user_id=user_id,
-            username=entry.username,
+            event=catalogue.USERS_DELETED if action == "delete" else catalogue.USERS_DEACTIVATED,
+            report_id=report.pk,
+            user={"id": user_id, "username": entry.username, "email": entry.email},
         )
     logger.info(
         "scim.user.removed",
@@ -175,7 +177,11 @@ def user_reactivate_by_provisioning(*, user_id: int, actor: str) -> None:
                 "via": "scim",
             },
         )
-        webhook_emit_provisioning(event="user.reactivated", user_id=user_id, username=user.username)
+        webhook_emit_provisioning(
+            event=catalogue.USER_REACTIVATED,
+            report_id=entry.report_id if entry else None,
+            user={"id": user_id, "username": user.username, "email": user.email},
+        )
     logger.info(
         "scim.user.reactivated",
         extra={"tenant": current_schema(), "user_id": user_id, "actor": actor},

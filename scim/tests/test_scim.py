@@ -15,6 +15,8 @@ from cleanup.models import CleanupAuditEntry, CleanupReport
 from core.testing import ROOT, TENANT_A, TENANT_B, client
 from policy.models import CleanupPolicy
 from tenants.models import Tenant
+from webhooks.models import Event
+from webhooks.tests.factories import EndpointFactory
 
 pytestmark = pytest.mark.django_db
 BASE = "/scim/v2"
@@ -125,6 +127,7 @@ def test_active_false_deactivates_through_the_audited_path_and_keeps_everyone_el
         leaver = UserFactory.create(username="leaver", login_days_ago=1)
         stayer = UserFactory.create(username="stayer", login_days_ago=1)
         version = leaver.token_version
+    EndpointFactory.create(schema="alpha")
     response = scim.call(
         "patch", f"/Users/{leaver.pk}", {"schemas": [PATCH], "Operations": operations}
     )
@@ -141,11 +144,18 @@ def test_active_false_deactivates_through_the_audited_path_and_keeps_everyone_el
         assert _audit_of("stayer") == []
         event = ActivityEvent.objects.get(verb="user.deactivated")
         assert event.target == "leaver" and event.data["report_id"] == entry.report_id
+        # The tenant's webhooks hear of it as of a run's deactivation, with its reason.
+        (hook,) = Event.objects.filter(type="users.deactivated")
+        assert hook.data["report_id"] == entry.report_id
+        assert [(u["username"], u["reason"]) for u in hook.data["users"]] == [
+            ("leaver", "provisioning")
+        ]
     # Again: already inactive, nothing more is written.
     scim.call("patch", f"/Users/{leaver.pk}", {"schemas": [PATCH], "Operations": operations})
     with schema_context("alpha"):
         assert len(_audit_of("leaver")) == 1
         assert ActivityEvent.objects.filter(verb="user.deactivated").count() == 1
+        assert Event.objects.filter(type="users.deactivated").count() == 1
 
 
 def test_active_true_reactivates_and_restores_the_audit_row(scim: Scim) -> None:

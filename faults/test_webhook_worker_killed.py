@@ -3,14 +3,21 @@
 publishes it again and another worker delivers it: at least once, the same webhook-id."""
 
 import signal
+from typing import TypedDict
 
 from standardwebhooks import Webhook
 
 from faults.stack import Stack, purge_queue, running, wait_for
 from webhooks.tests.receiver import Answer, receiver_running
 
+
+class Env(TypedDict):
+    WEBHOOK_ALLOW_PRIVATE: str
+    WEBHOOK_LEASE_S: str
+
+
 # A loopback receiver over plain HTTP, and a short lease so the drill need not wait a minute.
-ENV = {"WEBHOOK_ALLOW_PRIVATE": "1", "WEBHOOK_LEASE_S": "3"}
+ENV: Env = {"WEBHOOK_ALLOW_PRIVATE": "1", "WEBHOOK_LEASE_S": "3"}
 
 
 def delivery(stack: Stack, schema: str) -> tuple[str, int]:

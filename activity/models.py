@@ -20,6 +20,10 @@ class ActivityEvent(models.Model):
         EXEMPTION_CREATED = "exemption.created"
         EXEMPTION_DELETED = "exemption.deleted"
         USER_ROLE_CHANGED = "user.role_changed"
+        TOKEN_CREATED = "token.created"
+        TOKEN_REVOKED = "token.revoked"
+        SERVICE_ACCOUNT_CREATED = "service_account.created"
+        SERVICE_ACCOUNT_DELETED = "service_account.deleted"
         TENANT_CREATED = "tenant.created"
         PLATFORM_TRIGGERED = "platform.triggered"
 

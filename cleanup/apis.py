@@ -10,7 +10,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
@@ -19,7 +19,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cleanup import selectors
-from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupNotice, CleanupReport
+from cleanup.models import (
+    CleanupAuditEntry,
+    CleanupExemption,
+    CleanupNotice,
+    CleanupReport,
+    CleanupTokenAuditEntry,
+)
 from cleanup.serializers import (
     AuditEntrySerializer,
     ConflictSerializer,
@@ -33,6 +39,7 @@ from cleanup.serializers import (
     ReactivatedSerializer,
     ReportConflictSerializer,
     ReportSerializer,
+    TokenAuditEntrySerializer,
     TriggerRequestSerializer,
     TriggerResponseSerializer,
     UndoPreviewSerializer,
@@ -49,10 +56,20 @@ from cleanup.services.oversight import (
 )
 from cleanup.services.start import cleanup_enqueue
 from core.api import AUTH_ERRORS, ERROR, READS, VALIDATION_ERROR, TenantAdminApi, validate_with
+from core.scopes import (
+    AUDIT_READ,
+    CLEANUP_RUN,
+    EXEMPTIONS_WRITE,
+    OVERSIGHT_WRITE,
+    POLICY_READ,
+    POLICY_WRITE,
+    REPORTS_READ,
+)
 from policy.services import policy_get, policy_try, policy_update
 
 
 class ReportLatestApi(TenantAdminApi):
+    scopes = {"GET": REPORTS_READ}
     auditor_methods = READS
 
     @extend_schema(responses={200: ReportSerializer, 404: ERROR, **AUTH_ERRORS})
@@ -69,6 +86,8 @@ class ReportLatestApi(TenantAdminApi):
 class ReportListApi(TenantAdminApi, ListAPIView):
     """Reports, newest first, paginated."""
 
+    scopes = {"GET": REPORTS_READ}
+
     auditor_methods = READS
     serializer_class = ReportSerializer
 
@@ -80,6 +99,7 @@ class ReportListApi(TenantAdminApi, ListAPIView):
 
 
 class ReportDetailApi(TenantAdminApi):
+    scopes = {"GET": REPORTS_READ}
     auditor_methods = READS
 
     @extend_schema(responses={200: ReportSerializer, 404: ERROR, **AUTH_ERRORS})
@@ -103,9 +123,6 @@ class _Echo:
         return value
 
 
-AUDIT_COLUMNS = AuditEntrySerializer.Meta.fields
-
-
 # A spreadsheet reads a cell starting with one of these as a formula (CSV injection, OWASP).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -117,20 +134,23 @@ def _csv_cell(value: object) -> str:
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
-def _audit_csv_rows(report: CleanupReport) -> Iterator[str]:
-    """The whole audit list as CSV lines, read with a server-side cursor: flat memory."""
+def _csv_rows(rows: QuerySet[Any], columns: list[str]) -> Iterator[str]:
+    """A whole audit list as CSV lines, read with a server-side cursor: flat memory."""
     writer = csv.writer(_Echo())
-    yield writer.writerow(AUDIT_COLUMNS)
-    for row in selectors.report_audit(report).values_list(*AUDIT_COLUMNS).iterator(chunk_size=2000):
+    yield writer.writerow(columns)
+    for row in rows.values_list(*columns).iterator(chunk_size=2000):
         yield writer.writerow([_csv_cell(value) for value in row])
 
 
 class ReportAuditApi(TenantAdminApi, ListAPIView):
     """The users a run removed, paginated; `?format=csv` streams the whole list."""
 
+    scopes = {"GET": AUDIT_READ}
+
     auditor_methods = READS
     renderer_classes = [JSONRenderer, CSVRenderer]
     serializer_class = AuditEntrySerializer
+    csv_name = "users"
 
     def get_queryset(self) -> QuerySet[CleanupAuditEntry]:
         return selectors.report_audit(self._report())
@@ -158,9 +178,40 @@ class ReportAuditApi(TenantAdminApi, ListAPIView):
         if request.accepted_renderer.format != "csv":
             return self.list(request, *args, **kwargs)
         report = self._report()
-        response = StreamingHttpResponse(_audit_csv_rows(report), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="cleanup-{report.pk}-users.csv"'
+        rows = _csv_rows(self.get_queryset(), list(self.serializer_class.Meta.fields))
+        response = StreamingHttpResponse(rows, content_type="text/csv")
+        name = f"cleanup-{report.pk}-{self.csv_name}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
+
+
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "format",
+                OpenApiTypes.STR,
+                enum=["json", "csv"],
+                description="`csv` downloads the whole list (streamed)",
+            )
+        ],
+        responses={
+            200: TokenAuditEntrySerializer(many=True),
+            400: VALIDATION_ERROR,
+            404: ERROR,
+            **AUTH_ERRORS,
+        },
+    )
+)
+class ReportTokenAuditApi(ReportAuditApi):
+    """The API tokens a run revoked as unused, paginated; `?format=csv` streams the whole
+    list."""
+
+    serializer_class = TokenAuditEntrySerializer  # type: ignore[assignment]
+    csv_name = "tokens"
+
+    def get_queryset(self) -> QuerySet[CleanupTokenAuditEntry]:  # type: ignore[override]
+        return selectors.report_token_audit(self._report())
 
 
 @extend_schema(
@@ -169,6 +220,8 @@ class ReportAuditApi(TenantAdminApi, ListAPIView):
 class ReportNoticesApi(TenantAdminApi, ListAPIView):
     """The users a run warned by email (its notices), paginated, in the order it warned them.
     A dry run, or a run stopped at the safety cap, warned nobody."""
+
+    scopes = {"GET": AUDIT_READ}
 
     auditor_methods = READS
     serializer_class = NoticeSerializer
@@ -179,6 +232,8 @@ class ReportNoticesApi(TenantAdminApi, ListAPIView):
 
 
 class CleanupTriggerApi(TenantAdminApi):
+    scopes = {"POST": CLEANUP_RUN}
+
     @extend_schema(
         request=TriggerRequestSerializer,
         responses={
@@ -207,6 +262,7 @@ class CleanupTriggerApi(TenantAdminApi):
 
 
 class PolicyApi(TenantAdminApi):
+    scopes = {"GET": POLICY_READ, "PUT": POLICY_WRITE, "PATCH": POLICY_WRITE}
     auditor_methods = READS
 
     @extend_schema(responses={200: PolicySerializer, **AUTH_ERRORS})
@@ -238,6 +294,7 @@ class PolicyApi(TenantAdminApi):
 
 
 class PreviewApi(TenantAdminApi):
+    scopes = {"POST": POLICY_READ}
     # A POST only because the policy to try is a body; nothing is saved, and it shows no one
     # an auditor could not see otherwise, so auditors read the saved policy's effect too.
     auditor_methods = frozenset({"POST"})
@@ -258,6 +315,8 @@ class PreviewApi(TenantAdminApi):
 
 class ExemptionListCreateApi(TenantAdminApi, ListAPIView):
     """Users no run may touch (docs/architecture.md#oversight), newest first."""
+
+    scopes = {"GET": POLICY_READ, "POST": EXEMPTIONS_WRITE}
 
     auditor_methods = READS
     serializer_class = ExemptionSerializer
@@ -291,6 +350,8 @@ class ExemptionListCreateApi(TenantAdminApi, ListAPIView):
 class ExemptionDetailApi(TenantAdminApi):
     """One exemption: removing it makes its user eligible again at the next run."""
 
+    scopes = {"DELETE": EXEMPTIONS_WRITE}
+
     @extend_schema(responses={204: None, 404: ERROR, **AUTH_ERRORS})
     def delete(self, request: Request, exemption_id: int) -> Response:
         exemption_delete(exemption_id=exemption_id, actor=request.user.get_username())
@@ -301,6 +362,8 @@ class ExemptionDetailApi(TenantAdminApi):
 
 
 class ReportApproveApi(TenantAdminApi):
+    scopes = {"POST": OVERSIGHT_WRITE}
+
     @extend_schema(
         request=None,
         responses={
@@ -323,6 +386,8 @@ class ReportApproveApi(TenantAdminApi):
 
 
 class ReportRejectApi(TenantAdminApi):
+    scopes = {"POST": OVERSIGHT_WRITE}
+
     @extend_schema(
         request=None,
         responses={200: ReportSerializer, 404: ERROR, 409: ReportConflictSerializer, **AUTH_ERRORS},
@@ -334,6 +399,7 @@ class ReportRejectApi(TenantAdminApi):
 
 
 class ReportUndoApi(TenantAdminApi):
+    scopes = {"GET": REPORTS_READ, "POST": OVERSIGHT_WRITE}
     auditor_methods = READS  # GET counts what an undo would do; POST does it
 
     @extend_schema(
@@ -360,6 +426,8 @@ class ReportUndoApi(TenantAdminApi):
 
 
 class AuditUserReactivateApi(TenantAdminApi):
+    scopes = {"POST": OVERSIGHT_WRITE}
+
     @extend_schema(
         request=None,
         responses={

@@ -13,4 +13,8 @@ export const VERB_LABEL: Record<ActivityVerb, string> = {
   'user.role_changed': 'changed a user’s role',
   'tenant.created': 'created a tenant',
   'platform.triggered': 'started cleanups',
+  'token.created': 'made an API token',
+  'token.revoked': 'revoked an API token',
+  'service_account.created': 'made a service account',
+  'service_account.deleted': 'deleted a service account',
 };

@@ -25,6 +25,8 @@ export const POLICY_FIELD_LABEL: Record<PolicyField, string> = {
   notify_admins: 'notify admins',
   schedule: 'schedule',
   timezone: 'timezone',
+  token_max_days: 'longest API token expiry (days)',
+  token_inactive_days: 'revoke API tokens unused for (days)',
 };
 
 export function isPolicyField(name: string): name is PolicyField {
@@ -42,6 +44,7 @@ const FORMAT: Partial<Record<PolicyField, (value: unknown) => string>> = {
   max_removal_ratio: (value) => (typeof value === 'number' ? formatPercent(value) : String(value)),
   on_cap: (value) => (isKeyOf(ON_CAP_LABEL, value) ? ON_CAP_LABEL[value].value : String(value)),
   delete_after_days: (value) => (value === null ? 'never' : String(value)),
+  token_inactive_days: (value) => (value === null ? 'never' : String(value)),
 };
 
 export function formatPolicyValue(field: string, value: unknown): string {

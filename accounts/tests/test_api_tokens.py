@@ -554,3 +554,20 @@ def test_the_token_policy_fields_are_bounded(admin_a: dict[str, str], fields: An
     )
 
     assert response.status_code == 400 and set(response.json()) == set(fields)
+
+
+def test_a_token_in_a_log_line_keeps_only_its_prefix() -> None:
+    from core.logging import redact
+
+    line = "GET /api/x?t=cc_abcdefgh_" + "Z" * 40 + " 401"
+
+    assert redact(line) == "GET /api/x?t=cc_abcdefgh_[redacted] 401"
+
+
+def test_a_refused_token_is_never_echoed(tenant_a: Tenant, caplog: Any) -> None:
+    text = "cc_abcdefgh_" + "Q" * 40
+
+    response = client(TENANT_A, text).get("/api/cleanup/policy/?token=" + text)
+
+    assert text not in response.content.decode()
+    assert "Q" * 40 not in caplog.text

@@ -36,8 +36,17 @@ class UserChangeForm(BaseUserChangeForm):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     form = UserChangeForm
-    list_display = ("username", "email", "role", "is_active", "is_staff", "last_login", "last_seen")
-    list_filter = ("role", "is_active", "is_staff", "is_superuser", "groups")
+    list_display = (
+        "username",
+        "email",
+        "kind",
+        "role",
+        "is_active",
+        "is_staff",
+        "last_login",
+        "last_seen",
+    )
+    list_filter = ("kind", "role", "is_active", "is_staff", "is_superuser", "groups")
     readonly_fields = ("last_login", "last_seen", "date_joined")
     fieldsets = (
         *BaseUserAdmin.fieldsets[:2],  # type: ignore[index]

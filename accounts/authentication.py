@@ -1,10 +1,16 @@
 from typing import Any
 
+from django.utils import timezone
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, Throttled
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.tokens import Token
 
 from accounts.activity import last_seen_touch
+from accounts.api_tokens import TOKEN_MARK, token_load, token_touch
+from accounts.models import ApiToken, User
+from accounts.throttling import TokenThrottle, client_ip
 from accounts.tokens import token_check_tenant, token_check_user
 
 
@@ -31,3 +37,44 @@ class TenantJWTAuthentication(JWTAuthentication):
         if result is not None:
             last_seen_touch(result[0])
         return result
+
+
+class ApiTokenAuthentication(BaseAuthentication):
+    """`Authorization: Bearer cc_<prefix>_<secret>`: an API token (accounts.api_tokens).
+    Any other header is left to TenantJWTAuthentication.
+
+    Returns the token's owner and the token (`request.auth`), whose scopes the view's base
+    class checks (`core.api.ScopedApi`). A view that is no ScopedApi declares no scopes, so
+    a token is refused there (403) rather than let through unchecked. Failures are counted
+    per client address (`TokenThrottle`); the token itself never reaches a log or an answer.
+    """
+
+    def authenticate(self, request: Request) -> tuple[Any, ApiToken] | None:
+        parts = get_authorization_header(request).split()
+        if len(parts) != 2 or parts[0].lower() != b"bearer":
+            return None
+        if not parts[1].startswith(TOKEN_MARK):
+            return None
+        # Not isinstance(view, core.api.ScopedApi): DRF imports this module while defining
+        # APIView, which core.api subclasses.
+        view = (request.parser_context or {}).get("view")
+        if getattr(view, "scopes", None) is None:
+            raise PermissionDenied("This endpoint does not accept API tokens.")
+        ip = client_ip(request)  # type: ignore[arg-type]
+        throttle = TokenThrottle(ip)
+        if throttle.blocked():
+            raise Throttled(detail="Too many failed API token attempts. Try again later.")
+        raw = parts[1].decode("latin-1")
+        now = timezone.now()
+        try:
+            token = token_load(raw, now)
+        except AuthenticationFailed:
+            throttle.failed()
+            raise
+        token_touch(token, ip, now)
+        if token.user.kind == User.Kind.PERSON:
+            last_seen_touch(token.user)
+        return token.user, token
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'

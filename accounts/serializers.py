@@ -1,11 +1,15 @@
 from typing import Any
 
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.activity import RESERVED_SOURCES
 from accounts.activity_signals import AT_PATTERN, MAX_SIGNALS, SOURCE_PATTERN, USER_MAX_LENGTH
-from accounts.models import User
-from core.fields import StrictBooleanField, StrictCharField, text_pattern
+from accounts.api_tokens import DEFAULT_DAYS, MAX_DAYS, token_status
+from accounts.models import ApiToken, User
+from core.fields import StrictBooleanField, StrictCharField, StrictIntegerField, text_pattern
+from core.scopes import ALL_SCOPES
 
 
 class TokenPairSerializer(serializers.Serializer):
@@ -138,3 +142,93 @@ class SignalsResultSerializer(serializers.Serializer):
         help_text="Users named that this tenant does not have, each once; nobody is created.",
     )
     rejected = SignalRejectedSerializer(many=True)
+
+
+# --- API tokens and service accounts --------------------------------------------------------
+
+TOKEN_STATUSES = ["active", "expired", "revoked"]
+
+
+class TokenSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    prefix = serializers.CharField(
+        help_text="The token's first part (`cc_<prefix>_...`), which names it in lists and logs."
+    )
+    owner = serializers.CharField(source="user.username")
+    owner_kind = serializers.ChoiceField(source="user.kind", choices=User.Kind.choices)
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=ALL_SCOPES))
+    status = serializers.SerializerMethodField(
+        help_text="`revoked` also when its owner was deactivated."
+    )
+    created_at = serializers.DateTimeField()
+    created_by = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    last_used_ip = serializers.IPAddressField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    revoked_reason = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ChoiceField(choices=TOKEN_STATUSES))
+    def get_status(self, token: ApiToken) -> str:
+        return token_status(token)
+
+    @extend_schema_field(serializers.ChoiceField(choices=ApiToken.Reason.choices, allow_null=True))
+    def get_revoked_reason(self, token: ApiToken) -> str | None:
+        return token.revoked_reason or None
+
+
+class TokenCreatedSerializer(TokenSerializer):
+    token = serializers.CharField(
+        help_text="The whole token, `cc_<prefix>_<secret>`: shown in this answer only, kept "
+        "nowhere. Send it as `Authorization: Bearer <token>`."
+    )
+
+
+class TokenCreateSerializer(serializers.Serializer):
+    name = StrictCharField(max_length=100, control_characters=False)
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=ALL_SCOPES),
+        min_length=1,
+        max_length=len(ALL_SCOPES),
+        help_text="What the token may do; each must be allowed by its owner's role (a tenant "
+        "admin: every tenant scope; an auditor: reports:read, audit:read, policy:read; an "
+        "operator: platform:read, platform:run).",
+    )
+    expires_in_days = StrictIntegerField(
+        min_value=1,
+        max_value=MAX_DAYS,
+        required=False,
+        help_text=f"Days until it expires; default {DEFAULT_DAYS}, at most the tenant's "
+        "token_max_days (a 400 above it).",
+    )
+    owner = StrictCharField(
+        max_length=150,
+        required=False,
+        validators=[UnicodeUsernameValidator()],
+        help_text="A service account's username (tenant admins); absent: the caller's own.",
+    )
+
+
+class ServiceAccountSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(source="first_name", allow_blank=True)
+    role = serializers.ChoiceField(choices=User.Role.choices)
+    is_active = serializers.BooleanField()
+    date_joined = serializers.DateTimeField()
+    tokens_active = serializers.IntegerField(help_text="Its tokens neither revoked nor expired.")
+
+
+class ServiceAccountCreateSerializer(serializers.Serializer):
+    username = StrictCharField(max_length=150, validators=[UnicodeUsernameValidator()])
+    name = StrictCharField(
+        max_length=150, required=False, allow_blank=True, control_characters=False
+    )
+    role = serializers.ChoiceField(
+        choices=User.Role.choices,
+        required=False,
+        default=User.Role.ADMIN,
+        help_text="The ceiling of its tokens' scopes (default `admin`; each token still "
+        "holds only the scopes it was given).",
+    )

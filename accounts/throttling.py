@@ -63,15 +63,24 @@ return 1
 
 
 @cache
+def _client_on(url: str, timeout: float) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+
+
+@cache
 def _scripts_on(url: str, timeout: float) -> tuple[Script, Script]:
-    client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+    client = _client_on(url, timeout)
     return client.register_script(_RESERVE), client.register_script(_SUCCEED)
 
 
-def _scripts() -> tuple[Script, Script]:
-    """The scripts, on the cache's Redis (its first server: the one Django's cache writes to)."""
+def _location() -> tuple[str, float]:
+    """The cache's Redis (its first server: the one Django's cache writes to)."""
     location = settings.CACHES["default"]["LOCATION"]
-    return _scripts_on(re.split("[;,]", location)[0], settings.REDIS_TIMEOUT)
+    return re.split("[;,]", location)[0], settings.REDIS_TIMEOUT
+
+
+def _scripts() -> tuple[Script, Script]:
+    return _scripts_on(*_location())
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -147,6 +156,42 @@ class LoginThrottle:
             succeed(keys=[self._user_key, self._ip_key])
         except Exception:
             logger.warning("auth.throttle.unavailable", exc_info=True)
+
+
+@dataclass(frozen=True)
+class TokenThrottle:
+    """Failed API-token attempts per client address, across every tenant, like failed
+    logins' per-address counter (a key of its own, same window): TOKEN_FAILURES_PER_IP
+    failures, then every token from that address is refused with a 429 — a right one too,
+    so the limit is no oracle — until the window ends.
+
+    A request with a token costs one GET here; only a failure writes (the same atomic
+    script as a login's reservation). Redis unreachable: fails open, logged.
+    """
+
+    ip: str
+
+    @property
+    def _key(self) -> str:
+        return f"token-fail:ip:{self.ip}"
+
+    def blocked(self) -> bool:
+        try:
+            count = _client_on(*_location()).get(self._key)
+        except Exception:
+            logger.warning("auth.token_throttle.unavailable", exc_info=True)
+            return False
+        return int(count or 0) >= settings.TOKEN_FAILURES_PER_IP
+
+    def failed(self) -> None:
+        try:
+            reserve, _ = _scripts()
+            reserve(
+                keys=[self._key],
+                args=[settings.LOGIN_FAILURE_WINDOW_S, settings.TOKEN_FAILURES_PER_IP],
+            )
+        except Exception:
+            logger.warning("auth.token_throttle.unavailable", exc_info=True)
 
 
 def throttled_login(site: AdminSite) -> Callable[[HttpRequest], HttpResponse]:

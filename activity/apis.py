@@ -19,6 +19,7 @@ from activity.models import ActivityEvent
 from activity.selectors import activity_list
 from activity.serializers import ActivityEventSerializer
 from core.api import AUTH_ERRORS, ERROR, READS, VALIDATION_ERROR, OperatorApi, TenantAdminApi
+from core.scopes import AUDIT_READ, PLATFORM_READ
 
 RESPONSES = {
     200: ActivityEventSerializer(many=True),
@@ -49,8 +50,10 @@ class _ActivityList(ListAPIView):
 
 
 class TenantActivityApi(TenantAdminApi, _ActivityList):
+    scopes = {"GET": AUDIT_READ}
     auditor_methods = READS
 
 
 class PlatformActivityApi(OperatorApi, _ActivityList):
+    scopes = {"GET": PLATFORM_READ}
     pass

@@ -33,6 +33,10 @@ class ActivityEvent(models.Model):
         GROUP_CREATED = "group.created"
         GROUP_UPDATED = "group.updated"
         GROUP_DELETED = "group.deleted"
+        TOKEN_CREATED = "token.created"
+        TOKEN_REVOKED = "token.revoked"
+        SERVICE_ACCOUNT_CREATED = "service_account.created"
+        SERVICE_ACCOUNT_DELETED = "service_account.deleted"
         TENANT_CREATED = "tenant.created"
         PLATFORM_TRIGGERED = "platform.triggered"
 

@@ -1,5 +1,6 @@
 """API throughput (docs/benchmarks.md#targets): `GET /api/reports/latest/` with a JWT against a
-trivial view.
+trivial view, and the same endpoint with an API token against it with a JWT
+(`api_token_vs_jwt`, target at least 0.9).
 
 One real gunicorn (infra/gunicorn.conf.py, its default workers and threads) serves both;
 `wrk` loads each in turn at the same concurrency, alternating, several rounds, all in one
@@ -40,15 +41,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def tenant_ensure() -> None:
-    """A tenant with its admin and one finished report, so /latest/ has something to show."""
-    from django_tenants.utils import schema_context
+def tenant_ensure() -> str:
+    """A tenant with its admin and one finished report, so /latest/ has something to show;
+    returns an API token of the admin with the scope `reports:read`."""
+    from django_tenants.utils import schema_context, tenant_context
 
+    from accounts.models import User
+    from accounts.services import api_token_create
     from bench import data
     from cleanup.services.execution import cleanup_run
     from cleanup.services.start import cleanup_report_create
     from fleet.services.tenants import tenant_create
     from policy.models import CleanupPolicy
+    from tenants.models import Tenant
 
     data.copy_drop(SCHEMA)
     tenant_create(
@@ -62,6 +67,14 @@ def tenant_ensure() -> None:
     with schema_context(SCHEMA):
         report = cleanup_report_create(schema_name=SCHEMA, trigger="manual", dry_run=True)
         cleanup_run(report_id=report.pk)
+    with tenant_context(Tenant.objects.get(schema_name=SCHEMA)):
+        _, text = api_token_create(
+            actor=User.objects.get(username="admin"),
+            public=False,
+            data={"name": "bench", "scopes": ["reports:read"], "expires_in_days": 1},
+            max_days=366,
+        )
+    return text
 
 
 @contextlib.contextmanager
@@ -123,16 +136,19 @@ def wrk(url: str, headers: dict[str, str], seconds: int) -> dict[str, float]:
 def main(seconds: int, rounds: int) -> dict[str, Any]:
     common.django_setup()
     common.public_tenant_ensure()
-    tenant_ensure()
+    api_token = tenant_ensure()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with gunicorn(port):
         access = token(port)
         auth = {"Host": HOST, "Authorization": f"Bearer {access}"}
+        by_token = {"Host": HOST, "Authorization": f"Bearer {api_token}"}
         wrk(f"{base}/api/reports/latest/", auth, 2)  # warm-up: imports, connections
+        wrk(f"{base}/api/reports/latest/", by_token, 2)
         wrk(f"{base}/api/ping/", {"Host": HOST}, 2)
         targets = {
             "latest": ("/api/reports/latest/", auth),
+            "latest_token": ("/api/reports/latest/", by_token),
             "ping": ("/api/ping/", {"Host": HOST}),
             "healthz": ("/healthz", {"Host": HOST}),
         }
@@ -147,6 +163,10 @@ def main(seconds: int, rounds: int) -> dict[str, Any]:
         latest["rps"] / ping["rps"]
         for latest, ping in zip(runs["latest"], runs["ping"], strict=True)
     ]
+    token_ratios = [
+        by_token["rps"] / latest["rps"]
+        for by_token, latest in zip(runs["latest_token"], runs["latest"], strict=True)
+    ]
 
     def med(name: str, key: str) -> float:
         return common.median([run[key] for run in runs[name]])
@@ -156,6 +176,9 @@ def main(seconds: int, rounds: int) -> dict[str, Any]:
         "api_latest_rps": round(med("latest", "rps")),
         "api_latest_p50_ms": round(med("latest", "p50_ms"), 2),
         "api_latest_p99_ms": round(med("latest", "p99_ms"), 2),
+        "api_token_vs_jwt": round(common.median(token_ratios), 2),
+        "api_latest_token_rps": round(med("latest_token", "rps")),
+        "api_latest_token_p99_ms": round(med("latest_token", "p99_ms"), 2),
         "api_ping_rps": round(med("ping", "rps")),
         "api_ping_p99_ms": round(med("ping", "p99_ms"), 2),
         "api_healthz_rps": round(med("healthz", "rps")),

@@ -35,6 +35,7 @@ TARGETS: dict[str, tuple[str, Callable[[Any, dict[str, Any]], bool]]] = {
     "fanout_tick_ms_500": ("reported", lambda v, r: True),
     "api_latest_vs_ping": ("≥ 0.5", lambda v, r: v >= 0.5),
     "api_latest_p99_ms": ("reported", lambda v, r: True),
+    "api_token_vs_jwt": ("≥ 0.9", lambda v, r: v >= 0.9),
     "tenant_create_s": ("≤ 2", lambda v, r: v <= 2),
     "undo_vs_sql": ("≤ 2.0", lambda v, r: v <= 2.0),
     "undo_vs_sql_audited": ("≤ 2.0 (floor + audit)", lambda v, r: v <= 2.0),

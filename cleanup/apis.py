@@ -10,7 +10,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
@@ -22,7 +22,13 @@ from accounts.activity import last_active
 from accounts.models import User
 from accounts.selectors import activity_by_user
 from cleanup import selectors
-from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupNotice, CleanupReport
+from cleanup.models import (
+    CleanupAuditEntry,
+    CleanupExemption,
+    CleanupNotice,
+    CleanupReport,
+    CleanupTokenAuditEntry,
+)
 from cleanup.serializers import (
     AuditEntrySerializer,
     ConflictSerializer,
@@ -38,6 +44,7 @@ from cleanup.serializers import (
     ReportConflictSerializer,
     ReportSerializer,
     TestNoticeSerializer,
+    TokenAuditEntrySerializer,
     TriggerRequestSerializer,
     TriggerResponseSerializer,
     UndoPreviewSerializer,
@@ -56,10 +63,20 @@ from cleanup.services.oversight import (
 )
 from cleanup.services.start import cleanup_enqueue
 from core.api import AUTH_ERRORS, ERROR, READS, VALIDATION_ERROR, TenantAdminApi, validate_with
+from core.scopes import (
+    AUDIT_READ,
+    CLEANUP_RUN,
+    EXEMPTIONS_WRITE,
+    OVERSIGHT_WRITE,
+    POLICY_READ,
+    POLICY_WRITE,
+    REPORTS_READ,
+)
 from policy.services import policy_get, policy_try, policy_update
 
 
 class ReportLatestApi(TenantAdminApi):
+    scopes = {"GET": REPORTS_READ}
     auditor_methods = READS
 
     @extend_schema(responses={200: ReportSerializer, 404: ERROR, **AUTH_ERRORS})
@@ -76,6 +93,8 @@ class ReportLatestApi(TenantAdminApi):
 class ReportListApi(TenantAdminApi, ListAPIView):
     """Reports, newest first, paginated."""
 
+    scopes = {"GET": REPORTS_READ}
+
     auditor_methods = READS
     serializer_class = ReportSerializer
 
@@ -87,6 +106,7 @@ class ReportListApi(TenantAdminApi, ListAPIView):
 
 
 class ReportDetailApi(TenantAdminApi):
+    scopes = {"GET": REPORTS_READ}
     auditor_methods = READS
 
     @extend_schema(responses={200: ReportSerializer, 404: ERROR, **AUTH_ERRORS})
@@ -128,30 +148,44 @@ def _csv_cell(value: object) -> str:
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
-def _audit_csv_rows(report: CleanupReport) -> Iterator[str]:
-    """The whole audit list as CSV lines, read with a server-side cursor: flat memory."""
+def _csv_rows(rows: Iterator[dict[str, Any]], columns: list[str]) -> Iterator[str]:
+    """A whole audit list as CSV lines, from rows read with a server-side cursor: flat
+    memory."""
     writer = csv.writer(_Echo())
-    yield writer.writerow(AUDIT_COLUMNS)
-    rows = selectors.report_audit(report).values(*_STORED_COLUMNS, "last_seen_source")
-    for row in rows.iterator(chunk_size=2000):
-        row["last_active_at"], row["last_active_source"] = last_active(
-            row["last_login"], row["last_seen"], row["last_seen_source"]
-        )
-        yield writer.writerow([_csv_cell(row[name]) for name in AUDIT_COLUMNS])
+    yield writer.writerow(columns)
+    for row in rows:
+        yield writer.writerow([_csv_cell(row[name]) for name in columns])
 
 
 class ReportAuditApi(TenantAdminApi, ListAPIView):
     """The users a run removed, paginated; `?format=csv` streams the whole list."""
 
+    scopes = {"GET": AUDIT_READ}
+
     auditor_methods = READS
     renderer_classes = [JSONRenderer, CSVRenderer]
     serializer_class = AuditEntrySerializer
+    csv_name = "users"
 
     def get_queryset(self) -> QuerySet[CleanupAuditEntry]:
         return selectors.report_audit(self._report())
 
     def _report(self) -> CleanupReport:
         return get_object_or_404(CleanupReport, pk=self.kwargs["report_id"])
+
+    def csv_table(self, rows: QuerySet[Any]) -> tuple[list[str], Iterator[dict[str, Any]]]:
+        """The CSV's columns and its rows: the users' with when and how each was last
+        active, derived from what the run stored."""
+
+        def stored() -> Iterator[dict[str, Any]]:
+            values = rows.values(*_STORED_COLUMNS, "last_seen_source")
+            for row in values.iterator(chunk_size=2000):
+                row["last_active_at"], row["last_active_source"] = last_active(
+                    row["last_login"], row["last_seen"], row["last_seen_source"]
+                )
+                yield row
+
+        return AUDIT_COLUMNS, stored()
 
     @extend_schema(
         parameters=[
@@ -176,9 +210,45 @@ class ReportAuditApi(TenantAdminApi, ListAPIView):
             serializer = AuditEntrySerializer(page, many=True, context={"activity": activity})
             return self.get_paginated_response(serializer.data)
         report = self._report()
-        response = StreamingHttpResponse(_audit_csv_rows(report), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="cleanup-{report.pk}-users.csv"'
+        columns, table = self.csv_table(self.get_queryset())
+        rows = _csv_rows(table, columns)
+        response = StreamingHttpResponse(rows, content_type="text/csv")
+        name = f"cleanup-{report.pk}-{self.csv_name}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
+
+
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "format",
+                OpenApiTypes.STR,
+                enum=["json", "csv"],
+                description="`csv` downloads the whole list (streamed)",
+            )
+        ],
+        responses={
+            200: TokenAuditEntrySerializer(many=True),
+            400: VALIDATION_ERROR,
+            404: ERROR,
+            **AUTH_ERRORS,
+        },
+    )
+)
+class ReportTokenAuditApi(ReportAuditApi):
+    """The API tokens a run revoked as unused, paginated; `?format=csv` streams the whole
+    list."""
+
+    serializer_class = TokenAuditEntrySerializer  # type: ignore[assignment]
+    csv_name = "tokens"
+
+    def get_queryset(self) -> QuerySet[CleanupTokenAuditEntry]:  # type: ignore[override]
+        return selectors.report_token_audit(self._report())
+
+    def csv_table(self, rows: QuerySet[Any]) -> tuple[list[str], Iterator[dict[str, Any]]]:
+        columns = list(self.serializer_class.Meta.fields)
+        return columns, rows.values(*columns).iterator(chunk_size=2000)
 
 
 @extend_schema(
@@ -197,6 +267,8 @@ class ReportNoticesApi(TenantAdminApi, ListAPIView):
     """The users a run warned by email (its notices), paginated, in the order it warned them.
     A dry run, or a run stopped at the safety cap, warned nobody."""
 
+    scopes = {"GET": AUDIT_READ}
+
     auditor_methods = READS
     serializer_class = NoticeSerializer
 
@@ -208,6 +280,8 @@ class ReportNoticesApi(TenantAdminApi, ListAPIView):
 
 
 class CleanupTriggerApi(TenantAdminApi):
+    scopes = {"POST": CLEANUP_RUN}
+
     @extend_schema(
         request=TriggerRequestSerializer,
         responses={
@@ -236,6 +310,7 @@ class CleanupTriggerApi(TenantAdminApi):
 
 
 class PolicyApi(TenantAdminApi):
+    scopes = {"GET": POLICY_READ, "PUT": POLICY_WRITE, "PATCH": POLICY_WRITE}
     auditor_methods = READS
 
     @extend_schema(responses={200: PolicySerializer, **AUTH_ERRORS})
@@ -267,6 +342,7 @@ class PolicyApi(TenantAdminApi):
 
 
 class PreviewApi(TenantAdminApi):
+    scopes = {"POST": POLICY_READ}
     # A POST only because the policy to try is a body; nothing is saved, and it shows no one
     # an auditor could not see otherwise, so auditors read the saved policy's effect too.
     auditor_methods = frozenset({"POST"})
@@ -324,6 +400,8 @@ class NoticeTestApi(TenantAdminApi):
 class ExemptionListCreateApi(TenantAdminApi, ListAPIView):
     """Users no run may touch (docs/architecture.md#oversight), newest first."""
 
+    scopes = {"GET": POLICY_READ, "POST": EXEMPTIONS_WRITE}
+
     auditor_methods = READS
     serializer_class = ExemptionSerializer
 
@@ -356,6 +434,8 @@ class ExemptionListCreateApi(TenantAdminApi, ListAPIView):
 class ExemptionDetailApi(TenantAdminApi):
     """One exemption: removing it makes its user eligible again at the next run."""
 
+    scopes = {"DELETE": EXEMPTIONS_WRITE}
+
     @extend_schema(responses={204: None, 404: ERROR, **AUTH_ERRORS})
     def delete(self, request: Request, exemption_id: int) -> Response:
         exemption_delete(exemption_id=exemption_id, actor=request.user.get_username())
@@ -366,6 +446,8 @@ class ExemptionDetailApi(TenantAdminApi):
 
 
 class ReportApproveApi(TenantAdminApi):
+    scopes = {"POST": OVERSIGHT_WRITE}
+
     @extend_schema(
         request=None,
         responses={
@@ -388,6 +470,8 @@ class ReportApproveApi(TenantAdminApi):
 
 
 class ReportRejectApi(TenantAdminApi):
+    scopes = {"POST": OVERSIGHT_WRITE}
+
     @extend_schema(
         request=None,
         responses={200: ReportSerializer, 404: ERROR, 409: ReportConflictSerializer, **AUTH_ERRORS},
@@ -399,6 +483,7 @@ class ReportRejectApi(TenantAdminApi):
 
 
 class ReportUndoApi(TenantAdminApi):
+    scopes = {"GET": REPORTS_READ, "POST": OVERSIGHT_WRITE}
     auditor_methods = READS  # GET counts what an undo would do; POST does it
 
     @extend_schema(
@@ -425,6 +510,8 @@ class ReportUndoApi(TenantAdminApi):
 
 
 class AuditUserReactivateApi(TenantAdminApi):
+    scopes = {"POST": OVERSIGHT_WRITE}
+
     @extend_schema(
         request=None,
         responses={

@@ -55,6 +55,8 @@ class CleanupReport(models.Model):
     users_deleted = models.IntegerField(default=0)
     # = users_deactivated + users_deleted, kept as a column for the API and the summaries.
     users_removed = models.IntegerField(default=0)
+    # API tokens revoked as unused for token_inactive_days (docs/architecture.md#api-tokens).
+    tokens_revoked = models.IntegerField(default=0, db_default=0)
     progress = models.FloatField(default=0.0)
     error = models.TextField(blank=True, default="")
     policy = models.JSONField()
@@ -168,6 +170,15 @@ class CleanupNotice(models.Model):
     more dependant table to every batch of a delete run.
     """
 
+    class Kind(models.TextChoices):
+        # The user's account will be removed.
+        ACCOUNT = "account"
+        # An API token (`token_id`) will be revoked as unused; `user_id` is whom it warns:
+        # the token's owner, or each tenant admin for a service account's token.
+        TOKEN_INACTIVE = "token_inactive"
+        # An API token expires within TOKEN_EXPIRY_NOTICE_DAYS.
+        TOKEN_EXPIRY = "token_expiry"
+
     class Status(models.TextChoices):
         PENDING = "pending"
         SENT = "sent"
@@ -183,6 +194,11 @@ class CleanupNotice(models.Model):
     status = models.CharField(
         max_length=13, choices=Status.choices, default=Status.PENDING, db_default=Status.PENDING
     )
+    kind = models.CharField(
+        max_length=16, choices=Kind.choices, default=Kind.ACCOUNT, db_default=Kind.ACCOUNT
+    )
+    # A plain integer like user_id: the notice outlives the token as history.
+    token_id = models.BigIntegerField(null=True, blank=True)
     # When the user will be removed unless they are active again (or follow the keep link).
     due_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -198,6 +214,9 @@ class CleanupNotice(models.Model):
         ordering = ["id"]
         indexes = [
             models.Index(fields=["user_id", "-created_at"], name="notice_user_idx"),
+            models.Index(
+                fields=["token_id"], name="notice_token_idx", condition=Q(token_id__isnull=False)
+            ),
             models.Index(fields=["report", "id"], name="notice_report_idx"),
             # The sender's query: what is still to send.
             models.Index(fields=["id"], name="notice_pending_idx", condition=Q(status="pending")),
@@ -217,6 +236,41 @@ class CleanupNotice(models.Model):
 
     def __str__(self) -> str:
         return f"notice to user {self.user_id} ({self.status})"
+
+
+class CleanupTokenAuditEntry(models.Model):
+    """An API token a run revoked (docs/architecture.md#api-tokens), written in the statement
+    that revoked it. A table of its own rather than rows of the users' audit: a token is no
+    account (no date joined, no reactivation), and the users' audit list, its CSV and its
+    undo rules stay about accounts only."""
+
+    class Reason(models.TextChoices):
+        TOKEN_INACTIVE = "token_inactive"
+
+    report = models.ForeignKey(
+        CleanupReport, on_delete=models.CASCADE, related_name="token_audit", db_index=False
+    )
+    token_id = models.BigIntegerField()
+    prefix = models.CharField(max_length=8)
+    name = models.CharField(max_length=100)
+    owner_id = models.BigIntegerField()
+    owner_username = models.CharField(max_length=150)
+    owner_kind = models.CharField(max_length=8)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True)
+    expires_at = models.DateTimeField()
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    # When the notice about it was sent; null when nobody could be warned.
+    noticed_at = models.DateTimeField(null=True, blank=True)
+    restored_at = models.DateTimeField(null=True, blank=True)
+    restored_by = models.CharField(max_length=150, null=True, blank=True)  # noqa: DJ001 -- null: not restored
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["report", "id"], name="token_audit_report_idx")]
+
+    def __str__(self) -> str:
+        return f"cc_{self.prefix} ({self.reason})"
 
 
 class CleanupExemption(models.Model):

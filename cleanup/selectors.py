@@ -24,11 +24,19 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.lookups import IsNull
+from django.utils import timezone
 
 from accounts.activity import last_active
-from accounts.models import User
+from accounts.models import ApiToken, User
 from accounts.selectors import activity_by_user
-from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupNotice, CleanupReport
+from cleanup.models import (
+    CleanupAuditEntry,
+    CleanupExemption,
+    CleanupNotice,
+    CleanupReport,
+    CleanupTokenAuditEntry,
+)
+from cleanup.token_selectors import tokens_to_revoke, tokens_to_warn
 from policy.rules import PolicySpec, cap_exceeded
 
 Reason = CleanupAuditEntry.Reason
@@ -60,15 +68,18 @@ def _last_active() -> Greatest:
 
 
 def untouchable_excluded(policy: PolicySpec, now: datetime) -> QuerySet[User]:
-    """Every user but those no run may touch: superusers, staff, holders of a role (tenant
+    """Every person but those no run may touch: superusers, staff, holders of a role (tenant
     admins and auditors), members of an exempt group, users with an exemption in force at
-    `now`.
+    `now`. Service accounts are no people: the inactivity rule never matches them (their
+    stale tokens are the token stage's business).
 
     The exemption is a NOT EXISTS on its unique user_id index, so the planner can probe it
     per candidate: a run's keyset batches stay as cheap at the end of the table as at the
     start however many exemptions there are.
     """
-    users = get_user_model().objects.filter(is_superuser=False, is_staff=False, role="")
+    users = get_user_model().objects.filter(
+        is_superuser=False, is_staff=False, role="", kind=User.Kind.PERSON
+    )
     if policy.exempt_groups:
         users = users.exclude(groups__name__in=policy.exempt_groups)
     return users.filter(~Exists(exemptions_in_force(now).filter(user=OuterRef("pk"))))
@@ -307,6 +318,10 @@ class StageCounts:
     to_delete: int  # by the remove stage (action delete) and the restore window's
     # Matched users whose address refused their notice (held, or removed with `proceed`).
     undeliverable: int = 0
+    # API tokens the token stage would revoke (docs/architecture.md#api-tokens): not users,
+    # so the safety cap does not weigh them.
+    tokens_to_revoke: int = 0
+    tokens_to_warn: int = 0
 
     @property
     def removing(self) -> int:
@@ -338,6 +353,8 @@ def stage_counts(policy: PolicySpec, now: datetime) -> StageCounts:
         to_deactivate=0 if deletes else to_remove,
         to_delete=(to_remove if deletes else 0) + to_expire,
         undeliverable=counts.get("undeliverable", 0),
+        tokens_to_revoke=tokens_to_revoke(policy, now).count(),
+        tokens_to_warn=tokens_to_warn(policy, now).count(),
     )
 
 
@@ -371,6 +388,10 @@ def report_list() -> QuerySet[CleanupReport]:
 
 def report_audit(report: CleanupReport) -> QuerySet[CleanupAuditEntry]:
     return CleanupAuditEntry.objects.filter(report=report).order_by("id")
+
+
+def report_token_audit(report: CleanupReport) -> QuerySet[CleanupTokenAuditEntry]:
+    return CleanupTokenAuditEntry.objects.filter(report=report).order_by("id")
 
 
 def report_notices(report: CleanupReport, status: str | None = None) -> QuerySet[CleanupNotice]:
@@ -423,6 +444,8 @@ def cleanup_preview(policy: PolicySpec, now: datetime) -> dict[str, object]:
         "users_to_warn": counts.to_warn,
         "users_to_deactivate": counts.to_deactivate,
         "users_to_delete": counts.to_delete,
+        "tokens_to_warn": counts.tokens_to_warn,
+        "tokens_to_revoke": counts.tokens_to_revoke,
         "would_abort": cap_exceeded(counts.removing, counts.eligible, policy.max_removal_ratio),
         "sample": sample,
     }
@@ -499,4 +522,12 @@ def report_undo_preview(report: CleanupReport) -> dict[str, int]:
             {"report": report.pk},
         )
         counts.update(dict(cursor.fetchall()))
+    # The API tokens it revoked as unused that an undo would give back (see
+    # services.oversight._tokens_restore).
+    counts["tokens_restore"] = ApiToken.objects.filter(
+        revoked_report_id=report.pk,
+        revoked_reason=ApiToken.Reason.TOKEN_INACTIVE,
+        user__is_active=True,
+        expires_at__gt=timezone.now(),
+    ).count()
     return counts

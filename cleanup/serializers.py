@@ -9,7 +9,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.activity import last_active
-from cleanup.models import CleanupAuditEntry, CleanupExemption, CleanupNotice, CleanupReport
+from cleanup.models import (
+    CleanupAuditEntry,
+    CleanupExemption,
+    CleanupNotice,
+    CleanupReport,
+    CleanupTokenAuditEntry,
+)
 from cleanup.services.execution import UNDELIVERABLE_SAMPLE
 from cleanup.services.oversight import report_can_answer, report_can_undo
 from core.fields import (
@@ -23,11 +29,11 @@ from core.fields import (
 )
 from policy.models import CleanupPolicy
 from policy.rules import (
-    LIFECYCLE_FIELDS,
     NOTICE_BODY_MAX_LENGTH,
     NOTICE_LANGUAGES,
     NOTICE_PLACEHOLDERS,
     NOTICE_SUBJECT_MAX_LENGTH,
+    OPTIONAL_FIELDS,
     RANGES,
     RATIO_MAX,
     RATIO_MESSAGE,
@@ -105,6 +111,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "users_removed",
             "users_undeliverable",
             "undeliverable",
+            "tokens_revoked",
             "counts_are_would",
             "progress",
             "error",
@@ -230,6 +237,29 @@ class AuditEntrySerializer(serializers.ModelSerializer):
     @extend_schema_field(ActivitySourceSerializer(many=True))
     def get_activity(self, entry: CleanupAuditEntry) -> Any:
         return ActivitySourceSerializer(self._why(entry)["activity"], many=True).data
+
+
+class TokenAuditEntrySerializer(serializers.ModelSerializer):
+    """An API token a run revoked (docs/architecture.md#api-tokens)."""
+
+    class Meta:
+        model = CleanupTokenAuditEntry
+        fields = [
+            "token_id",
+            "prefix",
+            "name",
+            "owner_id",
+            "owner_username",
+            "owner_kind",
+            "created_at",
+            "last_used_at",
+            "expires_at",
+            "reason",
+            "noticed_at",
+            "restored_at",
+            "restored_by",
+        ]
+        read_only_fields = fields
 
 
 class NoticeSerializer(serializers.ModelSerializer):
@@ -416,6 +446,17 @@ class PolicyFieldsSerializer(serializers.Serializer):
     )
     schedule = CronField()
     timezone = TimezoneField()
+    token_max_days = _days(
+        "token_max_days",
+        help_text="The longest expiry a new API token may have, in days (tokens made before "
+        "a change keep theirs).",
+    )
+    token_inactive_days = _days(
+        "token_inactive_days",
+        allow_null=True,
+        help_text="Runs revoke API tokens unused this many days (after a notice notice_days "
+        "before, to the owner or, for a service account, the tenant's admins). null: never.",
+    )
 
 
 class PolicyFieldsSchema(OpenApiSerializerExtension):
@@ -440,12 +481,13 @@ class PolicyFieldsSchema(OpenApiSerializerExtension):
 
 
 class PolicyWriteSerializer(PolicyFieldsSerializer):
-    """A PUT or PATCH of the policy. The lifecycle fields (§9) may be left out even of a PUT:
-    they keep their value, so scripts that PUT the policy as it was before them keep working."""
+    """A PUT or PATCH of the policy. The lifecycle and token fields may be left out even of a
+    PUT: they keep their value, so scripts that PUT the policy as it was before them keep
+    working."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in LIFECYCLE_FIELDS:
+        for name in OPTIONAL_FIELDS:
             self.fields[name].required = False
 
 
@@ -497,6 +539,14 @@ class PreviewSerializer(serializers.Serializer):
     users_to_delete = serializers.IntegerField(
         help_text="Users a run would delete now: matched (action delete), or past the "
         "restore window."
+    )
+    tokens_to_warn = serializers.IntegerField(
+        help_text="API tokens a run would send a notice about now (unused for "
+        "token_inactive_days by notice_days from now)."
+    )
+    tokens_to_revoke = serializers.IntegerField(
+        help_text="API tokens a run would revoke now: unused for token_inactive_days, and "
+        "their notice sent long enough ago (or nobody to warn)."
     )
     would_abort = serializers.BooleanField(
         help_text="Over the safety cap: the run would remove nobody, and wait for approval "
@@ -586,6 +636,10 @@ class UndoSerializer(serializers.Serializer):
         help_text="Accounts reactivated and deactivated again since the run (by hand or by a "
         "later run): left inactive; Reactivate on the audit row still can."
     )
+    tokens_restored = serializers.IntegerField(
+        help_text="API tokens the run revoked as unused, given back now (those whose owner "
+        "is still active and that have not expired)."
+    )
 
 
 class UndoPreviewSerializer(serializers.Serializer):
@@ -595,3 +649,6 @@ class UndoPreviewSerializer(serializers.Serializer):
     already_active = serializers.IntegerField()
     deleted = serializers.IntegerField()
     deactivated_again = serializers.IntegerField()
+    tokens_restore = serializers.IntegerField(
+        help_text="API tokens the run revoked as unused that an undo would give back."
+    )

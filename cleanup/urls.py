@@ -7,6 +7,7 @@ urlpatterns = [
     path("reports/", apis.ReportListApi.as_view()),
     path("reports/<int:report_id>/", apis.ReportDetailApi.as_view()),
     path("reports/<int:report_id>/users/", apis.ReportAuditApi.as_view()),
+    path("reports/<int:report_id>/tokens/", apis.ReportTokenAuditApi.as_view()),
     path("reports/<int:report_id>/notices/", apis.ReportNoticesApi.as_view()),
     path(
         "reports/<int:report_id>/users/<int:user_id>/reactivate/",

@@ -212,6 +212,9 @@ if DATABASE_POOL_MODE != "session":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Django's backend, refusing service accounts: they sign in nowhere (API or Django admin),
+# even if someone gave one a password.
+AUTHENTICATION_BACKENDS = ["accounts.backends.PersonBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -445,7 +448,12 @@ WEBHOOK_CA_FILE = env.str("WEBHOOK_CA_FILE", default="") or None
 
 # --- REST API
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.TenantJWTAuthentication"],
+    # API tokens (`Bearer cc_...`) first: a JWT is never mistaken for one, and the token
+    # class leaves every other header to the JWT class.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiTokenAuthentication",
+        "accounts.authentication.TenantJWTAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
@@ -479,6 +487,9 @@ JWT_SESSION_MAX_DAYS = env.int("JWT_SESSION_MAX_DAYS", default=30)
 LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=5)
 LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=50)
 LOGIN_FAILURE_WINDOW_S = env.int("LOGIN_FAILURE_WINDOW_S", default=15 * 60)
+# Failed API-token attempts allowed per client address (all tenants together) in the same
+# window; past it, every token from that address is refused with 429 until the window ends.
+TOKEN_FAILURES_PER_IP = env.int("TOKEN_FAILURES_PER_IP", default=50)
 # An authenticated request refreshes the user's last_seen at most this often.
 LAST_SEEN_INTERVAL_S = 3600
 
@@ -491,6 +502,9 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The document and its UI are public and take no credentials: a token sent along is
+    # ignored rather than refused.
+    "SERVE_AUTHENTICATION": [],
     "GET_LIB_DOC_EXCLUDES": "core.schema.lib_doc_excludes",
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI's assets from this server (drf-spectacular-sidecar), never from a CDN.
@@ -509,5 +523,9 @@ SPECTACULAR_SETTINGS = {
         "MeRoleEnum": ["admin", "auditor", "operator"],
         "WebhookEventTypeEnum": "webhooks.serializers.EVENT_CHOICES",
         "DeliveryStatusEnum": "webhooks.models.Delivery.Status",
+        "TokenStatusEnum": "accounts.serializers.TOKEN_STATUSES",
+        "TokenRevokedReasonEnum": "accounts.models.ApiToken.Reason",
+        "UserKindEnum": "accounts.models.User.Kind",
+        "ScopeEnum": "core.scopes.ALL_SCOPES",
     },
 }

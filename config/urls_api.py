@@ -14,6 +14,7 @@ from accounts import urls as accounts_urls
 from activity import urls as activity_urls
 from core.spa import host_api
 from fleet.metrics import metrics
+from policy.selectors import token_max_days
 
 
 @extend_schema(exclude=True)
@@ -48,6 +49,7 @@ def docs(urlconf: str) -> list:
 
 auth = [
     path("api/", include("accounts.urls")),
+    path("api/", include(accounts_urls.token_urlpatterns(token_max_days))),
     path("api/ping/", ping),
     path("api/host/", host_api),
 ]

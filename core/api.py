@@ -1,4 +1,5 @@
-"""What every API view shares: pagination, the error shape, and the two base classes.
+"""What every API view shares: pagination, the error shape, the scopes API tokens need, and
+the two base classes.
 
 Tenancy fails closed: tenant endpoints derive from `TenantAdminApi` and platform endpoints
 from `OperatorApi`; each checks host and role and cannot be bypassed by forgetting a
@@ -27,6 +28,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ServiceError
+from core.scopes import ANY_TOKEN, OPERATOR, SESSION_ONLY
 from core.tenancy import on_public_schema
 
 logger = logging.getLogger(__name__)
@@ -128,7 +130,71 @@ class IsOperator(BasePermission):
         return on_public_schema() and bool(request.user and request.user.is_superuser)
 
 
-class TenantAdminApi(APIView):
+def scope_declared(view: Any, method: str) -> str | None:
+    """What `view` declares an API token needs to call `method`: a scope, ANY_TOKEN or
+    SESSION_ONLY; None when it declares nothing (tokens are then refused). HEAD and OPTIONS
+    follow GET (OPTIONS is answered by every view: any token may ask, as any JWT may)."""
+    scopes: Mapping[str, str] = getattr(view, "scopes", {})
+    if method in scopes:
+        return scopes[method]
+    if method in ("HEAD", "OPTIONS"):
+        return scopes.get("GET", ANY_TOKEN if method == "OPTIONS" else None)
+    return None
+
+
+class ScopeMissing(ServiceError):
+    """A 403 naming what the token lacks (`scope`), so a script's author knows what to ask
+    for."""
+
+    status_code = 403
+
+
+def caller_role(request: Request) -> str:
+    """The caller's role here: `operator` for a superuser on the root host, the tenant role
+    (or "") on a tenant host."""
+    if on_public_schema():
+        return OPERATOR if getattr(request.user, "is_superuser", False) else ""
+    return str(getattr(request.user, "role", ""))
+
+
+def token_scope_check(view: Any, request: Request) -> None:
+    """Refuse an API-token request the token's scopes do not cover; JWT-authenticated
+    requests pass untouched. The token's scopes count only as far as its owner's role allows
+    them now, so a demoted owner's token loses at once what the role no longer allows."""
+    token = request.auth
+    if not getattr(token, "is_api_token", False):
+        return
+    required = scope_declared(view, request.method or "GET")
+    if required is None:
+        raise ScopeMissing("This endpoint does not accept API tokens.")
+    if required == SESSION_ONLY:
+        raise ScopeMissing(
+            "API tokens cannot do this: sign in (POST /api/auth/token/) and use that token."
+        )
+    if required == ANY_TOKEN:
+        return
+    if required not in token.scopes_effective(caller_role(request)):  # type: ignore[union-attr]
+        raise ScopeMissing(
+            f"This API token lacks the scope '{required}' (or its owner's role no longer "
+            "allows it).",
+            scope=required,
+        )
+
+
+class ScopedApi(APIView):
+    """Base of every authenticated endpoint: it declares, per method, the scope an API token
+    needs (`scopes`: {"GET": "reports:read", "POST": "cleanup:run"}, or ANY_TOKEN or
+    SESSION_ONLY). A method it does not name refuses tokens, so an endpoint that forgets to
+    declare fails closed — and `config/tests/test_scopes.py` fails."""
+
+    scopes: ClassVar[Mapping[str, str]] = {}
+
+    def check_permissions(self, request: Request) -> None:
+        super().check_permissions(request)
+        token_scope_check(self, request)
+
+
+class TenantAdminApi(ScopedApi):
     """Base of every tenant endpoint: a tenant host, a valid token of it, and the tenant-admin
     role — or the auditor role, for the methods the view lists in `auditor_methods`."""
 
@@ -154,7 +220,7 @@ class TenantAdminApi(APIView):
         super().initial(request, *args, **kwargs)
 
 
-class OperatorApi(APIView):
+class OperatorApi(ScopedApi):
     """Base of every platform endpoint: the root host, a public-schema superuser."""
 
     permission_classes = [IsAuthenticated, IsOperator]

@@ -6,9 +6,10 @@ fields, so `cleanup.run.finished tenant=acme report_id=7 removed=12` is greppabl
 log shipper gets `{"event": "cleanup.run.finished", "tenant": "acme", ...}`.
 
 No line shows a notice's keep-link token: the token keeps an account, so whoever reads the
-logs could keep anyone's. Both formatters redact it from the whole line (message, extra
-fields such as django.request's `request`, traceback), and gunicorn's access and error logs
-go through `KeepTokenFilter` (`core.access_log`).
+logs could keep anyone's; nor an API token's secret, should one end up in a URL or a
+message. Both formatters redact them from the whole line (message, extra fields such as
+django.request's `request`, traceback), and gunicorn's access and error logs go through
+`KeepTokenFilter` (`core.access_log`).
 """
 
 import json
@@ -22,12 +23,16 @@ _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 # The path segment after /keep/, however it is spelled (percent-encoded colons included),
 # up to whatever ends a path in a log line.
 _KEEP_TOKEN = re.compile(r"(/keep/)[^/\s?#\"'\\<>]+")
+# An API token's secret (docs/architecture.md#api-tokens), wherever one lands by mistake (a
+# URL, a pasted header): the prefix stays, to say which token it was.
+_API_TOKEN_SECRET = re.compile(r"(cc_[a-z0-9]{8}_)[A-Za-z0-9]{40}")
 REDACTED = "[redacted]"
 
 
 def redact(text: str) -> str:
-    """`text` with every keep-link token replaced by `[redacted]`."""
-    return _KEEP_TOKEN.sub(rf"\g<1>{REDACTED}", text)
+    """`text` with every keep-link token and API token secret replaced by `[redacted]`."""
+    text = _KEEP_TOKEN.sub(rf"\g<1>{REDACTED}", text)
+    return _API_TOKEN_SECRET.sub(rf"\g<1>{REDACTED}", text)
 
 
 class KeepTokenFilter(logging.Filter):

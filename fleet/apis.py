@@ -22,6 +22,7 @@ from cleanup import selectors as cleanup_selectors
 from cleanup.models import CleanupReport
 from cleanup.serializers import ReportSerializer
 from core.api import AUTH_ERRORS, ERROR, VALIDATION_ERROR, OperatorApi, validate_with
+from core.scopes import PLATFORM_READ, PLATFORM_RUN, SESSION_ONLY
 from fleet import selectors
 from fleet.serializers import (
     TENANT_SEARCH_MAX_LENGTH,
@@ -74,6 +75,7 @@ def _tenant_create_check(passed: dict[str, Any]) -> None:
 
 
 class TenantListCreateApi(OperatorApi, ListAPIView):
+    scopes = {"GET": PLATFORM_READ, "POST": PLATFORM_RUN}
     serializer_class = TenantSerializer
 
     def get_queryset(self) -> QuerySet[Tenant]:
@@ -140,6 +142,7 @@ class TenantListCreateApi(OperatorApi, ListAPIView):
     responses={200: ReportSerializer(many=True), 400: VALIDATION_ERROR, 404: ERROR, **AUTH_ERRORS}
 )
 class TenantReportsApi(OperatorApi, ListAPIView):
+    scopes = {"GET": PLATFORM_READ}
     serializer_class = ReportSerializer
 
     def get_queryset(self) -> QuerySet[CleanupReport]:
@@ -155,6 +158,8 @@ class TenantReportsApi(OperatorApi, ListAPIView):
 
 
 class TenantUserRoleApi(OperatorApi):
+    scopes = {"PUT": SESSION_ONLY}
+
     @extend_schema(
         request=RoleSerializer,
         responses=ROLE_RESPONSES,
@@ -179,6 +184,8 @@ class TenantUserRoleApi(OperatorApi):
 
 
 class PlatformTriggerApi(OperatorApi):
+    scopes = {"POST": PLATFORM_RUN}
+
     @extend_schema(
         request=PlatformTriggerSerializer,
         responses={
@@ -253,6 +260,8 @@ class TriggerDetailApi(OperatorApi, GenericAPIView):  # type: ignore[type-arg]
 
 
 class PlatformSummaryApi(OperatorApi):
+    scopes = {"GET": PLATFORM_READ}
+
     @extend_schema(
         responses={200: FleetSummarySerializer, **AUTH_ERRORS},
         summary="The fleet at a glance: tenants, runs, removals, what needs attention",

@@ -102,6 +102,15 @@ class CleanupPolicy(models.Model):
         max_length=64, default=DEFAULTS.timezone, validators=[validate_timezone]
     )
     next_run_at = models.DateTimeField(null=True, blank=True)
+    token_max_days = models.PositiveSmallIntegerField(
+        default=DEFAULTS.token_max_days, validators=range_validators("token_max_days")
+    )
+    token_inactive_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        default=DEFAULTS.token_inactive_days,
+        validators=range_validators("token_inactive_days"),
+    )
 
     # Summary of the tenant's last finished run, written when a run ends.
     last_report_id = models.BigIntegerField(null=True, blank=True)
@@ -175,6 +184,14 @@ class CleanupPolicy(models.Model):
             ),
             models.CheckConstraint(
                 condition=DELETE_AFTER_DAYS_CONDITION, name="policy_delete_after_days_range"
+            ),
+            models.CheckConstraint(
+                condition=range_condition("token_max_days"), name="policy_token_max_days_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(token_inactive_days__isnull=True)
+                | range_condition("token_inactive_days"),
+                name="policy_token_inactive_days_range",
             ),
         ]
 

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 
+from core.scopes import TOKEN_MAX_DAYS
 from policy import schedule
 
 # Inclusive bounds of the whole-number fields.
@@ -29,6 +30,10 @@ RANGES: dict[str, tuple[int, int]] = {
     "never_logged_in_days": (1, 3650),
     "notice_days": (0, 365),
     "delete_after_days": (1, 3650),
+    # API tokens (docs/architecture.md#api-tokens): the longest expiry a new token may have,
+    # and how long unused before a run revokes one (null: never).
+    "token_max_days": (1, TOKEN_MAX_DAYS),
+    "token_inactive_days": (1, 3650),
 }
 # max_removal_ratio is a share from 1% to 100%: the dashboard shows and edits it as a whole
 # percentage, and a smaller share (5e-324 was accepted once) reads as "0%" and means "never
@@ -63,6 +68,8 @@ class PolicySpec:
     enabled: bool = True
     schedule: str = "0 3 * * *"
     timezone: str = "UTC"
+    token_max_days: int = TOKEN_MAX_DAYS
+    token_inactive_days: int | None = 90
 
     @classmethod
     def from_policy(cls, policy: object) -> "PolicySpec":
@@ -96,6 +103,10 @@ LIFECYCLE_FIELDS = (
     "notice_reply_to",
     "notice_language",
 )
+# The same for the API tokens' fields, added after them.
+TOKEN_FIELDS = ("token_max_days", "token_inactive_days")
+# What a PUT may leave out.
+OPTIONAL_FIELDS = LIFECYCLE_FIELDS + TOKEN_FIELDS
 DEFAULTS = PolicySpec()
 
 

@@ -7,10 +7,13 @@ from typing import Any
 import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
-from accounts.models import User
+from accounts.api_tokens import secret_hash, token_mint, token_text
+from accounts.models import ApiToken, User
 from core.testing import PASSWORD
 from core.testing.factories import SchemaModelFactory
+from tenants.models import Tenant
 
 
 def _days_ago(days: float | None, now: datetime) -> datetime | None:
@@ -51,3 +54,35 @@ class UserFactory(SchemaModelFactory[User]):
         """`groups=["vip"]`: made if missing."""
         if create and names:
             self.groups.add(*(Group.objects.get_or_create(name=name)[0] for name in names))
+
+
+def api_token_make(
+    *,
+    schema: str,
+    user: User,
+    scopes: list[str] | tuple[str, ...],
+    name: str = "script",
+    days: float = 90,
+    **fields: Any,
+) -> tuple[ApiToken, str]:
+    """An API token of `user` in `schema` (its tenant's id bound in), and its text: as
+    `POST /api/tokens/` makes one, minus the checks (tests of the checks use the API).
+    `fields` set any column (`created_at`, `last_used_at`, `revoked_at`...)."""
+    prefix, secret = token_mint()
+    now = timezone.now()
+    tenant_id = Tenant.objects.get(schema_name=schema).pk
+    values: dict[str, Any] = {
+        "user": user,
+        "name": name,
+        "prefix": prefix,
+        "secret_hash": secret_hash(secret),
+        "scopes": list(scopes),
+        "tenant_id": tenant_id,
+        "created_at": now,
+        "created_by": user.username,
+        "expires_at": now + timedelta(days=days),
+        **fields,
+    }
+    with schema_context(schema):
+        token = ApiToken.objects.create(**values)
+    return token, token_text(prefix, secret)

@@ -145,7 +145,7 @@ def admins_notify(
         if report is None:
             return 0
         admins = (
-            User.objects.filter(role=User.Role.ADMIN, is_active=True)
+            User.objects.filter(role=User.Role.ADMIN, is_active=True, kind=User.Kind.PERSON)
             .exclude(email="")
             .order_by("pk")
             .values_list("email", flat=True)

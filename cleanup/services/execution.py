@@ -33,6 +33,7 @@ from cleanup.selectors import stage_counts, undeliverable_users
 from cleanup.services.events import users_event_emit, users_event_targets
 from cleanup.services.registry import registry_heartbeat
 from cleanup.services.stages import Stage, stages_for
+from cleanup.services.tokens import TokenStageCancelled, token_stage_run
 from cleanup.services.transitions import report_finish, report_transition
 from core.errors import ServiceError
 from core.tenancy import current_schema
@@ -42,7 +43,13 @@ logger = logging.getLogger(__name__)
 
 Status = CleanupReport.Status
 # The report's counters of what a run did, zeroed when it starts.
-COUNTERS = ("users_warned", "users_deactivated", "users_deleted", "users_removed")
+COUNTERS = (
+    "users_warned",
+    "users_deactivated",
+    "users_deleted",
+    "users_removed",
+    "tokens_revoked",
+)
 
 
 class ReportNotFound(ServiceError):
@@ -221,6 +228,7 @@ def _run(report: CleanupReport, spec: PolicySpec, now: datetime, batch_size: int
         "users_deactivated": counts.to_deactivate,
         "users_deleted": counts.to_delete,
         "users_removed": counts.removing,
+        "tokens_revoked": counts.tokens_to_revoke,
     }
     report.users_eligible, report.users_matched = counts.eligible, counts.matched
     report.users_undeliverable = counts.undeliverable
@@ -243,6 +251,11 @@ def _run(report: CleanupReport, spec: PolicySpec, now: datetime, batch_size: int
     with _lock_timeout_bounded():
         for stage in stages_for(spec):
             stage_run(report, spec, now, stage, batch_size, limit, total)
+        # After the accounts: the tokens of users this run deactivated died with them.
+        try:
+            token_stage_run(report, spec, now)
+        except TokenStageCancelled as exc:
+            raise RunCancelled() from exc
     report_finish(report, Status.SUCCEEDED, from_statuses=(Status.RUNNING,))
 
 

@@ -51,13 +51,16 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Now
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from accounts.models import ApiToken
 from cleanup.models import CleanupNotice, CleanupReport
 from cleanup.services.keep import keep_token_make
 from cleanup.services.mail import (
     TenantMail,
+    date_text,
     mail_retry_delay,
     notice_removal_at,
     tenant_mail,
@@ -72,6 +75,7 @@ from core.mail import (
     connection_open,
     deliver,
     message_build,
+    message_render,
 )
 from policy.rules import PolicySpec
 
@@ -223,16 +227,31 @@ def notices_send(*, schema_name: str, batch_size: int | None = None) -> SendOutc
 
 
 def _outbox() -> QuerySet[CleanupNotice]:
-    """Unsent notices that still matter: their user exists, is active, and has not been
-    active since the notice was written (activity voids a notice,
-    docs/architecture.md#notices-and-the-keep-link; warning someone
-    who has just signed in would be a false alarm). The others are left as they are and
-    never picked again."""
-    users = get_user_model().objects.filter(pk=OuterRef("user_id"), is_active=True)
-    users = users.exclude(last_login__gt=OuterRef("created_at")).exclude(
+    """Unsent notices that still matter. An account's: its user exists, is active, and has
+    not been active since the notice was written (activity voids a notice,
+    docs/architecture.md#notices-and-the-keep-link; warning someone who has just signed in
+    would be a false alarm). A token's (docs/architecture.md#api-tokens): its recipient is
+    active and the token still works — and, for an inactivity notice, has not been used
+    (or restored) since. The others are left as they are and never picked again."""
+    recipient = get_user_model().objects.filter(pk=OuterRef("user_id"), is_active=True)
+    quiet = recipient.exclude(last_login__gt=OuterRef("created_at")).exclude(
         last_seen__gt=OuterRef("created_at")
     )
-    return CleanupNotice.objects.filter(Exists(users), status=Status.PENDING)
+    working = ApiToken.objects.filter(
+        pk=OuterRef("token_id"), revoked_at__isnull=True, expires_at__gt=Now()
+    )
+    unused = working.exclude(last_used_at__gt=OuterRef("created_at")).exclude(
+        restored_at__gt=OuterRef("created_at")
+    )
+    Kind = CleanupNotice.Kind
+    matters = (Q(kind=Kind.ACCOUNT) & Q(Exists(quiet))) | (
+        Q(Exists(recipient))
+        & (
+            (Q(kind=Kind.TOKEN_INACTIVE) & Q(Exists(unused)))
+            | (Q(kind=Kind.TOKEN_EXPIRY) & Q(Exists(working)))
+        )
+    )
+    return CleanupNotice.objects.filter(matters, status=Status.PENDING)
 
 
 def _due(now: datetime) -> QuerySet[CleanupNotice]:
@@ -267,12 +286,20 @@ def _batch_send(
         .objects.filter(pk__in=[n.user_id for n in batch])
         .values_list("pk", "first_name", "username")
     }
+    tokens = ApiToken.objects.select_related("user").in_bulk(
+        [n.token_id for n in batch if n.token_id is not None]
+    )
     result = _BatchResult(accepted=[], refused=[])
     for index, notice in enumerate(batch):
         spec = PolicySpec.from_snapshot(policies.get(notice.report_id) or {})
-        message = notice_message(
-            notice, tenant=tenant, spec=spec, first_name=names.get(notice.user_id, ""), now=now
-        )
+        name = names.get(notice.user_id, "")
+        token = tokens.get(notice.token_id) if notice.token_id is not None else None
+        if token is not None:
+            message = token_notice_message(
+                notice, tenant=tenant, spec=spec, username=name, token=token, now=now
+            )
+        else:
+            message = notice_message(notice, tenant=tenant, spec=spec, first_name=name, now=now)
         try:
             deliver(connection, message)
         except MailRejected as exc:
@@ -332,6 +359,47 @@ def notice_message(
         reply_to=spec.notice_reply_to,
         # Bulk mail: no out-of-office replies, please (a Reply-To, when the policy sets one,
         # is for the people who write back).
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+
+
+def token_notice_message(
+    notice: CleanupNotice,
+    *,
+    tenant: TenantMail,
+    spec: PolicySpec,
+    username: str,
+    token: ApiToken,
+    now: datetime,
+) -> EmailMultiAlternatives:
+    """The email of a token's notice: it will be revoked as unused, or it expires soon. No
+    keep link: using the token is what keeps it."""
+    expiring = notice.kind == CleanupNotice.Kind.TOKEN_EXPIRY
+    when = token.expires_at if expiring else notice_removal_at(notice, spec, now)
+    date = date_text(when, spec.timezone)
+    last_used = token.last_used_at or token.restored_at
+    context = {
+        "tenant_name": tenant.name,
+        "username": username,
+        "expiring": expiring,
+        "token_name": token.name,
+        "prefix": token.prefix,
+        "owner": token.user.username,
+        "date": date,
+        "last_used": date_text(last_used, spec.timezone) if last_used else "",
+        "sign_in_url": tenant.url,
+    }
+    what = (
+        f"API token {token.name!r} expires on {date}"
+        if expiring
+        else (f"unused API token {token.name!r} will be revoked on {date}")
+    )
+    return message_render(
+        template="cleanup/email/token_notice",
+        context=context,
+        subject=f"{tenant.name}: {what}",
+        to=notice.email,
+        from_email=tenant.from_email,
         headers={"Auto-Submitted": "auto-generated"},
     )
 

@@ -19,9 +19,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.activity import REACTIVATED
+from accounts.models import ApiToken
 from activity.models import ActivityEvent
 from activity.services import activity_record
-from cleanup.models import CleanupAuditEntry, CleanupReport
+from cleanup.models import CleanupAuditEntry, CleanupReport, CleanupTokenAuditEntry
 from cleanup.selectors import UndoFate, report_undo_preview, undo_fates_sql
 from cleanup.services.events import report_event_emit, users_event_emit, users_event_targets
 from cleanup.services.execution import ReportNotFound
@@ -71,13 +72,14 @@ def report_can_answer(report: CleanupReport) -> bool:
 def report_can_undo(report: CleanupReport) -> bool:
     """Whether undoing the run has anything to reactivate, by what its report says: it has
     finished (as `report_undo` requires), its counters are what it did (not a dry run, not a
-    run stopped before its first batch), and it deactivated someone (a run that only
-    deleted has nothing an undo restores). What the API's `can_undo` says to a tenant admin;
-    the undo itself re-checks status and dry run and counts each account afresh."""
+    run stopped before its first batch), and it deactivated someone or revoked an unused
+    API token (a run that only deleted has nothing an undo restores). What the API's
+    `can_undo` says to a tenant admin; the undo itself re-checks status and dry run and
+    counts each account afresh."""
     return (
         report.status in FINISHED_STATUSES
         and not report.counts_are_would
-        and report.users_deactivated > 0
+        and (report.users_deactivated > 0 or report.tokens_revoked > 0)
     )
 
 
@@ -296,6 +298,49 @@ class UndoResult(NamedTuple):
     already_active: int
     deleted: int
     deactivated_again: int
+    tokens_restored: int = 0
+
+
+def _tokens_restore(report: CleanupReport, now: datetime, actor: str) -> int:
+    """Give back the API tokens the run revoked as unused (docs/architecture.md#api-tokens)
+    that still could work — their owner active, not expired, not revoked since — and mark
+    their audit rows restored; one statement, in the undo's transaction. A restored token's
+    clock starts again at `restored_at`, so the next run does not revoke it at once.
+    Tokens revoked with their owner's deactivation stay revoked, as the owner's sessions do:
+    reactivating an account gives back the account, not its credentials."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH restored AS (
+                UPDATE {_q(ApiToken._meta.db_table)} t SET revoked_at = NULL,
+                    revoked_reason = '', revoked_by = '', revoked_report_id = NULL,
+                    restored_at = %(now)s
+                FROM {_q(get_user_model()._meta.db_table)} u
+                WHERE t.revoked_report_id = %(report)s AND t.revoked_reason = %(reason)s
+                    AND u.id = t.user_id AND u.is_active AND t.expires_at > %(now)s
+                RETURNING t.id
+            ),
+            marked AS (
+                UPDATE {_q(CleanupTokenAuditEntry._meta.db_table)} a
+                SET restored_at = %(now)s, restored_by = %(actor)s
+                FROM restored r
+                WHERE a.report_id = %(report)s AND a.token_id = r.id
+                RETURNING a.id
+            )
+            SELECT count(*) FROM marked
+            """,
+            {
+                "report": report.pk,
+                "now": now,
+                "actor": actor,
+                "reason": ApiToken.Reason.TOKEN_INACTIVE.value,
+            },
+        )
+        return int(cursor.fetchone()[0])
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
 
 
 def _undoable_report(report_id: int, *, lock: bool) -> CleanupReport:
@@ -385,7 +430,10 @@ def report_undo(*, report_id: int, actor: str) -> UndoResult:
             reactivated, planned, already_active, deleted, again = cursor.fetchone()
         # An account reactivated by someone else between the snapshot and its row lock is
         # active: counted so, and the counts still add up to the audit list.
-        result = UndoResult(reactivated, already_active + planned - reactivated, deleted, again)
+        tokens = _tokens_restore(report, now, actor)
+        result = UndoResult(
+            reactivated, already_active + planned - reactivated, deleted, again, tokens
+        )
         activity_record(
             actor=actor,
             verb=Verb.RUN_UNDONE,

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import CASCADE, DO_NOTHING, SET_NULL, Model, QuerySet
 
+from accounts.models import ApiToken
 from cleanup.models import CleanupAuditEntry
 
 AUDIT_ACTIONS = {"deactivate": "deactivated", "delete": "deleted"}
@@ -68,11 +69,16 @@ def removal_statement(
     )
     if action == "deactivate":
         # A deactivation also revokes the user's tokens for good (accounts.tokens): a later
-        # reactivation gives the account back, not its old sessions.
+        # reactivation gives the account back, not its old sessions — nor its API tokens,
+        # revoked in this same statement (docs/architecture.md#api-tokens).
+        api_tokens = _quote(ApiToken._meta.db_table)
         writes = [
             f"removed AS (UPDATE {user_table} u SET is_active = false, "
             f"token_version = u.token_version + 1 WHERE {batch} "
-            f"RETURNING {returned}, u.token_version)"
+            f"RETURNING {returned}, u.token_version)",
+            f"tokens_revoked AS (UPDATE {api_tokens} t SET revoked_at = now(), "
+            f"revoked_reason = '{ApiToken.Reason.OWNER_DEACTIVATED.value}' "
+            f"WHERE t.user_id = ANY(ARRAY({keys})) AND t.revoked_at IS NULL)",
         ]
         token_version = "r.token_version"
     else:

@@ -9,7 +9,7 @@ import pytest
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.models import User, UserActivitySource
+from accounts.models import ApiToken, User, UserActivitySource
 from accounts.tests.factories import UserFactory
 from cleanup.models import CleanupAuditEntry, CleanupNotice, CleanupReport
 from cleanup.services import stages
@@ -83,7 +83,7 @@ def notices_send(report: CleanupReport) -> int:
 
 def days_pass(days: float) -> None:
     """Move every recorded time in the schema `days` into the past, as if that many days
-    went by: users' activity, notices, runs."""
+    went by: users' activity, notices, runs, API tokens."""
     ago = days * DAY
     for model, fields in (
         (User, ("last_login", "last_seen", "date_joined")),
@@ -93,6 +93,10 @@ def days_pass(days: float) -> None:
         (
             CleanupAuditEntry,
             ("last_login", "last_seen", "date_joined", "noticed_at", "restored_at"),
+        ),
+        (
+            ApiToken,
+            ("created_at", "last_used_at", "expires_at", "revoked_at", "restored_at"),
         ),
     ):
         for field in fields:

@@ -148,8 +148,10 @@ def test_undo_reactivates_exactly_the_runs_users_still_inactive_because_of_it(
     response = api(admin_a).post(f"/api/reports/{report.pk}/undo/")
 
     counts = {"already_active": 10, "deleted": 10, "deactivated_again": 20}
-    assert preview.status_code == 200 and preview.json() == {"reactivate": 960, **counts}
-    assert response.status_code == 200 and response.json() == {"reactivated": 960, **counts}
+    assert preview.status_code == 200
+    assert preview.json() == {"reactivate": 960, **counts, "tokens_restore": 0}
+    assert response.status_code == 200
+    assert response.json() == {"reactivated": 960, **counts, "tokens_restored": 0}
     # Exactly the run's users still inactive because of it came back...
     assert active_ids() == keepers | expected | set(already_active)
     reactivated = User.objects.filter(pk__in=expected)
@@ -171,7 +173,12 @@ def test_undo_reactivates_exactly_the_runs_users_still_inactive_because_of_it(
     assert restored(earlier) == restored(later) == set()
     (event,) = ActivityEvent.objects.all()
     assert (event.actor, event.verb, event.target) == ("admin", "run.undone", f"report {report.pk}")
-    assert event.data == {"report_id": report.pk, "reactivated": 960, **counts}
+    assert event.data == {
+        "report_id": report.pk,
+        "reactivated": 960,
+        **counts,
+        "tokens_restored": 0,
+    }
 
     # A second undo changes nothing.
     audit_before = audit_rows(report)
@@ -185,6 +192,7 @@ def test_undo_reactivates_exactly_the_runs_users_still_inactive_because_of_it(
         "already_active": 970,
         "deleted": 10,
         "deactivated_again": 20,
+        "tokens_restored": 0,
     }
     assert user_rows() == users_before and audit_rows(report) == audit_before
 
@@ -208,6 +216,7 @@ def test_undoing_a_delete_run_counts_the_deleted_and_restores_nobody(
         "already_active": 0,
         "deleted": 4,
         "deactivated_again": 0,
+        "tokens_restored": 0,
     }
     assert not User.objects.filter(pk__in=gone).exists() and user_rows() == before
     assert restored(report) == set()

@@ -54,6 +54,7 @@ export function makeReport(overrides: Partial<Report> = {}): Report {
     users_removed: 12,
     users_undeliverable: 0,
     undeliverable: [],
+    tokens_revoked: 0,
     progress: 1,
     error: '',
     policy: { inactive_days: 90, action: 'deactivate', max_removal_ratio: 0.5 },
@@ -135,7 +136,14 @@ export function makeAwaitingReport(overrides: Partial<Report> = {}): Report {
 }
 
 export function makeUndoPreview(overrides: Partial<UndoPreview> = {}): UndoPreview {
-  return { reactivate: 9, already_active: 1, deleted: 2, deactivated_again: 0, ...overrides };
+  return {
+    reactivate: 9,
+    already_active: 1,
+    deleted: 2,
+    deactivated_again: 0,
+    tokens_restore: 0,
+    ...overrides,
+  };
 }
 
 export function makePolicy(overrides: Partial<Policy> = {}): Policy {
@@ -158,6 +166,8 @@ export function makePolicy(overrides: Partial<Policy> = {}): Policy {
     notice_language: 'en',
     schedule: '0 3 * * *',
     timezone: 'UTC',
+    token_max_days: 366,
+    token_inactive_days: 90,
     next_run_at: iso(NOW + 15 * HOUR),
     schedule_description: 'At 03:00',
     ...overrides,
@@ -171,6 +181,8 @@ export function makePreview(overrides: Partial<Preview> = {}): Preview {
     users_to_warn: 5,
     users_to_deactivate: 2,
     users_to_delete: 0,
+    tokens_to_warn: 0,
+    tokens_to_revoke: 0,
     would_abort: false,
     sample: [makePreviewUser(1), makePreviewUser(2), makePreviewUser(3)],
     notice: {

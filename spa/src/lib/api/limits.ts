@@ -74,6 +74,8 @@ export const requestLimits = {
     notice_days: { minimum: 0, maximum: 365 },
     schedule: { minLength: 1 },
     timezone: { minLength: 1 },
+    token_inactive_days: { minimum: 1, maximum: 3650 },
+    token_max_days: { minimum: 1, maximum: 366 },
   },
   PatchedPreviewRequestRequest: {
     delete_after_days: { minimum: 1, maximum: 3650 },
@@ -91,6 +93,8 @@ export const requestLimits = {
     notice_days: { minimum: 0, maximum: 365 },
     schedule: { minLength: 1 },
     timezone: { minLength: 1 },
+    token_inactive_days: { minimum: 1, maximum: 3650 },
+    token_max_days: { minimum: 1, maximum: 366 },
   },
   PlatformTriggerRequest: {
     tenants: {
@@ -119,6 +123,8 @@ export const requestLimits = {
     notice_days: { minimum: 0, maximum: 365 },
     schedule: { minLength: 1 },
     timezone: { minLength: 1 },
+    token_inactive_days: { minimum: 1, maximum: 3650 },
+    token_max_days: { minimum: 1, maximum: 366 },
   },
   RefreshRequest: {
     refresh: {
@@ -126,6 +132,7 @@ export const requestLimits = {
       pattern: '^[^\\u0000]*[^\\u0000\\u0009-\\u000d\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028-\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$',
     },
   },
+  ServiceAccountCreateRequest: { username: { minLength: 1, maxLength: 150, pattern: '^[\\w.@+-]+$' } },
   TenantAdminInputRequest: {
     email: {
       minLength: 1,
@@ -149,6 +156,17 @@ export const requestLimits = {
       pattern: '^(?!(?:admin|api|app|mail|media|public|root|static|tenant_template|www)$)(?!pg_)[a-z](?:[a-z0-9_]{0,61}[a-z0-9])?$',
     },
   },
+  TokenCreateRequest: {
+    expires_in_days: { minimum: 1, maximum: 366 },
+    name: {
+      minLength: 1,
+      maxLength: 100,
+      pattern:
+        '^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb]*[^\\u0000-\\u0020\\u007f-\\u00a0\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u1680\\u180e\\u2000-\\u200f\\u2028-\\u202f\\u205f-\\u2064\\u2066-\\u206f\\u3000\\ufeff\\ufff9-\\ufffb][^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb]*$',
+    },
+    owner: { minLength: 1, maxLength: 150, pattern: '^[\\w.@+-]+$' },
+    scopes: { minItems: 1, maxItems: 12 },
+  },
 } as const satisfies {
   readonly [S in keyof Schemas]?: { readonly [F in keyof Schemas[S]]?: FieldLimits };
 };
@@ -162,7 +180,10 @@ export const queryLimits = {
   platform_triggers_retrieve: { page: { minimum: 1, maximum: 999999999 }, page_size: { minimum: 1, maximum: 1000 } },
   reports_list: { page: { minimum: 1, maximum: 999999999 }, page_size: { minimum: 1, maximum: 1000 } },
   reports_notices_list: { page: { minimum: 1, maximum: 999999999 }, page_size: { minimum: 1, maximum: 1000 } },
+  reports_tokens_list: { page: { minimum: 1, maximum: 999999999 }, page_size: { minimum: 1, maximum: 1000 } },
   reports_users_list: { page: { minimum: 1, maximum: 999999999 }, page_size: { minimum: 1, maximum: 1000 } },
+  service_accounts_list: { page: { minimum: 1, maximum: 999999999 }, page_size: { minimum: 1, maximum: 1000 } },
+  tokens_list: { page: { minimum: 1, maximum: 999999999 }, page_size: { minimum: 1, maximum: 1000 } },
   webhooks_deliveries_list: { page: { minimum: 1, maximum: 999999999 }, page_size: { minimum: 1, maximum: 1000 } },
   webhooks_list: { page: { minimum: 1, maximum: 999999999 }, page_size: { minimum: 1, maximum: 1000 } },
 } as const satisfies {

@@ -16,6 +16,8 @@ export interface paths {
          * @description The activity log of the host's schema, newest first. Tenant hosts: what its tenant admins (and operators, from Django admin) did to its policy, runs and exemptions. Root host: tenants created and platform-wide triggers.
          *
          *     Who may call it on a tenant host: tenant admins and auditors.
+         *
+         *     API tokens need the scope `audit:read`.
          */
         get: operations["activity_list"];
         put?: never;
@@ -84,15 +86,27 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Who may call it on a tenant host: tenant admins and auditors. */
+        /**
+         * @description Who may call it on a tenant host: tenant admins and auditors.
+         *
+         *     API tokens need the scope `policy:read`.
+         */
         get: operations["cleanup_policy_retrieve"];
-        /** @description Who may call it on a tenant host: tenant admins. */
+        /**
+         * @description Who may call it on a tenant host: tenant admins.
+         *
+         *     API tokens need the scope `policy:write`.
+         */
         put: operations["cleanup_policy_update"];
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** @description Who may call it on a tenant host: tenant admins. */
+        /**
+         * @description Who may call it on a tenant host: tenant admins.
+         *
+         *     API tokens need the scope `policy:write`.
+         */
         patch: operations["cleanup_policy_partial_update"];
         trace?: never;
     };
@@ -112,6 +126,8 @@ export interface paths {
          *     admin every ten minutes (429).
          *
          *     Who may call it on a tenant host: tenant admins.
+         *
+         *     API tokens may not call it: it needs a signed-in session.
          */
         post: operations["cleanup_policy_test_notice_create"];
         delete?: never;
@@ -132,6 +148,8 @@ export interface paths {
         /**
          * Who a policy (the saved one, with any fields overridden) would remove now
          * @description Who may call it on a tenant host: tenant admins and auditors.
+         *
+         *     API tokens need the scope `policy:read`.
          */
         post: operations["cleanup_preview_create"];
         delete?: never;
@@ -152,6 +170,8 @@ export interface paths {
         /**
          * Queue a cleanup run now (dry_run absent: the policy's)
          * @description Who may call it on a tenant host: tenant admins.
+         *
+         *     API tokens need the scope `cleanup:run`.
          */
         post: operations["cleanup_trigger_create"];
         delete?: never;
@@ -171,6 +191,8 @@ export interface paths {
          * @description Users no run may touch (docs/architecture.md#oversight), newest first.
          *
          *     Who may call it on a tenant host: tenant admins and auditors.
+         *
+         *     API tokens need the scope `policy:read`.
          */
         get: operations["exemptions_list"];
         put?: never;
@@ -179,6 +201,8 @@ export interface paths {
          * @description Users no run may touch (docs/architecture.md#oversight), newest first.
          *
          *     Who may call it on a tenant host: tenant admins.
+         *
+         *     API tokens need the scope `exemptions:write`.
          */
         post: operations["exemptions_create"];
         delete?: never;
@@ -201,6 +225,8 @@ export interface paths {
          * @description One exemption: removing it makes its user eligible again at the next run.
          *
          *     Who may call it on a tenant host: tenant admins.
+         *
+         *     API tokens need the scope `exemptions:write`.
          */
         delete: operations["exemptions_destroy"];
         options?: never;
@@ -215,7 +241,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who am I, here */
+        /**
+         * Who am I, here
+         * @description Base of every authenticated endpoint: it declares, per method, the scope an API token
+         *     needs (`scopes`: {"GET": "reports:read", "POST": "cleanup:run"}, or ANY_TOKEN or
+         *     SESSION_ONLY). A method it does not name refuses tokens, so an endpoint that forgets to
+         *     declare fails closed — and `config/tests/test_scopes.py` fails.
+         *
+         *     API tokens: any token may call it.
+         */
         get: operations["me_retrieve"];
         put?: never;
         post?: never;
@@ -237,6 +271,8 @@ export interface paths {
         /**
          * Queue a run in the given tenants (default: every active tenant)
          * @description Each queued tenant's run creates its own report when a worker takes it (the tenants list shows it under `active_run`); tenants that are unknown, suspended or already have an active run are listed under `skipped` with the reason.
+         *
+         *     API tokens need the scope `platform:run`.
          */
         post: operations["platform_cleanup_trigger_create"];
         delete?: never;
@@ -255,6 +291,8 @@ export interface paths {
         /**
          * The fleet at a glance: tenants, runs, removals, what needs attention
          * @description From the public registry and run history only (a fixed number of queries, whatever the number of tenants). `needs_attention` lists, newest first and at most 50, each tenant whose run awaits approval or whose last run failed or was aborted.
+         *
+         *     API tokens need the scope `platform:read`.
          */
         get: operations["platform_summary_retrieve"];
         put?: never;
@@ -272,9 +310,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description API tokens need the scope `platform:read`. */
         get: operations["platform_tenants_list"];
         put?: never;
-        /** Create a tenant: schema, domain, policy and first admin, all or nothing */
+        /**
+         * Create a tenant: schema, domain, policy and first admin, all or nothing
+         * @description API tokens need the scope `platform:run`.
+         */
         post: operations["platform_tenants_create"];
         delete?: never;
         options?: never;
@@ -289,6 +331,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description API tokens need the scope `platform:read`. */
         get: operations["platform_tenants_reports_list"];
         put?: never;
         post?: never;
@@ -309,6 +352,8 @@ export interface paths {
         /**
          * Give a user of a tenant a role: admin, auditor, or none (null)
          * @description The operators' way to a tenant's roles, e.g. a new admin for a tenant whose admins left. Logged in the tenant's activity log, naming the operator. 409 when it would leave the tenant without an active admin.
+         *
+         *     API tokens may not call it: it needs a signed-in session.
          */
         put: operations["platform_tenants_users_role_update"];
         post?: never;
@@ -328,6 +373,8 @@ export interface paths {
         /**
          * What a trigger-all started: each tenant's report id and status, a page at a time
          * @description Report ids appear as the runs' tasks create their reports; statuses come from the public registry and run history (a fixed number of queries per page, whatever the number of tenants).
+         *
+         *     API tokens may not call it: it needs a signed-in session.
          */
         get: operations["platform_triggers_retrieve"];
         put?: never;
@@ -349,6 +396,8 @@ export interface paths {
          * @description Reports, newest first, paginated.
          *
          *     Who may call it on a tenant host: tenant admins and auditors.
+         *
+         *     API tokens need the scope `reports:read`.
          */
         get: operations["reports_list"];
         put?: never;
@@ -366,7 +415,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Who may call it on a tenant host: tenant admins and auditors. */
+        /**
+         * @description Who may call it on a tenant host: tenant admins and auditors.
+         *
+         *     API tokens need the scope `reports:read`.
+         */
         get: operations["reports_retrieve"];
         put?: never;
         post?: never;
@@ -388,6 +441,8 @@ export interface paths {
         /**
          * Approve a run awaiting approval: it is queued again and removes at most the users_matched it showed
          * @description Who may call it on a tenant host: tenant admins.
+         *
+         *     API tokens need the scope `oversight:write`.
          */
         post: operations["reports_approve_create"];
         delete?: never;
@@ -408,6 +463,8 @@ export interface paths {
          *     A dry run, or a run stopped at the safety cap, warned nobody.
          *
          *     Who may call it on a tenant host: tenant admins and auditors.
+         *
+         *     API tokens need the scope `audit:read`.
          */
         get: operations["reports_notices_list"];
         put?: never;
@@ -430,8 +487,34 @@ export interface paths {
         /**
          * Reject a run awaiting approval: it ends aborted, removing nobody
          * @description Who may call it on a tenant host: tenant admins.
+         *
+         *     API tokens need the scope `oversight:write`.
          */
         post: operations["reports_reject_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/{report_id}/tokens/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The API tokens a run revoked as unused, paginated; `?format=csv` streams the whole
+         *     list.
+         *
+         *     Who may call it on a tenant host: tenant admins and auditors.
+         *
+         *     API tokens need the scope `audit:read`.
+         */
+        get: operations["reports_tokens_list"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -448,12 +531,16 @@ export interface paths {
         /**
          * What undoing a finished run would do now (changes nothing)
          * @description Who may call it on a tenant host: tenant admins and auditors.
+         *
+         *     API tokens need the scope `reports:read`.
          */
         get: operations["reports_undo_retrieve"];
         put?: never;
         /**
          * Undo a finished run: reactivate the accounts it deactivated that are still inactive because of it
          * @description Who may call it on a tenant host: tenant admins.
+         *
+         *     API tokens need the scope `oversight:write`.
          */
         post: operations["reports_undo_create"];
         delete?: never;
@@ -473,6 +560,8 @@ export interface paths {
          * @description The users a run removed, paginated; `?format=csv` streams the whole list.
          *
          *     Who may call it on a tenant host: tenant admins and auditors.
+         *
+         *     API tokens need the scope `audit:read`.
          */
         get: operations["reports_users_list"];
         put?: never;
@@ -495,6 +584,8 @@ export interface paths {
         /**
          * Reactivate one account this run deactivated
          * @description Who may call it on a tenant host: tenant admins.
+         *
+         *     API tokens need the scope `oversight:write`.
          */
         post: operations["reports_users_reactivate_create"];
         delete?: never;
@@ -510,11 +601,70 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Who may call it on a tenant host: tenant admins and auditors. */
+        /**
+         * @description Who may call it on a tenant host: tenant admins and auditors.
+         *
+         *     API tokens need the scope `reports:read`.
+         */
         get: operations["reports_latest_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/service-accounts/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The tenant's service accounts, by username.
+         *
+         *     Who may call it on a tenant host: tenant admins.
+         *
+         *     API tokens may not call it: it needs a signed-in session.
+         */
+        get: operations["service_accounts_list"];
+        put?: never;
+        /**
+         * Make a service account (no password: it acts through API tokens only)
+         * @description Logged in the activity log (`service_account.created`).
+         *
+         *     Who may call it on a tenant host: tenant admins.
+         *
+         *     API tokens may not call it: it needs a signed-in session.
+         */
+        post: operations["service_accounts_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/service-accounts/{username}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a service account and its tokens
+         * @description Logged in the activity log (`service_account.deleted`).
+         *
+         *     Who may call it on a tenant host: tenant admins.
+         *
+         *     API tokens may not call it: it needs a signed-in session.
+         */
+        delete: operations["service_accounts_destroy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -534,9 +684,62 @@ export interface paths {
          * @description Up to 10,000 entries `{user, at, source}`. Each user keeps the latest time per source, and the latest of all counts as their last activity for the cleanup (it voids a notice sent before it, as a sign-in does). Idempotent: a replay changes nothing. Unknown users are named in `unknown`, never created; malformed entries and times more than 5 minutes ahead are named in `rejected`; the rest are recorded. The body is at most DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB by default; 413 beyond): 10,000 entries of ordinary usernames take about 0.7 MB.
          *
          *     Who may call it on a tenant host: tenant admins.
+         *
+         *     API tokens need the scope `signals:write`.
          */
         post: operations["signals_create"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tokens/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's API tokens (a tenant admin's list has the service accounts' too)
+         * @description The caller's API tokens — and, for a tenant admin, the service accounts' — newest
+         *     first, revoked and expired ones included.
+         *
+         *     API tokens: any token may call it.
+         */
+        get: operations["tokens_list"];
+        put?: never;
+        /**
+         * Make an API token (its secret is in this answer only)
+         * @description Logged in the activity log (`token.created`, never the secret).
+         *
+         *     API tokens may not call it: it needs a signed-in session.
+         */
+        post: operations["tokens_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tokens/{token_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API token (the caller's own, or a service account's)
+         * @description Logged in the activity log (`token.revoked`). A token revoked already answers 204 again.
+         *
+         *     API tokens: any token may call it.
+         */
+        delete: operations["tokens_destroy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -555,6 +758,8 @@ export interface paths {
          * @description Logged in the activity log (`user.role_changed`). 409 when it would leave the tenant without an active admin.
          *
          *     Who may call it on a tenant host: tenant admins.
+         *
+         *     API tokens may not call it: it needs a signed-in session.
          */
         put: operations["users_role_update"];
         post?: never;
@@ -575,6 +780,8 @@ export interface paths {
          * @description The tenant's endpoints; registering one returns its signing secret, once.
          *
          *     Who may call it on a tenant host: tenant admins and auditors.
+         *
+         *     API tokens may not call it: it needs a signed-in session.
          */
         get: operations["webhooks_list"];
         put?: never;
@@ -583,6 +790,8 @@ export interface paths {
          * @description The tenant's endpoints; registering one returns its signing secret, once.
          *
          *     Who may call it on a tenant host: tenant admins.
+         *
+         *     API tokens may not call it: it needs a signed-in session.
          */
         post: operations["webhooks_create"];
         delete?: never;
@@ -598,17 +807,27 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Who may call it on a tenant host: tenant admins and auditors. */
+        /**
+         * @description Who may call it on a tenant host: tenant admins and auditors.
+         *
+         *     API tokens may not call it: it needs a signed-in session.
+         */
         get: operations["webhooks_retrieve"];
         put?: never;
         post?: never;
-        /** @description Who may call it on a tenant host: tenant admins. */
+        /**
+         * @description Who may call it on a tenant host: tenant admins.
+         *
+         *     API tokens may not call it: it needs a signed-in session.
+         */
         delete: operations["webhooks_destroy"];
         options?: never;
         head?: never;
         /**
          * Change an endpoint; `enabled: true` enables one disabled for failing
          * @description Who may call it on a tenant host: tenant admins.
+         *
+         *     API tokens may not call it: it needs a signed-in session.
          */
         patch: operations["webhooks_partial_update"];
         trace?: never;
@@ -624,6 +843,8 @@ export interface paths {
          * @description The endpoint's deliveries, newest first, with every attempt's answer (30 days).
          *
          *     Who may call it on a tenant host: tenant admins and auditors.
+         *
+         *     API tokens may not call it: it needs a signed-in session.
          */
         get: operations["webhooks_deliveries_list"];
         put?: never;
@@ -646,6 +867,8 @@ export interface paths {
         /**
          * Deliver this delivery's event again (a new delivery, the same event id)
          * @description Who may call it on a tenant host: tenant admins.
+         *
+         *     API tokens may not call it: it needs a signed-in session.
          */
         post: operations["webhooks_deliveries_replay_create"];
         delete?: never;
@@ -666,6 +889,8 @@ export interface paths {
         /**
          * A new secret; the previous one keeps signing beside it for 24 hours
          * @description Who may call it on a tenant host: tenant admins.
+         *
+         *     API tokens may not call it: it needs a signed-in session.
          */
         post: operations["webhooks_rotate_secret_create"];
         delete?: never;
@@ -686,6 +911,8 @@ export interface paths {
         /**
          * Send a `test` event to this endpoint
          * @description Who may call it on a tenant host: tenant admins.
+         *
+         *     API tokens may not call it: it needs a signed-in session.
          */
         post: operations["webhooks_test_create"];
         delete?: never;
@@ -761,11 +988,15 @@ export interface components {
          *     * `group.created` - Group Created
          *     * `group.updated` - Group Updated
          *     * `group.deleted` - Group Deleted
+         *     * `token.created` - Token Created
+         *     * `token.revoked` - Token Revoked
+         *     * `service_account.created` - Service Account Created
+         *     * `service_account.deleted` - Service Account Deleted
          *     * `tenant.created` - Tenant Created
          *     * `platform.triggered` - Platform Triggered
          * @enum {string}
          */
-        ActivityVerbEnum: "policy.updated" | "cleanup.triggered" | "run.approved" | "run.rejected" | "run.undone" | "user.reactivated" | "exemption.created" | "exemption.deleted" | "user.role_changed" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.secret_rotated" | "webhook.disabled" | "user.provisioned" | "user.updated" | "user.deactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "tenant.created" | "platform.triggered";
+        ActivityVerbEnum: "policy.updated" | "cleanup.triggered" | "run.approved" | "run.rejected" | "run.undone" | "user.reactivated" | "exemption.created" | "exemption.deleted" | "user.role_changed" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.secret_rotated" | "webhook.disabled" | "user.provisioned" | "user.updated" | "user.deactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "token.created" | "token.revoked" | "service_account.created" | "service_account.deleted" | "tenant.created" | "platform.triggered";
         Attempt: {
             /** Format: date-time */
             readonly at: string;
@@ -1165,6 +1396,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Report"][];
         };
+        PaginatedServiceAccountList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["ServiceAccount"][];
+        };
         PaginatedTenantList: {
             /** @example 123 */
             count: number;
@@ -1180,6 +1426,36 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Tenant"][];
         };
+        PaginatedTokenAuditEntryList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["TokenAuditEntry"][];
+        };
+        PaginatedTokenList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Token"][];
+        };
         PatchedEndpointUpdateRequest: {
             /** @description `https://` with a host name or a public IP address; the name must resolve to public addresses only (no private, loopback, link-local, shared, metadata address). `http://` and private addresses only where the server sets WEBHOOK_ALLOW_PRIVATE (local development). */
             url?: string;
@@ -1190,8 +1466,9 @@ export interface components {
             enabled?: boolean;
         };
         /**
-         * @description A PUT or PATCH of the policy. The lifecycle fields (§9) may be left out even of a PUT:
-         *     they keep their value, so scripts that PUT the policy as it was before them keep working.
+         * @description A PUT or PATCH of the policy. The lifecycle and token fields may be left out even of a
+         *     PUT: they keep their value, so scripts that PUT the policy as it was before them keep
+         *     working.
          */
         PatchedPolicyWriteRequest: {
             enabled?: boolean;
@@ -1237,6 +1514,10 @@ export interface components {
             notice_language?: components["schemas"]["NoticeLanguageEnum"];
             schedule?: components["schemas"]["CronExpression"];
             timezone?: components["schemas"]["Timezone"];
+            /** @description The longest expiry a new API token may have, in days (tokens made before a change keep theirs). */
+            token_max_days?: number;
+            /** @description Runs revoke API tokens unused this many days (after a notice notice_days before, to the owner or, for a service account, the tenant's admins). null: never. */
+            token_inactive_days?: number | null;
         };
         /** @description Any policy fields to try; the rest come from the saved policy. */
         PatchedPreviewRequestRequest: {
@@ -1283,6 +1564,10 @@ export interface components {
             notice_language?: components["schemas"]["NoticeLanguageEnum"];
             schedule?: components["schemas"]["CronExpression"];
             timezone?: components["schemas"]["Timezone"];
+            /** @description The longest expiry a new API token may have, in days (tokens made before a change keep theirs). */
+            token_max_days?: number;
+            /** @description Runs revoke API tokens unused this many days (after a notice notice_days before, to the owner or, for a service account, the tenant's admins). null: never. */
+            token_inactive_days?: number | null;
         };
         /**
          * @description A tenant whose run was queued. Its report is created by the run's task (so it has no
@@ -1354,13 +1639,18 @@ export interface components {
             notice_language: components["schemas"]["NoticeLanguageEnum"];
             schedule: components["schemas"]["CronExpression"];
             timezone: components["schemas"]["Timezone"];
+            /** @description The longest expiry a new API token may have, in days (tokens made before a change keep theirs). */
+            token_max_days: number;
+            /** @description Runs revoke API tokens unused this many days (after a notice notice_days before, to the owner or, for a service account, the tenant's admins). null: never. */
+            token_inactive_days: number | null;
             /** Format: date-time */
             readonly next_run_at: string | null;
             readonly schedule_description: string;
         };
         /**
-         * @description A PUT or PATCH of the policy. The lifecycle fields (§9) may be left out even of a PUT:
-         *     they keep their value, so scripts that PUT the policy as it was before them keep working.
+         * @description A PUT or PATCH of the policy. The lifecycle and token fields may be left out even of a
+         *     PUT: they keep their value, so scripts that PUT the policy as it was before them keep
+         *     working.
          */
         PolicyWriteRequest: {
             enabled: boolean;
@@ -1406,6 +1696,10 @@ export interface components {
             notice_language?: components["schemas"]["NoticeLanguageEnum"];
             schedule: components["schemas"]["CronExpression"];
             timezone: components["schemas"]["Timezone"];
+            /** @description The longest expiry a new API token may have, in days (tokens made before a change keep theirs). */
+            token_max_days?: number;
+            /** @description Runs revoke API tokens unused this many days (after a notice notice_days before, to the owner or, for a service account, the tenant's admins). null: never. */
+            token_inactive_days?: number | null;
         };
         Preview: {
             users_eligible: number;
@@ -1417,6 +1711,10 @@ export interface components {
             users_to_deactivate: number;
             /** @description Users a run would delete now: matched (action delete), or past the restore window. */
             users_to_delete: number;
+            /** @description API tokens a run would send a notice about now (unused for token_inactive_days by notice_days from now). */
+            tokens_to_warn: number;
+            /** @description API tokens a run would revoke now: unused for token_inactive_days, and their notice sent long enough ago (or nobody to warn). */
+            tokens_to_revoke: number;
             /** @description Over the safety cap: the run would remove nobody, and wait for approval or stop (on_cap). */
             would_abort: boolean;
             sample: components["schemas"]["PreviewUser"][];
@@ -1487,6 +1785,7 @@ export interface components {
             readonly users_undeliverable: number;
             /** @description The first 100 of users_undeliverable, by user id. */
             readonly undeliverable: components["schemas"]["UndeliverableUser"][];
+            readonly tokens_revoked: number;
             /** @description The counters say what the run would do, not what it did: a dry run, or a run that changed nobody — queued, awaiting approval, or aborted (over the safety cap, rejected, approval expired, tenant suspended). Such a run removed nobody. */
             readonly counts_are_would: boolean;
             /** Format: double */
@@ -1537,6 +1836,22 @@ export interface components {
             failed: number;
             aborted: number;
         };
+        /**
+         * @description * `reports:read` - reports:read
+         *     * `audit:read` - audit:read
+         *     * `policy:read` - policy:read
+         *     * `policy:write` - policy:write
+         *     * `cleanup:run` - cleanup:run
+         *     * `oversight:write` - oversight:write
+         *     * `exemptions:write` - exemptions:write
+         *     * `signals:write` - signals:write
+         *     * `scim` - scim
+         *     * `webhooks:write` - webhooks:write
+         *     * `platform:read` - platform:read
+         *     * `platform:run` - platform:run
+         * @enum {string}
+         */
+        ScopeEnum: "reports:read" | "audit:read" | "policy:read" | "policy:write" | "cleanup:run" | "oversight:write" | "exemptions:write" | "signals:write" | "scim" | "webhooks:write" | "platform:read" | "platform:run";
         Secret: {
             /** @description The new secret (`whsec_...`), shown only here. */
             secret: string;
@@ -1545,6 +1860,29 @@ export interface components {
              * @description Until when the previous secret still signs beside the new one.
              */
             secret_rotation_ends_at: string;
+        };
+        ServiceAccount: {
+            id: number;
+            username: string;
+            name: string;
+            role: components["schemas"]["TenantRoleEnum"];
+            is_active: boolean;
+            /** Format: date-time */
+            date_joined: string;
+            /** @description Its tokens neither revoked nor expired. */
+            tokens_active: number;
+        };
+        ServiceAccountCreateRequest: {
+            username: string;
+            name?: string;
+            /**
+             * @description The ceiling of its tokens' scopes (default `admin`; each token still holds only the scopes it was given).
+             *
+             *     * `admin` - Tenant admin
+             *     * `auditor` - Auditor (read-only)
+             * @default admin
+             */
+            role: components["schemas"]["TenantRoleEnum"];
         };
         SignalRejected: {
             index: number;
@@ -1613,10 +1951,101 @@ export interface components {
          * @enum {string}
          */
         Timezone: "Africa/Abidjan" | "Africa/Accra" | "Africa/Addis_Ababa" | "Africa/Algiers" | "Africa/Asmara" | "Africa/Asmera" | "Africa/Bamako" | "Africa/Bangui" | "Africa/Banjul" | "Africa/Bissau" | "Africa/Blantyre" | "Africa/Brazzaville" | "Africa/Bujumbura" | "Africa/Cairo" | "Africa/Casablanca" | "Africa/Ceuta" | "Africa/Conakry" | "Africa/Dakar" | "Africa/Dar_es_Salaam" | "Africa/Djibouti" | "Africa/Douala" | "Africa/El_Aaiun" | "Africa/Freetown" | "Africa/Gaborone" | "Africa/Harare" | "Africa/Johannesburg" | "Africa/Juba" | "Africa/Kampala" | "Africa/Khartoum" | "Africa/Kigali" | "Africa/Kinshasa" | "Africa/Lagos" | "Africa/Libreville" | "Africa/Lome" | "Africa/Luanda" | "Africa/Lubumbashi" | "Africa/Lusaka" | "Africa/Malabo" | "Africa/Maputo" | "Africa/Maseru" | "Africa/Mbabane" | "Africa/Mogadishu" | "Africa/Monrovia" | "Africa/Nairobi" | "Africa/Ndjamena" | "Africa/Niamey" | "Africa/Nouakchott" | "Africa/Ouagadougou" | "Africa/Porto-Novo" | "Africa/Sao_Tome" | "Africa/Timbuktu" | "Africa/Tripoli" | "Africa/Tunis" | "Africa/Windhoek" | "America/Adak" | "America/Anchorage" | "America/Anguilla" | "America/Antigua" | "America/Araguaina" | "America/Argentina/Buenos_Aires" | "America/Argentina/Catamarca" | "America/Argentina/ComodRivadavia" | "America/Argentina/Cordoba" | "America/Argentina/Jujuy" | "America/Argentina/La_Rioja" | "America/Argentina/Mendoza" | "America/Argentina/Rio_Gallegos" | "America/Argentina/Salta" | "America/Argentina/San_Juan" | "America/Argentina/San_Luis" | "America/Argentina/Tucuman" | "America/Argentina/Ushuaia" | "America/Aruba" | "America/Asuncion" | "America/Atikokan" | "America/Atka" | "America/Bahia" | "America/Bahia_Banderas" | "America/Barbados" | "America/Belem" | "America/Belize" | "America/Blanc-Sablon" | "America/Boa_Vista" | "America/Bogota" | "America/Boise" | "America/Buenos_Aires" | "America/Cambridge_Bay" | "America/Campo_Grande" | "America/Cancun" | "America/Caracas" | "America/Catamarca" | "America/Cayenne" | "America/Cayman" | "America/Chicago" | "America/Chihuahua" | "America/Ciudad_Juarez" | "America/Coral_Harbour" | "America/Cordoba" | "America/Costa_Rica" | "America/Coyhaique" | "America/Creston" | "America/Cuiaba" | "America/Curacao" | "America/Danmarkshavn" | "America/Dawson" | "America/Dawson_Creek" | "America/Denver" | "America/Detroit" | "America/Dominica" | "America/Edmonton" | "America/Eirunepe" | "America/El_Salvador" | "America/Ensenada" | "America/Fort_Nelson" | "America/Fort_Wayne" | "America/Fortaleza" | "America/Glace_Bay" | "America/Godthab" | "America/Goose_Bay" | "America/Grand_Turk" | "America/Grenada" | "America/Guadeloupe" | "America/Guatemala" | "America/Guayaquil" | "America/Guyana" | "America/Halifax" | "America/Havana" | "America/Hermosillo" | "America/Indiana/Indianapolis" | "America/Indiana/Knox" | "America/Indiana/Marengo" | "America/Indiana/Petersburg" | "America/Indiana/Tell_City" | "America/Indiana/Vevay" | "America/Indiana/Vincennes" | "America/Indiana/Winamac" | "America/Indianapolis" | "America/Inuvik" | "America/Iqaluit" | "America/Jamaica" | "America/Jujuy" | "America/Juneau" | "America/Kentucky/Louisville" | "America/Kentucky/Monticello" | "America/Knox_IN" | "America/Kralendijk" | "America/La_Paz" | "America/Lima" | "America/Los_Angeles" | "America/Louisville" | "America/Lower_Princes" | "America/Maceio" | "America/Managua" | "America/Manaus" | "America/Marigot" | "America/Martinique" | "America/Matamoros" | "America/Mazatlan" | "America/Mendoza" | "America/Menominee" | "America/Merida" | "America/Metlakatla" | "America/Mexico_City" | "America/Miquelon" | "America/Moncton" | "America/Monterrey" | "America/Montevideo" | "America/Montreal" | "America/Montserrat" | "America/Nassau" | "America/New_York" | "America/Nipigon" | "America/Nome" | "America/Noronha" | "America/North_Dakota/Beulah" | "America/North_Dakota/Center" | "America/North_Dakota/New_Salem" | "America/Nuuk" | "America/Ojinaga" | "America/Panama" | "America/Pangnirtung" | "America/Paramaribo" | "America/Phoenix" | "America/Port-au-Prince" | "America/Port_of_Spain" | "America/Porto_Acre" | "America/Porto_Velho" | "America/Puerto_Rico" | "America/Punta_Arenas" | "America/Rainy_River" | "America/Rankin_Inlet" | "America/Recife" | "America/Regina" | "America/Resolute" | "America/Rio_Branco" | "America/Rosario" | "America/Santa_Isabel" | "America/Santarem" | "America/Santiago" | "America/Santo_Domingo" | "America/Sao_Paulo" | "America/Scoresbysund" | "America/Shiprock" | "America/Sitka" | "America/St_Barthelemy" | "America/St_Johns" | "America/St_Kitts" | "America/St_Lucia" | "America/St_Thomas" | "America/St_Vincent" | "America/Swift_Current" | "America/Tegucigalpa" | "America/Thule" | "America/Thunder_Bay" | "America/Tijuana" | "America/Toronto" | "America/Tortola" | "America/Vancouver" | "America/Virgin" | "America/Whitehorse" | "America/Winnipeg" | "America/Yakutat" | "America/Yellowknife" | "Antarctica/Casey" | "Antarctica/Davis" | "Antarctica/DumontDUrville" | "Antarctica/Macquarie" | "Antarctica/Mawson" | "Antarctica/McMurdo" | "Antarctica/Palmer" | "Antarctica/Rothera" | "Antarctica/South_Pole" | "Antarctica/Syowa" | "Antarctica/Troll" | "Antarctica/Vostok" | "Arctic/Longyearbyen" | "Asia/Aden" | "Asia/Almaty" | "Asia/Amman" | "Asia/Anadyr" | "Asia/Aqtau" | "Asia/Aqtobe" | "Asia/Ashgabat" | "Asia/Ashkhabad" | "Asia/Atyrau" | "Asia/Baghdad" | "Asia/Bahrain" | "Asia/Baku" | "Asia/Bangkok" | "Asia/Barnaul" | "Asia/Beirut" | "Asia/Bishkek" | "Asia/Brunei" | "Asia/Calcutta" | "Asia/Chita" | "Asia/Choibalsan" | "Asia/Chongqing" | "Asia/Chungking" | "Asia/Colombo" | "Asia/Dacca" | "Asia/Damascus" | "Asia/Dhaka" | "Asia/Dili" | "Asia/Dubai" | "Asia/Dushanbe" | "Asia/Famagusta" | "Asia/Gaza" | "Asia/Harbin" | "Asia/Hebron" | "Asia/Ho_Chi_Minh" | "Asia/Hong_Kong" | "Asia/Hovd" | "Asia/Irkutsk" | "Asia/Istanbul" | "Asia/Jakarta" | "Asia/Jayapura" | "Asia/Jerusalem" | "Asia/Kabul" | "Asia/Kamchatka" | "Asia/Karachi" | "Asia/Kashgar" | "Asia/Kathmandu" | "Asia/Katmandu" | "Asia/Khandyga" | "Asia/Kolkata" | "Asia/Krasnoyarsk" | "Asia/Kuala_Lumpur" | "Asia/Kuching" | "Asia/Kuwait" | "Asia/Macao" | "Asia/Macau" | "Asia/Magadan" | "Asia/Makassar" | "Asia/Manila" | "Asia/Muscat" | "Asia/Nicosia" | "Asia/Novokuznetsk" | "Asia/Novosibirsk" | "Asia/Omsk" | "Asia/Oral" | "Asia/Phnom_Penh" | "Asia/Pontianak" | "Asia/Pyongyang" | "Asia/Qatar" | "Asia/Qostanay" | "Asia/Qyzylorda" | "Asia/Rangoon" | "Asia/Riyadh" | "Asia/Saigon" | "Asia/Sakhalin" | "Asia/Samarkand" | "Asia/Seoul" | "Asia/Shanghai" | "Asia/Singapore" | "Asia/Srednekolymsk" | "Asia/Taipei" | "Asia/Tashkent" | "Asia/Tbilisi" | "Asia/Tehran" | "Asia/Tel_Aviv" | "Asia/Thimbu" | "Asia/Thimphu" | "Asia/Tokyo" | "Asia/Tomsk" | "Asia/Ujung_Pandang" | "Asia/Ulaanbaatar" | "Asia/Ulan_Bator" | "Asia/Urumqi" | "Asia/Ust-Nera" | "Asia/Vientiane" | "Asia/Vladivostok" | "Asia/Yakutsk" | "Asia/Yangon" | "Asia/Yekaterinburg" | "Asia/Yerevan" | "Atlantic/Azores" | "Atlantic/Bermuda" | "Atlantic/Canary" | "Atlantic/Cape_Verde" | "Atlantic/Faeroe" | "Atlantic/Faroe" | "Atlantic/Jan_Mayen" | "Atlantic/Madeira" | "Atlantic/Reykjavik" | "Atlantic/South_Georgia" | "Atlantic/St_Helena" | "Atlantic/Stanley" | "Australia/ACT" | "Australia/Adelaide" | "Australia/Brisbane" | "Australia/Broken_Hill" | "Australia/Canberra" | "Australia/Currie" | "Australia/Darwin" | "Australia/Eucla" | "Australia/Hobart" | "Australia/LHI" | "Australia/Lindeman" | "Australia/Lord_Howe" | "Australia/Melbourne" | "Australia/NSW" | "Australia/North" | "Australia/Perth" | "Australia/Queensland" | "Australia/South" | "Australia/Sydney" | "Australia/Tasmania" | "Australia/Victoria" | "Australia/West" | "Australia/Yancowinna" | "Brazil/Acre" | "Brazil/DeNoronha" | "Brazil/East" | "Brazil/West" | "CET" | "CST6CDT" | "Canada/Atlantic" | "Canada/Central" | "Canada/Eastern" | "Canada/Mountain" | "Canada/Newfoundland" | "Canada/Pacific" | "Canada/Saskatchewan" | "Canada/Yukon" | "Chile/Continental" | "Chile/EasterIsland" | "Cuba" | "EET" | "EST" | "EST5EDT" | "Egypt" | "Eire" | "Etc/GMT" | "Etc/GMT+0" | "Etc/GMT+1" | "Etc/GMT+10" | "Etc/GMT+11" | "Etc/GMT+12" | "Etc/GMT+2" | "Etc/GMT+3" | "Etc/GMT+4" | "Etc/GMT+5" | "Etc/GMT+6" | "Etc/GMT+7" | "Etc/GMT+8" | "Etc/GMT+9" | "Etc/GMT-0" | "Etc/GMT-1" | "Etc/GMT-10" | "Etc/GMT-11" | "Etc/GMT-12" | "Etc/GMT-13" | "Etc/GMT-14" | "Etc/GMT-2" | "Etc/GMT-3" | "Etc/GMT-4" | "Etc/GMT-5" | "Etc/GMT-6" | "Etc/GMT-7" | "Etc/GMT-8" | "Etc/GMT-9" | "Etc/GMT0" | "Etc/Greenwich" | "Etc/UCT" | "Etc/UTC" | "Etc/Universal" | "Etc/Zulu" | "Europe/Amsterdam" | "Europe/Andorra" | "Europe/Astrakhan" | "Europe/Athens" | "Europe/Belfast" | "Europe/Belgrade" | "Europe/Berlin" | "Europe/Bratislava" | "Europe/Brussels" | "Europe/Bucharest" | "Europe/Budapest" | "Europe/Busingen" | "Europe/Chisinau" | "Europe/Copenhagen" | "Europe/Dublin" | "Europe/Gibraltar" | "Europe/Guernsey" | "Europe/Helsinki" | "Europe/Isle_of_Man" | "Europe/Istanbul" | "Europe/Jersey" | "Europe/Kaliningrad" | "Europe/Kiev" | "Europe/Kirov" | "Europe/Kyiv" | "Europe/Lisbon" | "Europe/Ljubljana" | "Europe/London" | "Europe/Luxembourg" | "Europe/Madrid" | "Europe/Malta" | "Europe/Mariehamn" | "Europe/Minsk" | "Europe/Monaco" | "Europe/Moscow" | "Europe/Nicosia" | "Europe/Oslo" | "Europe/Paris" | "Europe/Podgorica" | "Europe/Prague" | "Europe/Riga" | "Europe/Rome" | "Europe/Samara" | "Europe/San_Marino" | "Europe/Sarajevo" | "Europe/Saratov" | "Europe/Simferopol" | "Europe/Skopje" | "Europe/Sofia" | "Europe/Stockholm" | "Europe/Tallinn" | "Europe/Tirane" | "Europe/Tiraspol" | "Europe/Ulyanovsk" | "Europe/Uzhgorod" | "Europe/Vaduz" | "Europe/Vatican" | "Europe/Vienna" | "Europe/Vilnius" | "Europe/Volgograd" | "Europe/Warsaw" | "Europe/Zagreb" | "Europe/Zaporozhye" | "Europe/Zurich" | "Factory" | "GB" | "GB-Eire" | "GMT" | "GMT+0" | "GMT-0" | "GMT0" | "Greenwich" | "HST" | "Hongkong" | "Iceland" | "Indian/Antananarivo" | "Indian/Chagos" | "Indian/Christmas" | "Indian/Cocos" | "Indian/Comoro" | "Indian/Kerguelen" | "Indian/Mahe" | "Indian/Maldives" | "Indian/Mauritius" | "Indian/Mayotte" | "Indian/Reunion" | "Iran" | "Israel" | "Jamaica" | "Japan" | "Kwajalein" | "Libya" | "MET" | "MST" | "MST7MDT" | "Mexico/BajaNorte" | "Mexico/BajaSur" | "Mexico/General" | "NZ" | "NZ-CHAT" | "Navajo" | "PRC" | "PST8PDT" | "Pacific/Apia" | "Pacific/Auckland" | "Pacific/Bougainville" | "Pacific/Chatham" | "Pacific/Chuuk" | "Pacific/Easter" | "Pacific/Efate" | "Pacific/Enderbury" | "Pacific/Fakaofo" | "Pacific/Fiji" | "Pacific/Funafuti" | "Pacific/Galapagos" | "Pacific/Gambier" | "Pacific/Guadalcanal" | "Pacific/Guam" | "Pacific/Honolulu" | "Pacific/Johnston" | "Pacific/Kanton" | "Pacific/Kiritimati" | "Pacific/Kosrae" | "Pacific/Kwajalein" | "Pacific/Majuro" | "Pacific/Marquesas" | "Pacific/Midway" | "Pacific/Nauru" | "Pacific/Niue" | "Pacific/Norfolk" | "Pacific/Noumea" | "Pacific/Pago_Pago" | "Pacific/Palau" | "Pacific/Pitcairn" | "Pacific/Pohnpei" | "Pacific/Ponape" | "Pacific/Port_Moresby" | "Pacific/Rarotonga" | "Pacific/Saipan" | "Pacific/Samoa" | "Pacific/Tahiti" | "Pacific/Tarawa" | "Pacific/Tongatapu" | "Pacific/Truk" | "Pacific/Wake" | "Pacific/Wallis" | "Pacific/Yap" | "Poland" | "Portugal" | "ROC" | "ROK" | "Singapore" | "Turkey" | "UCT" | "US/Alaska" | "US/Aleutian" | "US/Arizona" | "US/Central" | "US/East-Indiana" | "US/Eastern" | "US/Hawaii" | "US/Indiana-Starke" | "US/Michigan" | "US/Mountain" | "US/Pacific" | "US/Samoa" | "UTC" | "Universal" | "W-SU" | "WET" | "Zulu";
+        Token: {
+            id: number;
+            name: string;
+            /** @description The token's first part (`cc_<prefix>_...`), which names it in lists and logs. */
+            prefix: string;
+            owner: string;
+            owner_kind: components["schemas"]["UserKindEnum"];
+            scopes: components["schemas"]["ScopeEnum"][];
+            /** @description `revoked` also when its owner was deactivated. */
+            readonly status: components["schemas"]["TokenStatusEnum"];
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** Format: date-time */
+            last_used_at: string | null;
+            last_used_ip: string | null;
+            /** Format: date-time */
+            revoked_at: string | null;
+            readonly revoked_reason: (components["schemas"]["TokenRevokedReasonEnum"] | components["schemas"]["NullEnum"]) | null;
+        };
+        /** @description An API token a run revoked (docs/architecture.md#api-tokens). */
+        TokenAuditEntry: {
+            readonly token_id: number;
+            readonly prefix: string;
+            readonly name: string;
+            readonly owner_id: number;
+            readonly owner_username: string;
+            readonly owner_kind: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly last_used_at: string | null;
+            /** Format: date-time */
+            readonly expires_at: string;
+            readonly reason: components["schemas"]["TokenAuditEntryReasonEnum"];
+            /** Format: date-time */
+            readonly noticed_at: string | null;
+            /** Format: date-time */
+            readonly restored_at: string | null;
+            readonly restored_by: string | null;
+        };
+        /**
+         * @description * `token_inactive` - Token Inactive
+         * @enum {string}
+         */
+        TokenAuditEntryReasonEnum: "token_inactive";
+        TokenCreateRequest: {
+            name: string;
+            /** @description What the token may do; each must be allowed by its owner's role (a tenant admin: every tenant scope; an auditor: reports:read, audit:read, policy:read; an operator: platform:read, platform:run). */
+            scopes: components["schemas"]["ScopeEnum"][];
+            /** @description Days until it expires; default 90, at most the tenant's token_max_days (a 400 above it). */
+            expires_in_days?: number;
+            /** @description A service account's username (tenant admins); absent: the caller's own. */
+            owner?: string;
+        };
+        TokenCreated: {
+            id: number;
+            name: string;
+            /** @description The token's first part (`cc_<prefix>_...`), which names it in lists and logs. */
+            prefix: string;
+            owner: string;
+            owner_kind: components["schemas"]["UserKindEnum"];
+            scopes: components["schemas"]["ScopeEnum"][];
+            /** @description `revoked` also when its owner was deactivated. */
+            readonly status: components["schemas"]["TokenStatusEnum"];
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** Format: date-time */
+            last_used_at: string | null;
+            last_used_ip: string | null;
+            /** Format: date-time */
+            revoked_at: string | null;
+            readonly revoked_reason: (components["schemas"]["TokenRevokedReasonEnum"] | components["schemas"]["NullEnum"]) | null;
+            /** @description The whole token, `cc_<prefix>_<secret>`: shown in this answer only, kept nowhere. Send it as `Authorization: Bearer <token>`. */
+            token: string;
+        };
         TokenPair: {
             access: string;
             refresh: string;
         };
+        /**
+         * @description * `owner` - Revoked by its owner
+         *     * `admin` - Revoked by a tenant admin
+         *     * `owner_deactivated` - Its owner was deactivated
+         *     * `token_inactive` - Unused for the policy's token_inactive_days
+         * @enum {string}
+         */
+        TokenRevokedReasonEnum: "owner" | "admin" | "owner_deactivated" | "token_inactive";
+        /** @enum {string} */
+        TokenStatusEnum: "active" | "expired" | "revoked";
         /** @description A trigger-all and a page of its runs (`?page=N&page_size=M`, as every list). */
         Trigger: {
             id: number;
@@ -1694,6 +2123,8 @@ export interface components {
             deleted: number;
             /** @description Accounts reactivated and deactivated again since the run (by hand or by a later run): left inactive; Reactivate on the audit row still can. */
             deactivated_again: number;
+            /** @description API tokens the run revoked as unused, given back now (those whose owner is still active and that have not expired). */
+            tokens_restored: number;
         };
         /** @description What an undo would do now. */
         UndoPreview: {
@@ -1702,7 +2133,15 @@ export interface components {
             already_active: number;
             deleted: number;
             deactivated_again: number;
+            /** @description API tokens the run revoked as unused that an undo would give back. */
+            tokens_restore: number;
         };
+        /**
+         * @description * `person` - Person
+         *     * `service` - Service account
+         * @enum {string}
+         */
+        UserKindEnum: "person" | "service";
         UserRole: {
             id: number;
             username: string;
@@ -3171,6 +3610,79 @@ export interface operations {
             };
         };
     };
+    reports_tokens_list: {
+        parameters: {
+            query?: {
+                /** @description `csv` downloads the whole list (streamed) */
+                format?: "csv" | "json";
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                report_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedTokenAuditEntryList"];
+                    "text/csv": components["schemas"]["PaginatedTokenAuditEntryList"];
+                };
+            };
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                    "text/csv": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                    "text/csv": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                    "text/csv": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                    "text/csv": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
     reports_undo_retrieve: {
         parameters: {
             query?: never;
@@ -3460,6 +3972,167 @@ export interface operations {
             };
         };
     };
+    service_accounts_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedServiceAccountList"];
+                };
+            };
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    service_accounts_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ServiceAccountCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceAccount"];
+                };
+            };
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    service_accounts_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
     signals_create: {
         parameters: {
             query?: never;
@@ -3525,6 +4198,167 @@ export interface operations {
             };
             /** @description `{detail}` */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    tokens_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedTokenList"];
+                };
+            };
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    tokens_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenCreated"];
+                };
+            };
+            /** @description `{field: [messages]}` (or `{detail}` for a malformed body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    tokens_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `{detail}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description `{detail}` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -25,4 +25,8 @@ export const VERB_LABEL: Record<ActivityVerb, string> = {
   'group.created': 'created a group',
   'group.updated': 'changed a group',
   'group.deleted': 'deleted a group',
+  'token.created': 'made an API token',
+  'token.revoked': 'revoked an API token',
+  'service_account.created': 'made a service account',
+  'service_account.deleted': 'deleted a service account',
 };

@@ -31,6 +31,8 @@ export const POLICY_FIELD_LABEL: Record<PolicyField, string> = {
   notice_language: 'notice language',
   schedule: 'schedule',
   timezone: 'timezone',
+  token_max_days: 'longest API token expiry (days)',
+  token_inactive_days: 'revoke API tokens unused for (days)',
 };
 
 export function isPolicyField(name: string): name is PolicyField {
@@ -49,6 +51,7 @@ const FORMAT: Partial<Record<PolicyField, (value: unknown) => string>> = {
   on_cap: (value) => (isKeyOf(ON_CAP_LABEL, value) ? ON_CAP_LABEL[value].value : String(value)),
   delete_after_days: (value) => (value === null ? 'never' : String(value)),
   on_undeliverable: (value) => (isKeyOf(ON_UNDELIVERABLE_LABEL, value) ? ON_UNDELIVERABLE_LABEL[value].value : String(value)),
+  token_inactive_days: (value) => (value === null ? 'never' : String(value)),
 };
 
 export function formatPolicyValue(field: string, value: unknown): string {

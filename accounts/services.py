@@ -21,6 +21,8 @@ from activity.models import ActivityEvent
 from activity.services import activity_record
 from core.errors import ServiceError
 from core.scopes import scopes_allowed
+from webhooks import catalogue
+from webhooks.services.events import webhook_event_emit
 
 logger = logging.getLogger(__name__)
 
@@ -273,6 +275,15 @@ def api_token_revoke(*, actor: User, public: bool, token_id: int) -> None:
             verb=ActivityEvent.Verb.TOKEN_REVOKED,
             target=f"cc_{token.prefix}",
             data={"name": token.name, "owner": token.user.username, "reason": reason},
+        )
+        webhook_event_emit(
+            type=catalogue.TOKEN_REVOKED,
+            data={
+                "token_id": token.pk,
+                "prefix": f"cc_{token.prefix}",
+                "owner": token.user.username,
+                "reason": reason,
+            },
         )
     logger.info("accounts.token.revoked", extra={"prefix": token.prefix, "reason": reason})
 

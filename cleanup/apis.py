@@ -375,6 +375,9 @@ class NoticeTestApi(TenantAdminApi):
     editor's draft) applied and checked like a save. Tenant admins only; at most a few per
     admin every ten minutes (429)."""
 
+    # Mail goes to the caller's own address: a token of one who may change the policy.
+    scopes = {"POST": POLICY_WRITE}
+
     @extend_schema(
         request=PreviewRequestSerializer,
         responses={

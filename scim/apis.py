@@ -108,10 +108,9 @@ def _scim_error(status: int, detail: str, scim_type: str | None = None) -> Respo
 class ScimApi(TenantAdminApi):
     """Base of every SCIM endpoint: a tenant host and a caller allowed to provision it.
 
-    TEMPORARY (until API tokens with scopes are merged): the caller is a tenant admin with a
-    JWT, as on the rest of the tenant API. The `scopes` below are what an API token will need
-    (`scim` for every method); the token authentication plugs in through
-    `TenantAdminApi`, so these views need no change for it.
+    The identity provider calls with an API token of scope `scim` (a service account's, made
+    for it), checked by `TenantAdminApi` as on the rest of the tenant API; a tenant admin's
+    JWT works too.
     """
 
     scopes = dict.fromkeys(("GET", "POST", "PUT", "PATCH", "DELETE"), "scim")

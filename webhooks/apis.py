@@ -1,6 +1,7 @@
 """Webhook endpoints of the tenant (docs/webhooks.md#the-api): tenant admins; auditors read.
 
-Each view names the API-token scope it needs (`required_scope`), for the token machinery.
+An API token needs `webhooks:write` for every method, reads included: an endpoint's
+deliveries show what the tenant's systems answered, which is theirs to see.
 """
 
 from typing import Any
@@ -14,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api import AUTH_ERRORS, ERROR, READS, VALIDATION_ERROR, TenantAdminApi, validate_with
+from core.scopes import WEBHOOKS_WRITE
 from webhooks import selectors
 from webhooks.models import Delivery, Endpoint
 from webhooks.serializers import (
@@ -37,14 +39,15 @@ from webhooks.services.endpoints import (
 )
 
 # The API-token scope of every webhook endpoint (docs/webhooks.md#the-api).
-WEBHOOKS_SCOPE = "webhooks:write"
+# What an API token needs, per method (core.api.ScopedApi).
+SCOPES = dict.fromkeys(("GET", "POST", "PATCH", "DELETE"), WEBHOOKS_WRITE)
 
 
 class WebhookListCreateApi(TenantAdminApi, ListAPIView):
     """The tenant's endpoints; registering one returns its signing secret, once."""
 
     auditor_methods = READS
-    required_scope = WEBHOOKS_SCOPE  # API tokens: what a token needs to call this view
+    scopes = SCOPES
     serializer_class = EndpointSerializer
 
     def get_queryset(self) -> QuerySet[Endpoint]:
@@ -75,7 +78,7 @@ class WebhookListCreateApi(TenantAdminApi, ListAPIView):
 
 class WebhookDetailApi(TenantAdminApi):
     auditor_methods = READS
-    required_scope = WEBHOOKS_SCOPE  # API tokens: what a token needs to call this view
+    scopes = SCOPES
 
     @extend_schema(responses={200: EndpointSerializer, 404: ERROR, **AUTH_ERRORS})
     def get(self, request: Request, endpoint_id: int) -> Response:
@@ -102,7 +105,7 @@ class WebhookDetailApi(TenantAdminApi):
 
 
 class WebhookTestApi(TenantAdminApi):
-    required_scope = WEBHOOKS_SCOPE  # API tokens: what a token needs to call this view
+    scopes = SCOPES
 
     @extend_schema(
         request=None,
@@ -118,7 +121,7 @@ class WebhookDeliveriesApi(TenantAdminApi, ListAPIView):
     """The endpoint's deliveries, newest first, with every attempt's answer (30 days)."""
 
     auditor_methods = READS
-    required_scope = WEBHOOKS_SCOPE  # API tokens: what a token needs to call this view
+    scopes = SCOPES
     serializer_class = DeliverySerializer
 
     def get_queryset(self) -> QuerySet[Delivery]:
@@ -138,7 +141,7 @@ class WebhookDeliveriesApi(TenantAdminApi, ListAPIView):
 
 
 class WebhookReplayApi(TenantAdminApi):
-    required_scope = WEBHOOKS_SCOPE  # API tokens: what a token needs to call this view
+    scopes = SCOPES
 
     @extend_schema(
         request=None,
@@ -150,7 +153,7 @@ class WebhookReplayApi(TenantAdminApi):
 
 
 class WebhookRotateSecretApi(TenantAdminApi):
-    required_scope = WEBHOOKS_SCOPE  # API tokens: what a token needs to call this view
+    scopes = SCOPES
 
     @extend_schema(
         request=None,

@@ -22,6 +22,8 @@ from fleet.services.tenants import tenant_create
 from policy.models import CleanupPolicy
 from tenants.models import Tenant
 from tenants.services import tenant_delete
+from webhooks.models import Event
+from webhooks.tests.factories import EndpointFactory
 
 
 def alpha(username: str) -> User:
@@ -340,6 +342,7 @@ def test_an_expired_token_is_refused(tenant_a: Tenant) -> None:
 
 
 def test_a_revoked_token_is_refused(admin_a: dict[str, str]) -> None:
+    EndpointFactory.create(schema="alpha")
     body = make(TENANT_A, admin_a["access"]).json()
     api = client(TENANT_A, admin_a["access"])
 
@@ -351,6 +354,13 @@ def test_a_revoked_token_is_refused(admin_a: dict[str, str]) -> None:
     assert row.revoked_reason == "owner" and row.revoked_by == "admin"
     with schema_context("alpha"):
         assert ActivityEvent.objects.filter(verb="token.revoked").count() == 1
+        (event,) = Event.objects.filter(type="token.revoked")
+        assert event.data == {
+            "token_id": body["id"],
+            "prefix": f"cc_{body['prefix']}",
+            "owner": "admin",
+            "reason": "owner",
+        }
 
 
 def test_an_admin_revokes_a_service_accounts_token_but_not_a_persons(

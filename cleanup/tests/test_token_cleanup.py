@@ -19,6 +19,8 @@ from cleanup.token_selectors import tokens_expiring, tokens_to_revoke, tokens_to
 from core.testing import TENANT_A, client
 from policy.rules import PolicySpec
 from tenants.models import Tenant
+from webhooks.models import Event
+from webhooks.tests.factories import EndpointFactory
 
 T = 60  # token_inactive_days in these tests
 MICROSECOND = timedelta(microseconds=1)
@@ -94,6 +96,7 @@ def test_a_run_revokes_stale_tokens_and_keeps_the_rest(
     robots = token(robot, name="robots", used_days_ago=T + 5)
     already = token(dev, name="already", used_days_ago=T + 9, revoked_at=timezone.now())
     expired = token(dev, name="expired", used_days_ago=T + 9, expires_at=timezone.now() - DAY)
+    EndpointFactory.create()
 
     report = run(in_tenant_a)
 
@@ -110,6 +113,12 @@ def test_a_run_revokes_stale_tokens_and_keeps_the_rest(
     assert audit["robots"].owner_kind == "service" and audit["robots"].reason == "token_inactive"
     # The people stay: their tokens are credentials, not accounts.
     assert User.objects.filter(username__in=["dev", "robot"], is_active=True).count() == 2
+    # The tenant's webhooks hear of each revoked token, and of no other.
+    events = Event.objects.filter(type="token.revoked")
+    assert {(e.data["prefix"], e.data["reason"]) for e in events} == {
+        (f"cc_{stale.prefix}", "token_inactive"),
+        (f"cc_{robots.prefix}", "token_inactive"),
+    }
 
 
 def test_a_person_is_kept_while_their_stale_token_is_revoked(in_tenant_a: Tenant) -> None:

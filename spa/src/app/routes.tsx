@@ -17,6 +17,8 @@ import { TenantsPage } from '@/features/platform/components/TenantsPage';
 import { TenantReportsPage } from '@/features/platform/components/TenantReportsPage';
 import { ExemptionsPage } from '@/features/exemptions/components/ExemptionsPage';
 import { ActivityPage } from '@/features/activity/components/ActivityPage';
+import { TokensPage } from '@/features/tokens/components/TokensPage';
+import { ServiceAccountsPage } from '@/features/service-accounts/components/ServiceAccountsPage';
 
 export function AppRoutes() {
   return (
@@ -84,6 +86,7 @@ function Console() {
         nav={[
           { to: '/tenants', label: 'Tenants' },
           { to: '/activity', label: 'Activity' },
+          { to: '/tokens', label: 'API tokens' },
         ]}
       >
         <Routes>
@@ -91,6 +94,7 @@ function Console() {
           <Route path="/tenants" element={<TenantsPage />} />
           <Route path="/tenants/:schema" element={<TenantReportsPage />} />
           <Route path="/activity" element={<ActivityPage />} />
+          <Route path="/tokens" element={<TokensPage role="operator" username={user.username} />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </Shell>
@@ -118,6 +122,9 @@ function Console() {
           { to: '/policy', label: 'Policy' },
           { to: '/exemptions', label: 'Exemptions' },
           { to: '/activity', label: 'Activity' },
+          { to: '/tokens', label: 'API tokens' },
+          // Only admins manage service accounts: nobody else is offered the page.
+          ...(user.role === 'admin' ? [{ to: '/service-accounts', label: 'Service accounts' }] : []),
         ]}
       >
         <Routes>
@@ -127,6 +134,20 @@ function Console() {
           <Route path="/policy" element={<PolicyPage />} />
           <Route path="/exemptions" element={<ExemptionsPage />} />
           <Route path="/activity" element={<ActivityPage />} />
+          <Route path="/tokens" element={<TokensPage role={user.role} username={user.username} />} />
+          <Route
+            path="/service-accounts"
+            element={
+              user.role === 'admin' ? (
+                <ServiceAccountsPage />
+              ) : (
+                <RoleRequired
+                  title="You need the tenant-admin role"
+                  body="Service accounts, and the tokens scripts use through them, are managed by this tenant's admins. Your own API tokens are under API tokens."
+                />
+              )
+            }
+          />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </Shell>

@@ -139,10 +139,7 @@ function TokenRow({ token, now, showOwner, onRevoke }: { token: ApiToken; now: n
         <span className="strong">{token.name}</span>
         <span className="muted small block mono">cc_{token.prefix}_…</span>
         {!active && (
-          <Badge
-            tone={token.status === 'revoked' ? 'danger' : 'neutral'}
-            title={token.revoked_reason ? TOKEN_REVOKED_REASON_LABEL[token.revoked_reason] : undefined}
-          >
+          <Badge tone="neutral" title={token.revoked_reason ? TOKEN_REVOKED_REASON_LABEL[token.revoked_reason] : undefined}>
             {TOKEN_STATUS_LABEL[token.status]}
           </Badge>
         )}

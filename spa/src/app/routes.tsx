@@ -18,6 +18,8 @@ import { TenantReportsPage } from '@/features/platform/components/TenantReportsP
 import { ExemptionsPage } from '@/features/exemptions/components/ExemptionsPage';
 import { ProvisioningPage } from '@/features/provisioning/components/ProvisioningPage';
 import { ActivityPage } from '@/features/activity/components/ActivityPage';
+import { TokensPage } from '@/features/tokens/components/TokensPage';
+import { ServiceAccountsPage } from '@/features/service-accounts/components/ServiceAccountsPage';
 
 export function AppRoutes() {
   return (
@@ -85,7 +87,7 @@ function Console() {
         nav={[
           { to: '/tenants', label: 'Tenants' },
           { to: '/activity', label: 'Activity' },
-          ...(user.is_tenant_admin ? [{ to: '/provisioning', label: 'Provisioning' }] : []),
+          { to: '/tokens', label: 'API tokens' },
         ]}
       >
         <Routes>
@@ -93,7 +95,7 @@ function Console() {
           <Route path="/tenants" element={<TenantsPage />} />
           <Route path="/tenants/:schema" element={<TenantReportsPage />} />
           <Route path="/activity" element={<ActivityPage />} />
-          <Route path="/provisioning" element={<ProvisioningPage />} />
+          <Route path="/tokens" element={<TokensPage role="operator" username={user.username} />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </Shell>
@@ -122,6 +124,9 @@ function Console() {
           { to: '/exemptions', label: 'Exemptions' },
           { to: '/activity', label: 'Activity' },
           ...(user.is_tenant_admin ? [{ to: '/provisioning', label: 'Provisioning' }] : []),
+          { to: '/tokens', label: 'API tokens' },
+          // Only admins manage service accounts: nobody else is offered the page.
+          ...(user.role === 'admin' ? [{ to: '/service-accounts', label: 'Service accounts' }] : []),
         ]}
       >
         <Routes>
@@ -132,6 +137,20 @@ function Console() {
           <Route path="/exemptions" element={<ExemptionsPage />} />
           <Route path="/activity" element={<ActivityPage />} />
           <Route path="/provisioning" element={<ProvisioningPage />} />
+          <Route path="/tokens" element={<TokensPage role={user.role} username={user.username} />} />
+          <Route
+            path="/service-accounts"
+            element={
+              user.role === 'admin' ? (
+                <ServiceAccountsPage />
+              ) : (
+                <RoleRequired
+                  title="You need the tenant-admin role"
+                  body="Service accounts, and the tokens scripts use through them, are managed by this tenant's admins. Your own API tokens are under API tokens."
+                />
+              )
+            }
+          />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </Shell>

@@ -1,6 +1,7 @@
 import type { HostConfig } from '@/lib/host';
 import type {
   ActivityEvent,
+  ApiToken,
   AuditEntry,
   Exemption,
   FleetSummary,
@@ -10,6 +11,7 @@ import type {
   Policy,
   Preview,
   PreviewUser,
+  ServiceAccount,
   Report,
   UndoPreview,
 } from '@/lib/api/types';
@@ -276,6 +278,40 @@ export function makeActivityEvent(id: number, overrides: Partial<ActivityEvent> 
     verb: 'policy.updated',
     target: 'cleanup policy',
     data: { inactive_days: { old: 90, new: 7 } },
+    ...overrides,
+  };
+}
+
+/** An active token of the tenant admin, made a day before the fixtures' now. */
+export function makeApiToken(id: number, overrides: Partial<ApiToken> = {}): ApiToken {
+  return {
+    id,
+    name: `Token ${id}`,
+    prefix: `pfx${String(id).padStart(5, '0')}`,
+    owner: 'admin',
+    owner_kind: 'person',
+    scopes: ['reports:read'],
+    status: 'active',
+    created_at: iso(NOW - id * DAY),
+    created_by: 'admin',
+    expires_at: iso(NOW + 90 * DAY),
+    last_used_at: null,
+    last_used_ip: null,
+    revoked_at: null,
+    revoked_reason: null,
+    ...overrides,
+  };
+}
+
+export function makeServiceAccount(id: number, overrides: Partial<ServiceAccount> = {}): ServiceAccount {
+  return {
+    id,
+    username: `bot${id}`,
+    name: `Bot ${id}`,
+    role: 'admin',
+    is_active: true,
+    date_joined: iso(NOW - 10 * DAY),
+    tokens_active: 0,
     ...overrides,
   };
 }

@@ -1,7 +1,10 @@
 import { http, HttpResponse } from 'msw';
 import type { HostConfig } from '@/lib/host';
+import { ROLE_SCOPES } from '@/lib/labels/token';
 import type {
   ActivityEvent,
+  ApiToken,
+  ApiTokenInput,
   AuditEntry,
   Exemption,
   ExemptionInput,
@@ -12,16 +15,20 @@ import type {
   PlatformTenant,
   Policy,
   Report,
+  ServiceAccount,
+  ServiceAccountInput,
   UndoPreview,
 } from '@/lib/api/types';
 import {
   acmeHost,
+  makeApiToken,
   makeAuditEntry,
   makeExemption,
   makeFleetSummary,
   makePolicy,
   makePreview,
   makeReport,
+  makeServiceAccount,
   makeTenant,
   makeUndoPreview,
   tenantAdmin,
@@ -44,6 +51,9 @@ export const db = {
   notices: [] as Notice[],
   undoPreview: makeUndoPreview() as UndoPreview,
   summary: makeFleetSummary() as FleetSummary,
+  /** Every token of the tenant (or the root host); the list answers the caller's, as the server does. */
+  tokens: [] as ApiToken[],
+  serviceAccounts: [] as ServiceAccount[],
 };
 
 export function resetDb(): void {
@@ -59,6 +69,8 @@ export function resetDb(): void {
   db.notices = [];
   db.undoPreview = makeUndoPreview();
   db.summary = makeFleetSummary();
+  db.tokens = [];
+  db.serviceAccounts = [];
 }
 
 const NOW_ISO = '2025-06-01T12:00:00.000Z';
@@ -110,7 +122,8 @@ const pageOf = (request: Request) => Number(new URL(request.url).searchParams.ge
  */
 function roleRefusal(request: Request): Response | undefined {
   const path = new URL(request.url).pathname;
-  if (db.me.role === 'operator' || /^\/api\/(auth|me|host|platform)\//.test(path)) return undefined;
+  // Anyone may hold tokens (their scopes are what the role allows): the handlers check.
+  if (db.me.role === 'operator' || /^\/api\/(auth|me|host|platform|tokens)\//.test(path)) return undefined;
   const reads = request.method === 'GET' || path === '/api/cleanup/preview/';
   if (db.me.role === 'admin' || (db.me.role === 'auditor' && reads)) return undefined;
   const detail =
@@ -238,6 +251,68 @@ export const handlers = [
     const exemption = db.exemptions.find((e) => e.id === Number(params.id));
     if (!exemption) return HttpResponse.json({ detail: 'No such exemption.' }, { status: 404 });
     db.exemptions = db.exemptions.filter((e) => e !== exemption);
+    return new HttpResponse(null, { status: 204 });
+  }),
+  http.get('/api/tokens/', ({ request }) => {
+    // A tenant admin sees the service accounts' tokens too.
+    const mine = db.tokens.filter((t) => t.owner === db.me.username || (db.me.role === 'admin' && t.owner_kind === 'service'));
+    return HttpResponse.json(paginate(mine, pageOf(request), '/api/tokens/'));
+  }),
+  http.post('/api/tokens/', async ({ request }) => {
+    const body = (await request.json()) as ApiTokenInput;
+    const errors: Record<string, string[]> = {};
+    const account = body.owner === undefined ? undefined : db.serviceAccounts.find((a) => a.username === body.owner);
+    if (!body.name?.trim()) errors.name = ['This field may not be blank.'];
+    if (body.owner !== undefined && !account) errors.owner = [`No service account '${body.owner}' in this tenant.`];
+    const role = account ? account.role : db.me.role;
+    const allowed: readonly string[] = role ? ROLE_SCOPES[role] : [];
+    const refused = (body.scopes ?? []).filter((s) => !allowed.includes(s));
+    if (!body.scopes?.length) errors.scopes = ['This list may not be empty.'];
+    else if (refused.length) errors.scopes = [`Not allowed to a token of ${account?.username ?? db.me.username}: ${refused.join(', ')}.`];
+    const maxDays = db.me.role === 'operator' ? 366 : db.policy.token_max_days;
+    const days = body.expires_in_days ?? 90;
+    if (!(days >= 1 && days <= maxDays)) errors.expires_in_days = [`Must be from 1 to ${maxDays} (this tenant's token_max_days).`];
+    if (Object.keys(errors).length) return HttpResponse.json(errors, { status: 400 });
+    const id = Math.max(0, ...db.tokens.map((t) => t.id)) + 1;
+    const token = makeApiToken(id, {
+      name: body.name.trim(),
+      prefix: `new${String(id).padStart(5, '0')}`,
+      owner: account?.username ?? db.me.username,
+      owner_kind: account ? 'service' : 'person',
+      scopes: body.scopes,
+      created_at: NOW_ISO,
+      created_by: db.me.username,
+      expires_at: new Date(Date.parse(NOW_ISO) + days * 24 * 3600_000).toISOString(),
+    });
+    db.tokens.unshift(token);
+    return HttpResponse.json({ ...token, token: `cc_${token.prefix}_s3cretS3cretS3cret${id}` }, { status: 201 });
+  }),
+  http.delete('/api/tokens/:id/', ({ params }) => {
+    const token = db.tokens.find((t) => t.id === Number(params.id));
+    if (!token) return HttpResponse.json({ detail: 'No such token.' }, { status: 404 });
+    db.tokens = db.tokens.map((t) => (t === token ? { ...t, status: 'revoked', revoked_at: NOW_ISO, revoked_reason: 'owner' } : t));
+    return new HttpResponse(null, { status: 204 });
+  }),
+  http.get('/api/service-accounts/', ({ request }) => HttpResponse.json(paginate(db.serviceAccounts, pageOf(request), '/api/service-accounts/'))),
+  http.post('/api/service-accounts/', async ({ request }) => {
+    const body = (await request.json()) as ServiceAccountInput;
+    if (!/^[\w.@+-]+$/.test(body.username ?? '')) return HttpResponse.json({ username: ['Enter a valid username.'] }, { status: 400 });
+    if (db.serviceAccounts.some((a) => a.username === body.username) || db.usernames.includes(body.username))
+      return HttpResponse.json({ username: ['A user with that username already exists.'] }, { status: 400 });
+    const account = makeServiceAccount(Math.max(100, ...db.serviceAccounts.map((a) => a.id)) + 1, {
+      username: body.username,
+      name: body.name ?? '',
+      role: body.role ?? 'admin',
+      date_joined: NOW_ISO,
+    });
+    db.serviceAccounts.push(account);
+    return HttpResponse.json(account, { status: 201 });
+  }),
+  http.delete('/api/service-accounts/:username/', ({ params }) => {
+    const account = db.serviceAccounts.find((a) => a.username === params.username);
+    if (!account) return HttpResponse.json({ detail: 'No such service account.' }, { status: 404 });
+    db.serviceAccounts = db.serviceAccounts.filter((a) => a !== account);
+    db.tokens = db.tokens.filter((t) => t.owner !== account.username);
     return new HttpResponse(null, { status: 204 });
   }),
   http.get('/api/activity/', ({ request }) => HttpResponse.json(paginate(db.activity, pageOf(request), '/api/activity/'))),

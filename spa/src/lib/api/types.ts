@@ -62,6 +62,18 @@ export type Exemption = S['Exemption'];
 export type ExemptionPage = S['PaginatedExemptionList'];
 export type ExemptionInput = S['ExemptionCreateRequest'];
 
+export type Scope = S['ScopeEnum'];
+export type ApiToken = S['Token'];
+export type ApiTokenStatus = S['TokenStatusEnum'];
+export type ApiTokenRevokedReason = S['TokenRevokedReasonEnum'];
+/** The answer to a create: the token itself with its whole secret, in this answer only. */
+export type ApiTokenCreated = S['TokenCreated'];
+export type ApiTokenInput = S['TokenCreateRequest'];
+export type ApiTokenPage = S['PaginatedTokenList'];
+export type ServiceAccount = S['ServiceAccount'];
+export type ServiceAccountInput = S['ServiceAccountCreateRequest'];
+export type ServiceAccountPage = S['PaginatedServiceAccountList'];
+
 export type ActivityEvent = S['ActivityEvent'];
 export type ActivityPage = S['PaginatedActivityEventList'];
 export type ActivityVerb = S['ActivityVerbEnum'];

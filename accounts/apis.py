@@ -19,9 +19,9 @@ from accounts.serializers import (
     RefreshSerializer,
     RoleSerializer,
     SignalsResultSerializer,
+    SignalsSerializer,
     TokenPairSerializer,
     UserRoleSerializer,
-    signals_request_schema,
     user_role_data,
 )
 from accounts.services import session_logout, session_refresh, user_role_set
@@ -149,7 +149,7 @@ class SignalsApi(TenantAdminApi):
     scopes = {"POST": "signals:write"}
 
     @extend_schema(
-        request={"application/json": signals_request_schema()},
+        request=SignalsSerializer,
         responses={200: SignalsResultSerializer, 400: VALIDATION_ERROR, 413: ERROR, **AUTH_ERRORS},
         summary="Record users' activity seen elsewhere (single sign-on, your product, VPN...)",
         description="Up to 10,000 entries `{user, at, source}`. Each user keeps the latest "

@@ -118,6 +118,7 @@ export const requestLimits = {
       pattern: '^[^\\u0000]*[^\\u0000\\u0009-\\u000d\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028-\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$',
     },
   },
+  SignalsRequest: { signals: { maxItems: 10000 } },
   TenantAdminInputRequest: {
     email: {
       minLength: 1,

@@ -1125,6 +1125,20 @@ export interface components {
             index: number;
             reason: string;
         };
+        SignalsRequest: {
+            /** @description Entries that are not as described here are not a 400: each is named in the answer's `rejected` by its index, and the others are recorded. */
+            signals: {
+                /** @description The user's username, external id (SCIM `externalId`) or email address (case-insensitive), tried in that order. */
+                user: string;
+                /**
+                 * Format: date-time
+                 * @description When the user was active (RFC 3339 with an offset). Not before 2000, at most 5 minutes in the future.
+                 */
+                at: string;
+                /** @description Your system's label (`sso`, `app`, `vpn`...). */
+                source: string;
+            }[];
+        };
         SignalsResult: {
             /** @description Entries recorded (a replay counts again and changes nothing). */
             accepted: number;
@@ -2830,22 +2844,9 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": {
-                    /** @description Entries that are not as described here are not a 400: each is named in the answer's `rejected` by its index, and the others are recorded. */
-                    signals: {
-                        /** @description The user's username, external id (SCIM `externalId`) or email address (case-insensitive), tried in that order. */
-                        user: string;
-                        /**
-                         * Format: date-time
-                         * @description When the user was active (RFC 3339 with an offset). Not before 2000, at most 5 minutes in the future.
-                         */
-                        at: string;
-                        /** @description Your system's label (`sso`, `app`, `vpn`...). */
-                        source: string;
-                    }[];
-                };
+                "application/json": components["schemas"]["SignalsRequest"];
             };
         };
         responses: {

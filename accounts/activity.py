@@ -55,7 +55,7 @@ def _quote(name: str) -> str:
 
 def activity_write_sql() -> str:
     """The statement that records activity set-based: parameters `users`, `sources`, `ats`
-    (three arrays of one entry each) and `move_seen` (false: keep per-source rows only). It
+    (three arrays, one entry each) and `reactivated` (the source kept on the user only). It
     returns the ids of the users that exist, each once.
 
     One statement for any number of entries:
@@ -93,7 +93,7 @@ def activity_write_sql() -> str:
         seen AS (
             UPDATE {users_table} u SET last_seen = l.at, last_seen_source = l.source
             FROM latest l
-            WHERE %(move_seen)s AND u.id = l.user_id
+            WHERE u.id = l.user_id
                 AND (u.last_seen IS NULL OR u.last_seen < l.at)
             RETURNING u.id
         ),
@@ -123,7 +123,6 @@ def activity_write(
                 "users": list(user_ids),
                 "sources": list(sources),
                 "ats": list(ats),
-                "move_seen": True,
                 "reactivated": REACTIVATED,
             },
         )

@@ -26,12 +26,12 @@ from accounts.serializers import (
     ServiceAccountCreateSerializer,
     ServiceAccountSerializer,
     SignalsResultSerializer,
+    SignalsSerializer,
     TokenCreatedSerializer,
     TokenCreateSerializer,
     TokenPairSerializer,
     TokenSerializer,
     UserRoleSerializer,
-    signals_request_schema,
     user_role_data,
 )
 from accounts.services import (
@@ -183,7 +183,7 @@ class SignalsApi(TenantAdminApi):
     scopes = {"POST": "signals:write"}
 
     @extend_schema(
-        request={"application/json": signals_request_schema()},
+        request=SignalsSerializer,
         responses={200: SignalsResultSerializer, 400: VALIDATION_ERROR, 413: ERROR, **AUTH_ERRORS},
         summary="Record users' activity seen elsewhere (single sign-on, your product, VPN...)",
         description="Up to 10,000 entries `{user, at, source}`. Each user keeps the latest "

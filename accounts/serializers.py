@@ -1,6 +1,8 @@
 from typing import Any
 
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -126,6 +128,21 @@ def signals_request_schema() -> dict[str, Any]:
             }
         },
     }
+
+
+class SignalsSerializer(serializers.Serializer):
+    """Documentation only: the view checks the body itself (accounts.activity_signals)."""
+
+    signals = serializers.ListField(child=serializers.DictField())
+
+
+class SignalsSchema(OpenApiSerializerExtension):
+    """The request's document, written out (`signals_request_schema`)."""
+
+    target_class = SignalsSerializer
+
+    def map_serializer(self, auto_schema: AutoSchema, direction: Any) -> Any:
+        return signals_request_schema()
 
 
 class SignalRejectedSerializer(serializers.Serializer):

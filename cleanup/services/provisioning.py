@@ -4,9 +4,8 @@ docs/architecture.md#provisioning-scim), through the same audited path as a run.
 A deactivation or a deletion is a run of one user: a finished report (trigger `scim`, by the
 caller) and the run's own removal statement (`removal.removal_statement`), so the account,
 its dependants, its audit row (reason `provisioning`) and its revoked tokens change in one
-statement, and the activity event in the same transaction. The audit list, Reactivate and
-the restore window treat it as any run's removal; `undo` leaves it alone (see
-`report_can_undo`'s caller-facing rule: the identity provider, not the console, owns it).
+statement, and the activity event in the same transaction. The audit list, Reactivate, undo
+and the restore window treat it as any run's removal of one user.
 """
 
 import logging

@@ -133,6 +133,7 @@ export const requestLimits = {
     },
   },
   ServiceAccountCreateRequest: { username: { minLength: 1, maxLength: 150, pattern: '^[\\w.@+-]+$' } },
+  SignalsRequest: { signals: { maxItems: 10000 } },
   TenantAdminInputRequest: {
     email: {
       minLength: 1,

@@ -127,7 +127,7 @@ export interface paths {
          *
          *     Who may call it on a tenant host: tenant admins.
          *
-         *     API tokens may not call it: it needs a signed-in session.
+         *     API tokens need the scope `policy:write`.
          */
         post: operations["cleanup_policy_test_notice_create"];
         delete?: never;
@@ -781,7 +781,7 @@ export interface paths {
          *
          *     Who may call it on a tenant host: tenant admins and auditors.
          *
-         *     API tokens may not call it: it needs a signed-in session.
+         *     API tokens need the scope `webhooks:write`.
          */
         get: operations["webhooks_list"];
         put?: never;
@@ -791,7 +791,7 @@ export interface paths {
          *
          *     Who may call it on a tenant host: tenant admins.
          *
-         *     API tokens may not call it: it needs a signed-in session.
+         *     API tokens need the scope `webhooks:write`.
          */
         post: operations["webhooks_create"];
         delete?: never;
@@ -810,7 +810,7 @@ export interface paths {
         /**
          * @description Who may call it on a tenant host: tenant admins and auditors.
          *
-         *     API tokens may not call it: it needs a signed-in session.
+         *     API tokens need the scope `webhooks:write`.
          */
         get: operations["webhooks_retrieve"];
         put?: never;
@@ -818,7 +818,7 @@ export interface paths {
         /**
          * @description Who may call it on a tenant host: tenant admins.
          *
-         *     API tokens may not call it: it needs a signed-in session.
+         *     API tokens need the scope `webhooks:write`.
          */
         delete: operations["webhooks_destroy"];
         options?: never;
@@ -827,7 +827,7 @@ export interface paths {
          * Change an endpoint; `enabled: true` enables one disabled for failing
          * @description Who may call it on a tenant host: tenant admins.
          *
-         *     API tokens may not call it: it needs a signed-in session.
+         *     API tokens need the scope `webhooks:write`.
          */
         patch: operations["webhooks_partial_update"];
         trace?: never;
@@ -844,7 +844,7 @@ export interface paths {
          *
          *     Who may call it on a tenant host: tenant admins and auditors.
          *
-         *     API tokens may not call it: it needs a signed-in session.
+         *     API tokens need the scope `webhooks:write`.
          */
         get: operations["webhooks_deliveries_list"];
         put?: never;
@@ -868,7 +868,7 @@ export interface paths {
          * Deliver this delivery's event again (a new delivery, the same event id)
          * @description Who may call it on a tenant host: tenant admins.
          *
-         *     API tokens may not call it: it needs a signed-in session.
+         *     API tokens need the scope `webhooks:write`.
          */
         post: operations["webhooks_deliveries_replay_create"];
         delete?: never;
@@ -890,7 +890,7 @@ export interface paths {
          * A new secret; the previous one keeps signing beside it for 24 hours
          * @description Who may call it on a tenant host: tenant admins.
          *
-         *     API tokens may not call it: it needs a signed-in session.
+         *     API tokens need the scope `webhooks:write`.
          */
         post: operations["webhooks_rotate_secret_create"];
         delete?: never;
@@ -912,7 +912,7 @@ export interface paths {
          * Send a `test` event to this endpoint
          * @description Who may call it on a tenant host: tenant admins.
          *
-         *     API tokens may not call it: it needs a signed-in session.
+         *     API tokens need the scope `webhooks:write`.
          */
         post: operations["webhooks_test_create"];
         delete?: never;
@@ -1887,6 +1887,20 @@ export interface components {
         SignalRejected: {
             index: number;
             reason: string;
+        };
+        SignalsRequest: {
+            /** @description Entries that are not as described here are not a 400: each is named in the answer's `rejected` by its index, and the others are recorded. */
+            signals: {
+                /** @description The user's username, external id (SCIM `externalId`) or email address (case-insensitive), tried in that order. */
+                user: string;
+                /**
+                 * Format: date-time
+                 * @description When the user was active (RFC 3339 with an offset). Not before 2000, at most 5 minutes in the future.
+                 */
+                at: string;
+                /** @description Your system's label (`sso`, `app`, `vpn`...). */
+                source: string;
+            }[];
         };
         SignalsResult: {
             /** @description Entries recorded (a replay counts again and changes nothing). */
@@ -4140,22 +4154,9 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": {
-                    /** @description Entries that are not as described here are not a 400: each is named in the answer's `rejected` by its index, and the others are recorded. */
-                    signals: {
-                        /** @description The user's username, external id (SCIM `externalId`) or email address (case-insensitive), tried in that order. */
-                        user: string;
-                        /**
-                         * Format: date-time
-                         * @description When the user was active (RFC 3339 with an offset). Not before 2000, at most 5 minutes in the future.
-                         */
-                        at: string;
-                        /** @description Your system's label (`sso`, `app`, `vpn`...). */
-                        source: string;
-                    }[];
-                };
+                "application/json": components["schemas"]["SignalsRequest"];
             };
         };
         responses: {

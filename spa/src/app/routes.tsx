@@ -17,6 +17,8 @@ import { TenantsPage } from '@/features/platform/components/TenantsPage';
 import { TenantReportsPage } from '@/features/platform/components/TenantReportsPage';
 import { ExemptionsPage } from '@/features/exemptions/components/ExemptionsPage';
 import { ActivityPage } from '@/features/activity/components/ActivityPage';
+import { WebhooksPage } from '@/features/webhooks/components/WebhooksPage';
+import { WebhookDetailPage } from '@/features/webhooks/components/WebhookDetailPage';
 
 export function AppRoutes() {
   return (
@@ -117,6 +119,7 @@ function Console() {
           { to: '/reports', label: 'Reports' },
           { to: '/policy', label: 'Policy' },
           { to: '/exemptions', label: 'Exemptions' },
+          { to: '/webhooks', label: 'Webhooks' },
           { to: '/activity', label: 'Activity' },
         ]}
       >
@@ -126,6 +129,8 @@ function Console() {
           <Route path="/reports/:id" element={<ReportDetailPage />} />
           <Route path="/policy" element={<PolicyPage />} />
           <Route path="/exemptions" element={<ExemptionsPage />} />
+          <Route path="/webhooks" element={<WebhooksPage />} />
+          <Route path="/webhooks/:id" element={<WebhookDetailPage />} />
           <Route path="/activity" element={<ActivityPage />} />
           <Route path="*" element={<NotFound />} />
         </Routes>

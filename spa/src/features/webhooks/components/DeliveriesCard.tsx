@@ -153,7 +153,7 @@ export function DeliveriesCard({ endpoint }: { endpoint: WebhookEndpoint }) {
                 </tbody>
               </table>
             </div>
-            <Pagination data={data} page={page} onPage={setPage} noun="deliveries" busy={deliveries.isFetching} />
+            <Pagination data={data} page={page} onPage={setPage} noun="deliveries" one="delivery" busy={deliveries.isFetching} />
           </>
         )}
       </QueryState>

@@ -113,7 +113,7 @@ function EndpointDetail({ endpoint }: { endpoint: WebhookEndpoint }) {
         title="Endpoint"
         actions={
           canChange && (
-            <>
+            <span className="row-actions">
               <EnableButton endpoint={endpoint} onDone={say} onError={(error) => setFailure({ title: 'The endpoint was not changed', error })} />
               <Button size="sm" onClick={() => setEditing(true)}>
                 Change
@@ -121,7 +121,7 @@ function EndpointDetail({ endpoint }: { endpoint: WebhookEndpoint }) {
               <Button size="sm" variant="ghost" onClick={() => setDeleting(true)}>
                 Delete
               </Button>
-            </>
+            </span>
           )
         }
       >

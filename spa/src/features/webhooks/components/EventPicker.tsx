@@ -1,3 +1,4 @@
+import { useId } from 'react';
 import type { WebhookEventType } from '@/lib/api/types';
 import { WEBHOOK_EVENT_LABEL, WEBHOOK_EVENT_TYPES } from '@/lib/labels/webhook-event';
 
@@ -7,6 +8,7 @@ import { WEBHOOK_EVENT_LABEL, WEBHOOK_EVENT_TYPES } from '@/lib/labels/webhook-e
  * so unticking it gives back the person's choice.
  */
 export function EventPicker({ value, onChange, errors }: { value: WebhookEventType[]; onChange: (events: WebhookEventType[]) => void; errors?: string[] }) {
+  const id = useId();
   const all = value.includes('*');
   const picked = new Set(value);
   const toggle = (type: WebhookEventType, on: boolean) => {
@@ -15,11 +17,7 @@ export function EventPicker({ value, onChange, errors }: { value: WebhookEventTy
   };
   const invalid = !!errors?.length;
   return (
-    <fieldset
-      className={`fieldset field ${invalid ? 'field-invalid' : ''}`}
-      aria-describedby={invalid ? 'event-picker-error' : 'event-picker-hint'}
-      aria-invalid={invalid || undefined}
-    >
+    <fieldset className={`fieldset field ${invalid ? 'field-invalid' : ''}`} aria-describedby={invalid ? `${id}-error` : `${id}-hint`}>
       <legend>Events</legend>
       <label className="checkbox strong">
         <input
@@ -39,11 +37,11 @@ export function EventPicker({ value, onChange, errors }: { value: WebhookEventTy
           </label>
         ))}
       </div>
-      <p className="field-hint" id="event-picker-hint">
+      <p className="field-hint" id={`${id}-hint`}>
         “All events” also sends the types added later.
       </p>
       {invalid && (
-        <p className="field-error" id="event-picker-error">
+        <p className="field-error" id={`${id}-error`}>
           {errors.join(' ')}
         </p>
       )}

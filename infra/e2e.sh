@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end: the real stack (web + worker + beat, as `make run` starts them) on a database
+# End-to-end: the real stack (web + workers, the webhooks one too, + beat, as `make run` starts them) on a database
 # of its own, seeded, driven through the dashboard by the Playwright specs in spa/e2e/.
 # Needs the SPA built (spa/dist) and Chromium. Used by `make e2e`, hence `make test`.
 # Arguments go to `playwright test`: `infra/e2e.sh e2e/policy.spec.ts`, `infra/e2e.sh -g undo`.
@@ -23,6 +23,9 @@ REDIS_DB=${E2E_REDIS_DB:-13}
 export REDIS_URL="redis://127.0.0.1:6379/$REDIS_DB"
 export GUNICORN_BIND="127.0.0.1:$PORT" GUNICORN_WORKERS=2
 export CLEANUP_FANOUT_JITTER_S=0
+# The webhooks spec registers a receiver it starts on 127.0.0.1 (plain http, loopback), as
+# `make run` allows; the `webhooks` process of the Procfile delivers to it.
+export WEBHOOK_ALLOW_PRIVATE=1
 export PATH="$PWD/.venv/bin:$PATH"
 # Only what is set here: a developer's .env (read by Django and by honcho) must not point
 # the e2e stack at their own database.

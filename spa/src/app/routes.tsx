@@ -17,6 +17,8 @@ import { TenantsPage } from '@/features/platform/components/TenantsPage';
 import { TenantReportsPage } from '@/features/platform/components/TenantReportsPage';
 import { ExemptionsPage } from '@/features/exemptions/components/ExemptionsPage';
 import { ProvisioningPage } from '@/features/provisioning/components/ProvisioningPage';
+import { WebhooksPage } from '@/features/webhooks/components/WebhooksPage';
+import { WebhookDetailPage } from '@/features/webhooks/components/WebhookDetailPage';
 import { ActivityPage } from '@/features/activity/components/ActivityPage';
 import { TokensPage } from '@/features/tokens/components/TokensPage';
 import { ServiceAccountsPage } from '@/features/service-accounts/components/ServiceAccountsPage';
@@ -122,6 +124,7 @@ function Console() {
           { to: '/reports', label: 'Reports' },
           { to: '/policy', label: 'Policy' },
           { to: '/exemptions', label: 'Exemptions' },
+          { to: '/webhooks', label: 'Webhooks' },
           { to: '/activity', label: 'Activity' },
           ...(user.is_tenant_admin ? [{ to: '/provisioning', label: 'Provisioning' }] : []),
           { to: '/tokens', label: 'API tokens' },
@@ -135,6 +138,8 @@ function Console() {
           <Route path="/reports/:id" element={<ReportDetailPage />} />
           <Route path="/policy" element={<PolicyPage />} />
           <Route path="/exemptions" element={<ExemptionsPage />} />
+          <Route path="/webhooks" element={<WebhooksPage />} />
+          <Route path="/webhooks/:id" element={<WebhookDetailPage />} />
           <Route path="/activity" element={<ActivityPage />} />
           <Route path="/provisioning" element={<ProvisioningPage />} />
           <Route path="/tokens" element={<TokensPage role={user.role} username={user.username} />} />

@@ -2,6 +2,8 @@ import type { HostConfig } from '@/lib/host';
 import type {
   ActivityEvent,
   ApiToken,
+  Delivery,
+  WebhookEndpoint,
   AuditEntry,
   Exemption,
   FleetSummary,
@@ -312,6 +314,43 @@ export function makeServiceAccount(id: number, overrides: Partial<ServiceAccount
     is_active: true,
     date_joined: iso(NOW - 10 * DAY),
     tokens_active: 0,
+    ...overrides,
+  };
+}
+
+export function makeEndpoint(id: number, overrides: Partial<WebhookEndpoint> = {}): WebhookEndpoint {
+  return {
+    id,
+    url: `https://hooks${id}.example.com/cleanup`,
+    events: ['users.deactivated', 'users.deleted'],
+    description: 'Billing',
+    enabled: true,
+    disabled_reason: '',
+    failing_since: null,
+    secret_rotation_ends_at: null,
+    created_at: iso(NOW - id * DAY),
+    updated_at: iso(NOW - id * DAY),
+    ...overrides,
+  };
+}
+
+/** A delivery that landed at its first attempt, unless told otherwise. */
+export function makeDelivery(id: number, overrides: Partial<Delivery> = {}): Delivery {
+  const at = iso(NOW - id * HOUR);
+  return {
+    id,
+    event_id: `msg_${String(id).padStart(8, '0')}`,
+    type: 'users.deleted',
+    attempts: 1,
+    status: 'delivered',
+    last_status_code: 200,
+    last_duration_ms: 42,
+    last_error: '',
+    response_excerpt: 'ok',
+    next_attempt_at: null,
+    created_at: at,
+    delivered_at: at,
+    attempt_log: [{ at, status_code: 200, duration_ms: 42, error: '', response_excerpt: 'ok' }],
     ...overrides,
   };
 }

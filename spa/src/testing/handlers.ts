@@ -6,6 +6,7 @@ import type {
   ApiToken,
   ApiTokenInput,
   AuditEntry,
+  Delivery,
   Exemption,
   ExemptionInput,
   FleetSummary,
@@ -18,11 +19,16 @@ import type {
   ServiceAccount,
   ServiceAccountInput,
   UndoPreview,
+  WebhookEndpoint,
+  WebhookEndpointChange,
+  WebhookEndpointInput,
 } from '@/lib/api/types';
 import {
   acmeHost,
   makeApiToken,
   makeAuditEntry,
+  makeDelivery,
+  makeEndpoint,
   makeExemption,
   makeFleetSummary,
   makePolicy,
@@ -54,6 +60,11 @@ export const db = {
   /** Every token of the tenant (or the root host); the list answers the caller's, as the server does. */
   tokens: [] as ApiToken[],
   serviceAccounts: [] as ServiceAccount[],
+  webhooks: [] as WebhookEndpoint[],
+  /** Each endpoint's deliveries, newest first. */
+  deliveries: {} as Record<number, Delivery[]>,
+  /** How many secrets were handed out: each answer's secret is a new one. */
+  secrets: 0,
 };
 
 export function resetDb(): void {
@@ -71,6 +82,9 @@ export function resetDb(): void {
   db.summary = makeFleetSummary();
   db.tokens = [];
   db.serviceAccounts = [];
+  db.webhooks = [];
+  db.deliveries = {};
+  db.secrets = 0;
 }
 
 const NOW_ISO = '2025-06-01T12:00:00.000Z';
@@ -100,6 +114,52 @@ function replaceReport(report: Report): Report {
   return report;
 }
 resetDb();
+
+/** The server's URL checks, as far as the tests need them: https only, and no address inside. */
+function webhookErrors(body: { url: string; events: WebhookEndpointInput['events'] }): Record<string, string[]> {
+  const errors: Record<string, string[]> = {};
+  const host = /^https?:\/\/([^/:]+)/i.exec(body.url)?.[1] ?? '';
+  if (!/^https:\/\//i.test(body.url)) errors.url = ['Only https:// URLs are allowed.'];
+  else if (/^(127\.|10\.|192\.168\.|169\.254\.)/.test(host))
+    errors.url = [`${host} is a private or loopback address: a webhook may only go to a public address.`];
+  if (!body.events.length) errors.events = ['Pick at least one event type, or "*" for all.'];
+  return errors;
+}
+
+function findEndpoint(id: unknown): WebhookEndpoint | Response {
+  return db.webhooks.find((e) => e.id === Number(id)) ?? HttpResponse.json({ detail: 'No such webhook endpoint.' }, { status: 404 });
+}
+
+function enabledEndpoint(id: unknown): WebhookEndpoint | Response {
+  const endpoint = findEndpoint(id);
+  if (endpoint instanceof Response || endpoint.enabled) return endpoint;
+  return HttpResponse.json({ detail: 'This endpoint is disabled; enable it first.' }, { status: 409 });
+}
+
+function newSecret(): string {
+  db.secrets += 1;
+  return `whsec_c2VjcmV0LW51bWJlci0${db.secrets}`;
+}
+
+/** A new pending delivery, as a test or a replay queues it: first in the endpoint's log. */
+function queueDelivery(endpointId: number, type: string, eventId: string): { delivery_id: number; event_id: string } {
+  const all = Object.values(db.deliveries).flat();
+  const id = Math.max(0, ...all.map((d) => d.id)) + 1;
+  const delivery = makeDelivery(id, {
+    type,
+    event_id: eventId,
+    status: 'pending',
+    attempts: 0,
+    last_status_code: null,
+    last_duration_ms: null,
+    response_excerpt: '',
+    delivered_at: null,
+    created_at: NOW_ISO,
+    attempt_log: [],
+  });
+  db.deliveries[endpointId] = [delivery, ...(db.deliveries[endpointId] ?? [])];
+  return { delivery_id: id, event_id: eventId };
+}
 
 export const PAGE_SIZE = 20;
 
@@ -314,6 +374,68 @@ export const handlers = [
     db.serviceAccounts = db.serviceAccounts.filter((a) => a !== account);
     db.tokens = db.tokens.filter((t) => t.owner !== account.username);
     return new HttpResponse(null, { status: 204 });
+  }),
+  http.get('/api/webhooks/', ({ request }) => HttpResponse.json(paginate(db.webhooks, pageOf(request), '/api/webhooks/'))),
+  http.post('/api/webhooks/', async ({ request }) => {
+    const body = (await request.json()) as WebhookEndpointInput;
+    const errors = webhookErrors(body);
+    if (Object.keys(errors).length) return HttpResponse.json(errors, { status: 400 });
+    const id = Math.max(0, ...db.webhooks.map((e) => e.id)) + 1;
+    const endpoint = makeEndpoint(id, { url: body.url, events: body.events, description: body.description ?? '', created_at: NOW_ISO });
+    db.webhooks.push(endpoint);
+    db.deliveries[id] = [];
+    return HttpResponse.json({ ...endpoint, secret: newSecret() }, { status: 201 });
+  }),
+  http.get('/api/webhooks/:id/', ({ params }) => {
+    const endpoint = findEndpoint(params.id);
+    return endpoint instanceof Response ? endpoint : HttpResponse.json(endpoint);
+  }),
+  http.patch('/api/webhooks/:id/', async ({ params, request }) => {
+    const endpoint = findEndpoint(params.id);
+    if (endpoint instanceof Response) return endpoint;
+    const body = (await request.json()) as WebhookEndpointChange;
+    const errors = webhookErrors({ url: body.url ?? endpoint.url, events: body.events ?? endpoint.events });
+    if (Object.keys(errors).length) return HttpResponse.json(errors, { status: 400 });
+    const { enabled, ...rest } = body;
+    const changed: WebhookEndpoint = {
+      ...endpoint,
+      ...rest,
+      ...(enabled === undefined
+        ? {}
+        : enabled
+          ? { enabled: true, disabled_reason: '', failing_since: null }
+          : { enabled: false, disabled_reason: `Disabled by ${db.me.username}.` }),
+    };
+    db.webhooks = db.webhooks.map((e) => (e.id === changed.id ? changed : e));
+    return HttpResponse.json(changed);
+  }),
+  http.delete('/api/webhooks/:id/', ({ params }) => {
+    const endpoint = findEndpoint(params.id);
+    if (endpoint instanceof Response) return endpoint;
+    db.webhooks = db.webhooks.filter((e) => e !== endpoint);
+    return new HttpResponse(null, { status: 204 });
+  }),
+  http.post('/api/webhooks/:id/test/', ({ params }) => {
+    const endpoint = enabledEndpoint(params.id);
+    if (endpoint instanceof Response) return endpoint;
+    return HttpResponse.json(queueDelivery(endpoint.id, 'test', `msg_test${db.secrets}`), { status: 202 });
+  }),
+  http.get('/api/webhooks/:id/deliveries/', ({ params, request }) =>
+    HttpResponse.json(paginate(db.deliveries[Number(params.id)] ?? [], pageOf(request), `/api/webhooks/${String(params.id)}/deliveries/`)),
+  ),
+  http.post('/api/webhooks/:id/deliveries/:deliveryId/replay/', ({ params }) => {
+    const endpoint = enabledEndpoint(params.id);
+    if (endpoint instanceof Response) return endpoint;
+    const original = (db.deliveries[endpoint.id] ?? []).find((d) => d.id === Number(params.deliveryId));
+    if (!original) return HttpResponse.json({ detail: 'No such delivery.' }, { status: 404 });
+    return HttpResponse.json(queueDelivery(endpoint.id, original.type, original.event_id), { status: 202 });
+  }),
+  http.post('/api/webhooks/:id/rotate-secret/', ({ params }) => {
+    const endpoint = findEndpoint(params.id);
+    if (endpoint instanceof Response) return endpoint;
+    const ends = '2025-06-02T12:00:00.000Z';
+    db.webhooks = db.webhooks.map((e) => (e.id === endpoint.id ? { ...e, secret_rotation_ends_at: ends } : e));
+    return HttpResponse.json({ secret: newSecret(), secret_rotation_ends_at: ends });
   }),
   http.get('/api/activity/', ({ request }) => HttpResponse.json(paginate(db.activity, pageOf(request), '/api/activity/'))),
 

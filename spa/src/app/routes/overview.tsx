@@ -38,7 +38,11 @@ function finishedOutcome(report: Report): string {
  * otherwise still read "Queued" under a line saying it finished.
  */
 function freshest(latest: Report, followed: Report | undefined, latestAt: number, followedAt: number): Report {
-  return followed && followed.id === latest.id && followedAt > latestAt ? followed : latest;
+  if (!followed || followed.id !== latest.id) return latest;
+  // A run never goes back from finished to active: of two copies, a finished one is newer.
+  const latestActive = isActiveStatus(latest.status);
+  if (latestActive !== isActiveStatus(followed.status)) return latestActive ? followed : latest;
+  return followedAt > latestAt ? followed : latest;
 }
 
 export function OverviewRoute() {

@@ -7,15 +7,17 @@ interface PaginationProps {
   page: number;
   onPage: (page: number) => void;
   noun?: string;
+  /** The noun for one, where dropping the plural's `s` does not make it ("deliveries"). */
+  one?: string;
   busy?: boolean;
 }
 
-export function Pagination({ data, page, onPage, noun: plural = 'items', busy }: PaginationProps) {
+export function Pagination({ data, page, onPage, noun: plural = 'items', one, busy }: PaginationProps) {
   const { count } = data;
   const hasNext = !!data.next;
   const hasPrevious = !!data.previous;
   const pageSize = inferPageSize(data, page);
-  const noun = count === 1 ? plural.replace(/s$/, '') : plural;
+  const noun = count === 1 ? (one ?? plural.replace(/s$/, '')) : plural;
   if (!hasNext && !hasPrevious) {
     return (
       <p className="pagination-summary">

@@ -89,3 +89,18 @@ export type TriggerRunStatus = S['TriggerRunStatusEnum'];
 export type ActiveRun = S['ActiveRun'];
 export type FleetSummary = S['FleetSummary'];
 export type NeedsAttention = S['NeedsAttention'];
+
+export type WebhookEndpoint = S['Endpoint'];
+export type WebhookEndpointPage = S['PaginatedEndpointList'];
+/** The create answer: the endpoint and its signing secret, which no other answer holds. */
+export type WebhookEndpointCreated = S['EndpointCreated'];
+export type WebhookEndpointInput = S['EndpointCreateRequest'];
+export type WebhookEndpointChange = S['PatchedEndpointUpdateRequest'];
+/** An event type an endpoint may subscribe to, or `*` (alone) for every type. */
+export type WebhookEventType = S['WebhookEventTypeEnum'];
+export type WebhookSecret = S['Secret'];
+export type Delivery = S['Delivery'];
+export type DeliveryPage = S['PaginatedDeliveryList'];
+export type DeliveryStatus = S['DeliveryStatusEnum'];
+export type DeliveryAttempt = S['Attempt'];
+export type DeliveryAccepted = S['DeliveryAccepted'];

@@ -2,51 +2,57 @@
 
 """Users removed per UTC day, kept by the database from the run outcomes (`RemovalDay`).
 
-Statement-level triggers on `tenants_runoutcome` add each inserted statement's removals to
-their days (and take a deleted tenant's away again), whoever inserts: the registry, the
-registry rebuild, a backfill. Rows are upserted in day order, so two statements never wait
-on each other's days crosswise. The table is filled from the outcomes already there.
+Statement-level triggers on `tenants_runoutcome` add each statement's change to the days
+it touches (an insert's removals, less a deleted tenant's or an updated row's old figure),
+whoever writes: the registry, the registry rebuild, a data migration, a backfill. Days
+whose sum does not change are not written (dry and aborted runs, which removed nobody,
+never wait on each other for today's row), and rows are upserted in day order, so two
+statements never wait on each other's days crosswise. The table is filled from the
+outcomes already there.
 """
 
 from django.db import migrations, models
 
-_FUNCTIONS = """
-CREATE FUNCTION policy_removalday_add() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
+_UPSERT = """
     INSERT INTO public.policy_removalday AS r (day, users_removed)
-    SELECT (finished_at AT TIME ZONE 'UTC')::date, sum(users_removed)
-    FROM new_rows WHERE users_removed <> 0
-    GROUP BY 1 ORDER BY 1
+    SELECT day, sum(removed) FROM ({rows}) AS d(day, removed)
+    GROUP BY day HAVING sum(removed) <> 0 ORDER BY day
     ON CONFLICT (day) DO UPDATE SET users_removed = r.users_removed + EXCLUDED.users_removed;
-    RETURN NULL;
-END $$;
-CREATE FUNCTION policy_removalday_subtract() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE public.policy_removalday AS r SET users_removed = r.users_removed - o.removed
-    FROM (
-        SELECT (finished_at AT TIME ZONE 'UTC')::date AS day, sum(users_removed) AS removed
-        FROM old_rows WHERE users_removed <> 0 GROUP BY 1 ORDER BY 1
-    ) AS o
-    WHERE r.day = o.day;
-    RETURN NULL;
-END $$;
+"""
+_NEW = "SELECT (finished_at AT TIME ZONE 'UTC')::date, users_removed FROM new_rows"
+_OLD = "SELECT (finished_at AT TIME ZONE 'UTC')::date, -users_removed FROM old_rows"
+
+# Each statement's change per day: what its new rows removed, less what its old rows did
+# (an INSERT has only new rows, a DELETE only old ones, an UPDATE both).
+_FUNCTIONS = f"""
+CREATE FUNCTION policy_removalday_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN {_UPSERT.format(rows=_NEW)} RETURN NULL; END $$;
+CREATE FUNCTION policy_removalday_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN {_UPSERT.format(rows=_OLD)} RETURN NULL; END $$;
+CREATE FUNCTION policy_removalday_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN {_UPSERT.format(rows=_NEW + " UNION ALL " + _OLD)} RETURN NULL; END $$;
 CREATE TRIGGER runoutcome_removalday_insert AFTER INSERT ON public.tenants_runoutcome
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
-    EXECUTE FUNCTION policy_removalday_add();
+    EXECUTE FUNCTION policy_removalday_insert();
 CREATE TRIGGER runoutcome_removalday_delete AFTER DELETE ON public.tenants_runoutcome
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
-    EXECUTE FUNCTION policy_removalday_subtract();
+    EXECUTE FUNCTION policy_removalday_delete();
+CREATE TRIGGER runoutcome_removalday_update AFTER UPDATE ON public.tenants_runoutcome
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION policy_removalday_update();
 INSERT INTO public.policy_removalday (day, users_removed)
 SELECT (finished_at AT TIME ZONE 'UTC')::date, sum(users_removed)
-FROM public.tenants_runoutcome WHERE users_removed <> 0
-GROUP BY 1;
+FROM public.tenants_runoutcome
+GROUP BY 1 HAVING sum(users_removed) <> 0;
 """
 
 _DROP = """
 DROP TRIGGER runoutcome_removalday_insert ON public.tenants_runoutcome;
 DROP TRIGGER runoutcome_removalday_delete ON public.tenants_runoutcome;
-DROP FUNCTION policy_removalday_add();
-DROP FUNCTION policy_removalday_subtract();
+DROP TRIGGER runoutcome_removalday_update ON public.tenants_runoutcome;
+DROP FUNCTION policy_removalday_insert();
+DROP FUNCTION policy_removalday_delete();
+DROP FUNCTION policy_removalday_update();
 """
 
 

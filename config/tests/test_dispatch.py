@@ -100,5 +100,10 @@ def test_every_routed_task_and_every_beat_entry_names_a_task_a_worker_has() -> N
     celery_app.loader.import_default_modules()
     beat = set(PeriodicTask.objects.values_list("task", flat=True))
 
-    assert beat == {"cleanup.fan_out", "cleanup.reap_stale_runs"}
+    assert beat == {
+        "cleanup.fan_out",
+        "cleanup.reap_stale_runs",
+        "webhooks.sweep",
+        "webhooks.purge",
+    }
     assert (beat | set(settings.CELERY_TASK_ROUTES)) <= set(celery_app.tasks)

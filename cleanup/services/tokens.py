@@ -73,32 +73,7 @@ def _notices_write(tokens: QuerySet[ApiToken], kind: str, report_id: int, now: d
     ]
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
-        revoked = int(cursor.fetchone()[0])
-    if revoked:
-        _revoked_emit(report_id)
-    return revoked
-
-
-def _revoked_emit(report_id: int) -> None:
-    """`token.revoked` for each token the run revoked, in the revocation's transaction; one
-    query on the endpoints when nobody listens."""
-    targets = webhook_subscribers(catalogue.TOKEN_REVOKED)
-    if not targets:
-        return
-    rows = CleanupTokenAuditEntry.objects.filter(report_id=report_id).values_list(
-        "token_id", "prefix", "owner_username", "reason"
-    )
-    pages = [
-        {
-            "token_id": pk,
-            "prefix": f"cc_{prefix}",
-            "owner": owner,
-            "reason": reason,
-            "report_id": report_id,
-        }
-        for pk, prefix, owner, reason in rows
-    ]
-    webhook_events_emit(type=catalogue.TOKEN_REVOKED, pages=pages, endpoint_ids=targets)
+        return int(cursor.fetchone()[0])
 
 
 def tokens_warn(report_id: int, spec: PolicySpec, now: datetime) -> int:

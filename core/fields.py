@@ -34,17 +34,25 @@ BMP = range(0x10000)
 
 
 def _class_body(codes: Iterable[int]) -> str:
-    """A regex character class's body (no brackets) holding exactly `codes` (BMP only), as
-    ranges of `\\uXXXX` escapes."""
+    """A regex character class's body (no brackets) holding exactly `codes`: the BMP's as
+    ranges of `\\uXXXX` escapes, the others as the characters themselves, one by one.
+
+    ECMA-262 and Python share no escape for a character outside the BMP, but both read the
+    character itself as itself (ECMA-262 without the `u` flag reads it as its two surrogates,
+    which refuses a little more, never less; one by one, so no range is out of order)."""
     ranges: list[list[int]] = []
+    astral = []
     for code in sorted(codes):
-        if ranges and code == ranges[-1][1] + 1:
+        if code > 0xFFFF:
+            astral.append(chr(code))
+        elif ranges and code == ranges[-1][1] + 1:
             ranges[-1][1] = code
         else:
             ranges.append([code, code])
-    return "".join(
+    bmp = "".join(
         f"\\u{low:04x}" if low == high else f"\\u{low:04x}-\\u{high:04x}" for low, high in ranges
     )
+    return bmp + "".join(astral)
 
 
 @lru_cache
@@ -53,13 +61,15 @@ def _codes(kind: str) -> frozenset[int]:
         # What str.strip() removes, hence what DRF's trimming removes: all in the BMP.
         "space": str.isspace,
         # Control (Cc) and format characters (Cf), the server's own rule: the pattern says
-        # what `StrictCharField(control_characters=False)` refuses.
+        # what `StrictCharField(control_characters=False)` refuses. Some are outside the BMP
+        # (e.g. the invisible tag characters, U+E0020-E007F).
         "control": has_control_characters,
         # What str.isdigit() counts as a digit (Django's NumericPasswordValidator).
         "digit": str.isdigit,
         "surrogate": lambda c: unicodedata.category(c) == "Cs",
     }
-    return frozenset(code for code in BMP if predicates[kind](chr(code)))
+    codes = range(0x110000) if kind == "control" else BMP
+    return frozenset(code for code in codes if predicates[kind](chr(code)))
 
 
 def text_pattern(*, control_characters: bool, blank: bool) -> str:

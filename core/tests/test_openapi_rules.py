@@ -193,6 +193,8 @@ def test_a_string_the_document_allows_is_one_the_field_accepts(kind: str, value:
         ("untrimmed", "a\x00"),
         ("no control characters", "a\tb"),
         ("no control characters", "a\x85b"),
+        # An invisible tag character, outside the BMP (used to smuggle text past readers).
+        ("no control characters", "a\U000e0020b"),
     ],
 )
 def test_what_the_document_refuses_the_field_refuses(kind: str, value: str) -> None:

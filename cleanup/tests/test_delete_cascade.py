@@ -13,7 +13,7 @@ from django.db.models.deletion import Collector
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts.models import User
+from accounts.models import ApiToken, User
 from cleanup.services.execution import cleanup_run
 from cleanup.services.removal import delete_cascading
 from cleanup.services.start import cleanup_report_create
@@ -38,6 +38,17 @@ def user_with_everything(name: str, last_login: Any) -> User:
         user=user, jti=f"jti-{name}", token=f"token-{name}", expires_at=timezone.now()
     )
     BlacklistedToken.objects.create(token=token)
+    ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=name[:8].ljust(8, "0"),
+        secret_hash="0" * 64,
+        scopes=["reports:read"],
+        tenant_id=0,
+        created_at=timezone.now(),
+        created_by=name,
+        expires_at=timezone.now(),
+    )
     return user
 
 
@@ -51,6 +62,7 @@ def leftovers(user_id: int, name: str) -> dict[str, Any]:
         .values_list("user_id", flat=True)
         .get(),
         "blacklisted": BlacklistedToken.objects.filter(token__jti=f"jti-{name}").count(),
+        "api_tokens": ApiToken.objects.filter(user_id=user_id).count(),
     }
 
 
@@ -80,6 +92,7 @@ def test_a_delete_run_leaves_what_djangos_collector_leaves(in_tenant_a: Tenant) 
         "admin_log": 0,
         "token_user": None,  # SET_NULL: the token stays, so does its blacklisting
         "blacklisted": 1,
+        "api_tokens": 0,  # CASCADE: an API token dies with its owner
     }
     assert leftovers(by_run.pk, "by_run") == expected
     assert leftovers(kept.pk, "kept") == kept_before

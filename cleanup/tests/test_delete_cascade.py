@@ -13,7 +13,7 @@ from django.db.models.deletion import Collector
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts.models import User, UserActivitySource
+from accounts.models import ApiToken, User, UserActivitySource
 from cleanup.services.execution import cleanup_run
 from cleanup.services.removal import delete_cascading
 from cleanup.services.start import cleanup_report_create
@@ -40,6 +40,17 @@ def user_with_everything(name: str, last_login: Any) -> User:
     BlacklistedToken.objects.create(token=token)
     # Its per-source activity (a row written directly: last_seen, which the rule reads, stays).
     UserActivitySource.objects.create(user=user, source="sso", last_at=last_login or timezone.now())
+    ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=name[:8].ljust(8, "0"),
+        secret_hash="0" * 64,
+        scopes=["reports:read"],
+        tenant_id=0,
+        created_at=timezone.now(),
+        created_by=name,
+        expires_at=timezone.now(),
+    )
     return user
 
 
@@ -54,6 +65,7 @@ def leftovers(user_id: int, name: str) -> dict[str, Any]:
         .get(),
         "blacklisted": BlacklistedToken.objects.filter(token__jti=f"jti-{name}").count(),
         "activity_sources": UserActivitySource.objects.filter(user_id=user_id).count(),
+        "api_tokens": ApiToken.objects.filter(user_id=user_id).count(),
     }
 
 
@@ -84,6 +96,7 @@ def test_a_delete_run_leaves_what_djangos_collector_leaves(in_tenant_a: Tenant) 
         "token_user": None,  # SET_NULL: the token stays, so does its blacklisting
         "blacklisted": 1,
         "activity_sources": 0,
+        "api_tokens": 0,  # CASCADE: an API token dies with its owner
     }
     assert leftovers(by_run.pk, "by_run") == expected
     assert leftovers(kept.pk, "kept") == kept_before

@@ -85,14 +85,15 @@ def text_pattern(*, control_characters: bool, blank: bool) -> str:
 
 
 def template_pattern(placeholders: Iterable[str], *, line_breaks: bool) -> str:
-    """The pattern of a tenant's text with placeholders: braces only as one of
+    """The pattern of a tenant's non-blank text with placeholders: braces only as one of
     `placeholders` (`{name}`), no control or format character — but tab, line feed and
-    carriage return when `line_breaks`."""
+    carriage return when `line_breaks`. (A field that allows blank gets drf-spectacular's
+    `oneOf` with `maxLength: 0`: this pattern must not match "" too.)"""
     forbidden = _codes("control") - ({9, 10, 13} if line_breaks else set())
     names = "|".join(placeholders)
     # Ended by a lookahead, not `$`: a fuzzer that folds maxLength into a pattern ending in
     # `…)*$` rewrites it and drops the backslash of `\}`, which ECMA-262 then refuses.
-    return f"^(?:[^{{}}{_class_body(forbidden)}]|\\{{(?:{names})\\}})*(?![\\s\\S])"
+    return f"^(?:[^{{}}{_class_body(forbidden)}]|\\{{(?:{names})\\}})+(?![\\s\\S])"
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -237,8 +238,7 @@ class StrictEmailFieldSchema(OpenApiSerializerFieldExtension):
 
     def map_serializer_field(self, auto_schema: AutoSchema, direction: Any) -> Any:
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
-        # Blank allowed: "" is the field's "none" (e.g. no Reply-To).
-        schema["pattern"] = f"^$|{EMAIL_PATTERN}" if self.target.allow_blank else EMAIL_PATTERN
+        schema["pattern"] = EMAIL_PATTERN
         return schema
 
 

@@ -50,6 +50,7 @@ def test_every_name_a_service_publishes_is_a_registered_and_routed_task() -> Non
         "cleanup.publish_runs",
         "cleanup.send_notices",
         "cleanup.notify_admins",
+        "cleanup.send_test_notice",
     }
     for name, where in names.items():
         assert name in celery_app.tasks, (name, where)

@@ -383,3 +383,44 @@ def test_another_tenants_users_and_tokens_are_unreachable(
 
 def test_the_root_host_has_no_scim(operator: dict[str, str]) -> None:
     assert is_scim_error(Scim(ROOT, operator["access"]).call("get", "/Users"), 404)
+
+
+def _service_token(admin: dict[str, str], scopes: list[str]) -> str:
+    """A token of a service account, as an admin makes one for the identity provider."""
+    api = client(TENANT_A, admin["access"])
+    username = f"idp-{len(scopes)}"
+    account = api.post("/api/service-accounts/", {"username": username}, format="json")
+    assert account.status_code == 201, account.content
+    made = api.post(
+        "/api/tokens/", {"name": "okta", "scopes": scopes, "owner": username}, format="json"
+    )
+    assert made.status_code == 201, made.content
+    return str(made.json()["token"])
+
+
+def test_the_identity_provider_calls_with_a_token_of_scope_scim_and_one_without_gets_403(
+    admin_a: dict[str, str],
+) -> None:
+    with schema_context("alpha"):
+        UserFactory.create(username="carol", login_days_ago=1)
+    allowed = Scim(TENANT_A, _service_token(admin_a, ["scim"]))
+    listed = allowed.call("get", "/Users", QUERY_STRING='filter=userName eq "carol"')
+    assert listed.status_code == 200 and listed.json()["totalResults"] == 1
+
+    refused = Scim(TENANT_A, _service_token(admin_a, ["reports:read", "audit:read"]))
+    for method, path, body in [
+        ("get", "/Users", None),
+        ("post", "/Users", {"schemas": [USER], "userName": "mallory"}),
+    ]:
+        response = refused.call(method, path, body)
+        assert is_scim_error(response, 403), response.content
+        assert "scim" in response.json()["detail"]
+    with schema_context("alpha"):
+        assert not User.objects.filter(username="mallory").exists()
+    # Another tenant's SCIM does not know either token.
+    assert (
+        Scim(TENANT_B, _service_token(admin_a, ["scim", "reports:read", "audit:read"]))
+        .call("get", "/Users")
+        .status_code
+        == 401
+    )

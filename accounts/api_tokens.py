@@ -74,7 +74,9 @@ def token_load(raw: str, now: datetime) -> ApiToken:
         raise AuthenticationFailed(INVALID, code="token_invalid")
     prefix, secret = match.groups()
     digest = secret_hash(secret)
-    token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+    # No ORDER BY (the prefix is unique): the model's default ordering would add one.
+    found = list(ApiToken.objects.select_related("user").filter(prefix=prefix).order_by()[:1])
+    token = found[0] if found else None
     if token is None or not hmac.compare_digest(digest, token.secret_hash):
         raise AuthenticationFailed(INVALID, code="token_invalid")
     if token.tenant_id != current_tenant_id():

@@ -120,8 +120,11 @@ def signals_request_schema() -> dict[str, Any]:
                         "source": {
                             "type": "string",
                             "pattern": SOURCE_PATTERN,
-                            "not": {"enum": list(RESERVED_SOURCES)},
-                            "description": "Your system's label (`sso`, `app`, `vpn`...).",
+                            # Said in words, not as `not: {enum}`, which fuzzers refuse to read;
+                            # an entry naming one is `rejected`, never a 400.
+                            "description": "Your system's label (`sso`, `app`, `vpn`...); not "
+                            + ", ".join(f"`{name}`" for name in RESERVED_SOURCES)
+                            + ", which the console records itself.",
                         },
                     },
                 },

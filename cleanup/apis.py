@@ -173,6 +173,11 @@ class ReportAuditApi(TenantAdminApi, ListAPIView):
     def _report(self) -> CleanupReport:
         return get_object_or_404(CleanupReport, pk=self.kwargs["report_id"])
 
+    def page_context(self, page: list[Any] | None) -> dict[str, Any]:
+        """What the page's serializer needs besides the rows: each user's activity per
+        source, read once for the page."""
+        return {"activity": activity_by_user([entry.user_id for entry in page or []])}
+
     def csv_table(self, rows: QuerySet[Any]) -> tuple[list[str], Iterator[dict[str, Any]]]:
         """The CSV's columns and its rows: the users' with when and how each was last
         active, derived from what the run stored."""
@@ -206,8 +211,7 @@ class ReportAuditApi(TenantAdminApi, ListAPIView):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         if request.accepted_renderer.format != "csv":
             page = self.paginate_queryset(self.get_queryset())
-            activity = activity_by_user([entry.user_id for entry in page or []])
-            serializer = AuditEntrySerializer(page, many=True, context={"activity": activity})
+            serializer = self.serializer_class(page, many=True, context=self.page_context(page))
             return self.get_paginated_response(serializer.data)
         report = self._report()
         columns, table = self.csv_table(self.get_queryset())
@@ -245,6 +249,9 @@ class ReportTokenAuditApi(ReportAuditApi):
 
     def get_queryset(self) -> QuerySet[CleanupTokenAuditEntry]:  # type: ignore[override]
         return selectors.report_token_audit(self._report())
+
+    def page_context(self, page: list[Any] | None) -> dict[str, Any]:
+        return {}
 
     def csv_table(self, rows: QuerySet[Any]) -> tuple[list[str], Iterator[dict[str, Any]]]:
         columns = list(self.serializer_class.Meta.fields)

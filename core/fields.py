@@ -31,28 +31,25 @@ from rest_framework import serializers
 from core.validators import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 
 BMP = range(0x10000)
+# What `StrictCharField(control_characters=False)` refuses beyond its pattern.
+ASTRAL_FORMAT_CHARACTERS = (
+    "No format character outside the BMP either (e.g. the invisible tag characters "
+    "U+E0000-U+E007F), which the pattern cannot express."
+)
 
 
 def _class_body(codes: Iterable[int]) -> str:
-    """A regex character class's body (no brackets) holding exactly `codes`: the BMP's as
-    ranges of `\\uXXXX` escapes, the others as the characters themselves, one by one.
-
-    ECMA-262 and Python share no escape for a character outside the BMP, but both read the
-    character itself as itself (ECMA-262 without the `u` flag reads it as its two surrogates,
-    which refuses a little more, never less; one by one, so no range is out of order)."""
+    """A regex character class's body (no brackets) holding exactly `codes` (BMP only), as
+    ranges of `\\uXXXX` escapes."""
     ranges: list[list[int]] = []
-    astral = []
     for code in sorted(codes):
-        if code > 0xFFFF:
-            astral.append(chr(code))
-        elif ranges and code == ranges[-1][1] + 1:
+        if ranges and code == ranges[-1][1] + 1:
             ranges[-1][1] = code
         else:
             ranges.append([code, code])
-    bmp = "".join(
+    return "".join(
         f"\\u{low:04x}" if low == high else f"\\u{low:04x}-\\u{high:04x}" for low, high in ranges
     )
-    return bmp + "".join(astral)
 
 
 @lru_cache
@@ -61,15 +58,13 @@ def _codes(kind: str) -> frozenset[int]:
         # What str.strip() removes, hence what DRF's trimming removes: all in the BMP.
         "space": str.isspace,
         # Control (Cc) and format characters (Cf), the server's own rule: the pattern says
-        # what `StrictCharField(control_characters=False)` refuses. Some are outside the BMP
-        # (e.g. the invisible tag characters, U+E0020-E007F).
+        # what `StrictCharField(control_characters=False)` refuses.
         "control": has_control_characters,
         # What str.isdigit() counts as a digit (Django's NumericPasswordValidator).
         "digit": str.isdigit,
         "surrogate": lambda c: unicodedata.category(c) == "Cs",
     }
-    codes = range(0x110000) if kind == "control" else BMP
-    return frozenset(code for code in codes if predicates[kind](chr(code)))
+    return frozenset(code for code in BMP if predicates[kind](chr(code)))
 
 
 def text_pattern(*, control_characters: bool, blank: bool) -> str:
@@ -155,6 +150,12 @@ class StrictCharFieldSchema(OpenApiSerializerFieldExtension):
     def map_serializer_field(self, auto_schema: AutoSchema, direction: Any) -> Any:
         field = self.target
         schema = auto_schema._map_serializer_field(field, direction, bypass_extensions=True)
+        if not field.control_characters:
+            # ECMA-262 patterns (without the `u` flag) cannot name a character outside the
+            # BMP, so the words say what the pattern cannot.
+            schema["description"] = " ".join(
+                filter(None, [schema.get("description"), ASTRAL_FORMAT_CHARACTERS])
+            )
         if field.schema_pattern:
             schema["pattern"] = field.schema_pattern
         elif not any(isinstance(v, RegexValidator) for v in field.validators):

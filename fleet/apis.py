@@ -222,6 +222,8 @@ _BIGINT_MAX = 2**63 - 1
 
 
 class TriggerDetailApi(OperatorApi, GenericAPIView):  # type: ignore[type-arg]
+    scopes = {"GET": PLATFORM_READ}
+
     @extend_schema(
         parameters=[
             OpenApiParameter("page", {"type": "integer", "minimum": 1, "maximum": 999_999_999}),

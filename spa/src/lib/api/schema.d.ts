@@ -374,7 +374,7 @@ export interface paths {
          * What a trigger-all started: each tenant's report id and status, a page at a time
          * @description Report ids appear as the runs' tasks create their reports; statuses come from the public registry and run history (a fixed number of queries per page, whatever the number of tenants).
          *
-         *     API tokens may not call it: it needs a signed-in session.
+         *     API tokens need the scope `platform:read`.
          */
         get: operations["platform_triggers_retrieve"];
         put?: never;
@@ -1108,6 +1108,7 @@ export interface components {
             url: string;
             /** @description The event types to receive, or `["*"]` for every type (alone). */
             events: components["schemas"]["WebhookEventTypeEnum"][];
+            /** @description No format character outside the BMP either (e.g. the invisible tag characters U+E0000-U+E007F), which the pattern cannot express. */
             description?: string;
         };
         EndpointCreated: {
@@ -1461,6 +1462,7 @@ export interface components {
             url?: string;
             /** @description The event types to receive, or `["*"]` for every type (alone). */
             events?: components["schemas"]["WebhookEventTypeEnum"][];
+            /** @description No format character outside the BMP either (e.g. the invisible tag characters U+E0000-U+E007F), which the pattern cannot express. */
             description?: string;
             /** @description false stops deliveries; true enables the endpoint again (also one disabled for failing) and clears its failure streak. */
             enabled?: boolean;
@@ -1874,6 +1876,7 @@ export interface components {
         };
         ServiceAccountCreateRequest: {
             username: string;
+            /** @description No format character outside the BMP either (e.g. the invisible tag characters U+E0000-U+E007F), which the pattern cannot express. */
             name?: string;
             /**
              * @description The ceiling of its tokens' scopes (default `admin`; each token still holds only the scopes it was given).
@@ -1898,7 +1901,7 @@ export interface components {
                  * @description When the user was active (RFC 3339 with an offset). Not before 2000, at most 5 minutes in the future.
                  */
                 at: string;
-                /** @description Your system's label (`sso`, `app`, `vpn`...). */
+                /** @description Your system's label (`sso`, `app`, `vpn`...); not `login`, `api`, `keep_link`, `reactivated`, which the console records itself. */
                 source: string;
             }[];
         };
@@ -1928,6 +1931,7 @@ export interface components {
             password: string;
         };
         TenantCreateRequest: {
+            /** @description No format character outside the BMP either (e.g. the invisible tag characters U+E0000-U+E007F), which the pattern cannot express. */
             name: string;
             /** @description Lowercase letters, digits and '_', starting with a letter and ending with a letter or digit; not a reserved name (www, api, admin, static, media, mail, app, root, public, the template's) nor starting with pg_; not taken (a 400 if it is). */
             schema_name: string;
@@ -2014,6 +2018,7 @@ export interface components {
          */
         TokenAuditEntryReasonEnum: "token_inactive";
         TokenCreateRequest: {
+            /** @description No format character outside the BMP either (e.g. the invisible tag characters U+E0000-U+E007F), which the pattern cannot express. */
             name: string;
             /** @description What the token may do; each must be allowed by its owner's role (a tenant admin: every tenant scope; an auditor: reports:read, audit:read, policy:read; an operator: platform:read, platform:run). */
             scopes: components["schemas"]["ScopeEnum"][];

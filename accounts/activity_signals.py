@@ -82,7 +82,8 @@ def _entry_problem(entry: Any, now: datetime) -> tuple[str, datetime, str] | str
         return "at: before 2000-01-01."
     if when > now + FUTURE_TOLERANCE:
         return "at: more than 5 minutes in the future."
-    return user, when, source
+    # In UTC: RFC 3339 allows offsets up to ±23:59, PostgreSQL reads only up to ±15:59.
+    return user, when.astimezone(UTC), source
 
 
 def signals_record(entries: list[Any], *, now: datetime | None = None) -> SignalsOutcome:

@@ -281,3 +281,17 @@ def test_a_signal_keeps_a_deactivated_account_from_the_restore_windows_delete(
     ) == {"signalled"}
     deleted = CleanupAuditEntry.objects.filter(report=expiry, reason="deactivation_expired")
     assert list(deleted.values_list("username", flat=True)) == ["silent"]
+
+
+@pytest.mark.django_db
+def test_a_time_with_an_offset_beyond_postgresqls_range_is_recorded_in_utc(
+    admin_a: dict[str, str],
+) -> None:
+    # RFC 3339 allows offsets up to ±23:59; PostgreSQL reads only ±15:59 (found by the fuzzer).
+    with schema_context("alpha"):
+        UserFactory.create(username="far", login_days_ago=200)
+    answer = send(admin_a, [{"user": "far", "at": "2024-01-01T22:59:08-17:11", "source": "sso"}])
+    assert answer.status_code == 200 and answer.json()["accepted"] == 1
+    with schema_context("alpha"):
+        seen = User.objects.get(username="far").last_seen
+    assert seen is not None and seen.isoformat() == "2024-01-02T16:10:08+00:00"

@@ -11,6 +11,7 @@ turns exceptions into them, so no input reaches Django's HTML 500 page or DRF's
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import Group as DjangoGroup
@@ -156,6 +157,19 @@ class ScimApi(TenantAdminApi):
             # Even an Accept this service cannot serve gets a SCIM body it can read.
             return _scim_error(406, "Ask for application/scim+json or application/json.")
         return response
+
+    def listed(self, rows: Any, model: Any, resource: Callable[[Any], Any]) -> Response:
+        """A ListResponse of the page of `rows` the request asks for (startIndex, count)."""
+        start, count = self.page()
+        total = rows.count()
+        page = list(rows[start - 1 : start - 1 + count]) if count else []
+        items = [resource(row) for row in page]
+        body = ListResponse[model](  # type: ignore[valid-type]
+            total_results=total, start_index=start, items_per_page=len(items), resources=items
+        ).model_dump(
+            scim_ctx=Context.SEARCH_RESPONSE, response_parameters=self.response_parameters()
+        )
+        return self.ok(body)
 
     def ok(self, body: dict[str, Any], status: int = 200, location: str | None = None) -> Response:
         response = Response(body, status=status)
@@ -308,17 +322,11 @@ class UsersApi(ScimApi):
     def get(self, request: Request, resource_id: str | None = None) -> Response:
         if resource_id is not None:
             return self.ok(self._dump(self._get_user(resource_id), Context.RESOURCE_QUERY_RESPONSE))
-        start, count = self.page()
-        users = _users().filter(self.filter_given(USER_ATTRIBUTES))
-        total = users.count()
-        page = list(users[start - 1 : start - 1 + count]) if count else []
-        items = [resources.user_resource(u, self.base_url, list(u.groups.all())) for u in page]
-        body = ListResponse[User](
-            total_results=total, start_index=start, items_per_page=len(items), resources=items
-        ).model_dump(
-            scim_ctx=Context.SEARCH_RESPONSE, response_parameters=self.response_parameters()
+        return self.listed(
+            _users().filter(self.filter_given(USER_ATTRIBUTES)),
+            User,
+            lambda u: resources.user_resource(u, self.base_url, list(u.groups.all())),
         )
-        return self.ok(body)
 
     def post(self, request: Request, resource_id: str | None = None) -> Response:
         if resource_id == SEARCH:
@@ -400,17 +408,11 @@ class GroupsApi(ScimApi):
             return self.ok(
                 self._dump(self._get_group(resource_id), Context.RESOURCE_QUERY_RESPONSE)
             )
-        start, count = self.page()
-        groups = _groups().filter(self.filter_given(GROUP_ATTRIBUTES))
-        total = groups.count()
-        page = list(groups[start - 1 : start - 1 + count]) if count else []
-        items = [resources.group_resource(g, self.base_url, list(g.user_set.all())) for g in page]
-        body = ListResponse[Group](
-            total_results=total, start_index=start, items_per_page=len(items), resources=items
-        ).model_dump(
-            scim_ctx=Context.SEARCH_RESPONSE, response_parameters=self.response_parameters()
+        return self.listed(
+            _groups().filter(self.filter_given(GROUP_ATTRIBUTES)),
+            Group,
+            lambda g: resources.group_resource(g, self.base_url, list(g.user_set.all())),
         )
-        return self.ok(body)
 
     def post(self, request: Request, resource_id: str | None = None) -> Response:
         if resource_id == SEARCH:

@@ -107,8 +107,8 @@ bench-quick: install check-services
 
 # Many tenants (docs/scaling.md): grows a database of its own (cleanup_scale, dropped and
 # re-made) to TENANTS tenant schemas (default 2,000, measured at 10, 100, 250, 500, 1,000
-# and 2,000: 6 minutes on 2 quiet cores, 20 on busy ones; TENANTS=10000: about an hour and
-# 15 GB). Not part of CI. Figures: bench/results/latest.json and scale.md (scale-N.md).
+# and 2,000: 6 minutes on 2 quiet cores, 20 on busy ones; TENANTS=10000: 22 minutes on quiet
+# cores, an hour on busy ones, and 15 GB). Not part of CI. Figures: bench/results/latest.json and scale.md (scale-N.md).
 TENANTS ?= 2000
 bench-scale: install check-services
 	$(PY) -m bench.scale --tenants $(TENANTS)

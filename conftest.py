@@ -13,7 +13,7 @@ from django_tenants.utils import schema_context
 
 from accounts.tests.factories import UserFactory
 from config.celery import app as celery_app
-from core.testing import ROOT, TENANT_A, tokens
+from core.testing import ROOT, TENANT_A, TENANT_B, tokens
 from core.testing.smtp import SmtpServer
 from fleet.services.tenants import tenant_create
 from tenants.models import Domain, Tenant
@@ -145,6 +145,12 @@ def smtp_server(settings: Any) -> Iterator[SmtpServer]:
 def admin_a(tenant_a: Any) -> dict[str, str]:
     """Tokens of alpha's first admin (created with the session's tenants)."""
     return tokens(TENANT_A, "admin", ADMIN_PASSWORD)
+
+
+@pytest.fixture
+def admin_b(tenant_b: Any) -> dict[str, str]:
+    """Tokens of beta's first admin."""
+    return tokens(TENANT_B, "admin", ADMIN_PASSWORD)
 
 
 @pytest.fixture

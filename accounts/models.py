@@ -153,6 +153,20 @@ class UserActivitySource(models.Model):
         return f"{self.user_id} {self.source} {self.last_at:%Y-%m-%d %H:%M}"
 
 
+class GroupExternalId(models.Model):
+    """The identity provider's id for a group (SCIM `externalId`), unique in the tenant: Django's
+    Group has no column for it. A row only for a group provisioned with one; it goes with its
+    group."""
+
+    group = models.OneToOneField(
+        "auth.Group", on_delete=models.CASCADE, primary_key=True, related_name="external"
+    )
+    external_id = models.CharField(max_length=255, unique=True)
+
+    def __str__(self) -> str:
+        return f"{self.group_id} {self.external_id}"
+
+
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def owners_revoke(self, user_ids: list[int], reason: str, by: str = "") -> int:
         """Revoke every live token of these users (one UPDATE); return how many."""

@@ -383,9 +383,11 @@ class UsersApi(ScimApi):
 
 
 def _groups() -> Any:
-    return DjangoGroup.objects.prefetch_related(
-        Prefetch("user_set", queryset=ConsoleUser.objects.order_by("pk"))
-    ).order_by("pk")
+    return (
+        DjangoGroup.objects.select_related("external")
+        .prefetch_related(Prefetch("user_set", queryset=ConsoleUser.objects.order_by("pk")))
+        .order_by("pk")
+    )
 
 
 def _member_values(resource: Group) -> list[str]:
@@ -422,7 +424,10 @@ class GroupsApi(ScimApi):
             return _scim_error(405, "Create groups at /Groups.")
         resource = Group.model_validate(self.body(), scim_ctx=Context.RESOURCE_CREATION_REQUEST)
         group = scim_group_create(
-            name=resource.display_name, members=_member_values(resource), actor=self.actor
+            name=resource.display_name,
+            external_id=resource.external_id,
+            members=_member_values(resource),
+            actor=self.actor,
         )
         body = self._dump(self._get_group(str(group.pk)), Context.RESOURCE_CREATION_RESPONSE)
         return self.ok(body, status=201, location=f"{self.base_url}Groups/{group.pk}")
@@ -450,6 +455,7 @@ class GroupsApi(ScimApi):
             schema_name=self.schema_name,
             group_id=group.pk,
             name=resource.display_name,
+            external_id=resource.external_id,
             members=_member_values(resource),
             actor=self.actor,
         )

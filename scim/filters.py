@@ -41,6 +41,7 @@ USER_ATTRIBUTES: dict[str, Attribute] = {
 GROUP_ATTRIBUTES: dict[str, Attribute] = {
     "id": ("pk", False, str),
     "displayname": ("name", True, str),
+    "externalid": ("external__external_id", False, str),
 }
 
 

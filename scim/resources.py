@@ -4,7 +4,8 @@ announces on its discovery endpoints (docs/api.md#scim).
 What is stored: for a user `userName` (Django's username), `externalId`, `name.givenName`,
 `name.familyName`, one email (the primary one sent, else the first), `active`, and the
 groups it is in (read-only here: membership is written through Groups); for a group its
-`displayName` and members (by id). A group keeps no `externalId`. The Schemas endpoint
+`externalId` (accounts.GroupExternalId: Django's Group has no column for it), `displayName`
+and members (by id). The Schemas endpoint
 announces only what is stored, so a client (or the conformance checker) never sends an
 attribute it expects back and does not get; other attributes in a request are accepted and
 ignored, as RFC 7643 allows for attributes a service does not support.
@@ -154,8 +155,10 @@ def user_resource(user: ConsoleUser, base_url: str, groups: list[DjangoGroup]) -
 
 
 def group_resource(group: DjangoGroup, base_url: str, members: list[ConsoleUser]) -> Group:
+    external = getattr(group, "external", None)  # no row: no externalId
     return Group(
         id=str(group.pk),
+        external_id=external.external_id if external else None,
         display_name=group.name,
         members=[
             GroupMember(

@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from scim2_models import ConflictException, InvalidValueException, UniquenessException
 
-from accounts.models import User
+from accounts.models import GroupExternalId, User
 from activity.models import ActivityEvent
 from activity.services import activity_record
 from cleanup.services.provisioning import (
@@ -152,6 +152,30 @@ def _check_group_name(name: Any) -> str:
     return name
 
 
+def _check_group_external_id(value: Any) -> str | None:
+    """A group's externalId as stored: None for none (absent or empty)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > 255 or has_control_characters(value):
+        raise InvalidValueException(detail="externalId: at most 255 characters, no control.")
+    return value
+
+
+def _group_external_id_set(group: Group, external_id: str | None) -> bool:
+    """Store (or clear) a group's externalId; True when it changed. UniquenessException (409)
+    when another group has it."""
+    row = GroupExternalId.objects.filter(group=group).first()
+    if (row.external_id if row else None) == external_id:
+        return False
+    if external_id is None:
+        GroupExternalId.objects.filter(group=group).delete()
+        return True
+    if GroupExternalId.objects.filter(external_id=external_id).exclude(group=group).exists():
+        raise UniquenessException(detail="Another group has this externalId.")
+    GroupExternalId.objects.update_or_create(group=group, defaults={"external_id": external_id})
+    return True
+
+
 def _member_ids(values: list[str]) -> list[int]:
     """The members a group write names, all of which must be users of this tenant."""
     ids = {int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 19}
@@ -160,28 +184,55 @@ def _member_ids(values: list[str]) -> list[int]:
     return sorted(ids)
 
 
-def scim_group_create(*, name: Any, members: list[str], actor: str) -> Group:
+def scim_group_create(*, name: Any, external_id: Any, members: list[str], actor: str) -> Group:
     name = _check_group_name(name)
-    with transaction.atomic():
-        if Group.objects.filter(name=name).exists():
-            raise UniquenessException(detail=f"A group named '{name}' exists.")
-        group = Group.objects.create(name=name)
-        ids = _member_ids(members)
-        group.user_set.add(*ids)
-        activity_record(
-            actor=actor,
-            verb=Verb.GROUP_CREATED,
-            target=name,
-            data={"group_id": group.pk, "members": len(ids)},
-        )
+    external_id = _check_group_external_id(external_id)
+    try:
+        with transaction.atomic():
+            if Group.objects.filter(name=name).exists():
+                raise UniquenessException(detail=f"A group named '{name}' exists.")
+            group = Group.objects.create(name=name)
+            _group_external_id_set(group, external_id)
+            ids = _member_ids(members)
+            group.user_set.add(*ids)
+            activity_record(
+                actor=actor,
+                verb=Verb.GROUP_CREATED,
+                target=name,
+                data={"group_id": group.pk, "external_id": external_id, "members": len(ids)},
+            )
+    except IntegrityError as exc:  # a concurrent create took the name or the externalId
+        raise UniquenessException(detail="displayName or externalId is taken.") from exc
     return group
 
 
 def scim_group_update(
-    *, schema_name: str, group_id: int, name: Any, members: list[str], actor: str
+    *,
+    schema_name: str,
+    group_id: int,
+    name: Any,
+    external_id: Any,
+    members: list[str],
+    actor: str,
 ) -> Group | None:
-    """Replace a group's name and members (a PUT, or a PATCH applied to the group)."""
+    """Replace a group's name, externalId and members (a PUT, or a PATCH applied to the
+    group)."""
     name = _check_group_name(name)
+    external_id = _check_group_external_id(external_id)
+    try:
+        return _group_update(schema_name, group_id, name, external_id, members, actor)
+    except IntegrityError as exc:  # a concurrent write took the name or the externalId
+        raise UniquenessException(detail="displayName or externalId is taken.") from exc
+
+
+def _group_update(
+    schema_name: str,
+    group_id: int,
+    name: str,
+    external_id: str | None,
+    members: list[str],
+    actor: str,
+) -> Group | None:
     with transaction.atomic():
         group = Group.objects.select_for_update().filter(pk=group_id).first()
         if group is None:
@@ -196,6 +247,7 @@ def scim_group_update(
                 raise UniquenessException(detail=f"A group named '{name}' exists.")
             group.name = name
             group.save(update_fields=["name"])
+        external_id_changed = _group_external_id_set(group, external_id)
         ids = set(_member_ids(members))
         before = set(group.user_set.values_list("pk", flat=True))
         group.user_set.remove(*(before - ids))
@@ -208,6 +260,7 @@ def scim_group_update(
                 "group_id": group.pk,
                 "added": sorted(ids - before),
                 "removed": sorted(before - ids),
+                **({"external_id": external_id} if external_id_changed else {}),
                 "at": timezone.now().isoformat(),
             },
         )

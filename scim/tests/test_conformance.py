@@ -3,8 +3,7 @@ against the running stack: its own database and Redis, a real gunicorn, over HTT
 scim2-client's httpx2 engine (docs/testing.md#scim-conformance).
 
 Every check must end SUCCESS, COMPLIANT or ACCEPTABLE (or SKIPPED, for what this service does
-not announce: bulk, sorting, ETags, password change). `ACCEPTED` lists the results allowed to
-fail, each with why.
+not announce: bulk, sorting, ETags, password change): no deviation is accepted.
 """
 
 from collections import Counter
@@ -19,19 +18,6 @@ from scim2_tester import Status, check_server
 from faults.stack import Stack
 
 PASSING = {Status.SUCCESS, Status.COMPLIANT, Status.ACCEPTABLE, Status.SKIPPED}
-# (title, reason substring) of results allowed to fail, with why.
-_GROUP_EXTERNAL_ID = (
-    "A real deviation, accepted for now: groups keep no externalId (Django's Group has no "
-    "column for it). The checker sends the common attribute externalId on groups and expects "
-    "it back; the service ignores it (RFC 7643 §3.1 makes it the client's to send, and the "
-    "Groups schema does not announce it). Okta and Entra ID find groups by displayName."
-)
-ACCEPTED: dict[tuple[str, str], str] = {
-    ("object_query_with_attributes", "'externalId' missing from Group"): _GROUP_EXTERNAL_ID,
-    ("object_list_with_attributes", "'externalId' missing from Group"): _GROUP_EXTERNAL_ID,
-    ("check_add_attribute", "'externalId'"): _GROUP_EXTERNAL_ID,
-    ("check_replace_attribute", "'externalId'"): _GROUP_EXTERNAL_ID,
-}
 
 
 @pytest.fixture(scope="module")
@@ -52,18 +38,12 @@ def scim_stack() -> Iterator[tuple[Stack, str, str]]:
         stack.teardown()
 
 
-def accepted(result: Any) -> bool:
-    return result.resource_type == "Group" and any(
-        title == result.title and reason in (result.reason or "") for title, reason in ACCEPTED
-    )
-
-
 def summary(results: list[Any]) -> str:
     counts = Counter(result.status.name for result in results)
     return ", ".join(f"{name} {count}" for name, count in sorted(counts.items()))
 
 
-def test_scim2_tester_finds_no_deviation_but_the_accepted_ones(
+def test_scim2_tester_finds_no_deviation(
     scim_stack: tuple[Stack, str, str],
 ) -> None:
     stack, host, token = scim_stack
@@ -75,9 +55,7 @@ def test_scim2_tester_finds_no_deviation_but_the_accepted_ones(
     with http:
         results = check_server(SyncSCIMClient(http))
     print(f"\nscim2-tester: {len(results)} checks: {summary(results)}")
-    failures = [
-        result for result in results if result.status not in PASSING and not accepted(result)
-    ]
+    failures = [result for result in results if result.status not in PASSING]
     for failure in failures:
         print(f"  {failure.status.name} {failure.resource_type} {failure.title}: {failure.reason}")
         print(f"    data: {str(failure.data)[:600]}")

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django_tenants.utils import schema_context
 
-from accounts.models import User
+from accounts.models import GroupExternalId, User
 from accounts.tests.factories import UserFactory
 from activity.models import ActivityEvent
 from cleanup.models import CleanupAuditEntry, CleanupReport
@@ -314,6 +314,61 @@ def test_groups_hold_members_and_an_exempt_group_cannot_be_renamed_or_deleted(
         "Operations": [{"op": "add", "path": "members", "value": [{"value": "999999"}]}],
     }
     assert is_scim_error(scim.call("patch", f"/Groups/{group_id}", unknown_member), 400)
+
+
+def test_a_group_keeps_its_external_id_unique_in_the_tenant(
+    scim: Scim, admin_b: dict[str, str]
+) -> None:
+    group_schema = "urn:ietf:params:scim:schemas:core:2.0:Group"
+    created = scim.call(
+        "post", "/Groups", {"schemas": [group_schema], "displayName": "eng", "externalId": "00g1"}
+    )
+    assert created.status_code == 201, created.content
+    group_id = created.json()["id"]
+    assert created.json()["externalId"] == "00g1"
+    assert scim.call("get", f"/Groups/{group_id}").json()["externalId"] == "00g1"
+    found = scim.call("get", "/Groups", QUERY_STRING='filter=externalId eq "00g1"').json()
+    assert [g["id"] for g in found["Resources"]] == [group_id]
+    # Another group of this tenant cannot take it (and nothing of the refused create stays);
+    # another tenant's group can.
+    taken = scim.call(
+        "post", "/Groups", {"schemas": [group_schema], "displayName": "ops", "externalId": "00g1"}
+    )
+    assert is_scim_error(taken, 409, "uniqueness")
+    with schema_context("alpha"):
+        assert not Group.objects.filter(name="ops").exists()
+    beta = Scim(TENANT_B, admin_b["access"]).call(
+        "post", "/Groups", {"schemas": [group_schema], "displayName": "eng", "externalId": "00g1"}
+    )
+    assert beta.status_code == 201, beta.content
+    # PATCH replaces it; a control character is refused and changes nothing.
+    replace = {
+        "schemas": [PATCH],
+        "Operations": [{"op": "replace", "path": "externalId", "value": "00g2"}],
+    }
+    assert scim.call("patch", f"/Groups/{group_id}", replace).json()["externalId"] == "00g2"
+    bad = {"schemas": [group_schema], "displayName": "eng", "externalId": "a\x00b"}
+    assert is_scim_error(scim.call("put", f"/Groups/{group_id}", bad), 400)
+    assert scim.call("get", f"/Groups/{group_id}").json()["externalId"] == "00g2"
+    # A PUT without it clears it (a replace stores what it is sent); the old id is free again.
+    assert (
+        "externalId"
+        not in scim.call(
+            "put", f"/Groups/{group_id}", {"schemas": [group_schema], "displayName": "eng"}
+        ).json()
+    )
+    again = scim.call(
+        "post", "/Groups", {"schemas": [group_schema], "displayName": "ops", "externalId": "00g2"}
+    )
+    assert again.status_code == 201, again.content
+    with schema_context("alpha"):
+        assert list(GroupExternalId.objects.values_list("external_id", flat=True)) == ["00g2"]
+    # Deleting a group deletes its externalId with it; beta's is untouched.
+    assert scim.call("delete", f"/Groups/{again.json()['id']}").status_code == 204
+    with schema_context("alpha"):
+        assert not GroupExternalId.objects.exists()
+    with schema_context("beta"):
+        assert list(GroupExternalId.objects.values_list("external_id", flat=True)) == ["00g1"]
 
 
 def test_discovery_endpoints_describe_the_service(scim: Scim) -> None:

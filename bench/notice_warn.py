@@ -64,10 +64,16 @@ def sql_floor(schema: str) -> tuple[float, int]:
                        OR (u.last_login IS NULL AND u.last_seen IS NULL
                            AND u.date_joined < %(joined_before)s))
                   AND NOT EXISTS (
-                      SELECT 1 FROM cleanup_cleanupnotice n WHERE n.user_id = u.id
-                        AND (n.sent_at IS NULL
+                      SELECT 1 FROM cleanup_cleanupnotice n
+                      WHERE n.user_id = u.id AND n.kind = 'account'
+                        AND ((n.status = 'pending'
+                              AND n.created_at >= COALESCE(GREATEST(u.last_login, u.last_seen),
+                                                           '-infinity'))
                              OR n.sent_at >= COALESCE(GREATEST(u.last_login, u.last_seen),
-                                                      '-infinity')))
+                                                      '-infinity')
+                             OR (n.status = 'undeliverable' AND n.email = u.email
+                                 AND n.created_at >= COALESCE(
+                                     GREATEST(u.last_login, u.last_seen), '-infinity'))))
                 """,
                 params,
             )

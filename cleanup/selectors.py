@@ -41,6 +41,7 @@ from policy.rules import PolicySpec, cap_exceeded
 
 Reason = CleanupAuditEntry.Reason
 NoticeStatus = CleanupNotice.Status
+NoticeKind = CleanupNotice.Kind
 # Stands for "never" where SQL compares timestamps that may be null.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -146,15 +147,23 @@ def has_email() -> Q:
     return ~Q(email="") & Q(email__isnull=False)
 
 
+def _account_notices() -> QuerySet[CleanupNotice]:
+    """The outer user's notices about their account. Not the notices about API tokens, which
+    are addressed to users too (a token's owner, or the admins for a service account's): a
+    warning about a token is no warning that the account goes."""
+    return CleanupNotice.objects.filter(user_id=OuterRef("pk"), kind=NoticeKind.ACCOUNT)
+
+
 def _unvoided_notices() -> QuerySet[CleanupNotice]:
     """The outer user's notices that their activity has not voided: not sent yet (pending
-    in the outbox), sent at or after their last activity, or undeliverable and still
-    standing (`_undeliverable_notices`). Activity after a notice was sent voids it: a later
-    episode needs a new one."""
-    last_active = Greatest(OuterRef("last_login"), OuterRef("last_seen"))
-    return CleanupNotice.objects.filter(user_id=OuterRef("pk")).filter(
-        Q(status=NoticeStatus.PENDING)
-        | Q(sent_at__gte=Coalesce(last_active, Value(EPOCH)))
+    in the outbox) and written at or after their last activity, sent at or after it, or
+    undeliverable and still standing (`_undeliverable_notices`). Activity after a notice was
+    written voids it: a later episode needs a new one. (A pending notice its user's activity
+    voided is never sent — the outbox skips it — so it must not hold back the next one.)"""
+    since_active = Coalesce(Greatest(OuterRef("last_login"), OuterRef("last_seen")), Value(EPOCH))
+    return _account_notices().filter(
+        Q(status=NoticeStatus.PENDING, created_at__gte=since_active)
+        | Q(sent_at__gte=since_active)
         | _standing_undeliverable()
     )
 
@@ -175,7 +184,7 @@ def _undeliverable_notices() -> QuerySet[CleanupNotice]:
     """The outer user's standing undeliverable notices: the address refused the warning, so
     the user cannot be removed with one. The policy's `on_undeliverable` decides: `hold`
     (not removed) or `proceed` (removed as a user without an address is)."""
-    return CleanupNotice.objects.filter(user_id=OuterRef("pk")).filter(_standing_undeliverable())
+    return _account_notices().filter(_standing_undeliverable())
 
 
 def _live_notices_of_user(policy: PolicySpec, now: datetime) -> QuerySet[CleanupNotice]:

@@ -53,10 +53,12 @@ def reachable() -> Q:
 
 
 def _unvoided_notices() -> QuerySet[CleanupNotice]:
-    """The outer token's inactivity notices that its use has not voided: unsent, or sent at
-    or after its last sign of life."""
+    """The outer token's inactivity notices that its use has not voided: unsent and written
+    at or after its last sign of life, or sent at or after it. (An unsent notice the token's
+    use voided is never sent — the outbox skips it — so it must not hold back the next.)"""
     return CleanupNotice.objects.filter(kind=Kind.TOKEN_INACTIVE, token_id=OuterRef("pk")).filter(
-        Q(sent_at__isnull=True) | Q(sent_at__gte=OuterRef("last_alive"))
+        Q(sent_at__isnull=True, created_at__gte=OuterRef("last_alive"))
+        | Q(sent_at__gte=OuterRef("last_alive"))
     )
 
 

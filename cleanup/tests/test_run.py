@@ -537,6 +537,38 @@ def test_a_user_active_after_the_notice_is_kept_and_warned_again_in_a_later_epis
     assert (entry.username, entry.noticed_at) == ("comes_back", new_notice.sent_at - LATER * DAY)
 
 
+def test_a_user_active_before_the_notice_was_sent_is_warned_again_in_a_later_episode(
+    in_tenant_a: Tenant,
+) -> None:
+    """A notice still in the outbox when its user signs in is never sent (the outbox skips
+    it): it must not stand in for the next episode's notice."""
+    set_policy(in_tenant_a, action="deactivate", notice_days=N)
+    now = timezone.now()
+    comes_back = UserFactory.create(username="comes_back", now=now, login_days_ago=D - N + 1)
+    waiting = UserFactory.create(username="waiting", now=now, login_days_ago=D - N + 1)
+    first = run(in_tenant_a)
+    assert set(notices_of(first)) == {"comes_back", "waiting"}
+    # Signs in before the outbox sent the notice: it stays pending, void.
+    User.objects.filter(pk=comes_back.pk).update(last_login=timezone.now())
+    days_pass(D - N + 1)  # inactive again long enough to be due soon again
+
+    second = run(in_tenant_a)
+
+    # A new notice for the new episode; `waiting`'s unsent one still stands (no second).
+    assert set(notices_of(second)) == {"comes_back"}
+    assert CleanupNotice.objects.filter(user_id=waiting.pk).count() == 1
+    # Neither is removed: a notice must have been sent, and stayed unvoided, first.
+    assert active_names(["comes_back", "waiting"]) == {"comes_back", "waiting"}
+    notices_send(second)
+    days_pass(LATER)
+
+    third = run(in_tenant_a)
+
+    assert active_names(["comes_back", "waiting"]) == {"waiting"}
+    entry = CleanupAuditEntry.objects.get(report=third)
+    assert entry.username == "comes_back" and entry.noticed_at is not None
+
+
 def test_users_without_an_email_address_are_removed_without_a_notice(in_tenant_a: Tenant) -> None:
     set_policy(in_tenant_a, action="delete", notice_days=N)
     now = timezone.now()

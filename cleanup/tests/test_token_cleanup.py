@@ -230,6 +230,54 @@ def test_using_a_warned_token_voids_its_notice(
     assert second.tokens_revoked == 0 and not revoked(soon)
 
 
+def test_a_token_used_before_its_notice_was_sent_is_warned_again_when_stale_again(
+    in_tenant_a: Tenant, people: dict[str, User]
+) -> None:
+    N = 14
+    set_policy(in_tenant_a, token_inactive_days=T, notice_days=N)
+    back = token(people["dev"], name="back", used_days_ago=T - N + 1)
+    idle = token(people["dev"], name="idle", used_days_ago=T - N + 1)
+    run(in_tenant_a)  # warns both; nothing is sent yet
+    # `back` is used before its notice goes out: the outbox will skip that notice for good.
+    ApiToken.objects.filter(pk=back.pk).update(last_used_at=timezone.now())
+    days_pass(T - N + 1)  # stale soon again
+
+    assert set(
+        tokens_to_warn(
+            PolicySpec(token_inactive_days=T, notice_days=N), timezone.now()
+        ).values_list("name", flat=True)
+    ) == {"back"}
+    second = run(in_tenant_a)
+
+    assert CleanupNotice.objects.filter(token_id=back.pk).count() == 2
+    assert CleanupNotice.objects.filter(token_id=idle.pk).count() == 1
+    assert second.tokens_revoked == 0 and not revoked(back, idle)
+
+
+def test_a_notice_about_a_token_is_no_notice_that_the_account_goes(
+    in_tenant_a: Tenant, people: dict[str, User]
+) -> None:
+    """An admin warned about their stale token, then demoted and inactive: the token's notice
+    must neither let a run remove the account nor stop the account's own notice."""
+    N = 14
+    set_policy(in_tenant_a, token_inactive_days=T, notice_days=N)
+    lee = UserFactory.create(username="lee", role="admin", login_days_ago=D + 30)
+    stale = token(lee, name="stale", used_days_ago=T + 30)
+    notices_send(run(in_tenant_a))  # the token's notice, sent to lee
+    days_pass(N + 1)
+    User.objects.filter(pk=lee.pk).update(role="")  # now a member: the people rule applies
+
+    second = run(in_tenant_a)
+
+    lee.refresh_from_db()
+    assert lee.is_active and second.users_deactivated == 0
+    assert revoked(stale) == {"stale"}  # the token's own notice was enough for the token
+    account = CleanupNotice.objects.filter(user_id=lee.pk, kind="account")
+    assert list(account.values_list("report_id", flat=True)) == [second.pk]
+    # The people alongside are untouched: the admin and auditor hold roles.
+    assert User.objects.filter(pk__in=[p.pk for p in people.values()], is_active=True).count() == 3
+
+
 def test_an_unsent_token_notice_protects_the_token(
     in_tenant_a: Tenant, people: dict[str, User]
 ) -> None:

@@ -4,7 +4,10 @@ Runs the product's `cleanup_run` on a fresh copy of the benchmark source tenant 
 `bench.cleanup_speed`) and prints the statements that took the most time in total, then
 the Python functions with the most cumulative time.
 
-    python -m bench.profile_cleanup --action delete [--explain]
+    python -m bench.profile_cleanup --action delete [--explain] [--webhook]
+
+With `--webhook`, one endpoint subscribed to every event, as `bench.cleanup_speed` measures
+the product (its users events are written in the batches' transactions).
 """
 
 import argparse
@@ -17,7 +20,7 @@ from collections import defaultdict
 from bench import common
 
 
-def main(action: str, explain: bool, top: int) -> None:
+def main(action: str, explain: bool, top: int, webhook: bool = False) -> None:
     common.django_setup()
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -33,6 +36,13 @@ def main(action: str, explain: bool, top: int) -> None:
     data.copy_make(SOURCE, schema, action)
     try:
         with schema_context(schema):
+            if webhook:
+                from webhooks.models import Endpoint
+                from webhooks.services.endpoints import secret_make
+
+                Endpoint.objects.create(
+                    url="https://hooks.bench.example/cleanup", events=["*"], secret=secret_make()
+                )
             report = cleanup_report_create(schema_name=schema, trigger="manual", dry_run=False)
             profiler = cProfile.Profile()
             with CaptureQueriesContext(connection) as queries:
@@ -64,5 +74,6 @@ if __name__ == "__main__":
     parser.add_argument("--action", choices=["delete", "deactivate"], default="delete")
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--webhook", action="store_true")
     args = parser.parse_args()
-    main(args.action, args.explain, args.top)
+    main(args.action, args.explain, args.top, args.webhook)

@@ -38,6 +38,7 @@ from cleanup.services.transitions import report_finish, report_transition
 from core.errors import ServiceError
 from core.tenancy import current_schema
 from policy.rules import PolicySpec, cap_exceeded, cap_message
+from webhooks.services.events import deliveries_publish_gathered
 
 logger = logging.getLogger(__name__)
 
@@ -276,6 +277,11 @@ def undeliverable_sample(spec: PolicySpec, now: datetime) -> list[dict[str, obje
     ]
 
 
+# How often a stage asks again which endpoints want its users events: a query per batch was a
+# tenth of what the webhooks add to a run.
+TARGETS_EVERY_S = 1.0
+
+
 def stage_run(
     report: CleanupReport,
     spec: PolicySpec,
@@ -303,39 +309,45 @@ def stage_run(
     mirror_every = timedelta(seconds=settings.CLEANUP_STALE_AFTER_S / 10)
     mirrored: datetime | None = None
     after_pk: int | None = 0
-    while after_pk is not None and (budget is None or budget > 0):
-        size = batch_size if budget is None else min(batch_size, budget)
-        with transaction.atomic():
-            # The endpoints that want this stage's users event, asked per batch (an endpoint
-            # added mid-run gets the rest); the event is written in the batch's transaction.
-            targets = users_event_targets(stage.event)
-            batch = batch_of(after_pk, size, bool(targets))
-            users_event_emit(stage.event, report.pk, batch.users, targets)
-            written = {stage.counter: getattr(report, stage.counter) + batch.count}
-            if stage.removes:
-                written["users_removed"] = report.users_removed + batch.count
-                if budget is not None:
-                    budget -= batch.count
-            done = report.users_warned + report.users_removed + batch.count
-            written["progress"] = min(1.0, done / total)
-            # Conditional on still `running`: if the reaper ended this run, roll the
-            # batch back and stop rather than write anything more. Also the heartbeat,
-            # so it beats through windows where nobody was selected.
-            beat = timezone.now()
-            updated = CleanupReport.objects.filter(pk=report.pk, status=Status.RUNNING).update(
-                heartbeat_at=beat, **written
-            )
-            if not updated:
-                raise RunCancelled()
-            if mirrored is None or beat - mirrored >= mirror_every:
-                registry_heartbeat(report.pk, beat)
-                mirrored = beat
-            for name, value in written.items():
-                setattr(report, name, value)
-        after_pk = batch.next_after
-        if settings.DEBUG:
-            # DEBUG keeps every statement's text on the connection: keep memory flat.
-            reset_queries()
+    targets: list[int] = []
+    asked = -TARGETS_EVERY_S
+    # The batches' webhook deliveries go to Redis together, at most every half second.
+    with deliveries_publish_gathered():
+        while after_pk is not None and (budget is None or budget > 0):
+            size = batch_size if budget is None else min(batch_size, budget)
+            with transaction.atomic():
+                # The endpoints that want this stage's users event, asked again at most every
+                # TARGETS_EVERY_S (an endpoint added mid-run gets the rest); the event is
+                # written in the batch's transaction.
+                if time.monotonic() - asked >= TARGETS_EVERY_S:
+                    targets, asked = users_event_targets(stage.event), time.monotonic()
+                batch = batch_of(after_pk, size, bool(targets))
+                users_event_emit(stage.event, report.pk, batch.users, targets)
+                written = {stage.counter: getattr(report, stage.counter) + batch.count}
+                if stage.removes:
+                    written["users_removed"] = report.users_removed + batch.count
+                    if budget is not None:
+                        budget -= batch.count
+                done = report.users_warned + report.users_removed + batch.count
+                written["progress"] = min(1.0, done / total)
+                # Conditional on still `running`: if the reaper ended this run, roll the
+                # batch back and stop rather than write anything more. Also the heartbeat,
+                # so it beats through windows where nobody was selected.
+                beat = timezone.now()
+                updated = CleanupReport.objects.filter(pk=report.pk, status=Status.RUNNING).update(
+                    heartbeat_at=beat, **written
+                )
+                if not updated:
+                    raise RunCancelled()
+                if mirrored is None or beat - mirrored >= mirror_every:
+                    registry_heartbeat(report.pk, beat)
+                    mirrored = beat
+                for name, value in written.items():
+                    setattr(report, name, value)
+            after_pk = batch.next_after
+            if settings.DEBUG:
+                # DEBUG keeps every statement's text on the connection: keep memory flat.
+                reset_queries()
 
 
 def _cap_reached(

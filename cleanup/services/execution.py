@@ -30,7 +30,7 @@ from psycopg2 import errors as pg_errors
 
 from cleanup.models import CleanupReport
 from cleanup.selectors import stage_counts, undeliverable_users
-from cleanup.services.events import users_event_emit, users_event_targets
+from cleanup.services.events import users_event_targets
 from cleanup.services.registry import registry_heartbeat
 from cleanup.services.stages import Stage, stages_for
 from cleanup.services.tokens import TokenStageCancelled, token_stage_run
@@ -38,7 +38,7 @@ from cleanup.services.transitions import report_finish, report_transition
 from core.errors import ServiceError
 from core.tenancy import current_schema
 from policy.rules import PolicySpec, cap_exceeded, cap_message
-from webhooks.services.events import deliveries_publish_gathered
+from webhooks.services.events import UsersEvent, deliveries_publish_gathered, deliveries_written
 
 logger = logging.getLogger(__name__)
 
@@ -321,8 +321,9 @@ def stage_run(
                 # written in the batch's transaction.
                 if time.monotonic() - asked >= TARGETS_EVERY_S:
                     targets, asked = users_event_targets(stage.event), time.monotonic()
-                batch = batch_of(after_pk, size, bool(targets))
-                users_event_emit(stage.event, report.pk, batch.users, targets)
+                event = UsersEvent(stage.event, tuple(targets)) if targets else None
+                batch = batch_of(after_pk, size, event)
+                deliveries_written(batch.deliveries)
                 written = {stage.counter: getattr(report, stage.counter) + batch.count}
                 if stage.removes:
                     written["users_removed"] = report.users_removed + batch.count

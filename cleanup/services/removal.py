@@ -14,14 +14,9 @@ from django.db.models import CASCADE, DO_NOTHING, SET_NULL, Model, QuerySet
 
 from accounts.models import ApiToken
 from cleanup.models import CleanupAuditEntry
+from webhooks.services.events import UsersEvent, users_events_sql
 
 AUDIT_ACTIONS = {"deactivate": "deactivated", "delete": "deleted"}
-# A batch's users as a users event names them (docs/webhooks.md#events), one JSON array
-# built by PostgreSQL, in primary-key order: fill in each field's SQL expression.
-USERS_JSON = (
-    "json_agg(json_build_object('id', {id}, 'username', {username}, 'email', {email}, "
-    "'reason', {reason}) ORDER BY {id})"
-)
 
 
 def _quote(name: object) -> str:
@@ -34,14 +29,14 @@ def removal_statement(
     action: str,
     first: str = "",
     also: str = "NULL",
-    with_users: bool = False,
+    event: UsersEvent | None = None,
 ) -> tuple[str, list[Any]]:
     """The statement that deactivates or deletes the users `picked` selects, and audits
     each; and its parameters. It returns how many users it removed, the greatest of their
-    primary keys, `also`, a scalar SQL expression without parameters, and — with `with_users` —
-    the removed users as a JSON array for the webhooks' users event (`USERS_JSON`), else
-    NULL. `first` is a CTE put before all others (its parameters go before the ones
-    returned).
+    primary keys, `also`, a scalar SQL expression without parameters, and — with `event` —
+    the ids of the deliveries of the users event it wrote of them (`users_events_sql`, for
+    `deliveries_written`), else NULL. `first` is a CTE put before all others (its parameters
+    go before the ones returned).
 
     `picked` yields `user` (the primary key), `reason` and `noticed_at` (and usually locks
     its rows: see the stages). It becomes the CTE `picked`; the removal reads it
@@ -88,10 +83,8 @@ def removal_statement(
         writes.append(f"removed AS (DELETE FROM {user_table} u WHERE {batch} RETURNING {returned})")
         token_version = "NULL::integer"
     audit_table = _quote(CleanupAuditEntry._meta.db_table)
-    users_json = (
-        USERS_JSON.format(id="user_id", username="username", email="email", reason="reason")
-        if with_users
-        else "NULL"
+    events = users_events_sql(
+        "SELECT user_id AS id, username, email, reason FROM audited", event, report_id
     )
     statement = f"""
         WITH {first + "," if first else ""}
@@ -107,10 +100,10 @@ def removal_statement(
                 p.reason, %s, p.noticed_at::timestamptz, {token_version}
             FROM removed r JOIN picked p ON p.user = r.id
             RETURNING user_id, username, email, reason
-        )
-        SELECT count(*), max(user_id), {also}, {users_json} FROM audited
+        ){events.ctes}
+        SELECT count(*), max(user_id), {also}, {events.deliveries} FROM audited
     """
-    return statement, [*picked_params, report_id, AUDIT_ACTIONS[action]]
+    return statement, [*picked_params, report_id, AUDIT_ACTIONS[action], *events.params]
 
 
 def _check_distinct_tables(steps: list[tuple[str, str]], root_table: str) -> None:

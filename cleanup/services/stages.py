@@ -22,9 +22,10 @@ from django.db.models.expressions import RawSQL
 
 from cleanup.models import CleanupNotice
 from cleanup.selectors import expired_deactivations, removable_users, users_to_warn
-from cleanup.services.removal import USERS_JSON, removal_statement
+from cleanup.services.removal import removal_statement
 from policy.rules import PolicySpec
 from webhooks import catalogue
+from webhooks.services.events import UsersEvent, users_events_sql
 
 BATCH_WINDOW = 4
 BIGINT_MAX = 2**63 - 1
@@ -33,17 +34,17 @@ BIGINT_MAX = 2**63 - 1
 @dataclass(frozen=True)
 class Batch:
     """What one batch did: how many users it warned or removed, and where the next batch
-    starts (exclusive) — None when no user is left to look at. `users`: each of them as a
-    users event names them (`{id, username, email, reason}`), when the batch was asked."""
+    starts (exclusive) — None when no user is left to look at. `deliveries`: those of the
+    users event it wrote of them, when it was given one."""
 
     count: int
     next_after: int | None
-    users: list[dict[str, Any]] = field(default_factory=list)
+    deliveries: list[int] = field(default_factory=list)
 
 
 class Stage(NamedTuple):
     """One stage of a run: what prepares its batches (given the report's id, the policy and
-    the run's `now`; each batch given `after_pk`, its size and whether to return its users),
+    the run's `now`; each batch given `after_pk`, its size and the users event to write),
     the report counter it adds to, the webhook event its users make, and how many times
     CLEANUP_BATCH_SIZE users its batches take."""
 
@@ -97,29 +98,30 @@ class Batches:
     batch with that batch's window. Building a batch's querysets and compiling them took
     longer than PostgreSQL took to deactivate its thousand users.
 
-    `build(size, users)` returns the statement — starting with the `bounds` CTE, returning
+    `build(size, event)` returns the statement — starting with the `bounds` CTE, returning
     the number of users written, the greatest of their primary keys, `upper`, and (with
-    `users`) the users written as a JSON array, else NULL — and its parameters after the
-    bounds'. The size is in the statement (its LIMIT), so a batch of another size (the last
-    one, cut to an approved run's removal limit) builds another.
+    `event`) the ids of the deliveries of the users event it wrote of them, else NULL — and
+    its parameters after the bounds'. The size is in the statement (its LIMIT), so a batch
+    of another size (the last one, cut to an approved run's removal limit) builds another;
+    so does another event (its endpoints changed mid-run).
 
-    The users come back only when a webhook wants them (docs/webhooks.md#events): without
-    one, the statement is the same as it always was and costs nothing more."""
+    The users event is written only when a webhook wants it (docs/webhooks.md#events):
+    without one, the statement is the same as it always was and costs nothing more."""
 
-    def __init__(self, build: Callable[[int, bool], tuple[str, list[Any]]]) -> None:
+    def __init__(self, build: Callable[[int, UsersEvent | None], tuple[str, list[Any]]]) -> None:
         self._build = build
-        self._statements: dict[tuple[int, bool], tuple[str, list[Any]]] = {}
+        self._statements: dict[tuple[int, UsersEvent | None], tuple[str, list[Any]]] = {}
 
-    def __call__(self, after_pk: int, size: int, users: bool = False) -> Batch:
-        if (size, users) not in self._statements:
-            self._statements[size, users] = self._build(size, users)
-        sql, params = self._statements[size, users]
+    def __call__(self, after_pk: int, size: int, event: UsersEvent | None = None) -> Batch:
+        if (size, event) not in self._statements:
+            self._statements[size, event] = self._build(size, event)
+        sql, params = self._statements[size, event]
         with connection.cursor() as cursor:
             cursor.execute(sql, [after_pk, after_pk, size * BATCH_WINDOW - 1, *params])
-            count, last_pk, upper, written = cursor.fetchone()
+            count, last_pk, upper, deliveries = cursor.fetchone()
         # A full batch: the window may hold more after its last user. Otherwise the window
         # is exhausted, and the next one starts after it (None: it reached the table's end).
-        return Batch(count, last_pk if count == size else upper, written or [])
+        return Batch(count, last_pk if count == size else upper, deliveries or [])
 
 
 def warn_batches(report_id: int, spec: PolicySpec, now: datetime) -> Batches:
@@ -130,21 +132,17 @@ def warn_batches(report_id: int, spec: PolicySpec, now: datetime) -> Batches:
     table = connection.ops.quote_name(CleanupNotice._meta.db_table)
     user_table = connection.ops.quote_name(get_user_model()._meta.db_table)
 
-    def build(size: int, users: bool) -> tuple[str, list[Any]]:
+    def build(size: int, event: UsersEvent | None) -> tuple[str, list[Any]]:
         candidates = windowed(due).values("email", "due_at", user=F("pk"))[:size]
         sql, params = candidates.query.sql_with_params()
         # The users event names each warned user with the reason they would be removed.
         # Joined by primary key, for the batch's few thousand rows, only when asked.
-        users_json, users_from = "NULL", "written w"
-        if users:
-            users_json = USERS_JSON.format(
-                id="w.user_id",
-                username="u.username",
-                email="w.email",
-                reason="CASE WHEN u.last_login IS NULL AND u.last_seen IS NULL "
-                "THEN 'never_logged_in' ELSE 'inactive' END",
-            )
-            users_from = f"written w JOIN {user_table} u ON u.id = w.user_id"
+        warned = (
+            "SELECT w.user_id AS id, u.username, w.email, CASE WHEN u.last_login IS NULL "
+            "AND u.last_seen IS NULL THEN 'never_logged_in' ELSE 'inactive' END AS reason "
+            f"FROM written w JOIN {user_table} u ON u.id = w.user_id"
+        )
+        events = users_events_sql(warned, event, report_id)
         statement = f"""
             WITH {_window_bounds()},
             written AS (
@@ -152,10 +150,16 @@ def warn_batches(report_id: int, spec: PolicySpec, now: datetime) -> Batches:
                     last_error, status)
                 SELECT c.user, c.email, %s, c.due_at, %s, 0, '', %s FROM ({sql}) AS c
                 RETURNING user_id, email
-            )
-            SELECT count(*), max(w.user_id), {UPPER}, {users_json} FROM {users_from}
+            ){events.ctes}
+            SELECT count(*), max(user_id), {UPPER}, {events.deliveries} FROM written
         """
-        return statement, [report_id, now, CleanupNotice.Status.PENDING.value, *params]
+        return statement, [
+            report_id,
+            now,
+            CleanupNotice.Status.PENDING.value,
+            *params,
+            *events.params,
+        ]
 
     return Batches(build)
 
@@ -179,7 +183,7 @@ def warn_stage() -> Stage:
 
 
 def _removal_batches(users: QuerySet[Any], action: str, report_id: int) -> Batches:
-    def build(size: int, with_users: bool) -> tuple[str, list[Any]]:
+    def build(size: int, event: UsersEvent | None) -> tuple[str, list[Any]]:
         # Locked, and re-checked by PostgreSQL against the latest row version: a user who
         # signs in while the batch waits for their row is no longer selected.
         picked = (
@@ -188,7 +192,7 @@ def _removal_batches(users: QuerySet[Any], action: str, report_id: int) -> Batch
             .values("reason", "noticed_at", user=F("pk"))[:size]
         )
         return removal_statement(
-            report_id, picked, action, first=_window_bounds(), also=UPPER, with_users=with_users
+            report_id, picked, action, first=_window_bounds(), also=UPPER, event=event
         )
 
     return Batches(build)

@@ -19,6 +19,7 @@ from cleanup.services.start import cleanup_report_create
 from cleanup.tests.factories import CleanupNoticeFactory
 from policy.models import CleanupPolicy
 from tenants.models import Tenant
+from webhooks.services.events import UsersEvent
 
 D, G = 90, 30  # the tests' inactive_days and never_logged_in_days
 DAY = timedelta(days=1)
@@ -59,9 +60,9 @@ def each_batch(
     def prepare(*args: Any) -> BatchFn:
         batch = real(*args)
 
-        # The users flag (a webhook wants the batch's users) passes through to the real batch.
-        def wrapped(after_pk: int, size: int, users: bool = False) -> Batch:
-            return around(lambda a, s: batch(a, s, users), after_pk, size)
+        # The users event (a webhook wants the batch's users) passes through to the real batch.
+        def wrapped(after_pk: int, size: int, event: UsersEvent | None = None) -> Batch:
+            return around(lambda a, s: batch(a, s, event), after_pk, size)
 
         return wrapped
 

@@ -15,8 +15,9 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -61,12 +62,81 @@ def webhook_events_emit(
             for endpoint in targets
         ]
     )
-    schema_name = current_schema()
-    registry_due(schema_name, now)
-    transaction.on_commit(
-        partial(_committed_publish, schema_name, [d.pk for d in deliveries]), robust=True
-    )
+    deliveries_written([d.pk for d in deliveries], now)
     return deliveries
+
+
+def deliveries_written(delivery_ids: Sequence[int], now: datetime | None = None) -> None:
+    """Deliveries just written in the caller's transaction: the registry knows the tenant
+    needs the sweeper by `now`, and they are published once the transaction commits."""
+    if not delivery_ids:
+        return
+    schema_name = current_schema()
+    registry_due(schema_name, now or timezone.now())
+    transaction.on_commit(partial(_committed_publish, schema_name, list(delivery_ids)), robust=True)
+
+
+class UsersEvent(NamedTuple):
+    """A users event a statement writes itself (`users_events_sql`): its type and the
+    endpoints it goes to."""
+
+    type: str
+    endpoint_ids: tuple[int, ...]
+
+
+class UsersEventSql(NamedTuple):
+    """What `users_events_sql` gives a statement: CTEs to put after its last one (with their
+    leading comma; empty for no event), their parameters, and an expression of the ids of
+    the deliveries written (an array; NULL for no event)."""
+
+    ctes: str
+    params: list[Any]
+    deliveries: str
+
+
+def users_events_sql(users: str, event: UsersEvent | None, report_id: int | None) -> UsersEventSql:
+    """For the statement that changes users: CTEs that write the users events of the rows of
+    `users` (a SELECT of `id`, `username`, `email`, `reason`, without parameters) —
+    `webhook_events`, one event of `event.type` per USERS_PAGE_SIZE of them in primary-key
+    order (data `{report_id, users}`, as `users_pages` makes), and `webhook_deliveries`, one
+    delivery of each to every endpoint of the event. The caller passes the delivery ids the
+    statement returns to `deliveries_written`.
+
+    In the change's own statement, the events are in its transaction by construction, and
+    the users never travel to Python and back: built, paged and stored by PostgreSQL, they
+    cost a run a fraction of what a JSON array returned, parsed, paged, serialized and sent
+    back did."""
+    if event is None:
+        return UsersEventSql("", [], "NULL::bigint[]")
+    quote = connection.ops.quote_name
+    user = (
+        "jsonb_build_object('id', p.id, 'username', p.username, 'email', p.email, "
+        "'reason', p.reason)"
+    )
+    ctes = f""",
+        webhook_events AS (
+            INSERT INTO {quote(Event._meta.db_table)} (id, type, data, created_at)
+            SELECT gen_random_uuid(), %s,
+                jsonb_build_object('report_id', %s::bigint, 'users',
+                    jsonb_agg({user} ORDER BY p.id)),
+                now()
+            FROM (
+                SELECT u.*, (row_number() OVER (ORDER BY u.id) - 1) / {USERS_PAGE_SIZE} AS page
+                FROM ({users}) u
+            ) p
+            GROUP BY p.page
+            RETURNING id
+        ),
+        webhook_deliveries AS (
+            INSERT INTO {quote(Delivery._meta.db_table)} (endpoint_id, event_id, status,
+                attempts, next_attempt_at, published_at, last_error, response_excerpt,
+                created_at)
+            SELECT endpoint, e.id, %s, 0, now(), now(), '', '', now()
+            FROM webhook_events e CROSS JOIN unnest(%s::bigint[]) AS endpoint
+            RETURNING id
+        )"""
+    params = [event.type, report_id, Delivery.Status.PENDING.value, list(event.endpoint_ids)]
+    return UsersEventSql(ctes, params, "(SELECT array_agg(id) FROM webhook_deliveries)")
 
 
 def webhook_event_emit(*, type: str, data: dict[str, Any]) -> list[Delivery]:

@@ -350,7 +350,7 @@ LOGGING = {
 
 # --- Cleanup engine
 # Users per batch: one transaction each (re-check, audit, remove). A batch's fixed cost (its
-# window, plan, report update, round trips, commit) was a third of 1,000 users' work.
+# window, plan, report update, round trips, commit) was about a quarter of 1,000 users' work.
 CLEANUP_BATCH_SIZE = env.int("CLEANUP_BATCH_SIZE", default=2000)
 # A running cleanup with no heartbeat for this long is ended `failed` (worker lost).
 CLEANUP_STALE_AFTER_S = env.int("CLEANUP_STALE_AFTER_S", default=300)

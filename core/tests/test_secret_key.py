@@ -221,7 +221,7 @@ def test_test_settings_read_no_env_file(tmp_path: Path) -> None:
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["False", "1000"]
+    assert result.stdout.split() == ["False", "2000"]
 
 
 def test_a_generated_key_that_starts_with_a_dollar_is_taken_literally() -> None:

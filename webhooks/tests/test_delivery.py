@@ -14,7 +14,10 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from standardwebhooks import Webhook
 
+from accounts.models import User
+from accounts.tests.factories import UserFactory
 from activity.models import ActivityEvent
+from cleanup.tests.support import run, set_policy
 from core.testing.smtp import SmtpServer
 from tenants.models import Tenant
 from webhooks.models import Delivery, Endpoint
@@ -87,6 +90,41 @@ def test_a_committed_event_reaches_the_receiver_signed_as_standard_webhooks_says
 
     done = _wait_status(tenant, delivery.pk, "delivered", receiver)
     assert (done.attempts, done.last_status_code, done.response_excerpt) == (1, 200, "ok")
+
+
+def test_a_runs_users_event_reaches_the_receiver_verified_naming_exactly_the_removed(
+    tenant: Tenant, receiver: Receiver, celery_worker: None
+) -> None:
+    """A run's users events are written by its batch's own statement (PostgreSQL builds their
+    JSON): what arrives must verify with the receiver's library and name exactly the users
+    the run removed."""
+    _, secret = _endpoint(tenant, receiver.url, events=["users.deactivated"])
+    set_policy(tenant, action="deactivate")
+    with schema_context(tenant.schema_name):
+        joined = timezone.now() - timedelta(days=2000)
+        gone = [
+            UserFactory.create(
+                username=f"gone{i}", email=f"gone{i}@example.com", date_joined=joined
+            ).pk
+            for i in range(3)
+        ]
+        kept = UserFactory.create(username="active", login_days_ago=1).pk
+        report = run(tenant)
+
+        (request,) = receiver.wait_for(1)
+        payload = Webhook(secret).verify(request.body, request.headers)
+        assert payload["type"] == "users.deactivated"
+        assert payload["data"]["report_id"] == report.pk
+        users = payload["data"]["users"]
+        assert [u["id"] for u in users] == sorted(gone)
+        assert users[0] == {
+            "id": gone[0],
+            "username": "gone0",
+            "email": "gone0@example.com",
+            "reason": "never_logged_in",
+        }
+        assert set(User.objects.filter(is_active=True).values_list("pk", flat=True)) >= {kept}
+        assert not User.objects.filter(pk__in=gone, is_active=True).exists()
 
 
 def test_a_wrong_secret_does_not_verify(tenant: Tenant, receiver: Receiver) -> None:

@@ -6,8 +6,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import F
 from django_tenants.utils import schema_context
 
+from accounts.models import UserActivitySource
 from cleanup.tests.factories import CleanupReportFactory
 from core.serving import development_url
 from fleet.services.tenants import tenant_create
@@ -337,6 +339,12 @@ def test_seed_demo_twice_yields_the_same_counts(settings: Any) -> None:
                 .values_list("username", "role")
             )
         assert roles == {"admin": "admin", "auditor": "auditor", "member": ""}
+        # A third of those who signed in also came through SSO, never before they signed in.
+        with schema_context(schema):
+            sso = UserActivitySource.objects.filter(source="sso")
+            assert 50 < sso.count() < 120
+            assert not sso.filter(user__last_login__isnull=True).exists()
+            assert not sso.filter(last_at__lt=F("user__last_login")).exists()
 
 
 def test_seed_demo_with_oversight_leaves_globex_and_initech_a_run_to_undo_and_one_awaiting_approval(

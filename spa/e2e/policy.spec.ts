@@ -48,6 +48,19 @@ test('tenant admin previews a policy and saves it', async ({ page }) => {
   // two weeks' notice nobody would be deactivated now.
   await page.locator('.preview-card [aria-busy="false"]').waitFor();
   await page.getByTestId('preview-stages').getByText('Deactivate').locator('xpath=..').getByText('0', { exact: true }).waitFor();
+  // Each sampled user says why, in words: when they were last active and through what (the
+  // demo's identity provider reports a third of the sign-ins' users as active through sso).
+  const whys = page.getByRole('table', { name: 'Users these settings would remove' }).locator('tbody tr td:nth-child(3) > span:first-child');
+  await whys.first().waitFor();
+  const texts = await whys.allTextContents();
+  const day = String.raw`\d{1,2} [A-Z][a-z]{2,3} \d{4}`;
+  for (const text of texts) {
+    expect(text).toMatch(new RegExp(`^(last active ${day} through (sign-in|sso)|never active since joining ${day})$`));
+  }
+  expect(
+    texts.some((text) => text.endsWith('through sso')),
+    'no sampled user was active through sso',
+  ).toBe(true);
   await shot(page, 'policy-editor');
   await expectAccessible(page, 'policy-editor');
 

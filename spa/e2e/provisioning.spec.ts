@@ -1,5 +1,5 @@
 import { expect } from '@playwright/test';
-import { expectAccessible, loginAsAdmin, test } from './fixtures';
+import { expectAccessible, loginAsAdmin, shot, test } from './fixtures';
 
 test('tenant admin finds the SCIM base URL and how to connect Okta and Entra ID', async ({ page }) => {
   await loginAsAdmin(page);
@@ -17,5 +17,6 @@ test('tenant admin finds the SCIM base URL and how to connect Okta and Entra ID'
   }, `${origin}/scim/v2/ServiceProviderConfig`);
   expect(answer.status).toBe(401);
   expect(answer.body.schemas).toEqual(['urn:ietf:params:scim:api:messages:2.0:Error']);
+  await shot(page, 'provisioning');
   await expectAccessible(page, 'provisioning');
 });

@@ -13,6 +13,7 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from accounts.activity_signals import signals_record
 from activity.models import ActivityEvent
 from cleanup.models import CleanupReport
 from cleanup.services.execution import cleanup_run
@@ -168,6 +169,27 @@ def seed_users(schema: str) -> None:
         )
     created = User.objects.bulk_create(users)
     vip.user_set.add(*[u for u in created if rng.random() < 0.05])
+    seed_sso_activity(schema, created, now)
+
+
+def seed_sso_activity(schema: str, users: list[Any], now: Any) -> None:
+    """About a third of the users who signed in also came through single sign-on, up to
+    three days later, as the tenant's identity provider reports it (the signals API's own
+    service): the dashboard's "why" then reads "last active … through sso" for them."""
+    rng = random.Random(f"{schema}-sso")  # noqa: S311 -- demo data; apart from the users' draws
+    entries = [
+        {
+            "user": user.username,
+            "at": min(
+                user.last_login + timedelta(minutes=rng.randint(0, 3 * 24 * 60)),
+                now - timedelta(minutes=1),
+            ).isoformat(),
+            "source": "sso",
+        }
+        for user in users
+        if user.last_login and rng.random() < 0.35
+    ]
+    signals_record(entries, now=now)
 
 
 def seed_oversight(schema: str) -> str:

@@ -121,8 +121,8 @@ faults: install check-services
 # The fleet drill (docs/operations.md#the-fleet-drill): TENANTS tenants (default 2,000) due in
 # the same minute, a real beat and two workers of two processes; clean, one worker SIGKILLed
 # mid-way, Redis restarted mid-way. Its own database (DRILL_DATABASE, default cleanup_drill,
-# dropped and re-made) and redis-server. About 20 minutes at 2,000 on 2 cores. Not part of CI
-# (a 24-tenant version of it is, in faults/test_fleet_drill.py).
+# dropped and re-made) and redis-server. 9 minutes at 2,000 on 2 quiet cores, 20 on busy
+# ones. Not part of CI (a 24-tenant version of it is, in faults/test_fleet_drill.py).
 drill: install check-services
 	$(PY) -m faults.drill --tenants $(TENANTS)
 

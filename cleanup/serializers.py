@@ -1,5 +1,6 @@
 """Shapes of the cleanup API. Serializers check shape and ranges; they never write."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -458,6 +459,22 @@ class PolicyFieldsSerializer(serializers.Serializer):
         "before, to the owner or, for a service account, the tenant's admins). null: never.",
     )
 
+    def to_internal_value(self, data: Any) -> Any:
+        """A name that is no policy field is a 400, not ignored: a script that misspells
+        `dry_run` must not get a 200 and a policy still removing people. The fields only a
+        GET answers are let through, so a policy read and sent back still saves."""
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields) - READ_ONLY_POLICY_FIELDS)
+            if unknown:
+                raise serializers.ValidationError(
+                    {name[:100]: ["Not a policy field."] for name in unknown[:20]}
+                )
+        return super().to_internal_value(data)
+
+
+# What a GET of the policy answers beyond its editable fields (PolicySerializer).
+READ_ONLY_POLICY_FIELDS = frozenset({"next_run_at", "schedule_description"})
+
 
 class PolicyFieldsSchema(OpenApiSerializerExtension):
     """The document also states the rule between fields that a body alone decides
@@ -477,6 +494,9 @@ class PolicyFieldsSchema(OpenApiSerializerExtension):
                 "delete_after_days": {"type": "integer"},
             },
         }
+        if direction == "request":
+            # A name that is no policy field is a 400 (to_internal_value).
+            schema["additionalProperties"] = False
         return schema
 
 

@@ -332,3 +332,32 @@ def test_malformed_and_refused_fields_are_named_at_once_and_nothing_saved(
     assert errors["exempt_groups"] == ["No such group in this tenant: vpi."]
     assert "deactivate" in errors["delete_after_days"][0]
     assert policy_row() == before
+
+
+@pytest.mark.parametrize("method", ["patch", "put", "preview"])
+def test_a_name_that_is_no_policy_field_is_a_400_naming_it_and_changes_nothing(
+    admin_a: dict[str, str], method: str
+) -> None:
+    """A misspelled `dry_run` must not be a 200 that leaves the policy removing people."""
+    send(admin_a, "patch", {"dry_run": False})
+    before = policy_row()
+
+    response = send(admin_a, method, {**FULL_POLICY, "dryrun": True, "max_removal_percent": 5})
+
+    assert response.status_code == 400, response.content
+    assert response.json() == {
+        "dryrun": ["Not a policy field."],
+        "max_removal_percent": ["Not a policy field."],
+    }
+    assert policy_row() == before and before["dry_run"] is False
+
+
+def test_a_policy_read_and_sent_back_whole_saves(admin_a: dict[str, str]) -> None:
+    api = client(TENANT_A, admin_a["access"])
+    read = api.get("/api/cleanup/policy/").json()
+    assert {"next_run_at", "schedule_description"} <= set(read)
+
+    response = api.put("/api/cleanup/policy/", {**read, "inactive_days": 400}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert policy_row()["inactive_days"] == 400

@@ -472,10 +472,6 @@ class PolicyFieldsSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-# What a GET of the policy answers beyond its editable fields (PolicySerializer).
-READ_ONLY_POLICY_FIELDS = frozenset({"next_run_at", "schedule_description"})
-
-
 class PolicyFieldsSchema(OpenApiSerializerExtension):
     """The document also states the rule between fields that a body alone decides
     (`policy.rules.policy_check`): delete_after_days only with action "deactivate". A
@@ -517,6 +513,12 @@ class PolicySerializer(PolicyFieldsSerializer):
 
     def get_schedule_description(self, policy: CleanupPolicy) -> str:
         return describe(policy.schedule)
+
+
+# What a GET of the policy answers beyond its editable fields: a body may carry them back.
+READ_ONLY_POLICY_FIELDS = frozenset(
+    name for name, field in PolicySerializer().fields.items() if field.read_only
+)
 
 
 class PreviewRequestSerializer(PolicyFieldsSerializer):

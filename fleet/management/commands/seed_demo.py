@@ -1,6 +1,6 @@
 import random
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -172,7 +172,7 @@ def seed_users(schema: str) -> None:
     seed_sso_activity(schema, created, now)
 
 
-def seed_sso_activity(schema: str, users: list[Any], now: Any) -> None:
+def seed_sso_activity(schema: str, users: list[Any], now: datetime) -> None:
     """About a third of the users who signed in also came through single sign-on, up to
     three days later, as the tenant's identity provider reports it (the signals API's own
     service): the dashboard's "why" then reads "last active … through sso" for them."""

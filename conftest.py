@@ -60,6 +60,14 @@ def _fresh_redis() -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _public_schema() -> None:
+    """Each test starts in the public schema: a request to a tenant's host leaves the
+    connection in that tenant's schema (the middleware switches it, nothing switches back),
+    and a later test that creates a tenant there fails, in whatever order the tests run."""
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def tenant_a(db: None) -> Tenant:
     return Tenant.objects.get(schema_name="alpha")
@@ -87,8 +95,6 @@ def live_db(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> 
     pytest-django's transactional flush would wipe the session's tenants too.
     """
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
-        # An earlier test's request may have left the connection in a tenant's schema.
-        connection.set_schema_to_public()  # type: ignore[attr-defined]
         yield
         connection.set_schema_to_public()  # type: ignore[attr-defined]
 
